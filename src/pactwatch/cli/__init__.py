@@ -1,0 +1,30 @@
+"""The `pactwatch` command: a thin shell over the library. Each stage has its own module here."""
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from pactwatch.cli import data as data_cli
+from pactwatch.cli import panel as panel_cli
+from pactwatch.cli import replicate as replicate_cli
+from pactwatch.cli.common import console_err
+from pactwatch.errors import PactwatchError
+
+app = typer.Typer(
+    name="pactwatch",
+    help="How long will an alliance last, what holds it together, and what happens to it when the world changes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_cli.app, name="data", help="Check, fetch and build the datasets (ATOP, COW, MIDs, democracy, ...).")
+app.add_typer(panel_cli.app, name="panel", help="Build state-year, dyad-year and alliance panels and export them.")
+app.command("replicate", help="Replicate a published analysis and print the result beside the published one.")(replicate_cli.replicate)
+
+
+def main() -> None:
+    try:
+        app()
+    except PactwatchError as exc:
+        console_err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)

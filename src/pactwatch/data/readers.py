@@ -1,0 +1,165 @@
+"""Read one registered dataset file into a pandas DataFrame, checking it on the way.
+
+Every failure is a :class:`~pactwatch.errors.DataError` that names the file and what is wrong:
+missing, truncated or altered (size / sha256), undecodable bytes, a renamed or missing column,
+ragged rows, or a ``version`` column that is not the registered version.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from pactwatch.data.registry import FileSpec, find_file, registry, resolve_data_dir
+from pactwatch.errors import DataError, DataMissingError
+
+# Codes the COW family uses for "missing" / "not applicable" / "unknown" in numeric columns. Raw tables keep
+# them as published; panel steps turn them into NA explicitly (see pactwatch.panels).
+COW_MISSING_CODES = (-9, -8, -7)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_path(spec: FileSpec, data_dir: str | Path | None = None) -> Path:
+    root = resolve_data_dir(data_dir)
+    p = root / spec.path
+    if not p.exists():
+        raise DataMissingError(
+            f"{p}: missing. It is part of dataset {spec.dataset!r}; run `pactwatch data fetch --data-dir {root}` "
+            f"to download it, or copy it there."
+        )
+    return p
+
+
+def verify_bytes(spec: FileSpec, path: Path, *, full: bool = False) -> str | None:
+    """Check size (always) and sha256 (when ``full``). Returns the sha256 when computed."""
+    size = path.stat().st_size
+    if spec.bytes is not None and size != spec.bytes:
+        hint = "truncated" if size < spec.bytes else "longer than expected"
+        raise DataError(
+            f"{path}: {size} bytes, expected {spec.bytes} for {spec.dataset} {registry()[spec.dataset].version} "
+            f"({hint}: a partial download, an edited file or another release of the dataset). "
+            "Re-fetch it with `pactwatch data fetch`."
+        )
+    if full:
+        digest = sha256_file(path)
+        if spec.sha256 and digest != spec.sha256:
+            raise DataError(
+                f"{path}: sha256 {digest[:16]}… does not match the registered {spec.sha256[:16]}… for "
+                f"{spec.dataset} {registry()[spec.dataset].version}: the file was altered or is another release."
+            )
+        return digest
+    return None
+
+
+def decode(spec: FileSpec, path: Path, raw: bytes) -> str:
+    if spec.kind == "csv.gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{path}: not a readable gzip file ({exc})") from None
+    try:
+        text = raw.decode(spec.encoding)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: not valid {spec.encoding} text (byte {raw[exc.start]:#04x} at offset {exc.start}); "
+            f"expected the publisher's {spec.encoding}-encoded file"
+        ) from None
+    if "\x00" in text[:10000]:
+        raise DataError(f"{path}: contains NUL bytes; this is not a CSV file")
+    # Old COW files use bare CR line endings; normalise so every reader sees lines.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def check_header(spec: FileSpec, path: Path, text: str) -> list[str]:
+    first = text.split("\n", 1)[0]
+    cols = [c.strip() for c in next(csv.reader([first]))] if first else []
+    if spec.columns:
+        missing = [c for c in spec.columns if c not in cols]
+        extra = [c for c in cols if c not in spec.columns]
+        if missing:
+            more = f"; unexpected columns: {', '.join(extra[:8])}" if extra else ""
+            raise DataError(
+                f"{path}: missing expected column(s) {', '.join(missing[:8])}{more}. "
+                f"Is this {spec.dataset} {registry()[spec.dataset].version}?"
+            )
+    return cols
+
+
+def check_rows(spec: FileSpec, path: Path, text: str, ncols: int) -> None:
+    """Catch a ragged last line (what truncation leaves) that pandas would silently pad with NaN."""
+    body = text.rstrip("\n")
+    last = body.rsplit("\n", 1)[-1]
+    if not last or last == body.split("\n", 1)[0]:
+        raise DataError(f"{path}: has a header but no data rows")
+    try:
+        fields = next(csv.reader([last]))
+    except csv.Error as exc:
+        raise DataError(f"{path}: last line is not valid CSV ({exc}); the file looks truncated") from None
+    if len(fields) != ncols:
+        nline = body.count("\n") + 1
+        raise DataError(
+            f"{path}: line {nline} has {len(fields)} fields where the header has {ncols}; the file looks truncated or corrupt"
+        )
+
+
+def check_version(spec: FileSpec, path: Path, df: pd.DataFrame) -> None:
+    if "version" not in df.columns or spec.dataset not in registry():
+        return
+    want = registry()[spec.dataset].version
+    try:
+        want_num = float(want.split("/")[0])
+    except ValueError:
+        return
+    vals = pd.to_numeric(df["version"], errors="coerce").dropna().unique()
+    # Published files often store the version with float noise (5.0999999) or as the release year (2021 for NMC 6.0).
+    bad = [v for v in vals if not (abs(v - want_num) < 0.01 or v >= 1900)]
+    if spec.table == "cow_system" or spec.table == "cow_states" or spec.table == "cow_majors":
+        bad = [v for v in vals if v != want_num]
+    if bad:
+        raise DataError(f"{path}: version column says {bad[0]:g}, expected {want} for {spec.dataset}: wrong dataset version")
+
+
+def read_table(key: str | FileSpec, data_dir: str | Path | None = None, *, verify: str = "size") -> pd.DataFrame:
+    """Read a registered file (by table name or path) as a DataFrame.
+
+    ``verify``: "size" (default, cheap: catches truncation and other releases), "sha256" (full checksum) or "none".
+    """
+    spec = key if isinstance(key, FileSpec) else find_file(key)
+    path = file_path(spec, data_dir)
+    if verify != "none":
+        verify_bytes(spec, path, full=(verify == "sha256"))
+    if spec.kind == "dta":
+        import pyreadstat
+
+        try:
+            df, _ = pyreadstat.read_dta(str(path))
+        except Exception as exc:  # pyreadstat raises its own ReadstatError types
+            raise DataError(f"{path}: not a readable Stata file ({exc})") from None
+        return df
+    if spec.kind not in ("csv", "csv.gz"):
+        raise DataError(f"{path}: is a {spec.kind} document, not a table")
+    text = decode(spec, path, path.read_bytes())
+    if spec.headerless:
+        return pd.read_csv(io.StringIO(text), header=None, low_memory=False)
+    cols = check_header(spec, path, text)
+    check_rows(spec, path, text, len(cols))
+    try:
+        df = pd.read_csv(io.StringIO(text), low_memory=False, skipinitialspace=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataError(f"{path}: malformed CSV ({exc})") from None
+    df.columns = [c.strip() for c in df.columns]
+    check_version(spec, path, df)
+    return df

@@ -1,0 +1,59 @@
+"""One object the panels read tables through: the built DuckDB store when there is one, else the raw files.
+
+    >>> from pactwatch.data.source import DataSource
+    >>> src = DataSource()                  # $PACTWATCH_DATA_DIR, and the default store if it was built
+    >>> states = src.table("cow_states")    # a pandas DataFrame, cached for the life of ``src``
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+from pactwatch.data.readers import read_table
+
+
+class DataSource:
+    def __init__(self, data_dir: str | Path | None = None, db: str | Path | None = None):
+        self.data_dir = data_dir
+        self.db = Path(db) if db is not None else None
+        self._cache: dict[str, pd.DataFrame] = {}
+        self._lock = threading.Lock()
+        self._db_tables: set[str] | None = None
+
+    def _store_tables(self) -> set[str]:
+        if self._db_tables is None:
+            self._db_tables = set()
+            if self.db is not None and self.db.exists():
+                import duckdb
+
+                with duckdb.connect(str(self.db), read_only=True) as con:
+                    self._db_tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        return self._db_tables
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The raw table ``name`` as published (COW missing codes kept). Do not modify the returned frame in place."""
+        with self._lock:
+            if name not in self._cache:
+                if name in self._store_tables():
+                    import duckdb
+
+                    with duckdb.connect(str(self.db), read_only=True) as con:
+                        self._cache[name] = con.execute(f'select * from "{name}"').df()
+                else:
+                    self._cache[name] = read_table(name, self.data_dir)
+            return self._cache[name]
+
+
+_default: DataSource | None = None
+
+
+def default_source() -> DataSource:
+    """A process-wide DataSource over $PACTWATCH_DATA_DIR and the default store (built or not)."""
+    global _default
+    if _default is None:
+        from pactwatch.paths import default_db
+
+        _default = DataSource(db=default_db())
+    return _default

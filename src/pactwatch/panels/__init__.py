@@ -1,0 +1,1 @@
+"""Stage 2 — panels: state-years, dyad-years and alliance panels with peacesciencer-style ``add_*`` steps."""

@@ -1,0 +1,1 @@
+"""Replications of published analyses, each printing our figure beside the published one."""
