@@ -199,6 +199,20 @@ def header(path: Path, rel: str) -> list[str] | None:
     return [c.strip() for c in next(csv.reader([first]))]
 
 
+def nrows(path: Path, rel: str) -> int | None:
+    """Data rows as pandas parses them (header excluded; headerless files count every line); None for documents."""
+    if rel.endswith(".pdf") or rel.endswith(".txt"):
+        return None
+    if rel.endswith(".dta"):
+        import pyreadstat
+        _, meta = pyreadstat.read_dta(str(path), metadataonly=True)
+        return int(meta.number_rows)
+    import pandas as pd
+    raw = gzip.decompress(path.read_bytes()) if rel.endswith(".gz") else path.read_bytes()
+    text = raw.decode(ENCODINGS.get(rel, "utf-8")).replace("\r\n", "\n").replace("\r", "\n")
+    return len(pd.read_csv(io.StringIO(text), header=None if rel in HEADERLESS else "infer", low_memory=False))
+
+
 def main(data_dir: str) -> None:
     root = Path(data_dir)
     out = []
@@ -220,6 +234,9 @@ def main(data_dir: str) -> None:
                 f["sha256"] = hashlib.sha256(data).hexdigest()
                 if rel.endswith(".gz"):
                     f["content_sha256"] = hashlib.sha256(gzip.decompress(data)).hexdigest()
+                rows = nrows(p, rel)
+                if rows is not None:
+                    f["rows"] = rows
                 cols = header(p, rel)
                 if cols:
                     f["columns"] = cols

@@ -41,9 +41,23 @@ def file_path(spec: FileSpec, data_dir: str | Path | None = None) -> Path:
     return p
 
 
+def is_converted(spec: FileSpec) -> bool:
+    """True for files pactwatch makes itself from the publisher's R data / Excel file (``source.convert``).
+
+    Their bytes need not match the reference copy (a re-conversion can format numbers differently, and the
+    publisher's file may be re-saved), so they are checked by columns and row count rather than size / sha256.
+    """
+    return spec.source is not None and spec.source.convert is not None
+
+
 def verify_bytes(spec: FileSpec, path: Path, *, full: bool = False) -> str | None:
-    """Check size (always) and sha256 (when ``full``). Returns the sha256 when computed."""
+    """Check size (always) and sha256 (when ``full``). Returns the sha256 when computed.
+
+    Converted files (:func:`is_converted`) are exempt: :func:`read_table` checks their columns and row count.
+    """
     size = path.stat().st_size
+    if is_converted(spec):
+        return sha256_file(path) if full else None
     if spec.bytes is not None and size != spec.bytes:
         hint = "truncated" if size < spec.bytes else "longer than expected"
         raise DataError(
@@ -132,6 +146,17 @@ def check_version(spec: FileSpec, path: Path, df: pd.DataFrame) -> None:
         raise DataError(f"{path}: version column says {bad[0]:g}, expected {want} for {spec.dataset}: wrong dataset version")
 
 
+def check_row_count(spec: FileSpec, path: Path, df: pd.DataFrame) -> None:
+    if spec.rows is not None and len(df) != spec.rows:
+        ds = registry().get(spec.dataset)
+        what = f"{spec.dataset} {ds.version}" if ds else spec.dataset
+        hint = "truncated or rows deleted" if len(df) < spec.rows else "rows added"
+        raise DataError(
+            f"{path}: {len(df)} data rows, expected {spec.rows} for {what} ({hint}: an edited file, a partial "
+            "download or another release). Re-fetch it with `pactwatch data fetch --force`."
+        )
+
+
 def read_table(key: str | FileSpec, data_dir: str | Path | None = None, *, verify: str = "size") -> pd.DataFrame:
     """Read a registered file (by table name or path) as a DataFrame.
 
@@ -148,12 +173,15 @@ def read_table(key: str | FileSpec, data_dir: str | Path | None = None, *, verif
             df, _ = pyreadstat.read_dta(str(path))
         except Exception as exc:  # pyreadstat raises its own ReadstatError types
             raise DataError(f"{path}: not a readable Stata file ({exc})") from None
+        check_row_count(spec, path, df)
         return df
     if spec.kind not in ("csv", "csv.gz"):
         raise DataError(f"{path}: is a {spec.kind} document, not a table")
     text = decode(spec, path, path.read_bytes())
     if spec.headerless:
-        return pd.read_csv(io.StringIO(text), header=None, low_memory=False)
+        df = pd.read_csv(io.StringIO(text), header=None, low_memory=False)
+        check_row_count(spec, path, df)
+        return df
     cols = check_header(spec, path, text)
     check_rows(spec, path, text, len(cols))
     try:
@@ -162,4 +190,5 @@ def read_table(key: str | FileSpec, data_dir: str | Path | None = None, *, verif
         raise DataError(f"{path}: malformed CSV ({exc})") from None
     df.columns = [c.strip() for c in df.columns]
     check_version(spec, path, df)
+    check_row_count(spec, path, df)
     return df

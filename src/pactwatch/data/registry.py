@@ -36,6 +36,7 @@ class FileSpec:
     sha256: str | None = None
     content_sha256: str | None = None
     bytes: int | None = None
+    rows: int | None = None  # data rows as pandas parses them (checks converted files whose bytes may differ)
     columns: tuple[str, ...] = ()
     encoding: str = "utf-8"
     headerless: bool = False
@@ -75,7 +76,7 @@ def registry() -> dict[str, Dataset]:
         files = tuple(
             FileSpec(
                 path=f["path"], dataset=d["key"], table=f.get("table"), sha256=f.get("sha256"),
-                content_sha256=f.get("content_sha256"), bytes=f.get("bytes"), columns=tuple(f.get("columns", ())),
+                content_sha256=f.get("content_sha256"), bytes=f.get("bytes"), rows=f.get("rows"), columns=tuple(f.get("columns", ())),
                 encoding=f.get("encoding", "utf-8"), headerless=bool(f.get("headerless", False)),
                 source=Source(**f["source"]) if f.get("source") else None,
             )
