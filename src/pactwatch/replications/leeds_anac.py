@@ -16,9 +16,10 @@ Model
     ``honor3`` (1 = the member honored its commitment, 0 = it did not; the authors' coding - the file's
     alternative ``honor2`` differs in 2 rows) on
     ``milinst`` (peacetime military institutionalization, 0/1/2), ``formal`` (formality, 0/1/2),
-    ``chcap2d`` (the member's capabilities changed substantially since formation), ``dinstch2`` (its
-    political institutions changed substantially since formation) and ``origtar1`` (the ally the member
-    was to assist was the original target of the attack). This is the specification in the only public
+    ``chcap2d`` (dummy: change in the member's capabilities since formation), ``dinstch2`` (dummy: change
+    in its political institutions since formation) and ``origtar1`` (dummy: the ally was the original
+    target). The file has no codebook; these readings follow the variable names, the file's labels and
+    Leeds (2003), and the exact thresholds are the authors'. This is the specification in the only public
     code that uses this file (J. Alley, github.com/joshuaalley/arms-allies,
     ``data/leeds-anac-replication/depth-cred-reanalysis.R``). Alley fitted it on the ``active == 1``
     subset (N = 93); the full file (N = 137) matches the N the pactwatch issue gives for Table 4, so the
