@@ -458,3 +458,360 @@ def alliance_quirks(src: DataSource | None = None) -> pd.DataFrame:
     q.attrs["pactwatch_log"] = [{"step": "alliance_quirks", "rows": int(len(q)), "note": "counts by quirk",
                                  **{k: int(v) for k, v in q["quirk"].value_counts().items()}}]
     return q
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# alliance-member-years
+# --------------------------------------------------------------------------------------------------------------------
+
+#: Coverage of each time-varying covariate (inclusive years); outside it the covariate is NA, never 0.
+COVERAGE = {
+    "cinc": (1816, 2016),          # COW NMC 6.0
+    "cowmaj": (1816, 2016),        # COW majors2016
+    "polity2": (1800, 2018),       # Polity5 (per-state gaps stay NA: interregna, foreign occupation)
+    "v2x_polyarchy": (1789, 2025),  # V-Dem v16 via isard (per-state gaps stay NA)
+    "leader_change": (1875, 2015),  # Archigos 4.1 (peacesciencer); per state from its first leader (a few from 1840)
+    "at_war": (1816, 2007),        # COW inter-state wars 4.0
+    "shared_rival": (1816, 2020),  # Thompson, Sakuwa & Suhas 2021 (tss); (1816, 2010) with rivalries="td"
+    "new_outside_alliance": (1815, 2018),  # ATOP 5.1 itself
+}
+
+#: Gleditsch–Ward -> COW codes where they differ for the states/years Archigos covers. Everything else is identical.
+#: (GW 260 is the FRG *and* united Germany; COW uses 255 for Germany from 3 Oct 1990. GW 340 is Serbia (1878-1918 and
+#: from 2006); COW keeps 345. GW 678 is Yemen (Arab Republic) and united Yemen; COW uses 679 from 22 May 1990.)
+#: In the change-over year 1990 the GW state maps to both COW codes. peacesciencer's ``gw_cow_years`` leaves GW 260 after
+#: 1990 unmatched, which would drop united Germany's leaders; hence our own table.
+GW_TO_COW = [
+    # (gwcode, first_year, last_year, ccode)
+    (260, 1990, 9999, 255),
+    (340, 0, 9999, 345),
+    (678, 1990, 9999, 679),
+]
+
+
+def _check_end(end) -> int:
+    try:
+        e = int(end)
+    except (TypeError, ValueError):
+        raise PactwatchError(f"alliance_member_years: end must be a year, got {end!r}") from None
+    if e != end or not 1815 <= e <= ATOP_LAST_YEAR:
+        raise PactwatchError(f"alliance_member_years: end must be a whole year in 1815..{ATOP_LAST_YEAR} (ATOP 5.1 coverage), got {end!r}")
+    return e
+
+
+def _spell_years(sp: pd.DataFrame, end: int) -> pd.DataFrame:
+    sp = sp[sp["entry_year"] <= end].copy()
+    last = sp["exit_year"].fillna(end).clip(upper=end).astype("int64")
+    n = (last - sp["entry_year"] + 1).to_numpy()
+    idx = np.repeat(np.arange(len(sp)), n)
+    off = np.arange(len(idx)) - np.repeat(np.cumsum(n) - n, n)
+    y = sp.iloc[idx][["atopid", "ccode", "spell", "entry_year", "exit_year", "termmode", "termcaus"]].reset_index(drop=True)
+    y["year"] = sp["entry_year"].to_numpy()[idx] + off
+    ex = y["exit_year"].notna() & (y["year"] == y["exit_year"])
+    y["member_exit"] = ex.astype("int64")
+    y["termmode"] = y["termmode"].where(ex).astype("Int64")
+    y["termcaus"] = pd.to_numeric(y["termcaus"], errors="coerce").where(ex).astype("Int64")
+    return y.drop(columns=["exit_year"])
+
+
+def _leader_changes(src: DataSource) -> pd.DataFrame:
+    """COW state-years with ``leader_change`` (1 = a new leader entered office that year) from Archigos (GW codes).
+
+    A state's first Archigos leader is its entry into the data, not a change. Covered years: from the year its first
+    leader took office to 2015 (Archigos 4.1 as distributed ends 31 Dec 2015); earlier/later years are absent (NA)."""
+    arch = src.table("archigos")
+    need = ["gwcode", "leadid", "startdate", "enddate"]
+    miss = [c for c in need if c not in arch.columns]
+    if miss:
+        raise DataError(f"archigos: columns {miss} are missing")
+    a = arch[need].copy()
+    a["gwcode"] = pd.to_numeric(a["gwcode"], errors="coerce")
+    a["start"] = pd.to_datetime(a["startdate"], errors="coerce")
+    a["stop"] = pd.to_datetime(a["enddate"], errors="coerce")
+    bad = a["gwcode"].isna() | a["start"].isna()
+    if bad.any():
+        raise DataError(f"archigos: {int(bad.sum())} spells without a gwcode or start date")
+    a["gwcode"] = a["gwcode"].astype("int64")
+    a = a.sort_values(["gwcode", "start"])
+    a["first"] = ~a.duplicated("gwcode")
+    a["year"] = a["start"].dt.year
+    ch = a[~a["first"]].groupby(["gwcode", "year"]).size().rename("n_new_leaders")
+    span = a.groupby("gwcode").agg(lo=("year", "min"), hi=("stop", "max"))
+    span["hi"] = span["hi"].dt.year.clip(upper=2015)  # Archigos 4.1 as distributed ends 31 Dec 2015
+    rows = [(g, y) for g, r in span.iterrows() for y in range(int(r["lo"]), int(r["hi"]) + 1)]
+    gy = pd.DataFrame(rows, columns=["gwcode", "year"]).merge(ch.reset_index(), on=["gwcode", "year"], how="left")
+    gy["n_new_leaders"] = gy["n_new_leaders"].fillna(0).astype("int64")
+    gy["ccode"] = gy["gwcode"]
+    extra = []
+    for gw, lo, hi, cc in GW_TO_COW:
+        sel = (gy["gwcode"] == gw) & gy["year"].between(lo, hi)
+        if gw in (260, 678):  # change-over year 1990: the GW state is both COW states that year
+            extra.append(gy[sel & (gy["year"] == lo)].assign(ccode=gw))
+        gy.loc[sel, "ccode"] = cc
+    gy = pd.concat([gy, *extra], ignore_index=True)
+    out = gy.groupby(["ccode", "year"], as_index=False)["n_new_leaders"].sum()
+    out["leader_change"] = (out["n_new_leaders"] > 0).astype("int64")
+    return out
+
+
+def _war_years(src: DataSource) -> pd.DataFrame:
+    """COW state-years at inter-state war (COW 4.0 participant spells StartYear1..EndYear1 and StartYear2..EndYear2).
+
+    -8 (not applicable: no second spell) is skipped; -9 (unknown) or -7 (ongoing) end years would run to the start year
+    (-9) or 2007 (-7) and are counted in the log — none occur in 4.0. Returns [ccode, year, at_war=1, war_nums]."""
+    w = src.table("cow_war_inter")
+    need = ["WarNum", "ccode", "StartYear1", "EndYear1", "StartYear2", "EndYear2"]
+    miss = [c for c in need if c not in w.columns]
+    if miss:
+        raise DataError(f"cow_war_inter (Inter-StateWarData_v4.0.csv): columns {miss} are missing")
+    parts = []
+    for k in (1, 2):
+        s, e = w[f"StartYear{k}"].astype("int64"), w[f"EndYear{k}"].astype("int64")
+        keep = s > 0
+        if k == 1 and (~keep).any():
+            raise DataError(f"cow_war_inter: {int((~keep).sum())} participants without a first start year")
+        e = np.where(e == -7, COVERAGE["at_war"][1], np.where(e < 0, s, e))
+        parts.append(pd.DataFrame({"war": w["WarNum"], "ccode": w["ccode"], "s": s, "e": e})[keep])
+    p = pd.concat(parts, ignore_index=True)
+    n = (p["e"] - p["s"] + 1).to_numpy()
+    idx = np.repeat(np.arange(len(p)), n)
+    yrs = p["s"].to_numpy()[idx] + (np.arange(len(idx)) - np.repeat(np.cumsum(n) - n, n))
+    x = pd.DataFrame({"ccode": p["ccode"].to_numpy()[idx].astype("int64"), "year": yrs, "war": p["war"].to_numpy()[idx]})
+    out = x.groupby(["ccode", "year"])["war"].agg(lambda v: ";".join(str(int(i)) for i in sorted(set(v)))).rename("war_nums").reset_index()
+    out["at_war"] = 1
+    return out
+
+
+def _within(years: pd.Series, key: str) -> pd.Series:
+    lo, hi = COVERAGE[key]
+    return years.between(lo, hi)
+
+
+def _any(s: pd.Series):
+    """1 if any member is 1; NA if none is but some are NA; 0 if all are known 0 (for groupby.agg)."""
+    if (s == 1).any():
+        return 1
+    if s.isna().any():
+        return pd.NA
+    return 0
+
+
+def alliance_member_years(src: DataSource | None = None, end: int = ATOP_LAST_YEAR, *, rivalries: str = "tss") -> pd.DataFrame:
+    """Alliance-member-years: one row per (atopid, ccode, year) in which the state was a member on at least one day.
+
+    Membership comes from ATOP 5.1's member file: a member's phase records are merged into spells (see
+    :func:`member_spells`); years run from the spell's entry year (``yrent``) to its exit year (``yrexit``), or to
+    ``end`` (default 2018) while in effect. A member that leaves and re-enters within one year has one row for that year.
+
+    Event: ``member_exit`` = 1 in the year a spell ends (before 31 Dec 2018; phase hand-overs are not exits), with
+    ``termmode``/``termcaus`` (+ labels) of that exit, NA otherwise. ``alliance_end`` = 1 in the alliance's end year.
+
+    Covariates (coverage in :data:`COVERAGE`; NA outside it and where the source has no value — counted in the log):
+    - ``cinc`` (COW NMC 6.0), ``cinc_entry`` (the member's CINC in its entry year), ``cinc_change`` = cinc − cinc_entry
+      and ``cinc_ratio`` = cinc / cinc_entry (change in capabilities since formation: Bennett 1997; Leeds & Savun 2007).
+      "Formation" is the member's own entry year (the alliance's formation year for founders), so both are 0 / 1 then.
+    - ``cowmaj`` (COW major power; 0 for states outside the COW system within 1816–2016). Alliance-level in that year:
+      ``n_members``, ``n_major``, ``any_major``, ``asymmetric`` (at least one major and one minor power: Morrow 1991).
+    - ``polity2``, ``v2x_polyarchy`` and their change since the entry year (``polity2_change``, ``polyarchy_change``).
+    - ``leader_change`` (a new Archigos leader entered office that year; GW codes converted to COW, see
+      :data:`GW_TO_COW`), ``leader_change_nondem`` = leader change while the state was not a democracy in the previous
+      year (polity2 < 6 in t−1; Leeds, Mattes & Vogel 2009 on leader turnover in non-democracies; NA when polity2(t−1)
+      is missing).
+    - ``at_war`` (participant in a COW inter-state war that year), ``war_nums``.
+    - ``n_shared_rivals`` / ``shared_rival``: third states that are strategic rivals (tss by default; ``rivalries="td"``)
+      of this member and of at least one other current member of the alliance in that year.
+    - ``n_new_outside_alliances`` / ``new_outside_alliance``: other ATOP alliances the member entered that year that
+      include a state which is not a current member of this alliance (i.e. a new commitment with an outsider).
+    """
+    e = _check_end(end)
+    s = get_source(src)
+    a, mr, p, sp = _build(s)
+    from pactwatch.panels import conflict, states
+
+    y = _spell_years(sp, e)
+    n_raw = len(y)
+    y = (y.sort_values(["atopid", "ccode", "year", "spell"])
+         .groupby(["atopid", "ccode", "year"], as_index=False)
+         .agg(spell=("spell", "last"), entry_year=("entry_year", "last"), member_exit=("member_exit", "max"),
+              termmode=("termmode", "first"), termcaus=("termcaus", "first")))
+    same_year_reentry = n_raw - len(y)
+    y["termmode_label"] = _labels(y["termmode"], TERMMODE_LABELS)
+    y["termcaus_label"] = _labels(y["termcaus"], TERMCAUS_LABELS)
+    al = a[["atopid", "begyr", "endyr", "ineffect", "term"]].rename(columns={"begyr": "alliance_begyr"})
+    y = y.merge(al, on="atopid", how="left")
+    y["alliance_end"] = ((y["ineffect"] == 0) & (y["year"] == y["endyr"])).astype("int64")
+    y["alliance_term"] = y["term"].where(y["alliance_end"] == 1).astype("Int64")
+    y = y.drop(columns=["endyr", "ineffect", "term"])
+    y["years_in_alliance"] = y["year"] - y["entry_year"]
+    log = []
+
+    # capabilities
+    nmc = states.nmc_state_years(s)[["ccode", "year", "cinc"]]
+    y = y.merge(nmc, on=["ccode", "year"], how="left")
+    base = nmc.rename(columns={"year": "entry_year", "cinc": "cinc_entry"})
+    y = y.merge(base, on=["ccode", "entry_year"], how="left")
+    y["cinc_change"] = y["cinc"] - y["cinc_entry"]
+    y["cinc_ratio"] = (y["cinc"] / y["cinc_entry"]).where(y["cinc_entry"] > 0)
+
+    # major powers
+    mp = states.major_power_years(s)[["ccode", "year", "cowmaj"]]
+    y = y.merge(mp, on=["ccode", "year"], how="left")
+    fill = y["cowmaj"].isna() & _within(y["year"], "cowmaj")
+    y.loc[fill, "cowmaj"] = 0
+    log.append(("cowmaj", "non-system states within 1816-2016 set to 0 (majors2016 lists every major power)", int(fill.sum())))
+    y["cowmaj"] = y["cowmaj"].astype("Int64")
+    g = y.groupby(["atopid", "year"])
+    y["n_members"] = g["ccode"].transform("size").astype("int64")
+    y["n_major"] = g["cowmaj"].transform(lambda v: v.sum() if v.notna().all() else pd.NA).astype("Int64")
+    y["any_major"] = (y["n_major"] > 0).astype("Int64")
+    y["asymmetric"] = ((y["n_major"] > 0) & (y["n_major"] < y["n_members"])).astype("Int64")
+
+    # regime
+    dem = states.democracy_state_years(s)[["ccode", "year", "polity2", "v2x_polyarchy"]]
+    y = y.merge(dem, on=["ccode", "year"], how="left")
+    y = y.merge(dem.rename(columns={"year": "entry_year", "polity2": "polity2_entry", "v2x_polyarchy": "polyarchy_entry"}),
+                on=["ccode", "entry_year"], how="left")
+    y["polity2_change"] = y["polity2"] - y["polity2_entry"]
+    y["polyarchy_change"] = y["v2x_polyarchy"] - y["polyarchy_entry"]
+    for c in ("polity2", "v2x_polyarchy", "polity2_change", "polyarchy_change"):
+        y.loc[~_within(y["year"], "polity2" if "polity" in c else "v2x_polyarchy"), c] = np.nan
+
+    # leaders
+    lc = _leader_changes(s)
+    y = y.merge(lc[["ccode", "year", "leader_change"]], on=["ccode", "year"], how="left")
+    y["leader_change"] = y["leader_change"].astype("Int64")
+    lag = dem[["ccode", "year", "polity2"]].assign(year=dem["year"] + 1).rename(columns={"polity2": "_p2lag"})
+    y = y.merge(lag, on=["ccode", "year"], how="left")
+    nd = pd.Series(pd.NA, index=y.index, dtype="Int64")
+    known = y["leader_change"].notna() & y["_p2lag"].notna()
+    nd[known] = ((y.loc[known, "leader_change"] == 1) & (y.loc[known, "_p2lag"] < 6)).astype("int64")
+    y["leader_change_nondem"] = nd
+    y = y.drop(columns=["_p2lag"])
+
+    # war
+    wy = _war_years(s)
+    y = y.merge(wy, on=["ccode", "year"], how="left")
+    inwar = _within(y["year"], "at_war")
+    y["at_war"] = y["at_war"].where(~inwar | y["at_war"].notna(), 0).where(inwar).astype("Int64")
+
+    # shared rivals
+    rv = conflict.rivalry_years(rivalries, s)[["ccode1", "ccode2", "year"]].drop_duplicates()
+    cov_r = conflict.TSS_COVERAGE if rivalries == "tss" else conflict.TD_COVERAGE
+    co = y[["atopid", "ccode", "year"]]
+    pairs = co.merge(co.rename(columns={"ccode": "other"}), on=["atopid", "year"])
+    pairs = pairs[pairs["ccode"] != pairs["other"]]
+    r1 = pairs.merge(rv.rename(columns={"ccode1": "ccode", "ccode2": "rival"}), on=["ccode", "year"])
+    r2 = r1.merge(rv.rename(columns={"ccode1": "other", "ccode2": "rival"}), on=["other", "rival", "year"])
+    r2 = r2[r2["rival"] != r2["other"]]
+    nsr = r2.groupby(["atopid", "ccode", "year"])["rival"].nunique().rename("n_shared_rivals").reset_index()
+    y = y.merge(nsr, on=["atopid", "ccode", "year"], how="left")
+    inr = y["year"].between(*cov_r)
+    y["n_shared_rivals"] = y["n_shared_rivals"].fillna(0).where(inr).astype("Int64")
+    y["shared_rival"] = (y["n_shared_rivals"] > 0).astype("Int64")
+
+    # new outside alliances: other alliances B the member entered this year with a partner outside this alliance
+    entries = sp[["atopid", "ccode", "entry_year"]].rename(columns={"atopid": "other_atopid", "entry_year": "year"}).drop_duplicates()
+    cand = co.merge(entries, on=["ccode", "year"])
+    cand = cand[cand["other_atopid"] != cand["atopid"]]
+    partners = co.rename(columns={"atopid": "other_atopid", "ccode": "partner"})
+    cp = cand.merge(partners, on=["other_atopid", "year"])
+    cp = cp[cp["partner"] != cp["ccode"]]
+    inA = co.rename(columns={"ccode": "partner"}).assign(_in=1)
+    cp = cp.merge(inA, on=["atopid", "partner", "year"], how="left")
+    outside = cp[cp["_in"].isna()]
+    noa = outside.groupby(["atopid", "ccode", "year"])["other_atopid"].nunique().rename("n_new_outside_alliances").reset_index()
+    y = y.merge(noa, on=["atopid", "ccode", "year"], how="left")
+    y["n_new_outside_alliances"] = y["n_new_outside_alliances"].fillna(0).astype("int64")
+    y["new_outside_alliance"] = (y["n_new_outside_alliances"] > 0).astype("int64")
+
+    y = y.sort_values(["atopid", "ccode", "year"]).reset_index(drop=True)
+    if y.duplicated(["atopid", "ccode", "year"]).any():  # pragma: no cover - guarded by the groupby above
+        raise PactwatchError("alliance_member_years: duplicated (atopid, ccode, year) keys")
+    y.attrs = {}
+    log_step(y, "alliance_member_years", f"ATOP 5.1 member spells, years entry..exit (or {e} while in effect)",
+             members_spells=len(sp), same_year_reentries_merged=same_year_reentry,
+             member_exits=int(y["member_exit"].sum()), alliance_ends=int(y[["atopid", "alliance_end"]].drop_duplicates()["alliance_end"].sum()))
+    for c, note, n in log:
+        log_step(y, f"fill:{c}", note, rows_filled=n)
+    _log_na(y, rivalries)
+    return y
+
+
+def _log_na(df: pd.DataFrame, rivalries: str = "tss") -> None:
+    for c in ["cinc", "cinc_change", "cinc_ratio", "cowmaj", "asymmetric", "polity2", "polity2_change", "v2x_polyarchy",
+              "polyarchy_change", "leader_change", "leader_change_nondem", "at_war", "shared_rival", "new_outside_alliance",
+              "max_cinc_change", "any_leader_change", "any_at_war"]:
+        if c in df.columns:
+            key = {"cinc_change": "cinc", "cinc_ratio": "cinc", "max_cinc_change": "cinc", "asymmetric": "cowmaj",
+                   "polity2_change": "polity2", "polyarchy_change": "v2x_polyarchy", "leader_change_nondem": "leader_change",
+                   "any_leader_change": "leader_change", "any_at_war": "at_war"}.get(c, c)
+            lo, hi = COVERAGE[key]
+            if key == "shared_rival" and rivalries == "td":
+                lo, hi = 1816, 2010
+            na = df[c].isna()
+            out_cov = ~df["year"].between(lo, hi)
+            log_step(df, f"na:{c}", f"coverage {lo}-{hi}", na_rows=int(na.sum()), na_beyond_coverage=int((na & out_cov).sum()),
+                     na_within_coverage=int((na & ~out_cov).sum()))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# alliance-years
+# --------------------------------------------------------------------------------------------------------------------
+
+_ANY_COLS = {"any_leader_change": "leader_change", "any_leader_change_nondem": "leader_change_nondem", "any_at_war": "at_war",
+             "any_shared_rival": "shared_rival", "any_new_outside_alliance": "new_outside_alliance"}
+
+
+def alliance_years(src: DataSource | None = None, end: int = ATOP_LAST_YEAR, *, rivalries: str = "tss",
+                   member_years: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Alliance-years: one row per (atopid, year) with at least one member, aggregated from
+    :func:`alliance_member_years` (pass ``member_years`` to reuse one you built).
+
+    Years with no member at all (the 4 ``member_gap`` alliances, e.g. the German Confederation 1848–1850) have no row; the
+    count is logged. Columns: ``n_members``, ``n_major``, ``any_major``, ``asymmetric`` (Morrow 1991), ``max_cinc_change``
+    / ``min_cinc_ratio`` / ``max_cinc_ratio`` over the members with a value (``n_cinc_missing`` members without),
+    ``max_abs_polity2_change``, ``max_abs_polyarchy_change``, ``any_leader_change``, ``any_leader_change_nondem``,
+    ``any_at_war``, ``n_at_war``, ``any_shared_rival``, ``any_new_outside_alliance``, ``n_member_exits``;
+    ``any_*`` is 1 if some member has 1, NA if none has 1 but some member's value is NA, else 0.
+    Event: ``event`` = 1 in the alliance's end year (ATOP end date on or before 31 Dec 2018), with ``term`` and
+    ``term_label``; ``event_atop`` = 1 only for endings with ``term`` 1–3 (ATOP's censoring rule); ``duration_years`` is
+    the alliance's total duration from :func:`alliances` (constant within alliance), ``alliance_age`` = year − begin year.
+    """
+    e = _check_end(end)
+    y = member_years if member_years is not None else alliance_member_years(src, e, rivalries=rivalries)
+    y = y.assign(
+        _abs_p2=y["polity2_change"].abs(), _abs_px=y["polyarchy_change"].abs(), _cinc_na=y["cinc_change"].isna().astype("int64"),
+        **{f"_one_{c}": (y[c] == 1).fillna(False).astype("int64") for c in _ANY_COLS.values()},
+        **{f"_na_{c}": y[c].isna().astype("int64") for c in [*_ANY_COLS.values(), "at_war"]},
+    )
+    g = y.groupby(["atopid", "year"])
+    out = g.agg(n_members=("ccode", "size"), n_major=("n_major", "first"), any_major=("any_major", "first"),
+                asymmetric=("asymmetric", "first"), max_cinc_change=("cinc_change", "max"),
+                min_cinc_ratio=("cinc_ratio", "min"), max_cinc_ratio=("cinc_ratio", "max"),
+                n_cinc_missing=("_cinc_na", "sum"), n_member_exits=("member_exit", "sum"),
+                max_abs_polity2_change=("_abs_p2", "max"), max_abs_polyarchy_change=("_abs_px", "max"),
+                n_at_war=("at_war", "sum"), _na_war=("_na_at_war", "max"),
+                **{f"_one_{c}": (f"_one_{c}", "max") for c in _ANY_COLS.values()},
+                **{f"_na_{c}": (f"_na_{c}", "max") for c in _ANY_COLS.values()}).reset_index()
+    for new_c, c in _ANY_COLS.items():
+        v = out[f"_one_{c}"].astype("Int64")
+        out[new_c] = v.mask((v == 0) & (out[f"_na_{c}"] == 1))
+    out["n_at_war"] = out["n_at_war"].astype("Int64").mask(out["_na_war"] == 1)
+    out = out.drop(columns=[c for c in out.columns if c.startswith("_")])
+    al, _ = _alliances_and_quirks(src)
+    out = out.merge(al[["atopid", "begyr", "endyr", "ineffect", "term", "term_label", "event_atop", "duration_years"]],
+                    on="atopid", how="left")
+    out["alliance_age"] = out["year"] - out["begyr"]
+    out["event"] = ((out["ineffect"] == 0) & (out["year"] == out["endyr"])).astype("int64")
+    out["event_atop"] = (out["event_atop"].astype("int64") & out["event"]).astype("int64")
+    out["term"] = out["term"].where(out["event"] == 1).astype("Int64")
+    out["term_label"] = out["term_label"].where(out["event"] == 1)
+    out = out.drop(columns=["ineffect"]).sort_values(["atopid", "year"]).reset_index(drop=True)
+    span = al[al["begyr"] <= e].assign(last=lambda d: d["endyr"].fillna(e).clip(upper=e).astype("int64"))
+    expected = int((span["last"] - span["begyr"] + 1).sum())
+    out.attrs = {}
+    log_step(out, "alliance_years", "aggregated from alliance_member_years; event in the alliance end year",
+             alliances=int(out["atopid"].nunique()), events=int(out["event"].sum()),
+             years_without_members=expected - len(out))
+    _log_na(out, rivalries)
+    return out
