@@ -1,2 +1,117 @@
 """`pactwatch panel alliances` and `pactwatch panel alliance-years`."""
-from pactwatch.cli.panel import app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, print_json
+from pactwatch.cli.panel import app
+from pactwatch.errors import PactwatchError
+
+OutOpt = Annotated[Path, typer.Option("--out", help="Output file: .parquet, .csv or .dta (by extension).")]
+SUFFIXES = (".parquet", ".csv", ".dta")
+
+
+def _source(data_dir, db):
+    from pactwatch.data.source import DataSource
+    from pactwatch.paths import default_db
+
+    return DataSource(data_dir=data_dir, db=db if db is not None else default_db())
+
+
+def _check_out(out: Path) -> None:
+    if out.suffix.lower() not in SUFFIXES:
+        raise PactwatchError(f"--out {out}: unknown file type {out.suffix or '(none)'!r}; use one of {', '.join(SUFFIXES)}")
+    if not out.parent.exists():
+        raise PactwatchError(f"--out {out}: directory {out.parent} does not exist")
+
+
+def _write(df: pd.DataFrame, out: Path) -> None:
+    try:
+        from pactwatch.panels.export import to_file
+    except ImportError:  # the shared exporter is not there yet: a minimal local writer
+        to_file = _fallback_write
+    to_file(df, out)
+
+
+def _fallback_write(df: pd.DataFrame, out: Path) -> None:
+    suffix = out.suffix.lower()
+    if suffix == ".parquet":
+        df.to_parquet(out, index=False)
+    elif suffix == ".csv":
+        df.to_csv(out, index=False)
+    else:
+        d = df.copy()
+        d.attrs = {}
+        for c in d.columns:
+            if isinstance(d[c].dtype, pd.Int64Dtype) or str(d[c].dtype) == "boolean":
+                d[c] = d[c].astype("float64")
+            elif str(d[c].dtype).startswith("string") or d[c].dtype == object:
+                d[c] = d[c].astype(object).where(d[c].notna(), "").astype(str)
+            elif d[c].dtype == bool:
+                d[c] = d[c].astype("int8")
+        d.to_stata(out, write_index=False, version=118)
+
+
+def _summary(df: pd.DataFrame, kind: str, out: Path, extra: dict) -> dict:
+    return {"panel": kind, "out": str(out), "rows": int(len(df)), "columns": int(df.shape[1]), **extra,
+            "log": df.attrs.get("pactwatch_log", [])}
+
+
+def _report(summary: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(summary)
+        return
+    console.print(f"[bold]{summary['panel']}[/]: {summary['rows']} rows x {summary['columns']} columns -> {summary['out']}")
+    for k, v in summary.items():
+        if k not in ("panel", "out", "rows", "columns", "log"):
+            console.print(f"  {k}: {v}")
+    for rec in summary["log"]:
+        counts = {k: v for k, v in rec.items() if k not in ("step", "rows", "note")}
+        console.print(f"  - {rec['step']}: {counts}  [dim]{rec.get('note', '')}[/]")
+
+
+@app.command("alliances", help="One row per ATOP 5.1 alliance with duration, censoring, termination codes and design fields.")
+def alliances_cmd(out: OutOpt, data_dir: DataDirOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+                  quirks: Annotated[Path | None, typer.Option("--quirks", help="Also write the detected ATOP coding quirks here.")] = None) -> None:
+    from pactwatch.panels.alliances import _alliances_and_quirks
+
+    _check_out(out)
+    if quirks is not None:
+        _check_out(quirks)
+    df, q = _alliances_and_quirks(_source(data_dir, db))
+    _write(df, out)
+    if quirks is not None:
+        _write(q, quirks)
+    extra = {"alliances": int(len(df)), "ended": int(df["event"].sum()), "censored": int((df["event"] == 0).sum()),
+             "bilateral": int((df["bilat"] == 1).sum()),
+             "quirks": {k: int(v) for k, v in q.groupby("quirk")["atopid"].nunique().items()}}
+    _report(_summary(df, "alliances", out, extra), as_json)
+
+
+@app.command("alliance-years", help="ATOP alliance-member-years (--level member) or alliance-years (--level alliance) with time-varying covariates.")
+def alliance_years_cmd(out: OutOpt, level: Annotated[str, typer.Option("--level", help="member or alliance")] = "alliance",
+                       end: Annotated[int, typer.Option("--end", help="Last year (<= 2018).")] = 2018,
+                       rivalries: Annotated[str, typer.Option("--rivalries", help="tss or td")] = "tss",
+                       data_dir: DataDirOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    from pactwatch.panels.alliances import alliance_member_years, alliance_years
+
+    if level not in ("member", "alliance"):
+        raise PactwatchError(f"--level must be 'member' or 'alliance', not {level!r}")
+    if rivalries not in ("tss", "td"):
+        raise PactwatchError(f"--rivalries must be 'tss' or 'td', not {rivalries!r}")
+    _check_out(out)
+    src = _source(data_dir, db)
+    my = alliance_member_years(src, end, rivalries=rivalries)
+    if level == "member":
+        df = my
+        extra = {"alliances": int(df["atopid"].nunique()), "member_exits": int(df["member_exit"].sum()),
+                 "alliance_ends": int(df.groupby("atopid")["alliance_end"].max().sum())}
+    else:
+        df = alliance_years(src, end, rivalries=rivalries, member_years=my)
+        extra = {"alliances": int(df["atopid"].nunique()), "events": int(df["event"].sum())}
+    _write(df, out)
+    _report(_summary(df, f"alliance-years ({level})", out, extra), as_json)
