@@ -128,6 +128,12 @@ def check_file(spec: FileSpec, root: Path, *, full: bool = True) -> FileStatus:
                     verify_bytes(spec, path, full=True)
                 except DataError as exc:
                     st.status, st.problem = "sha256 mismatch", str(exc)
+                    # Say what changed, when the table itself shows it (a renamed column, another version, ...).
+                    if spec.is_table and spec.kind in TABLE_KINDS:
+                        try:
+                            read_table(spec, root, verify="none")
+                        except DataError as detail:
+                            st.problem += f" Also: {str(detail).replace(f'{path}: ', '', 1)}"
                     return st
     elif full:
         notes.append("no checksum registered")
