@@ -1,0 +1,259 @@
+"""Read news articles from plain text, HTML, RSS/Atom feeds and JSON Lines into :class:`Article` records.
+
+Unit: one article (title, byline, publication date, body text, where it came from). Nothing here touches the store;
+see :mod:`pactwatch.news.store`. Bad input never passes silently: a file that cannot be an article raises
+:class:`pactwatch.errors.PactwatchError` naming the file, and in a JSON Lines or feed batch a bad record is skipped with a
+:class:`Skip` naming the record and the reason, so the caller can count and report what was left out.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from pactwatch.errors import PactwatchError
+
+MAX_BYTES = 5_000_000  # larger than any news article: a file past this is not one
+MIN_CHARS = 20
+
+
+class IngestError(PactwatchError):
+    """An input cannot be read as an article (binary, empty, not UTF-8, too large, wrong layout)."""
+
+    exit_code = 2
+
+
+@dataclass
+class Article:
+    """One news article. ``date`` is the publication date (ISO ``YYYY-MM-DD``) or None when unknown."""
+
+    text: str
+    title: str = ""
+    byline: str = ""
+    date: str | None = None
+    url: str = ""
+    source: str = ""  # where it was read from (file path, feed URL)
+    ext_id: str = ""  # the id the input gave it (JSON Lines `id`, feed entry id)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the normalised body: the article's identity. Same text, same hash, whatever the file or outlet."""
+        return hashlib.sha256(normalise_text(self.text).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Skip:
+    """An input record left out, with the reason."""
+
+    where: str
+    reason: str
+
+
+def normalise_text(text: str) -> str:
+    """NFC, unified quotes/dashes kept, whitespace collapsed per line, blank lines dropped."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.split("\n")]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def parse_date(value) -> str | None:
+    """ISO date from common forms ('2024-11-01', '20241101', RFC 822, datetime); None when empty or unreadable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.strftime("%Y-%m-%d")
+    s = str(value).strip()
+    m = re.match(r"^(\d{4})-?(\d{2})-?(\d{2})", s)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        except ValueError:
+            return None
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return parsedate_to_datetime(s).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def decode_bytes(data: bytes, where: str) -> str:
+    """UTF-8 text from bytes, or IngestError saying why not (empty, binary, too large, not UTF-8)."""
+    if len(data) == 0:
+        raise IngestError(f"{where}: empty input, no article to read")
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"{where}: {len(data):,} bytes is more than the {MAX_BYTES:,}-byte limit for one article input")
+    if b"\x00" in data[:65536]:
+        raise IngestError(f"{where}: binary data (NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{where}: not UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+                          "convert it to UTF-8 first") from None
+    ctrl = sum(1 for ch in text[:65536] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    if ctrl > max(10, len(text[:65536]) // 100):
+        raise IngestError(f"{where}: {ctrl} control characters: binary or garbage, not article text")
+    return text
+
+
+def _check_body(text: str, where: str) -> str:
+    body = normalise_text(text)
+    if len(body) < MIN_CHARS:
+        raise IngestError(f"{where}: only {len(body)} characters of text after cleaning, too short to be an article")
+    letters = sum(ch.isalpha() for ch in body)
+    if letters < 0.5 * len(body.replace(" ", "").replace("\n", "")):
+        raise IngestError(f"{where}: fewer than half the characters are letters: garbage, not article text")
+    return body
+
+
+_BYLINE = re.compile(r"^\s*by\s+(?P<by>[^·|\n]{3,80}?)(?:\s*[·|]\s*(?P<outlet>[^\n]*?))?\s*$", re.I | re.M)
+
+
+def article_from_text(text: str, where: str = "<text>", date: str | None = None, title: str | None = None) -> Article:
+    """Plain text: first line is the title, a 'by NAME · OUTLET' line (if any) the byline, the rest the body."""
+    body = _check_body(text, where)
+    lines = body.split("\n")
+    t = title if title is not None else (lines[0] if len(lines) > 1 and len(lines[0]) < 200 else "")
+    byline = ""
+    m = _BYLINE.search("\n".join(lines[:6]))
+    if m:
+        byline = m["by"].strip()
+    return Article(text=body, title=t, byline=byline, date=parse_date(date), source=where)
+
+
+def article_from_html(html: str, where: str = "<html>", url: str = "", date: str | None = None) -> Article:
+    """HTML page: main text and metadata extracted by trafilatura (boilerplate, menus and ads dropped)."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False,
+                                      include_tables=False)
+    if doc is None:
+        raise IngestError(f"{where}: no article text found in the HTML")
+    get = (lambda k: getattr(doc, k, None)) if not isinstance(doc, dict) else doc.get
+    text = get("text") or ""
+    if not text.strip():
+        raise IngestError(f"{where}: no article text found in the HTML")
+    title = get("title") or ""
+    body = _check_body(text, where)
+    return Article(text=body, title=title, byline=get("author") or "", date=parse_date(date or get("date")),
+                   url=url or get("url") or "", source=where)
+
+
+def articles_from_feed(data: bytes | str, where: str = "<feed>") -> tuple[list[Article], list[Skip]]:
+    """RSS/Atom feed: one article per entry (title, author, published date, summary/content as body)."""
+    import feedparser
+
+    parsed = feedparser.parse(data)
+    if not parsed.entries:
+        why = getattr(parsed, "bozo_exception", None)
+        raise IngestError(f"{where}: no feed entries found" + (f" ({why})" if why else ""))
+    out, skips = [], []
+    for i, e in enumerate(parsed.entries):
+        loc = f"{where} entry {i + 1}"
+        raw = ""
+        if e.get("content"):
+            raw = " ".join(c.get("value", "") for c in e["content"])
+        raw = raw or e.get("summary", "") or e.get("description", "")
+        if "<" in raw and ">" in raw:
+            raw = re.sub(r"<[^>]+>", " ", raw)
+            import html as _html
+
+            raw = _html.unescape(raw)
+        try:
+            body = _check_body(raw, loc)
+        except IngestError as exc:
+            skips.append(Skip(loc, str(exc)))
+            continue
+        date = None
+        for k in ("published_parsed", "updated_parsed"):
+            if e.get(k):
+                date = dt.date(*e[k][:3]).isoformat()
+                break
+        out.append(Article(text=body, title=e.get("title", ""), byline=e.get("author", ""), date=date,
+                           url=e.get("link", ""), source=where, ext_id=e.get("id", "")))
+    return out, skips
+
+
+def articles_from_jsonl(text: str, where: str = "<jsonl>") -> tuple[list[Article], list[Skip]]:
+    """JSON Lines: one object a line with ``text`` (required), optional ``id``, ``title``, ``byline``, ``date``, ``url``."""
+    out, skips = [], []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        loc = f"{where} line {n}"
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            skips.append(Skip(loc, f"not JSON ({exc.msg})"))
+            continue
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            skips.append(Skip(loc, "no string field 'text'"))
+            continue
+        try:
+            body = normalise_text(rec["text"])
+            if not body:
+                raise IngestError(f"{loc}: empty text")
+        except IngestError as exc:
+            skips.append(Skip(loc, str(exc)))
+            continue
+        out.append(Article(text=body, title=str(rec.get("title") or ""), byline=str(rec.get("byline") or ""),
+                           date=parse_date(rec.get("date")), url=str(rec.get("url") or ""), source=where,
+                           ext_id=str(rec.get("id", n)), meta={k: v for k, v in rec.items() if k in ("meta",)}))
+    return out, skips
+
+
+def sniff_format(path: Path, text: str) -> str:
+    """'jsonl', 'html', 'feed' or 'text' from the extension, else from the content."""
+    ext = path.suffix.lower()
+    if ext in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if ext in (".html", ".htm", ".xhtml"):
+        return "html"
+    if ext in (".rss", ".atom", ".xml"):
+        return "feed"
+    if ext in (".txt", ".text", ".md"):
+        return "text"
+    head = text.lstrip()[:500].lower()
+    if head.startswith("{"):
+        return "jsonl"
+    if "<rss" in head or "<feed" in head or "<rdf:rdf" in head:
+        return "feed"
+    if head.startswith("<!doctype html") or "<html" in head:
+        return "html"
+    return "text"
+
+
+def read_articles(path: str | Path, fmt: str | None = None, date: str | None = None) -> tuple[list[Article], list[Skip]]:
+    """All articles in one file (any supported format). Raises IngestError when the file as a whole is unreadable."""
+    p = Path(path)
+    if not p.is_file():
+        raise IngestError(f"{p}: no such file")
+    data = p.read_bytes()
+    text = decode_bytes(data, str(p))
+    fmt = fmt or sniff_format(p, text)
+    if fmt == "jsonl":
+        arts, skips = articles_from_jsonl(text, str(p))
+        if not arts and skips:
+            raise IngestError(f"{p}: no readable JSON Lines record ({skips[0].reason} at {skips[0].where})")
+        return arts, skips
+    if fmt == "feed":
+        return articles_from_feed(data, str(p))
+    if fmt == "html":
+        return [article_from_html(text, str(p), date=date)], []
+    if fmt == "text":
+        return [article_from_text(text, str(p), date=date)], []
+    raise IngestError(f"{p}: unknown format {fmt!r} (use text, html, feed or jsonl)")
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterable[Path]:
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(q for q in p.rglob("*") if q.is_file())
+        else:
+            yield p

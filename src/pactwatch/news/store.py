@@ -1,0 +1,196 @@
+"""Articles and their sentences in a DuckDB file, keyed by content hash.
+
+Tables (unit of analysis in brackets):
+- ``articles`` [one distinct article text]: ``article_id`` = sha256 of the normalised body, so re-ingesting the same text
+  (from any file or outlet) changes nothing; ``duplicate_of`` links a near-duplicate (the same wire story with small edits,
+  estimated word-5-gram Jaccard >= ``NEAR_DUP_JACCARD``) to the first stored copy, so counts can use
+  ``duplicate_of is null`` and never count one story twice. NULL date = publication date unknown.
+- ``sentences`` [one sentence of one article]: character spans into the stored body.
+- ``article_bands``: MinHash LSH band keys used to find near-duplicate candidates.
+- ``news_events`` [one coded event]: see :func:`pactwatch.events.store`.
+
+Each article is written in its own transaction: an interruption leaves either the whole article or nothing.
+The default file is ``<home>/news.duckdb`` ($PACTWATCH_NEWS_DB), separate from the dataset store, which
+``pactwatch data build`` replaces wholesale.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pactwatch.news.ingest import Article, Skip
+
+NEAR_DUP_JACCARD = 0.8
+N_PERM = 64
+BANDS = 16  # 16 bands x 4 rows: pairs with Jaccard 0.8 are candidates with probability ~0.99996
+_MASK = (1 << 61) - 1
+
+SCHEMA = """
+create table if not exists articles (
+    article_id varchar primary key, title varchar, byline varchar, pub_date date, url varchar, source varchar,
+    ext_id varchar, n_chars integer, n_sentences integer, duplicate_of varchar, similarity double,
+    body varchar, ingested_at timestamp);
+create table if not exists sentences (
+    article_id varchar, sent_no integer, start_char integer, end_char integer, text varchar, sent_hash varchar,
+    primary key (article_id, sent_no));
+create table if not exists article_bands (band varchar, article_id varchar);
+"""
+
+
+def default_news_db() -> Path:
+    from pactwatch.paths import home
+
+    return Path(os.environ.get("PACTWATCH_NEWS_DB") or home() / "news.duckdb")
+
+
+def connect(db: str | Path | None = None):
+    import duckdb
+
+    path = Path(db) if db is not None else default_news_db()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(SCHEMA)
+    return con
+
+
+_SENT = re.compile(r"[^\n]+?(?:[.!?]+[\"'’”)\]]*(?=\s+[\"'“‘(]?[A-Z0-9-])|$)", re.M)
+
+
+def split_sentences(text: str) -> list[tuple[int, int, str]]:
+    """Sentences as (start, end, text): breaks at line ends and at ./!/? before a capital. Abbreviations such as
+    'U.S. Defense' may split a sentence; the event coder re-parses whole articles with spaCy, so this only indexes."""
+    out = []
+    abbrev = re.compile(r"(?:\b[A-Z]\.){1,3}$|\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|St|Lt|Col|Gov|Jan|Feb|Aug|Sept|Oct|Nov|Dec)\.$")
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        pieces = []
+        for m in re.finditer(r"[.!?]+[\"'’”)\]]*\s+(?=[\"'“‘(]?[A-Z0-9])", line.group()):
+            end = m.end()
+            if abbrev.search(line.group()[: m.start() + 1].rstrip()):
+                continue
+            pieces.append(end)
+        prev = 0
+        for end in pieces + [len(line.group())]:
+            seg = line.group()[prev:end]
+            s = seg.strip()
+            if s:
+                lead = len(seg) - len(seg.lstrip())
+                out.append((start + prev + lead, start + prev + lead + len(s), s))
+            prev = end
+    return out
+
+
+def shingles(text: str, k: int = 5) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    if len(words) < k:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+
+
+def _perms():
+    rng = [int.from_bytes(hashlib.sha256(f"pw{i}".encode()).digest()[:16], "big") for i in range(2 * N_PERM)]
+    return [((rng[2 * i] % (_MASK - 1)) + 1, rng[2 * i + 1] % _MASK) for i in range(N_PERM)]
+
+
+_PERMS = _perms()
+
+
+def minhash(sh: set[str]) -> list[int]:
+    base = [struct.unpack("<Q", hashlib.blake2b(s.encode(), digest_size=8).digest())[0] for s in sh] or [0]
+    return [min((a * x + b) & _MASK for x in base) for a, b in _PERMS]
+
+
+def band_keys(sig: list[int]) -> list[str]:
+    r = N_PERM // BANDS
+    return [f"{i}:" + hashlib.blake2b(str(sig[i * r:(i + 1) * r]).encode(), digest_size=8).hexdigest()
+            for i in range(BANDS)]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest call did: counts and, per input record, what happened."""
+
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (new id, first copy, jaccard)
+    skipped: list[Skip] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {"added": len(self.added), "unchanged": len(self.unchanged),
+                "near_duplicates": len(self.near_duplicates), "skipped": len(self.skipped),
+                "skip_reasons": [f"{s.where}: {s.reason}" for s in self.skipped]}
+
+
+def ingest(articles: list[Article], db=None, con=None, skips: list[Skip] | None = None) -> IngestReport:
+    """Store articles (and their sentences). Same content hash -> nothing changes; near-duplicate -> stored and linked."""
+    own = con is None
+    con = con or connect(db)
+    rep = IngestReport(skipped=list(skips or []))
+    try:
+        for art in articles:
+            aid = art.content_hash
+            if con.execute("select 1 from articles where article_id = ?", [aid]).fetchone():
+                rep.unchanged.append(aid)
+                continue
+            sh = shingles(art.text)
+            sig = minhash(sh)
+            keys = band_keys(sig)
+            dup, sim = _near_duplicate(con, keys, sh)
+            sents = split_sentences(art.text)
+            con.execute("begin transaction")
+            try:
+                con.execute("insert into articles values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [aid, art.title, art.byline, art.date, art.url, art.source, art.ext_id, len(art.text),
+                             len(sents), dup, sim, art.text, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
+                _insert_sentences(con, aid, sents)
+                con.executemany("insert into article_bands values (?, ?)", [[k, aid] for k in keys])
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+            rep.added.append(aid)
+            if dup:
+                rep.near_duplicates.append((aid, dup, sim))
+    finally:
+        if own:
+            con.close()
+    return rep
+
+
+def _insert_sentences(con, aid, sents):
+    con.executemany("insert into sentences values (?, ?, ?, ?, ?, ?)",
+                    [[aid, i, s, e, t, hashlib.sha256(t.encode()).hexdigest()[:16]] for i, (s, e, t) in enumerate(sents)])
+
+
+def _near_duplicate(con, keys: list[str], sh: set[str]) -> tuple[str | None, float | None]:
+    rows = con.execute(
+        "select distinct b.article_id, a.body, a.duplicate_of, a.ingested_at from article_bands b "
+        "join articles a using (article_id) where b.band in (select unnest(?)) order by a.ingested_at", [keys]).fetchall()
+    best = (None, None)
+    for aid, body, dup_of, _ in rows:
+        other = shingles(body)
+        j = len(sh & other) / max(1, len(sh | other))
+        if j >= NEAR_DUP_JACCARD and (best[1] is None or j > best[1]):
+            best = (dup_of or aid, round(j, 4))
+    return best
+
+
+def ingest_files(paths, db=None) -> IngestReport:
+    """Read and store every file (directories recursively). A file that cannot be read is skipped with its reason."""
+    from pactwatch.news.ingest import IngestError, iter_files, read_articles
+
+    arts, skips = [], []
+    for p in iter_files(paths):
+        try:
+            a, s = read_articles(p)
+        except IngestError as exc:
+            skips.append(Skip(str(p), str(exc)))
+            continue
+        arts.extend(a)
+        skips.extend(s)
+    return ingest(arts, db=db, skips=skips)
