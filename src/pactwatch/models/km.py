@@ -138,8 +138,9 @@ class KaplanMeier(SurvivalModel):
                 if self.ci == "loglog":
                     ls = np.log(s)
                     half = z * np.sqrt(gw) / ls
-                    lo = np.exp(-np.exp(np.log(-ls) + half))
-                    hi = np.exp(-np.exp(np.log(-ls) - half))
+                    a = np.exp(-np.exp(np.log(-ls) + half))
+                    b = np.exp(-np.exp(np.log(-ls) - half))
+                    lo, hi = np.fmin(a, b), np.fmax(a, b)
                     lo = np.where(s >= 1, 1.0, lo)
                     hi = np.where(s >= 1, 1.0, hi)
                 else:
