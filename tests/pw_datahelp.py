@@ -92,7 +92,14 @@ class Server:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Quiet(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                # A client that hangs up on a kept-alive connection (as httpx does after an error) is not a
+                # test failure; keep the server's traceback out of the captured CLI output.
+                outer.errors.append(sys.exc_info()[1])
+
+        self.errors: list[BaseException] = []
+        self.httpd = Quiet(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

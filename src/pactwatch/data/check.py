@@ -133,6 +133,8 @@ def check_file(spec: FileSpec, root: Path, *, full: bool = True) -> FileStatus:
                         try:
                             read_table(spec, root, verify="none")
                         except DataError as detail:
+                            if "column" in str(detail):
+                                st.columns_ok = False
                             st.problem += f" Also: {str(detail).replace(f'{path}: ', '', 1)}"
                     return st
     elif full:
