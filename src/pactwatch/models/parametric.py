@@ -156,7 +156,8 @@ class _AFT(SurvivalModel):
 
         def logH(th):
             b, c = self._split(th)
-            return np.log(self._cumhaz(times[:, None], (Z @ b)[None, :], c))
+            with np.errstate(divide="ignore", invalid="ignore"):  # t = 0: H = 0, S = 1 (set below)
+                return np.log(self._cumhaz(times[:, None], (Z @ b)[None, :], c))
 
         base = logH(theta)
         P = len(theta)
@@ -165,7 +166,8 @@ class _AFT(SurvivalModel):
             h = 1e-6 * max(1.0, abs(theta[k]))
             e = np.zeros(P)
             e[k] = h
-            G[k] = (logH(theta + e) - logH(theta - e)) / (2 * h)
+            with np.errstate(invalid="ignore"):
+                G[k] = (logH(theta + e) - logH(theta - e)) / (2 * h)
         var = np.einsum("k...,kl,l...->...", G, V, G)
         z = stats.norm.ppf(1 - alpha / 2)
         se = np.sqrt(var)
