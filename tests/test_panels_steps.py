@@ -252,3 +252,12 @@ def test_registry_is_plain_dict():
 def test_not_a_panel_is_refused(src):
     with pytest.raises(PactwatchError, match="not a panel"):
         add_nmc(pd.DataFrame({"country": [1], "year": [2000]}), src=src)
+
+
+@pytest.mark.parametrize("step", DYAD_STEPS, ids=lambda f: f.__name__)
+def test_empty_panels(src, step):
+    sy = state_years(2000, 2000, src=src).iloc[:0]
+    dy = dyad_years(2000, 2000, src=src).iloc[:0]
+    if step is not add_atop_alliance:
+        assert len(step(sy, src=src)) == 0
+    assert len(step(dy, src=src)) == 0

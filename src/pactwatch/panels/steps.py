@@ -300,7 +300,7 @@ def add_capital_distance(panel: pd.DataFrame, *, src: DataSource | None = None) 
         from pactwatch.panels.dyads import dyad_years
 
         yrs = panel["year"]
-        lo, hi = max(int(yrs.min()), COW_FIRST_YEAR), min(int(yrs.max()), COW_LAST_YEAR)
+        lo, hi = (max(int(yrs.min()), COW_FIRST_YEAR), min(int(yrs.max()), COW_LAST_YEAR)) if len(yrs) else (1, 0)
         if lo <= hi:
             dy = dyad_years(lo, hi, directed=True, src=src)
             dy = merge_state_vars(dy, cap, ["lat", "lng"], step)
