@@ -22,7 +22,9 @@ def test_hand_computation_with_greenwood():
     half = 1.959963984540054 * np.sqrt(var)
     assert iv["lower"].iloc[0, 0] == pytest.approx(4 / 6 - half, abs=1e-9)
     assert iv["upper"].iloc[0, 0] == pytest.approx(min(1.0, 4 / 6 + half), abs=1e-9)  # clipped to [0, 1]
-    assert km.predict_survival(None, [5.5]).isna().all().all()  # beyond follow-up
+    assert km.predict_survival(None, [5.5]).iloc[0, 0] == 0.0  # everyone has ended: 0 is known
+    cens_last = KaplanMeier().fit(df.assign(e=[1, 1, 0, 1, 0, 0]), "t", "e")
+    assert cens_last.predict_survival(None, [5.5]).isna().all().all()  # censored at 5: unknown beyond follow-up
 
 
 def test_groups_match_lifelines_loglog_intervals():

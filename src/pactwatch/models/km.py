@@ -7,7 +7,7 @@ is handled, so alliances entering observation late do not inflate early survival
 Estimator: S(t) = prod_{t_j <= t} (1 - d_j / n_j) over distinct event times t_j with d_j events among n_j at risk.
 Variance: Greenwood, Var S(t) = S(t)^2 sum_{t_j <= t} d_j / (n_j (n_j - d_j)). Intervals (``method="delta"``) use the
 log(-log) transform of the Greenwood variance (as lifelines and R's ``conf.type="log-log"``), or ``ci="plain"``.
-Beyond the last observed time in a group the curve is unknown and reported as NaN.
+Beyond the last observed time in a group the curve is unknown and reported as NaN (unless it has reached 0).
 """
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ class KaplanMeier(SurvivalModel):
     def _predict_survival(self, X, times):
         def f(tab, tmax, t):
             s = step_eval(tab["time"].to_numpy(), tab["survival"].to_numpy(), t, before=1.0)
-            return np.where(t > tmax, np.nan, s)
+            return np.where((t > tmax) & (s > 0), np.nan, s)  # once everyone has ended, S = 0 is known
 
         return self._curves(X, times, f)
 

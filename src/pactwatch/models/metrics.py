@@ -152,7 +152,7 @@ def time_auc(train, test, risk, times) -> dict:
 def calibration_table(durations, events, pred_event_prob, t: float, n_bins: int = 10, alpha: float = 0.05) -> pd.DataFrame:
     """Predicted vs observed probability of the event by time ``t``, by quantile bin (deciles by default) of the
     prediction. Observed = 1 - KM(t) within the bin (with a log-log Greenwood interval); NaN when the bin's
-    follow-up ends before t. Bins are of equal size (ties broken by order)."""
+    follow-up ends, censored, before t (if everyone in the bin has ended by t, observed is 1). Bins are of equal size (ties broken by order)."""
     y = _y((durations, events), "calibration_table")
     p = _risk(pred_event_prob, len(y), "pred_event_prob")
     if n_bins < 1 or n_bins > len(y):
@@ -164,8 +164,8 @@ def calibration_table(durations, events, pred_event_prob, t: float, n_bins: int 
         m = bins == b
         d, e = y["time"][m], y["event"][m]
         tab = km_table(np.full(m.sum(), -np.inf), d, e)
-        if d.max() < t:
-            s = lo = hi = np.nan
+        if d.max() < t and tab["survival"].iloc[-1] > 0 if len(tab) else d.max() < t:
+            s = lo = hi = np.nan  # follow-up ends (censored) before t: unknown
         else:
             s = float(step_eval(tab["time"].to_numpy(), tab["survival"].to_numpy(), np.array([t]), before=1.0)[0])
             gw = float(step_eval(tab["time"].to_numpy(), tab["greenwood"].to_numpy(), np.array([t]), before=0.0)[0])
