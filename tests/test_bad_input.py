@@ -64,6 +64,14 @@ def test_read_table_and_cli_name_file_and_problem(case, data_dir, tmp_path, caps
     code, out, err = run_cli(["data", "check", "--data-dir", root, "--dataset", dataset], capsys, monkeypatch)
     assert code == DataError.exit_code, (out, err)
     msg = " ".join(err.split())
+    assert str(root / rel) in msg and cli_msg in msg and "Traceback" not in out + err
+    # The quick check (size, header, last line) catches it too, except an edit deep inside a same-size file.
+    code, out, err = run_cli(["data", "check", "--data-dir", root, "--dataset", dataset, "--quick"], capsys, monkeypatch)
+    if name in ("truncated-at-line-end-converted", "wrong-version", "unknown-version-atop"):
+        assert code == 0, err  # documented limit of --quick: these need the full check
+        return
+    assert code == DataError.exit_code, (out, err)
+    msg = " ".join(err.split())
     assert str(root / rel) in msg and cli_msg in msg
     assert "Traceback" not in out + err
 

@@ -190,7 +190,7 @@ def _extract_member(archive: Path, member: str, dest: Path, url: str) -> None:
 
 def _write_csv(df, spec: FileSpec, dest: Path) -> None:
     if spec.path.endswith(".gz"):
-        df.to_csv(dest, index=False, compression={"method": "gzip", "mtime": 0})
+        df.to_csv(dest, index=False, compression={"method": "gzip", "mtime": 0, "compresslevel": 6})
     else:
         df.to_csv(dest, index=False, encoding=spec.encoding)
 
