@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from pactwatch.data.source import DataSource, default_source
@@ -43,13 +44,38 @@ def log_step(df: pd.DataFrame, step: str, note: str = "", **counts) -> pd.DataFr
     return df
 
 
+def _keys(df: pd.DataFrame, on: list[str]) -> np.ndarray:
+    """One int64 key per row from integer-valued code/year columns (ccodes < 10000, years < 10000)."""
+    key = np.zeros(len(df), dtype=np.int64)
+    for c in on:
+        v = df[c].to_numpy()
+        if v.dtype.kind == "f":
+            if np.isnan(v).any():
+                raise PactwatchError(f"key column {c!r} has missing values; cannot merge on it")
+            v = v.astype(np.int64)
+        key = key * 10000 + v.astype(np.int64)
+    return key
+
+
 def _left_merge_same_rows(panel: pd.DataFrame, right: pd.DataFrame, on: list[str], step: str) -> pd.DataFrame:
-    if right.duplicated(on).any():
+    """A left join that provably keeps the panel's rows: a hash lookup of each panel key in the (unique) right keys.
+
+    Same result as ``panel.merge(right, on=on, how="left", validate="many_to_one")`` (integer columns that gain missing
+    values become float, as in pandas), but several times faster on a million-row dyad panel, and it keeps the index.
+    """
+    rkey = _keys(right, on)
+    index = pd.Index(rkey)
+    if not index.is_unique:
         dup = right[right.duplicated(on, keep=False)].head(3).to_dict("records")
         raise PactwatchError(f"{step}: the source has more than one row per {on} (e.g. {dup}); refusing to duplicate panel rows")
-    out = panel.merge(right, on=on, how="left", validate="many_to_one")
-    if len(out) != len(panel):  # pragma: no cover - guarded by validate above
-        raise PactwatchError(f"{step}: merge changed the row count from {len(panel)} to {len(out)}")
+    pos = index.get_indexer(_keys(panel, on))
+    missing = pos < 0
+    out = panel.copy()
+    for c in right.columns:
+        if c in on:
+            continue
+        vals = right[c].array
+        out[c] = pd.api.extensions.take(np.asarray(vals) if isinstance(vals, pd.arrays.NumpyExtensionArray) else vals, pos, allow_fill=True) if missing.any() else vals.take(pos)
     out.attrs = dict(panel.attrs)
     return out
 
