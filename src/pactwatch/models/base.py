@@ -125,8 +125,10 @@ class SurvivalModel:
         stop_col: str | None = None,
         **kwargs,
     ) -> "SurvivalModel":
+        if kwargs:
+            raise ModelError(f"{self.name}: unexpected fit argument(s) {sorted(kwargs)}; model settings go to the constructor")
         self._fit_args = dict(duration_col=duration_col, event_col=event_col, covariates=covariates, id_col=id_col,
-                              start_col=start_col, stop_col=stop_col, **kwargs)
+                              start_col=start_col, stop_col=stop_col)
         data = self._validate(df, duration_col, event_col, covariates, id_col, start_col, stop_col)
         self._train = data
         self._fit(data, **kwargs)
