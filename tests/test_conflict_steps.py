@@ -43,10 +43,13 @@ def spells_ongo_loop(x: list[int]) -> list[float]:
 
 
 def reference_spells(df: pd.DataFrame, unit: list[str], event: str) -> pd.Series:
-    res = pd.Series(np.nan, index=df.index)
-    for _, g in df.sort_values([*unit, "year"]).groupby(unit, sort=False):
-        res.loc[g.index] = btscs_loop(g[event].astype(int).tolist())
-    return res
+    """The loop above applied per unit (rows in year order), assembled back in the frame's row order."""
+    s = df.sort_values([*unit, "year"])
+    ev = s[event].astype(int).to_numpy()
+    u = s[unit].to_numpy()
+    cuts = np.flatnonzero((u[1:] != u[:-1]).any(axis=1)) + 1
+    out = np.concatenate([btscs_loop(chunk.tolist()) for chunk in np.split(ev, cuts)])
+    return pd.Series(out.astype(float), index=s.index).reindex(df.index)
 
 
 # ------------------------------------------------------------------------------------------------ the counter itself
@@ -258,3 +261,17 @@ def test_strategic_rivalries(src):
     assert np.isnan(td["ongoingrivalry"].iloc[3])
     sy = C.add_strategic_rivalries(pd.DataFrame({"ccode": [2, 2], "year": [1950, 2021]}), src=src)
     assert sy["n_rivalries"].iloc[0] >= 1 and np.isnan(sy["n_rivalries"].iloc[1])
+
+
+def test_filter_prd_prescreen_gives_the_same_rows_as_the_full_path(src):
+    from pactwatch.panels.dyads import dyad_years
+    from pactwatch.panels.steps import add_contiguity, add_major_powers
+
+    p = dyad_years(1816, 2016, src=src)
+    fast = C.filter_prd(p, src=src)
+    full = C.filter_prd(add_major_powers(add_contiguity(p, src=src), src=src), src=src)
+    cols = ["ccode1", "ccode2", "year", "conttype", "cowmaj1", "cowmaj2"]
+    pd.testing.assert_frame_equal(fast[cols].reset_index(drop=True), full[cols].reset_index(drop=True))
+    steps = [r["step"] for r in fast.attrs["pactwatch_log"]]
+    assert "filter_prd (pre-screen)" in steps
+    assert fast.attrs["pactwatch_log"][-1]["dropped"] == len(p) - len(fast)

@@ -1,6 +1,77 @@
-"""`pactwatch replicate NAME`"""
+"""`pactwatch replicate NAME`: a registry of replications of published analyses.
+
+Each replication lives in its own module under :mod:`pactwatch.replications` and exposes a ``REPLICATION`` dict:
+
+- ``name``: the CLI name (``bremer-1992``);
+- ``run(src) -> result``: fits the analysis from a :class:`~pactwatch.data.source.DataSource`; the result is a JSON-ready
+  dict or an object with ``to_dict()``;
+- ``render(result)``: something ``rich`` can print (a Table, a Group, a string);
+- ``summary``: one line for the list of known names.
+
+Adding one = writing the module and adding a line to :data:`REPLICATIONS` (modules are imported only when asked for).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import typer
+
+from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, print_json
 from pactwatch.errors import PactwatchError
 
+#: CLI name -> module holding its REPLICATION dict.
+REPLICATIONS: dict[str, str] = {
+    "bremer-1992": "pactwatch.replications.bremer",
+    "leeds-anac-2005": "pactwatch.replications.leeds_anac",
+    "berkemeier-fuhrmann-2018": "pactwatch.replications.berkemeier_fuhrmann",
+}
 
-def replicate(name: str) -> None:
-    raise PactwatchError(f"unknown replication {name!r}")
+
+def known() -> list[str]:
+    """Names whose module can be imported (a replication still being written does not break the others)."""
+    out = []
+    for name, mod in REPLICATIONS.items():
+        try:
+            importlib.import_module(mod)
+        except ImportError:
+            continue
+        out.append(name)
+    return out
+
+
+def get_replication(name: str) -> dict[str, Any]:
+    """The REPLICATION dict for ``name``, or a PactwatchError listing the known names."""
+    mod = REPLICATIONS.get(name)
+    if mod is None:
+        raise PactwatchError(f"unknown replication {name!r}; known: {', '.join(known()) or '(none)'}")
+    try:
+        entry = importlib.import_module(mod).REPLICATION
+    except (ImportError, AttributeError) as exc:
+        raise PactwatchError(f"replication {name!r} is registered but its module {mod} cannot be loaded: {exc}") from None
+    return entry
+
+
+def _to_jsonable(result: Any) -> Any:
+    if hasattr(result, "to_dict"):
+        return result.to_dict()
+    return result
+
+
+def replicate(
+    name: str = typer.Argument(..., help="Which replication, e.g. bremer-1992 (an unknown name lists the known ones)."),
+    json_out: JsonOpt = False,
+    data_dir: DataDirOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Run a replication and print our figures (beside the published ones where the replication has them)."""
+    from pactwatch.data.source import DataSource
+    from pactwatch.paths import default_db
+
+    entry = get_replication(name)
+    src = DataSource(data_dir=data_dir, db=db if db is not None else default_db())
+    result = entry["run"](src)
+    if json_out:
+        print_json(_to_jsonable(result))
+    else:
+        console.print(entry["render"](result))
