@@ -123,7 +123,7 @@ class ActorRecognizer:
             if _is_false_friend(sp):
                 continue
             ent = dict(ent)
-            if ent["kind"] in ("country", "demonym", "capital") and not ent["sector"] or ent["kind"] == "demonym":
+            if ent["kind"] in ("country", "demonym", "capital"):  # an agent word next to it sets the sector
                 sec = self._sector(sp)
                 if sec:
                     ent["sector"] = sec

@@ -1,0 +1,160 @@
+"""Event coder: actors (dated people, capitals as metonyms), abstention (negation, modality, residual statements),
+output fields, evaluation arithmetic and the CLI. The spaCy pipeline is loaded once per session."""
+import json
+from pathlib import Path
+
+import pytest
+
+from pactwatch.events.coder import code_text
+
+ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "articles" / "nationalinterest-2024-11-north-korea-russia-alliance.txt"
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    from pactwatch.events.pipeline import load_pipeline
+
+    return load_pipeline()
+
+
+def _actors(nlp, text, date):
+    doc = nlp.make_doc(text)
+    doc._.date = date
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return {sp.text: sp._.actor["code"] for sp in doc.spans["actors"]}
+
+
+def test_austin_expressed_deep_concerns_source_usa(nlp):
+    text = ("After meeting with South Korean Defense Minister Kim Yong-Hyun at the Pentagon on October 30, U.S. Defense "
+            "Secretary Lloyd Austin expressed \u201cdeep concerns\u201d about the North Korean deployment.")
+    ev = code_text(text, "2024-11-01", nlp)
+    assert len(ev) == 1
+    e = ev[0]
+    assert e["source"] == "USA" and e["target"] == "PRK"
+    assert e["root"] == "01" and e["code"] == "012" and e["quad"] == 1  # pessimistic comment, a verbal act
+    assert text[e["verb_span"][0]:e["verb_span"][1]] == "expressed"
+    assert text[e["source_span"][0]:e["source_span"][1]] == "Lloyd Austin"
+
+
+def test_moscows_resolves_to_rus(nlp):
+    acts = _actors(nlp, "Moscow\u2019s forces attacked Ukrainian positions near Kharkiv.", "2024-11-01")
+    assert acts["Moscow"] == "RUS"
+    ev = code_text("Moscow's troops attacked Ukrainian positions near Kharkiv.", "2024-11-01", nlp)
+    assert ev and ev[0]["source"] == "RUS" and ev[0]["source_sector"] == "MIL" and ev[0]["target"] == "UKR"
+    assert ev[0]["quad"] == 4
+
+
+def test_people_resolve_by_date(nlp):
+    t = "Vladimir Putin met Kim Jong-un and Yoon Suk-yeol criticised them."
+    assert _actors(nlp, t, "2024-06-19") == {"Vladimir Putin": "RUS", "Kim Jong-un": "PRK", "Yoon Suk-yeol": "KOR"}
+    assert _actors(nlp, t, "1995-01-01") == {}  # none in office: no guess
+    assert "Yoon Suk-yeol" not in _actors(nlp, t, "2025-06-01")  # removed from office 2025-04-04
+
+
+def test_surname_only_after_full_mention(nlp):
+    assert "Austin" not in _actors(nlp, "Austin said the talks went well.", "2024-11-01")
+    acts = _actors(nlp, "Lloyd Austin flew to Seoul. Austin met officials there.", "2024-11-01")
+    assert acts["Austin"] == "USA"
+
+
+def test_negation_not_coded_as_realised(nlp):
+    ev, ab = code_text("Russia denied sending troops to Syria.", "2020-01-01", nlp, with_abstained=True)
+    assert not any(e["verb"] == "sending" for e in ev)
+    assert any(a["verb"] == "sending" and "denied" in a["reason"] for a in ab)
+    ev = code_text("Russia did not send troops to Syria.", "2020-01-01", nlp)
+    assert ev == []
+
+
+def test_modality_not_coded_as_realised(nlp):
+    ev, ab = code_text("North Korean troops could attack Ukrainian forces in a matter of days.", "2024-11-01", nlp,
+                       with_abstained=True)
+    assert ev == []
+    assert any(a["verb"] == "attack" and a["reason"].startswith("modality") for a in ab)
+    ev = code_text("North Korean troops attacked Ukrainian forces.", "2024-11-01", nlp)
+    assert ev and ev[0]["source"] == "PRK" and ev[0]["target"] == "UKR" and ev[0]["quad"] == 4
+
+
+def test_no_default_make_statement(nlp):
+    ev, ab = code_text("Russia said on Monday that the weather was fine.", "2024-11-01", nlp, with_abstained=True)
+    assert ev == []
+    assert any("make statement" in a["reason"] for a in ab)
+
+
+def test_author_opinion_not_coded(nlp):
+    assert code_text("We think Russia attacked Ukraine.", "2024-11-01", nlp) == []
+
+
+def test_event_fields_and_table_values(nlp):
+    from pactwatch.events.lexicon import cameo_codes
+
+    ev = code_text("China condemned Japan on Tuesday.", "2024-11-01", nlp)
+    assert len(ev) == 1
+    e = ev[0]
+    row = cameo_codes()[e["code"]]
+    assert (e["source"], e["target"]) == ("CHN", "JPN")
+    assert e["root"] == e["code"][:2] == row.root and e["quad"] == row.quad and e["goldstein"] == row.goldstein
+    assert e["plover_event"] == row.plover_event and 0 < e["confidence"] <= 1
+    assert e["sentence"] == "China condemned Japan on Tuesday."
+
+
+def test_two_leaders_resolved(nlp):
+    text = "Kim Jong-un hosted Vladimir Putin in Pyongyang. The two leaders signed a defence treaty."
+    ev = code_text(text, "2024-06-19", nlp)
+    signs = [e for e in ev if e["verb"] == "signed"]
+    assert {(e["source"], e["target"]) for e in signs} == {("PRK", "RUS"), ("RUS", "PRK")}
+
+
+@pytest.mark.skipif(not ARTICLE.is_file(), reason="shared article not present")
+def test_article_codes_without_stitching(nlp):
+    text = ARTICLE.read_text(encoding="utf-8")
+    ev = code_text(text, "2024-11-01", nlp)
+    assert ev
+    for e in ev:
+        assert e["sentence"] == text[e["sentence_span"][0]:e["sentence_span"][1]]
+        assert "\n" not in e["sentence"].strip()  # a title is never stitched to the next line
+        assert e["sentence_span"][0] <= e["verb_span"][0] < e["sentence_span"][1]
+    assert not any(e["verb"] == "come" for e in ev)  # "could come in a matter of days"
+    assert any(e["source"] == "USA" and e["verb"] == "expressed" for e in ev)
+
+
+def test_evaluate_counts_match_independent_tally(nlp, tmp_path):
+    from pactwatch.events.evaluate import evaluate
+
+    recs = [
+        {"set": "t", "id": "1", "text": "China condemned Japan on Tuesday.", "date": "2024-01-01",
+         "events": [{"source": "CHN", "target": "JPN", "code": "111", "code_system": "CAMEO"}], "noevents": False},
+        {"set": "t", "id": "2", "text": "North Korean troops attacked Ukrainian forces.", "date": "2024-11-01",
+         "events": [{"source": "PRK", "target": "UKR", "code": "190", "code_system": "CAMEO"}], "noevents": False},
+        {"set": "t", "id": "3", "text": "The weather in Paris was fine on Sunday.", "date": "2024-01-01",
+         "events": [], "noevents": True},
+        {"set": "t", "id": "4", "text": "Russia could send troops to Syria.", "date": "2024-01-01",
+         "events": [{"source": "RUS", "target": "SYR", "code": "0332", "code_system": "CAMEO"}], "noevents": False},
+    ]
+    p = tmp_path / "g.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in recs), encoding="utf-8")
+    res = evaluate(p, nlp=nlp)
+    preds = [code_text(r["text"], r["date"], nlp) for r in recs]
+    tp = sum(bool(pr) and bool(r["events"]) for pr, r in zip(preds, recs))
+    fp = sum(bool(pr) and not r["events"] for pr, r in zip(preds, recs))
+    fn = sum(not pr and bool(r["events"]) for pr, r in zip(preds, recs))
+    assert (res["detection"]["tp"], res["detection"]["fp"], res["detection"]["fn"]) == (tp, fp, fn)
+    root_tp = sum(len({e["root"] for e in pr} & {g["code"][:2] for g in r["events"]}) for pr, r in zip(preds, recs))
+    assert res["root"]["tp"] == root_tp
+    assert res["records_with_gold_events"] == 3
+
+
+def test_cli_code_jsonl(nlp, tmp_path):
+    from typer.testing import CliRunner
+
+    from pactwatch.cli.events import app
+
+    p = tmp_path / "in.jsonl"
+    p.write_text(json.dumps({"id": "s1", "text": "China condemned Japan on Tuesday.", "date": "2024-01-01"}) + "\n" +
+                 json.dumps({"id": "s2", "text": "The weather was fine.", "date": "2024-01-01"}) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["code", str(p), "--format", "jsonl"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+    assert [x["id"] for x in lines] == ["s1"]  # no line for a sentence without an event
+    for k in ("source", "target", "code", "root", "quad", "goldstein", "sentence", "verb_span"):
+        assert k in lines[0]
