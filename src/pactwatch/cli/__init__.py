@@ -6,6 +6,7 @@ import sys
 import typer
 
 from pactwatch.cli import data as data_cli
+from pactwatch.cli import events as events_cli
 from pactwatch.cli import panel as panel_cli
 from pactwatch.cli import replicate as replicate_cli
 from pactwatch.cli.common import console_err
@@ -19,6 +20,8 @@ app = typer.Typer(
 )
 app.add_typer(data_cli.app, name="data", help="Check, fetch and build the datasets (ATOP, COW, MIDs, democracy, ...).")
 app.add_typer(panel_cli.app, name="panel", help="Build state-year, dyad-year and alliance panels and export them.")
+app.add_typer(events_cli.app, name="events", help="Code news text into CAMEO/PLOVER events; evaluate the coder on gold sets.")
+app.command("read", help="An article's events as a table, with the evidence highlighted.")(events_cli.read)
 app.command("replicate", help="Replicate a published analysis and print the result beside the published one.")(replicate_cli.replicate)
 
 
