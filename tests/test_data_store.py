@@ -219,3 +219,10 @@ def test_cli_build(data_dir, tmp_path, capsys, monkeypatch):
     code, out, err = run_cli([*args, "--force"], capsys, monkeypatch)
     assert code == DataError.exit_code and "states2016.csv: sha256" in err and "altered" in err and "Traceback" not in out + err
     assert {r["table"] for r in store_summary(db)} == {"cow_states", "cow_system", "cow_majors"}
+
+
+def test_unwritable_store_location_is_a_clear_error(data_dir, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(DataError, match="cannot write the store"):
+        build_store(data_dir, blocker / "pw.duckdb", progress=False, datasets=["cow-states-2016"])

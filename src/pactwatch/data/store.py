@@ -171,9 +171,14 @@ def build_store(
                 tables = con.execute("select table_name, rows from provenance order by table_name").fetchall()
             return BuildResult(db, "up to date", [(t, int(r)) for t, r in tables], skipped, time.perf_counter() - t0)
 
-    db.parent.mkdir(parents=True, exist_ok=True)
     tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
-    _remove_db_files(tmp)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        _remove_db_files(tmp)
+        duckdb.connect(str(tmp)).close()
+    except (OSError, duckdb.Error) as exc:
+        _remove_db_files(tmp)
+        raise DataError(f"{db}: cannot write the store there ({str(exc).splitlines()[0]})") from None
     reg = registry()
     loaded: list[tuple[str, int]] = []
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
@@ -222,7 +227,7 @@ def build_store(
 
 def _remove_db_files(path: Path) -> None:
     for p in (path, Path(f"{path}.wal")):
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             p.unlink()
 
 
