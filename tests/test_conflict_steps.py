@@ -275,3 +275,33 @@ def test_filter_prd_prescreen_gives_the_same_rows_as_the_full_path(src):
     steps = [r["step"] for r in fast.attrs["pactwatch_log"]]
     assert "filter_prd (pre-screen)" in steps
     assert fast.attrs["pactwatch_log"][-1]["dropped"] == len(p) - len(fast)
+
+
+class _NullableSource:
+    """Serves the tables with pandas nullable dtypes (Int64, string, NA), the way the DuckDB store returns them."""
+
+    def __init__(self, src):
+        self._src = src
+
+    def table(self, name):
+        return self._src.table(name).convert_dtypes()
+
+
+def test_steps_give_the_same_result_from_nullable_typed_tables(nd_1992, src):
+    p = nd_1992[nd_1992["year"] >= 1900].reset_index(drop=True)
+    sy = src.table("cow_system")[["ccode", "year"]].astype("int64")
+    sy = sy[sy["year"].between(1950, 2010)].reset_index(drop=True)
+    outs = []
+    for s in (src, _NullableSource(src)):
+        d = C.add_spells(C.add_cow_wars(C.add_cow_mids(C.add_gml_mids(p, src=s), keep=["dispnum"], src=s), src=s))
+        d = C.add_strategic_rivalries(d, src=s)
+        st = C.add_strategic_rivalries(C.add_cow_wars(sy, type="intra", src=s), src=s)
+        outs.append((d, st))
+    for a, b in zip(*outs):
+        for c in a.columns:
+            x, y = a[c], b[c]
+            if x.dtype.kind in "iufb" and str(y.dtype) not in ("string", "object"):
+                np.testing.assert_allclose(x.to_numpy(float, na_value=np.nan), y.to_numpy(float, na_value=np.nan),
+                                           equal_nan=True, err_msg=c)
+            else:
+                assert (x.astype(str).where(x.notna(), "NA") == y.astype(str).where(y.notna(), "NA")).all(), c

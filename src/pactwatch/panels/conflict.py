@@ -374,7 +374,7 @@ def add_spells(panel: pd.DataFrame, conflict_event_type: Literal["ongoing", "ons
         units = out["ccode"].to_numpy(np.int64)
     years = out["year"].to_numpy(np.int64)
     for name, (ongoing_col, onset_col, spell_col) in present.items():
-        ev = out[ongoing_col if conflict_event_type == "ongoing" else onset_col].to_numpy(dtype="float64")
+        ev = out[ongoing_col if conflict_event_type == "ongoing" else onset_col].to_numpy(dtype="float64", na_value=np.nan)
         ok = ~np.isnan(ev)
         bad = set(np.unique(ev[ok])) - {0.0, 1.0}
         if bad:

@@ -1,0 +1,44 @@
+"""bremer-1992 against the same pipeline written independently in R (tests/r/bremer_pipeline.R), from the same CSVs.
+
+Skipped when Rscript (with dplyr, readr, jsonlite) is not installed. The R side uses peacesciencer's ready-made
+``atop_alliance`` table, so pactwatch is run with ``atop_source="peacesciencer"`` here.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pactwatch.replications import bremer as B
+
+RSCRIPT = shutil.which("Rscript")
+SCRIPT = Path(__file__).parent / "r" / "bremer_pipeline.R"
+
+
+def _r_has(pkgs: list[str]) -> bool:
+    code = "quit(status = as.integer(!all(sapply(c(%s), requireNamespace, quietly = TRUE))))" % ",".join(f'"{p}"' for p in pkgs)
+    return subprocess.run([RSCRIPT, "-e", code], capture_output=True).returncode == 0
+
+
+pytestmark = pytest.mark.skipif(RSCRIPT is None or not _r_has(["dplyr", "readr", "jsonlite"]),
+                                reason="Rscript with dplyr, readr and jsonlite is not installed")
+
+
+def test_bremer_matches_independent_r_pipeline(src, data_dir, tmp_path):
+    out = tmp_path / "r.json"
+    proc = subprocess.run([RSCRIPT, str(SCRIPT), str(data_dir), str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    r = json.loads(out.read_text())
+    py = B.bremer_1992(src, atop_source="peacesciencer")
+    rows = {s["step"]: s["rows"] for s in py.step_rows}
+    assert rows["dyad_years"] == r["dyad_years"]
+    assert rows["filter_prd"] == r["prd"]
+    assert py.n == r["n"] and py.n_onsets == r["onsets"]
+    assert r["converged"]
+    assert py.loglik == pytest.approx(r["loglik"], abs=1e-6)
+    np.testing.assert_allclose(py.coefficients["coef"].to_numpy(), np.array(r["coef"]), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(py.coefficients["se"].to_numpy(), np.array(r["se"]), rtol=1e-6, atol=1e-12)
