@@ -7,6 +7,7 @@ import typer
 
 from pactwatch.cli import data as data_cli
 from pactwatch.cli import events as events_cli
+from pactwatch.cli import main_job as main_job_cli
 from pactwatch.cli import panel as panel_cli
 from pactwatch.cli import replicate as replicate_cli
 from pactwatch.cli.common import console_err
@@ -18,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command("main", help="The main job: find or download the data, build the store, print a summary.")(main_job_cli.main_job)
 app.add_typer(data_cli.app, name="data", help="Check, fetch and build the datasets (ATOP, COW, MIDs, democracy, ...).")
 app.add_typer(panel_cli.app, name="panel", help="Build state-year, dyad-year and alliance panels and export them.")
 app.add_typer(events_cli.app, name="events", help="Code news text into CAMEO/PLOVER events; evaluate the coder on gold sets.")
