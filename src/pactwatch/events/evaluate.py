@@ -69,7 +69,14 @@ def _dyads(events, src_key="source", tgt_key="target"):
 
 def evaluate(gold_path, nlp=None, limit: int | None = None, date_default: str | None = None) -> dict:
     from pactwatch.events.coder import code_docs
-    from pactwatch.events.lexicon import code_info
+    from pactwatch.events.lexicon import code_info as _ci
+    from pactwatch.events.pipeline import load_pipeline
+
+    nlp = nlp or load_pipeline()
+    table = nlp.get_pipe("pactwatch_events").codes
+
+    def code_info(c):
+        return _ci(c, table)
 
     recs = read_gold(gold_path)[:limit]
     systems = Counter(e.get("code_system") for r in recs for e in r["events"])

