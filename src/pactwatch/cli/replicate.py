@@ -25,6 +25,8 @@ REPLICATIONS: dict[str, str] = {
     "bremer-1992": "pactwatch.replications.bremer",
     "leeds-anac-2005": "pactwatch.replications.leeds_anac",
     "berkemeier-fuhrmann-2018": "pactwatch.replications.berkemeier_fuhrmann",
+    "leeds-savun-2007": "pactwatch.replications.leeds_savun",
+    "bennett-1997": "pactwatch.replications.bennett",
 }
 
 
