@@ -352,6 +352,9 @@ def add_spells(panel: pd.DataFrame, conflict_event_type: Literal["ongoing", "ons
     ``conflict_event_type="ongoing"`` (default) ends a spell at every year with a dispute under way, so a spell counts years
     since the last year of conflict; ``"onset"`` ends it only at new onsets. See :func:`spells` for the counter and ``ongo``.
 
+    Counting starts at each unit's first row on the panel: on a panel that starts after 1816 (or for states that enter
+    later) the first spells are left-censored, as in peacesciencer.
+
     Rows whose event is NA (beyond the source's coverage) get an NA spell and are left out of the count. An NA between two
     observed years of the same unit would make the count meaningless, so it is an error. (``src`` is accepted, and unused,
     so that every step has the same call signature.)
