@@ -152,9 +152,11 @@ def analyze(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(src=None) -> dict[str, Any]:
+    """Build the panels from ``src`` and run the replication (JSON-ready: NaN -> None)."""
+    from pactwatch.models.base import jsonable
     from pactwatch.replications.leeds_savun import panels
 
-    return analyze(panels(src))
+    return jsonable(analyze(panels(src)))
 
 
 def _f(x, nd=3):

@@ -162,6 +162,12 @@ def build(p: dict[str, Any], *, obs_end: int = OBS_END) -> tuple[pd.DataFrame, d
     ay["start"] = (ay["year"] - ay["begyr"]).astype(float)
     ay["stop"] = ay["start"] + 1
     counts["alliance_years"] = int(len(ay))
+    # years in which no member was in the alliance have no row (ATOP keeps such an alliance in effect: e.g. 2340
+    # Saudi Arabia-Yemen, both members out 1962-1995 with termmode 3, then back): reported, no event is made up
+    last = np.where(al["endyr"].notna() & (al["endyr"].astype(float) <= obs_end), al["endyr"].astype(float), obs_end)
+    span = pd.Series(last - al["begyr"].to_numpy() + 1, index=al.index)
+    gap = span - ay.groupby("atopid").size().reindex(al.index, fill_value=0)
+    counts["member_gap_years"] = {int(k): int(v) for k, v in gap[gap > 0].items()}
     counts["ended_by_obs_end"] = int(ended.sum())
     counts["abrogations"] = int((ay["cause"] == ABROGATION).sum())
     counts["other_ends"] = int((ay["cause"] == OTHER_END).sum())
@@ -235,13 +241,17 @@ def analyze(p: dict[str, Any]) -> dict[str, Any]:
             f"{counts['na_by_covariate']}.",
             f"{counts['excluded_multilateral']} alliances formed 1816-1989 excluded as multilateral; "
             f"{counts['threat_rows_without_ccode']} threat rows without a ccode ignored.",
+            "Years without any member have no row (ATOP keeps those alliances in effect; a break then is no event "
+            f"here): {counts['member_gap_years']} (atopid: missing years).",
         ],
     }
 
 
 def run(src=None) -> dict[str, Any]:
-    """Build the panels from ``src`` and run the replication."""
-    return analyze(panels(src))
+    """Build the panels from ``src`` and run the replication (JSON-ready: NaN -> None)."""
+    from pactwatch.models.base import jsonable
+
+    return jsonable(analyze(panels(src)))
 
 
 def _fmt(x, nd=3) -> str:
