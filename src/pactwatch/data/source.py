@@ -14,6 +14,20 @@ import pandas as pd
 from pactwatch.data.readers import read_table
 
 
+def as_file_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """Give a table read from the typed store the pandas dtypes the same table has when read from its file, so that
+    every consumer sees one representation whichever backend served it: nullable integers become int64 (float64 when
+    they hold missing values, as pandas reads a CSV), and DATE columns become ISO 'YYYY-MM-DD' strings (NaN if missing).
+    """
+    for c in df.columns:
+        s = df[c]
+        if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.kind in "iu":
+            df[c] = s.astype("float64") if s.isna().any() else s.astype("int64")
+        elif s.dtype.kind == "M":
+            df[c] = s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), float("nan"))
+    return df
+
+
 class DataSource:
     def __init__(self, data_dir: str | Path | None = None, db: str | Path | None = None):
         self.data_dir = data_dir
@@ -40,7 +54,7 @@ class DataSource:
                     import duckdb
 
                     with duckdb.connect(str(self.db), read_only=True) as con:
-                        self._cache[name] = con.execute(f'select * from "{name}"').df()
+                        self._cache[name] = as_file_dtypes(con.execute(f'select * from "{name}"').df())
                 else:
                     self._cache[name] = read_table(name, self.data_dir)
             return self._cache[name]
