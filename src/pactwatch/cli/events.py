@@ -67,17 +67,22 @@ def code(file: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or
 def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, people: PeopleOpt = None,
              actors: ActorsOpt = None, verbs: VerbsOpt = None,
              limit: Annotated[Optional[int], typer.Option("--limit", help="First N records only.")] = None,
-             events_dir: EventsDirOpt = None) -> None:
+             events_dir: EventsDirOpt = None,
+             split: Annotated[str, typer.Option("--split", help="all, dev or test: a fixed half of the set by hash of the record id (tune on dev, report test).")] = "all",
+             errors: Annotated[Optional[Path], typer.Option("--errors", help="Write the mismatched records (JSON Lines) to this file.")] = None) -> None:
     """Precision/recall/F1 on a gold JSON Lines set (detection, root, full code, quad, dyad; macro-F1 for five classes)."""
     from pactwatch.events.evaluate import evaluate as ev
 
-    res = ev(gold, nlp=_nlp(model, people, actors, verbs, events_dir), limit=limit)
+    res = ev(gold, nlp=_nlp(model, people, actors, verbs, events_dir), limit=limit, split=split, errors=errors is not None)
+    if errors is not None:
+        errs = res.pop("errors")
+        errors.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errs), encoding="utf-8")
     if as_json:
         print_json(res)
         return
     from rich.table import Table
 
-    t = Table(title=f"{res['set']}: {res['records']} records, {res['predicted_events']} predicted events")
+    t = Table(title=f"{res['set']} ({res['split']}): {res['records']} records, {res['predicted_events']} predicted events")
     if "five_class" in res:
         fc = res["five_class"]
         t.add_column("class"); t.add_column("P"); t.add_column("R"); t.add_column("F1")

