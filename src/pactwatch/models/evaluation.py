@@ -23,8 +23,8 @@ Metrics (all on the test alliances; time in years since formation)
   ``cal_error_5y``: size-weighted mean |predicted − observed| over bins with a known observed value.
 - The IPCW censoring distribution G is estimated on the test alliances (their censoring — by 31 Dec 2018 — differs
   from the training side's, which is at the cut-off).
-- Horizon H = min(20, the 90th percentile of test follow-up, floored to a whole year): beyond it fewer than 10% of test
-  alliances are still under observation. Brier at 10 years is NaN (with a note) when H < 10.
+- Horizon H = min(20, the 90th percentile of test follow-up, the longest training follow-up), floored to a whole
+  year: beyond it fewer than 10% of test alliances are still under observation (or the training data say nothing). Brier at 10 years is NaN (with a note) when H < 10.
 - Paired bootstrap of the test alliances (``n_boot`` resamples): 95% intervals for the difference to the baseline of the
   integrated Brier score and of Uno's C. ``beats_baseline`` = lower integrated Brier score *and* higher Uno's C than
   the baseline (point estimates); ``significant`` = both 95% intervals exclude 0.
@@ -250,13 +250,17 @@ def _fit_predict(name: str, sp: Split, spec: ModelSpec, times: np.ndarray, *, fo
     return surv.to_numpy(float), np.asarray(risk, float), m
 
 
-def horizon(test_durations) -> int:
-    """Evaluation horizon: min(20, floor of the 90th percentile of test follow-up), at least 2 years."""
+def horizon(test_durations, train_durations=None) -> int:
+    """Evaluation horizon: min(20, floor of the 90th percentile of test follow-up, floor of the longest training
+    follow-up — the non-parametric models cannot predict beyond it), at least 2 years."""
     q = float(np.quantile(np.asarray(test_durations, float), 0.9))
-    h = int(min(MAX_HORIZON, math.floor(q)))
+    h = min(MAX_HORIZON, math.floor(q))
+    if train_durations is not None:
+        h = min(h, math.floor(float(np.max(train_durations))))
     if h < 2:
-        raise EvaluationError(f"test follow-up too short for evaluation (90th percentile {q:.2f} years)")
-    return h
+        raise EvaluationError(f"follow-up too short for evaluation (90th percentile of test follow-up {q:.2f} years, "
+                              f"horizon {h})")
+    return int(h)
 
 
 def _score(te_y, surv: np.ndarray, risk: np.ndarray, times: np.ndarray, H: int) -> dict:
@@ -346,7 +350,7 @@ def evaluate_split(data: EvaluationData, cutoff: int, event: str = "any-end", *,
     if "km" not in models:
         models = ["km", *models]  # the baseline is always there
     sp = split_at(data, cutoff, event)
-    H = horizon(sp.test["duration"])
+    H = horizon(sp.test["duration"], sp.train["duration"])
     times = np.arange(1.0, H + 1.0)
     te_y = (sp.test["duration"].to_numpy(float), sp.test["event"].to_numpy(float))
     rows, preds, cal, auc = [], {}, {}, {}
@@ -446,8 +450,8 @@ def summary_table(splits: Sequence[dict]) -> pd.DataFrame:
                   "delta_uno_c"):
             rec[f"mean_{c}"] = float(ok[c].mean()) if c in ok and ok[c].notna().any() else float("nan")
         if name != "km":
-            rec["beats_baseline"] = int(ok["beats_baseline"].fillna(False).astype(bool).sum())
-            rec["significant"] = int(ok["significant"].fillna(False).astype(bool).sum()) if "significant" in ok else 0
+            rec["beats_baseline"] = int(ok["beats_baseline"].eq(True).sum())
+            rec["significant"] = int(ok["significant"].eq(True).sum()) if "significant" in ok else 0
         out.append(rec)
     return pd.DataFrame(out)
 
