@@ -2,7 +2,8 @@
 
 CAMEO codes a stated future action not as the action but as a verbal event about it: "Turkey will allow refugees to
 return" is 0343 *express intent to provide rights*, "Russia vowed to attack" is 1384 *threaten conventional attack*,
-"the UN demanded that Iraq allow inspectors in" is 1055. The four families share one layout of sub-codes (material
+"the UN demanded that Iraq allow inspectors in" is 1055; "Israel refused to lift the curfew" and "will not lift the
+curfew" are 1241 *refuse to ease administrative sanctions*. The four families share one layout of sub-codes (material
 cooperation 1, diplomatic cooperation 2, aid 3, political reform 4, yield 5, meeting 6, settle 7, mediation 8/9), and
 threats mirror the conflict roots. :func:`transform` maps an action code into a family, or returns None when the
 family has no code for that kind of action (the coder then abstains on the complement rather than guess).
@@ -26,7 +27,10 @@ _CONF = {
     "190": "8", "191": "81", "192": "82", "193": "84", "194": "84", "195": "84", "196": "84",
     "200": "85", "201": "85", "202": "85", "203": "85", "204": "85",
 }
-_MEDIATE = {"03": "9", "02": "8", "10": "8"}
+_MEDIATE = {"03": "9", "02": "8", "10": "8", "12": "6"}
+# 12 (reject / refuse) orders its sub-codes differently: material coop 121x, aid 122x, reform 123x, yield 124x,
+# meeting 125, mediation 126, settlement 127
+_REJECT = {"1": "1", "3": "2", "4": "3", "5": "4", "6": "5", "7": "7"}
 
 # heads that make their complement a stated intention / threat / appeal / demand
 INTENT_VERBS = {"promise": "03", "pledge": "03", "vow": "03", "agree": "03", "offer": "03", "commit": "03",
@@ -34,7 +38,8 @@ INTENT_VERBS = {"promise": "03", "pledge": "03", "vow": "03", "agree": "03", "of
                 "threaten": "13", "warn": "13",
                 "urge": "02", "ask": "02", "call": "02", "appeal": "02", "request": "02", "invite": "02",
                 "encourage": "02", "press": "02", "push": "02", "implore": "02", "beg": "02",
-                "demand": "10", "insist": "10", "order": "10", "require": "10"}
+                "demand": "10", "insist": "10", "order": "10", "require": "10",
+                "refuse": "12", "reject": "12", "decline": "12"}
 INTENT_ADJS = {"willing": "03", "ready": "03", "prepared": "03", "determined": "03", "committed": "03",
                "eager": "03", "keen": "03"}
 FUTURE_AUX = {"will", "shall", "'ll"}
@@ -44,6 +49,8 @@ OBLIGATION_AUX = {"must", "should", "ought"}
 def _slot(code: str) -> tuple[str, str] | None:
     """('coop'|'conf'|'mediate'|'intent'|'threat', slot) for an action code."""
     c3 = code[:3]
+    if code[:2] in ("02", "10"):
+        return "verbal", code[2:]
     if code[:2] == "03":
         return "intent", code[2:]
     if code[:2] == "13":
@@ -71,6 +78,8 @@ def transform(family: str, code: str, table) -> str | None:
         return None
     kind, slot = s
     if family in ("03", "13"):
+        if kind == "verbal":
+            return None
         if kind in ("conf", "threat"):
             fam = "13"
         elif kind in ("coop", "intent"):
@@ -80,11 +89,21 @@ def transform(family: str, code: str, table) -> str | None:
             slot = _MEDIATE["03"]
         if family == "13" and fam == "03":
             return None  # "threatened to cooperate": no such code
+    elif family == "12":
+        if kind == "mediate":
+            slot = "6"
+        elif kind in ("coop", "intent") and slot[:1] in _REJECT:
+            slot = _REJECT[slot[:1]] + slot[1:]
+        elif kind == "coop" and slot == "2":
+            slot = "0"
+        else:
+            return None
+        fam = "12"
     elif family in ("02", "10"):
         if kind == "mediate":
             slot = _MEDIATE[family]
-        elif kind == "intent":
-            pass  # "urged X to agree to ...": the intent's slot
+        elif kind in ("intent", "verbal"):
+            pass  # "urged X to agree to ...", "said Sudan must return ..." (already a demand): the same slot
         elif kind != "coop":
             return None
         fam = family

@@ -237,7 +237,7 @@ class EventCoder:
         self._claimed: dict[int, int] = {}
         results = []
         for tok in doc:
-            if tok.pos_ not in ("VERB",) or tok.lemma_.lower() not in self.lex:
+            if tok.pos_ not in ("VERB",) or self._vkey(tok) is None:
                 continue
             res = self._code_verb(tok, idx)
             if res is not None:
@@ -263,13 +263,14 @@ class EventCoder:
         ctx = self._intent_context(verb) if code else None
         if ctx is not None:
             fam, head, how = ctx
-            if head is not None and head.pos_ == "VERB" and head.lemma_.lower() in self.lex:
+            if head is not None and head.pos_ == "VERB" and self._vkey(head) is not None:
                 hc, hp = self._lookup(head, exclude=set(t.i for t in verb.subtree))
                 if hp and hc:  # the head's own word pattern is more specific: it codes the event
                     return ("abstain", self._abst(verb, f"covered by the pattern of '{head.text}'", code))
             new = transform(fam, code, self.codes)
             if new is not None:
-                why = self._abstain_reason(verb, stop_at=head, future_ok=(how == "modal"))
+                why = self._abstain_reason(verb, stop_at=head, future_ok=how.startswith("modal"),
+                                           neg_ok=(how == "modal-neg"))
                 if why is None and head is not None:
                     gov = head if head.pos_ in ("VERB", "AUX") else head.head
                     why = self._abstain_reason(gov)
@@ -288,20 +289,46 @@ class EventCoder:
             return ("abstain", self._abst(verb, why, code))
         return self._emit(verb, code, pattern, idx, None)
 
+    def _vkey(self, tok) -> str | None:
+        """The lexicon key of a verb token: its lemma, or, when the small model's lemmatiser missed ('staged' ->
+        'stag'), the first regular-inflection base of the word form that the lexicon knows."""
+        lem = tok.lemma_.lower()
+        if lem in self.lex:
+            return lem
+        w = tok.lower_
+        cands = [w]
+        if w.endswith("ied"):
+            cands.append(w[:-3] + "y")
+        if w.endswith("ies"):
+            cands.append(w[:-3] + "y")
+        if w.endswith("ed"):
+            cands += [w[:-1], w[:-2]] + ([w[:-3]] if len(w) > 4 and w[-3] == w[-4] else [])
+        if w.endswith("ing"):
+            cands += [w[:-3], w[:-3] + "e"] + ([w[:-4]] if len(w) > 5 and w[-4] == w[-5] else [])
+        if w.endswith("es"):
+            cands.append(w[:-2])
+        if w.endswith("s"):
+            cands.append(w[:-1])
+        return next((c for c in cands if c in self.lex), None)
+
     def _intent_context(self, verb):
         """(family, head, how) when the verb is a stated intention, threat, appeal or demand (see events.intent)."""
         t = verb
-        while t.dep_ == "conj" and t.head is not t:
+        while t.dep_ == "conj" and t.head.i != t.i:
             t = t.head
-        aux = {c.lower_ for v in {verb, t} for c in v.children if c.dep_ in ("aux", "auxpass")}
+        aux = {c.lower_ for v in (verb, t) for c in v.children if c.dep_ in ("aux", "auxpass")}
         h = t.head
         hl = h.lemma_.lower()
-        if t.dep_ in ("xcomp", "ccomp") and h is not t:
+        infinitive = t.dep_ == "advcl" and "to" in aux  # "demanded parties to allow": often parsed as advcl
+        if (t.dep_ in ("xcomp", "ccomp") or infinitive) and h.i != t.i:
+            hl = (self._vkey(h) or hl) if h.pos_ == "VERB" else hl
             if h.pos_ in ("VERB", "AUX") and hl in INTENT_VERBS:
                 return INTENT_VERBS[hl], h, f"{INTENT_VERBS[hl]} {t.dep_}"
-            if t.dep_ == "xcomp" and hl in INTENT_ADJS:
+            if t.dep_ in ("xcomp", "advcl") and hl in INTENT_ADJS:
                 return INTENT_ADJS[hl], h, "03 adj"
         if aux & FUTURE_AUX or ("would" in aux and t.dep_ == "ccomp" and hl in REPORT_VERBS):
+            if any(c.dep_ == "neg" for c in verb.children):
+                return "12", None, "modal-neg"  # "will not lift the ban": refuse (CAMEO 12)
             return "03", None, "modal"
         if aux & OBLIGATION_AUX and t.dep_ == "ccomp" and hl in REPORT_VERBS | {"demand", "insist"}:
             return "10", h, "must"
@@ -380,7 +407,7 @@ class EventCoder:
     def _lookup(self, verb, exclude=frozenset()):
         """(code, pattern text) for the verb in context; (False, None) when no entry fits (e.g. missing particle).
         ``exclude``: token indices not to match patterns against (a complement clause coded on its own)."""
-        lemma = verb.lemma_.lower()
+        lemma = self._vkey(verb)
         parts = {c.lower_ for c in verb.children if c.dep_ in ("prt", "prep", "advmod")}
         entries = [e for e in self.lex.entries(lemma) if e.particle is None or e.particle.split()[0] in parts]
         if not entries:
@@ -404,9 +431,9 @@ class EventCoder:
         code = e.code or self.lex.blocks.get(e.block, {}).get("code")
         return code, None
 
-    def _abstain_reason(self, verb, stop_at=None, future_ok: bool = False) -> str | None:
+    def _abstain_reason(self, verb, stop_at=None, future_ok: bool = False, neg_ok: bool = False) -> str | None:
         kids = list(verb.children)
-        if any(c.dep_ == "neg" or c.lower_ in ("never", "not", "n't", "no") for c in kids):
+        if not neg_ok and any(c.dep_ == "neg" or c.lower_ in ("never", "not", "n't", "no") for c in kids):
             return "negated"
         ok = FUTURE_AUX | {"would"} if future_ok else set()
         aux = [c for c in kids if c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS - ok]
@@ -417,18 +444,19 @@ class EventCoder:
         if verb.sent.text.rstrip().endswith("?"):
             return "question"
         if (verb.dep_ in ("xcomp", "advcl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in kids)
-                and verb.head.lemma_.lower() not in IMPLICATIVE and verb.head is not stop_at):
+                and verb.head.lemma_.lower() not in IMPLICATIVE and (stop_at is None or verb.head.i != stop_at.i)):
             return f"purpose of '{verb.head.text}' (to-infinitive, not realised)"
         subj = [c for c in kids if c.dep_ in ("nsubj", "nsubjpass")]
-        if subj and subj[0].lower_ in AUTHOR_PRONOUNS:
+        if subj and subj[0].pos_ == "PRON" and subj[0].lower_ in AUTHOR_PRONOUNS:
             return "author or reader as subject (opinion, not an event)"
         h, t = verb.head, verb
         hops = 0
         while t.dep_ in ("xcomp", "ccomp", "pcomp", "advcl", "conj", "acl", "relcl", "pobj", "prep") and h is not t and hops < 4:
-            if stop_at is not None and h is stop_at:
+            if stop_at is not None and h.i == stop_at.i:
                 break
             hl = h.lemma_.lower()
-            if t.dep_ in ("xcomp", "ccomp", "pcomp", "pobj", "prep") and hl in NEGATING_HEADS:
+            if t.dep_ in ("xcomp", "ccomp", "pcomp", "pobj", "prep") and hl in NEGATING_HEADS and not (
+                    stop_at is not None and h.i == stop_at.i):
                 return f"under '{h.text}' (denied/refused, not realised)"
             if t.dep_ in ("xcomp", "ccomp") and hl in HYPOTHETICAL_HEADS:
                 return f"under '{h.text}' (intended/hypothetical, not realised)"
@@ -466,6 +494,15 @@ class EventCoder:
             for c in hd.children:  # joint subject: Kim and Putin
                 if c.dep_ == "conj":
                     pass
+            # "demonstrators in Baghdad", "rebels from Chad": an agent noun located in a country
+            sec = self._agents.get(hd.lower_) or self._agents.get(hd.lemma_.lower())
+            if sec:
+                for c in hd.children:
+                    if c.dep_ == "prep" and c.lower_ in ("in", "from"):
+                        for o in c.children:
+                            if o.dep_ == "pobj" and o.i in idx and idx[o.i][1].get("kind") in ("country", "capital"):
+                                sp, ent, co = idx[o.i]
+                                return (sp, {**ent, "sector": sec}, co)
             # "thousands of North Korean troops", "the deployment of troops": one 'of' hop
             for c in hd.children:
                 if c.dep_ == "prep" and c.lower_ == "of":
