@@ -134,6 +134,11 @@ def build(p: dict[str, Any], *, obs_end: int = OBS_END) -> tuple[pd.DataFrame, d
     m = my[my["atopid"].isin(ids) & (my["year"] <= obs_end)][["atopid", "ccode", "year", "polity2"]]
     m = m.merge(th, on=["ccode", "year"], how="left")
     m["_dem"] = (m["polity2"] >= DEMOCRACY_THRESHOLD).astype(float).where(m["polity2"].notna())
+    nop = m[m["polity2"].isna()]
+    counts["polity2_missing_member_years"] = int(len(nop))
+    top = nop.groupby("ccode")["year"].agg(["size", "min", "max"]).sort_values("size", ascending=False).head(3)
+    counts["polity2_missing_top"] = {int(c): f"{int(r['size'])} member-years, {int(r['min'])}-{int(r['max'])}"
+                                     for c, r in top.iterrows()}
     g = m.groupby(["atopid", "year"])
     size = g.size()
     dem_max, dem_known = g["_dem"].max(), g["_dem"].count()
@@ -239,6 +244,9 @@ def analyze(p: dict[str, Any]) -> dict[str, Any]:
             f"({counts['events_dropped_missing']['abrogation']} abrogations, "
             f"{counts['events_dropped_missing']['other_end']} other ends among them); by covariate: "
             f"{counts['na_by_covariate']}.",
+            f"Polity2 missing for {counts['polity2_missing_member_years']} member-years in the source "
+            f"(cw_democracy); most: {counts['polity2_missing_top']} (ccode: count, years) - these make democracy / "
+            "regime change NA, never 0.",
             f"{counts['excluded_multilateral']} alliances formed 1816-1989 excluded as multilateral; "
             f"{counts['threat_rows_without_ccode']} threat rows without a ccode ignored.",
             "Years without any member have no row (ATOP keeps those alliances in effect; a break then is no event "
