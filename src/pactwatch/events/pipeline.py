@@ -355,6 +355,7 @@ class EventCoder:
         if info is None:
             return ("abstain", self._abst(verb, f"code {code} not in the CAMEO table", code))
         conf = 0.75 if pattern else 0.55
+        conf += 0.1 * _clause_weight(verb)
         if src[2]:
             conf -= 0.15
         if src[1]["code"] is None:
@@ -443,7 +444,7 @@ class EventCoder:
             return "conditional"
         if verb.sent.text.rstrip().endswith("?"):
             return "question"
-        if (verb.dep_ in ("xcomp", "advcl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in kids)
+        if (verb.dep_ in ("xcomp", "advcl", "acl") and any(c.dep_ == "aux" and c.lower_ == "to" for c in kids)
                 and verb.head.lemma_.lower() not in IMPLICATIVE and (stop_at is None or verb.head.i != stop_at.i)):
             return f"purpose of '{verb.head.text}' (to-infinitive, not realised)"
         subj = [c for c in kids if c.dep_ in ("nsubj", "nsubjpass")]
@@ -495,10 +496,10 @@ class EventCoder:
                 if c.dep_ == "conj":
                     pass
             # "demonstrators in Baghdad", "rebels from Chad": an agent noun located in a country
-            sec = self._agents.get(hd.lower_) or self._agents.get(hd.lemma_.lower())
+            sec = self._sector_of(hd)
             if sec:
                 for c in hd.children:
-                    if c.dep_ == "prep" and c.lower_ in ("in", "from"):
+                    if c.dep_ == "prep" and c.lower_ in ("in", "from", "throughout", "across"):
                         for o in c.children:
                             if o.dep_ == "pobj" and o.i in idx and idx[o.i][1].get("kind") in ("country", "capital"):
                                 sp, ent, co = idx[o.i]
@@ -554,6 +555,14 @@ class EventCoder:
             break
         return None
 
+    def _sector_of(self, head) -> str:
+        """Agent (sector) word of a noun phrase: its head noun ('rebels') or a modifier ('opposition parties')."""
+        for t in [head] + [c for c in head.children if c.dep_ in ("compound", "amod") and c.i < head.i]:
+            sec = self._agents.get(t.lower_) or self._agents.get(t.lemma_.lower())
+            if sec:
+                return sec
+        return ""
+
     def _subject(self, verb, idx):
         subj = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
         return self._joint(subj[0], idx) if subj else None
@@ -564,7 +573,7 @@ class EventCoder:
         into a country. Only proper-noun phrases and known agent nouns qualify; pronouns never do."""
         if head.pos_ == "PRON" or head.lower_ in AUTHOR_PRONOUNS:
             return None
-        sector = self._agents.get(head.lower_) or self._agents.get(head.lemma_.lower())
+        sector = self._sector_of(head)
         if head.pos_ != "PROPN" and not sector:
             return None
         if head.ent_type_ in ("DATE", "TIME", "GPE", "LOC", "MONEY", "PERCENT", "CARDINAL"):
@@ -593,6 +602,21 @@ class EventCoder:
             if r:
                 return r
         return None
+
+
+def _clause_weight(verb) -> int:
+    """+1 for the sentence's main clause (root, or joined to it by conj/xcomp/ccomp of a reporting verb), -1 inside a
+    relative clause, participle or adverbial clause: the main clause is what the sentence reports."""
+    t = verb
+    for _ in range(6):
+        if t.dep_ == "ROOT":
+            return 1
+        if t.dep_ in ("relcl", "acl", "advcl", "pcomp", "amod", "pobj"):
+            return -1
+        if t.dep_ == "ccomp" and t.head.lemma_.lower() not in REPORT_VERBS:
+            return -1
+        t = t.head
+    return 0
 
 
 def _members(x):
