@@ -43,14 +43,10 @@ def _step_names(add: str | None) -> list[str]:
 
 
 def _build_and_write(panel, names, src, out: Path, json_out: bool, kind: str) -> None:
-    from pactwatch.errors import PactwatchError
-    from pactwatch.panels.export import FORMATS, to_file
+    from pactwatch.panels.export import check_out_path, to_file
     from pactwatch.panels.steps import STEPS
 
-    if out.suffix.lower() not in FORMATS:  # fail before the work, not after
-        raise PactwatchError(f"--out {out}: unknown file type {out.suffix or '(none)'!r}; use one of {', '.join(FORMATS)}")
-    if not out.parent.exists():
-        raise PactwatchError(f"--out {out}: directory {out.parent} does not exist")
+    check_out_path(out)  # fail before the work, not after
     if not json_out:
         console.print(f"{kind}: {len(panel):,} rows", highlight=False)
     for n in names:

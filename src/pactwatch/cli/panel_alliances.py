@@ -8,52 +8,12 @@ import pandas as pd
 import typer
 
 from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, print_json
-from pactwatch.cli.panel import app
+from pactwatch.cli.panel import _source, app
+from pactwatch.panels.export import check_out_path as _check_out
+from pactwatch.panels.export import to_file as _write
 from pactwatch.errors import PactwatchError
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Output file: .parquet, .csv or .dta (by extension).")]
-SUFFIXES = (".parquet", ".csv", ".dta")
-
-
-def _source(data_dir, db):
-    from pactwatch.data.source import DataSource
-    from pactwatch.paths import default_db
-
-    return DataSource(data_dir=data_dir, db=db if db is not None else default_db())
-
-
-def _check_out(out: Path) -> None:
-    if out.suffix.lower() not in SUFFIXES:
-        raise PactwatchError(f"--out {out}: unknown file type {out.suffix or '(none)'!r}; use one of {', '.join(SUFFIXES)}")
-    if not out.parent.exists():
-        raise PactwatchError(f"--out {out}: directory {out.parent} does not exist")
-
-
-def _write(df: pd.DataFrame, out: Path) -> None:
-    try:
-        from pactwatch.panels.export import to_file
-    except ImportError:  # the shared exporter is not there yet: a minimal local writer
-        to_file = _fallback_write
-    to_file(df, out)
-
-
-def _fallback_write(df: pd.DataFrame, out: Path) -> None:
-    suffix = out.suffix.lower()
-    if suffix == ".parquet":
-        df.to_parquet(out, index=False)
-    elif suffix == ".csv":
-        df.to_csv(out, index=False)
-    else:
-        d = df.copy()
-        d.attrs = {}
-        for c in d.columns:
-            if isinstance(d[c].dtype, pd.Int64Dtype) or str(d[c].dtype) == "boolean":
-                d[c] = d[c].astype("float64")
-            elif str(d[c].dtype).startswith("string") or d[c].dtype == object:
-                d[c] = d[c].astype(object).where(d[c].notna(), "").astype(str)
-            elif d[c].dtype == bool:
-                d[c] = d[c].astype("int8")
-        d.to_stata(out, write_index=False, version=118)
 
 
 def _summary(df: pd.DataFrame, kind: str, out: Path, extra: dict) -> dict:

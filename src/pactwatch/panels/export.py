@@ -48,16 +48,23 @@ def _for_stata(df: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
-def to_file(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``df`` to ``path`` (format by extension: .parquet, .csv, .dta). Returns the path. The index is not written.
-
-    Raises PactwatchError for an unknown extension or a missing directory."""
+def check_out_path(path: str | Path) -> Path:
+    """Fail early (before building a panel) on an output path pactwatch cannot write: unknown extension, missing directory."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise PactwatchError(f"{path}: unknown file type {suffix or '(no extension)'!r}; use one of {', '.join(FORMATS)}")
     if not path.parent.exists():
         raise PactwatchError(f"{path}: directory {path.parent} does not exist")
+    return path
+
+
+def to_file(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` to ``path`` (format by extension: .parquet, .csv, .dta). Returns the path. The index is not written.
+
+    Raises PactwatchError for an unknown extension or a missing directory."""
+    path = check_out_path(path)
+    suffix = path.suffix.lower()
     if suffix == ".parquet":
         d = df.reset_index(drop=True)
         d.attrs = _jsonable_attrs(df.attrs)
