@@ -398,6 +398,8 @@ def evaluate_split(data: EvaluationData, cutoff: int, event: str = "any-end", *,
         else:
             r["significant"] = None
     notes = [f"Uno's C uses event times < {H} years; IPCW censoring distribution from the test alliances"]
+    if sp.info["test_events"] < 20:
+        notes.append(f"only {sp.info['test_events']} test events: concordance and calibration are very uncertain")
     if H < 10:
         notes.append(f"horizon {H} < 10 years: Brier at 10 years not computed")
     out = {
@@ -453,7 +455,11 @@ def summary_table(splits: Sequence[dict]) -> pd.DataFrame:
             rec["beats_baseline"] = int(ok["beats_baseline"].eq(True).sum())
             rec["significant"] = int(ok["significant"].eq(True).sum()) if "significant" in ok else 0
         out.append(rec)
-    return pd.DataFrame(out)
+    res = pd.DataFrame(out)
+    for c in ("beats_baseline", "significant"):
+        if c in res:
+            res[c] = res[c].astype("Int64")  # NA for the baseline row, counts stay integers
+    return res
 
 
 __all__ = ["EvaluationData", "Split", "load_data", "split_at", "evaluate_split", "evaluate_rolling", "horizon",
