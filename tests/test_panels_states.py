@@ -98,3 +98,26 @@ def test_democracy_state_years(src):
     per_year = d[d["polity2"].notna()].groupby("year").size()
     assert per_year.loc[2018] > 150 and per_year.loc[per_year.index > 2018].max() <= 1
     assert d.loc[d["v2x_polyarchy"].notna(), "year"].max() >= 2020
+
+
+def test_polity_crosswalk_fills_states_polity_codes_differently(src):
+    """isard's cw_democracy has no polity2 for the USSR 1922-1991 (Polity codes it 364, COW 365), Austria-Hungary, etc."""
+    import pandas as pd
+
+    from pactwatch.panels.states import democracy_state_years
+
+    plain = democracy_state_years(src, polity_crosswalk=False)
+    filled = democracy_state_years(src)
+    p5 = src.table("polity5")
+    ussr_1950 = float(p5[(p5.ccode == 364) & (p5.year == 1950)].polity2.iloc[0])
+    row = filled[(filled.ccode == 365) & (filled.year == 1950)]
+    assert pd.isna(plain[(plain.ccode == 365) & (plain.year == 1950)].polity2.iloc[0])
+    assert row.polity2.iloc[0] == ussr_1950
+    # nothing that was there changes; only gaps are filled, and the log counts them
+    both = plain.merge(filled, on=["ccode", "year"], suffixes=("_a", "_b"))
+    had = both.polity2_a.notna()
+    assert (both.loc[had, "polity2_a"] == both.loc[had, "polity2_b"]).all()
+    n_new = int((both.polity2_a.isna() & both.polity2_b.notna()).sum())
+    assert n_new == filled.attrs["pactwatch_log"][-1]["polity2_crosswalk_filled"] > 250
+    ah = filled[(filled.ccode == 300) & (filled.year == 1900)].polity2.iloc[0]
+    assert ah == float(p5[(p5.ccode == 305) & (p5.year == 1900)].polity2.iloc[0])

@@ -166,15 +166,32 @@ def major_power_years(src: DataSource | None = None) -> pd.DataFrame:
     return log_step(out, "major_power_years", "majors2016 spells; 1 = major power at some point of the year", major_power_years=int(out["cowmaj"].sum()))
 
 
-def democracy_state_years(src: DataSource | None = None) -> pd.DataFrame:
+# Polity5 codes some states differently from COW, and isard's cw_democracy joined Polity on the code alone, so these
+# COW state-years lack polity2 although Polity5 scores them. (COW code, Polity5 code, first year, last year.)
+POLITY_CROSSWALK = (
+    (300, 305, 1816, 1918),  # Austria-Hungary: Polity's AUS series runs through 1918
+    (345, 342, 1878, 1920),  # Serbia before Yugoslavia: Polity SER
+    (345, 347, 1991, 2006),  # Yugoslavia / Serbia and Montenegro: Polity YGS
+    (345, 342, 2007, 2018),  # Serbia: Polity SER
+    (365, 364, 1922, 1991),  # USSR: Polity USR
+    (816, 818, 1976, 2018),  # Vietnam (unified): Polity VIE
+)
+
+
+def democracy_state_years(src: DataSource | None = None, *, polity_crosswalk: bool = True) -> pd.DataFrame:
     """Democracy state-years (COW codes) from isard's ``cw_democracy``: [ccode, year, euds, aeuds, polity2, v2x_polyarchy].
 
     - ``euds``/``aeuds``: extended Unified Democracy Scores (Marquez's QuickUDS extension; latent, mean ~0);
     - ``polity2``: Polity5, -10..10 (ends 2018);
     - ``v2x_polyarchy``: V-Dem electoral democracy index, 0..1.
     The table spans 1816–2025 but each measure has its own coverage; values outside it are NA, never 0.
+
+    ``polity_crosswalk``: where cw_democracy has no polity2 for a COW state-year that Polity5 scores under its own
+    country code (``POLITY_CROSSWALK``: Austria-Hungary, Serbia/Yugoslavia, USSR, Vietnam), take Polity5's polity2.
+    Existing values are never changed; the number of state-years filled is logged.
     """
-    raw = get_source(src).table("cw_democracy")
+    source = get_source(src)
+    raw = source.table("cw_democracy")
     out = _int_keys(raw, "cw_democracy")
     missing = [c for c in DEMOCRACY_COLUMNS if c not in out.columns]
     if missing:
@@ -183,7 +200,23 @@ def democracy_state_years(src: DataSource | None = None) -> pd.DataFrame:
     for c in DEMOCRACY_COLUMNS:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
     out.attrs = {}
-    return log_step(out, "democracy_state_years", "cw_democracy (isard): euds, aeuds, polity2, v2x_polyarchy")
+    filled = 0
+    if polity_crosswalk:
+        pol = source.table("polity5")
+        pol = pd.DataFrame({"pcode": pd.to_numeric(pol["ccode"], errors="coerce"),
+                            "year": pd.to_numeric(pol["year"], errors="coerce"),
+                            "p2": pd.to_numeric(pol["polity2"], errors="coerce")}).dropna()
+        pol = pol.astype({"pcode": "int64", "year": "int64"}).drop_duplicates(["pcode", "year"], keep="last")
+        for cow, pcode, first, last in POLITY_CROSSWALK:
+            donor = pol[(pol.pcode == pcode) & pol.year.between(first, last)].set_index("year")["p2"]
+            rows = (out.ccode == cow) & out.year.between(first, last) & out.polity2.isna()
+            vals = out.loc[rows, "year"].map(donor)
+            out.loc[rows, "polity2"] = vals
+            filled += int(vals.notna().sum())
+    return log_step(out, "democracy_state_years",
+                    "cw_democracy (isard): euds, aeuds, polity2, v2x_polyarchy"
+                    + (f"; polity2 filled for {filled} state-years from Polity5 codes that differ from COW's" if polity_crosswalk else ""),
+                    polity2_crosswalk_filled=filled)
 
 
 def coverage_years(df: pd.DataFrame, col: str) -> tuple[int, int] | None:
