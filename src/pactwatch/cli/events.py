@@ -123,6 +123,52 @@ def refs(events_dir: EventsDirOpt = None, as_json: JsonOpt = False) -> None:
                              "; ".join(f"{r['path']} ({r['status']}; get it from {r['url']})" for r in bad))
 
 
+NewsDbOpt = Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")]
+
+
+@app.command("import")
+def import_events(files: list[Path], db: NewsDbOpt = None,
+                  layout: Annotated[Optional[str], typer.Option("--layout", help="gdelt1, gdelt2 or icews (default: recognised from the file).")] = None,
+                  as_json: JsonOpt = False) -> None:
+    """Import GDELT 1.0 (57/58 columns), GDELT 2.0 (61) or ICEWS (.tab) event files into the event table."""
+    from pactwatch.events.importers import import_file
+    from pactwatch.news.store import connect
+
+    con = connect(db)
+    try:
+        reps = [import_file(f, con=con, layout=layout).to_dict() for f in files]
+    finally:
+        con.close()
+    if as_json:
+        print_json(reps)
+        return
+    for r in reps:
+        console.print(f"{r['file']}: {r['layout']}, {r['rows']} rows, added {r['added']}, already stored {r['already_present']}",
+                      highlight=False)
+        for n in r["notes"]:
+            console.print(f"  note: {n}", highlight=False)
+
+
+@app.command("store")
+def store_events(db: NewsDbOpt = None, recode: Annotated[bool, typer.Option("--recode", help="Drop and recode pactwatch events of stored articles.")] = False,
+                 model: ModelOpt = None, people: PeopleOpt = None, actors: ActorsOpt = None, verbs: VerbsOpt = None,
+                 events_dir: EventsDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Code the stored articles (near-duplicates skipped) into the event table."""
+    from pactwatch.events.store import code_stored_articles
+    from pactwatch.news.store import connect
+
+    con = connect(db)
+    try:
+        res = code_stored_articles(con, nlp=_nlp(model, people, actors, verbs, events_dir), recode=recode)
+    finally:
+        con.close()
+    if as_json:
+        print_json(res)
+    else:
+        console.print(f"coded {res['articles_coded']} articles, added {res['events_added']} events "
+                      f"({res['near_duplicates_skipped']} near-duplicate articles not coded)")
+
+
 @app.command("ingest")
 def ingest(paths: list[Path], db: Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")] = None,
            as_json: JsonOpt = False) -> None:
@@ -168,3 +214,54 @@ def read(article: Path, date: DateOpt = None, model: ModelOpt = None, people: Pe
     items, _ = _items(article, date)
     for _id, doc in code_docs(items, nlp=_nlp(model, people, actors, verbs, events_dir)):
         _table(doc, _id)
+
+
+def dyad(a: Annotated[str, typer.Argument(help="First country (ISO3, e.g. RUS).")],
+         b: Annotated[str, typer.Argument(help="Second country (ISO3, e.g. PRK).")],
+         from_: Annotated[Optional[str], typer.Option("--from", help="First month (YYYY-MM[-DD]).")] = None,
+         to: Annotated[Optional[str], typer.Option("--to", help="Last month (YYYY-MM[-DD]).")] = None,
+         origin: Annotated[Optional[str], typer.Option("--origin", help="Only events of this origin (pactwatch, gdelt1, gdelt2, icews).")] = None,
+         db: NewsDbOpt = None, as_json: JsonOpt = False,
+         plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a chart (PNG/PDF/SVG) to this file.")] = None) -> None:
+    """Monthly events of the A-B pair (both directions) from the event table: counts by quad class, mean Goldstein, a
+    cooperation-conflict index, and change points in that index (CUSUM binary segmentation), per origin.
+
+    Mount in cli/__init__.py: app.command("dyad")(events_cli.dyad)
+    """
+    from pactwatch.monitor.dyad import dyad_series, plot_series
+    from pactwatch.news.store import connect
+
+    con = connect(db)
+    try:
+        df = dyad_series(con, a, b, from_, to, origin=origin)
+    finally:
+        con.close()
+    if plot is not None:
+        plot_series(df, plot, title=f"{a.upper()}-{b.upper()}")
+    if as_json:
+        recs = json.loads(df.to_json(orient="records"))
+        print_json({"dyad": [a.upper(), b.upper()], "months": recs, "log": df.attrs.get("pactwatch_log", [])})
+        return
+    if df.empty:
+        console.print(f"no events between {a.upper()} and {b.upper()} in the event table")
+        return
+    from rich.table import Table
+
+    for org, g in df.groupby("origin", sort=False):
+        t = Table(title=f"{a.upper()}-{b.upper()} by month ({org})")
+        for c in ("month", "n", "q1", "q2", "q3", "q4", f"{a.upper()}>{b.upper()}", f"{b.upper()}>{a.upper()}", "Goldstein", "index", "change"):
+            t.add_column(c)
+        for r in g.itertuples(index=False):
+            def f(v, fmt="{:.2f}"):
+                return "NA" if v is None or (isinstance(v, float) and v != v) or v is pd_NA() else (fmt.format(v) if isinstance(v, float) else str(v))
+            t.add_row(r.month, f(r.n), f(r.q1), f(r.q2), f(r.q3), f(r.q4), f(r.a_to_b), f(r.b_to_a), f(r.goldstein),
+                      f(r.index), "<- change" if r.change_point else "")
+        console.print(t)
+    for entry in df.attrs.get("pactwatch_log", []):
+        console.print(f"  {entry['step']}: {entry['note']}", highlight=False)
+
+
+def pd_NA():
+    import pandas as pd
+
+    return pd.NA
