@@ -170,3 +170,27 @@ def test_cli_code_jsonl(nlp, tmp_path):
     assert [x["id"] for x in lines] == ["s1"]  # no line for a sentence without an event
     for k in ("source", "target", "code", "root", "quad", "goldstein", "sentence", "verb_span"):
         assert k in lines[0]
+
+
+def test_stored_articles_coded_into_event_table(nlp, tmp_path):
+    from pactwatch.events.store import code_stored_articles
+    from pactwatch.monitor.dyad import dyad_series
+    from pactwatch.news import connect, ingest
+    from pactwatch.news.ingest import Article
+
+    body = "China condemned Japan on Tuesday.\nNorth Korean troops attacked Ukrainian forces.\n"
+    con = connect(tmp_path / "n.duckdb")
+    ingest([Article(text=body, date="2024-11-01"), Article(text=body + "Extra line.", date="2024-11-02")], con=con)
+    dups = con.execute("select count(*) from articles where duplicate_of is not null").fetchone()[0]
+    res = code_stored_articles(con, nlp=nlp)
+    expected = code_text(body, "2024-11-01", nlp)
+    assert res["near_duplicates_skipped"] == dups
+    assert res["events_added"] == len(expected) * (2 - dups)
+    rows = con.execute("select source_country, target_country, code, quad, cast(event_date as varchar) from events "
+                       "where origin = 'pactwatch' order by event_id").fetchall()
+    assert {(r[0], r[1], r[2]) for r in rows} == {(e["source"], e["target"], e["code"]) for e in expected}
+    again = code_stored_articles(con, nlp=nlp)
+    assert again["events_added"] == 0
+    df = dyad_series(con, "CHN", "JPN")
+    assert list(df["n"]) == [2 - dups] and df["index"].iloc[0] == -1.0
+    con.close()
