@@ -1,0 +1,266 @@
+"""HTML pages: Home (cases), Case (scenarios, curves, drivers, analogues, the pair's events), Alliance explorer,
+Reader (an article's events highlighted), and an offline API reference. Every page works without JavaScript."""
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from pactwatch.web import charts, forecasting
+from pactwatch.web.services import (ATOP_FIRST_YEAR, ATOP_LAST_YEAR, CASE_NAME, MAX_TEXT_CHARS, OBLIGATION_LABELS,
+                                    OBLIGATIONS, WebError, WebState, case_path, list_cases, read_case)
+HERE = Path(__file__).resolve().parent
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals.update(OBLIGATION_LABELS=OBLIGATION_LABELS, OBLIGATIONS=OBLIGATIONS)
+
+QUAD = {1: "verbal cooperation", 2: "material cooperation", 3: "verbal conflict", 4: "material conflict"}
+
+
+def _st(request: Request) -> WebState:
+    return request.app.state.web
+
+
+def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"nav": name.split(".")[0], **ctx}, status_code=status)
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
+    return render(request, "error.html", status=status, title=title, detail=detail, code=status)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# home and case
+# --------------------------------------------------------------------------------------------------------------------
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request):
+    st = _st(request)
+    cases = list_cases(st.cases_dir)
+    avail = forecasting.available()
+    for c in cases:
+        c["headline"] = None
+        c["headline_error"] = None
+        if c.get("error") or not avail:
+            continue
+        try:
+            fc = _cached_forecast(st, c["name"], None)
+            norm = forecasting.normalize(fc)
+            c["headline"] = norm["scenarios"][0] if norm["scenarios"] else None
+        except WebError as exc:
+            c["headline_error"] = exc.detail
+    return render(request, "home.html", title="Cases", cases=cases, forecast_available=avail, cases_dir=st.cases_dir)
+
+
+def _cached_forecast(st: WebState, name: str, scenarios: list[str] | None) -> dict:
+    from pactwatch.web import api
+
+    path = case_path(st.cases_dir, name)
+    key = (str(path), path.stat().st_mtime_ns, tuple(scenarios or ()))
+    res = api._fc_cache.get(key)
+    if res is None:
+        res = forecasting.case_forecast(name, scenarios, cases_dir=st.cases_dir)
+        api._fc_cache[key] = res
+    return res
+
+
+@router.get("/cases/{name}", response_class=HTMLResponse)
+def case_page(request: Request, name: str, scenario: Annotated[Optional[list[str]], Query()] = None):
+    st = _st(request)
+    case = read_case(case_path(st.cases_dir, name))
+    scenario = [s for s in (scenario or []) if s]
+    for s in scenario:
+        if not CASE_NAME.match(s):
+            raise WebError(422, "Invalid scenario name", f"scenario {s!r}: use lower-case letters, digits and '-'")
+    offered = forecasting.scenario_names(case)
+    fc, fc_error, norm = None, None, {"scenarios": [], "analogues": []}
+    try:
+        fc = _cached_forecast(st, name, scenario or None)
+        norm = forecasting.normalize(fc)
+    except WebError as exc:
+        fc_error = exc.detail
+    curves = charts.survival_svg(norm["scenarios"]) if norm["scenarios"] else Markup("")
+    drivers = [(s["name"], charts.bars_svg(s["drivers"], f"Drivers under {s['name']}: contribution to the hazard"))
+               for s in norm["scenarios"] if s["drivers"]]
+    dyad, dyad_error = None, None
+    codes = [m.get("iso3") for m in case["members"] if m.get("iso3")]
+    if len(codes) < 2:
+        codes = _iso_from_cow(st, case["members"])
+    if len(codes) >= 2:
+        try:
+            dyad = st.dyad(codes[0], codes[1])
+            months = [m for m in dyad["months"] if m.get("origin") in (None, "pactwatch")] or dyad["months"]
+            dyad["chart"] = charts.series_svg(months)
+        except WebError as exc:
+            dyad_error = exc.detail
+    else:
+        dyad_error = "the case file does not give the members' ISO3 codes, which the news store uses"
+    return render(request, "case.html", title=case["title"], case=case, offered=offered, chosen=scenario,
+                  forecast=fc, forecast_error=fc_error, norm=norm, curves=curves, drivers=drivers,
+                  dyad=dyad, dyad_error=dyad_error, dyad_codes=codes[:2], QUAD=QUAD)
+
+
+def _iso_from_cow(st: WebState, members: list[dict]) -> list[str]:
+    """ISO3 codes for the members (the news store's country codes), from the events country list: by the COW state
+    name, else the COW abbreviation when it is also an ISO3 code in that list (true for RUS, PRK, CHN, USA, ...)."""
+    try:
+        ex = st.explorer
+    except WebError:
+        return []
+    from importlib import resources
+
+    import yaml
+
+    rows = yaml.safe_load(resources.files("pactwatch.events").joinpath("resources/countries.yaml").read_text("utf-8"))
+    by_name = {str(n).lower(): r["iso3"] for r in rows for n in [r.get("name"), *(r.get("names") or [])] if n}
+    isos = {r["iso3"] for r in rows}
+    abb_of = {c: a for a, c in ex.abbs.items()}
+    out = []
+    for m in members:
+        try:
+            cc = int(m["ccode"])
+        except (TypeError, ValueError, KeyError):
+            continue
+        iso = by_name.get(ex.state_name(cc).lower()) or (abb_of.get(cc) if abb_of.get(cc) in isos else None)
+        if iso:
+            out.append(iso)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# alliance explorer
+# --------------------------------------------------------------------------------------------------------------------
+
+@router.get("/alliances", response_class=HTMLResponse)
+def explorer(request: Request, member: Optional[str] = None, year: Optional[str] = None,
+             obligation: Optional[str] = None, page: int = 1):
+    st = _st(request)
+    q = {"member": (member or "").strip(), "year": (year or "").strip(), "obligation": obligation or ""}
+    result, error = None, None
+    if any(q.values()) or "search" in request.query_params:
+        try:
+            y = None
+            if q["year"]:
+                if not q["year"].isdigit():
+                    raise WebError(422, "Invalid year", f"year {q['year']!r} is not a year")
+                y = int(q["year"])
+            per = 50
+            page = max(1, page)
+            result = st.explorer.search(member=q["member"] or None, year=y, obligation=q["obligation"] or None,
+                                        limit=per, offset=(page - 1) * per)
+            result["page"], result["pages"] = page, max(1, -(-result["count"] // per))
+        except WebError as exc:
+            if exc.status == 503:
+                raise
+            error = exc.detail
+    return render(request, "alliances.html", title="Alliance explorer", q=q, result=result, error=error,
+                  first_year=ATOP_FIRST_YEAR, last_year=ATOP_LAST_YEAR)
+
+
+@router.get("/alliances/{atopid}", response_class=HTMLResponse)
+def alliance_page(request: Request, atopid: int):
+    d = _st(request).explorer.detail(atopid)
+    return render(request, "alliance.html", title=f"ATOP alliance {atopid}", a=d)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# reader
+# --------------------------------------------------------------------------------------------------------------------
+
+@router.get("/reader", response_class=HTMLResponse)
+def reader(request: Request):
+    return render(request, "reader.html", title="Reader", text="", date="", result=None, marked=None, error=None,
+                  max_chars=MAX_TEXT_CHARS)
+
+
+@router.post("/reader", response_class=HTMLResponse)
+async def reader_post(request: Request, text: Annotated[str, Form()] = "", date: Annotated[str, Form()] = "",
+                      file: Annotated[Optional[UploadFile], File()] = None):
+    st = _st(request)
+    error = None
+    if file is not None and file.filename:
+        raw = await file.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            error = f"the file {file.filename!r} is not UTF-8 text"
+        else:
+            if file.filename.lower().endswith((".html", ".htm")):
+                import trafilatura
+
+                text = trafilatura.extract(text) or ""
+                if not text:
+                    error = f"no article text found in {file.filename!r}"
+    text = text.replace("\r\n", "\n")
+    result, marked = None, None
+    if error is None:
+        try:
+            from starlette.concurrency import run_in_threadpool
+
+            result = await run_in_threadpool(st.code_text, text, date.strip() or None)
+            marked = highlight(text, result["events"])
+        except WebError as exc:
+            if exc.status == 503:
+                raise
+            error = exc.detail
+    return render(request, "reader.html", title="Reader", text=text, date=date, result=result, marked=marked,
+                  error=error, max_chars=MAX_TEXT_CHARS, QUAD=QUAD, status=200 if error is None else 422)
+
+
+def highlight(text: str, events: list[dict]) -> Markup:
+    """``text`` as HTML with every event's source, target and verb wrapped in <mark> (classes ``src``/``tgt``/``verb``)
+    and numbered after the span. Overlapping spans are split at every boundary, so no character is lost or doubled."""
+    roles: dict[int, set] = {}
+    ends: dict[int, set] = {}
+    bounds = {0, len(text)}
+    names = {"src": "source", "tgt": "target", "verb": "action"}
+    for n, e in enumerate(events, 1):
+        for key, role in (("source_span", "src"), ("target_span", "tgt"), ("verb_span", "verb")):
+            sp = e.get(key)
+            if not sp:
+                continue
+            a, b = max(0, int(sp[0])), min(len(text), int(sp[1]))
+            if a >= b:
+                continue
+            bounds.update((a, b))
+            ends.setdefault(b, set()).add(n)
+            for i in range(a, b):
+                roles.setdefault(i, set()).add((role, n))
+    cuts = sorted(bounds)
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        seg = escape(text[a:b])
+        r = roles.get(a)
+        if not r:
+            out.append(seg)
+            continue
+        kinds = " ".join(sorted({k for k, _ in r}))
+        nums = sorted({n for _, n in r})
+        label = "; ".join(f"event {n}: {names[k]}" for k, n in sorted(r, key=lambda x: (x[1], x[0])))
+        sup = f'<sup aria-hidden="true">{",".join(map(str, sorted(ends[b])))}</sup>' if b in ends else ""
+        out.append(f'<mark class="{kinds}" data-events="{" ".join(map(str, nums))}" title="{escape(label)}">{seg}{sup}</mark>')
+    return Markup("".join(out))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# API reference (offline, from the OpenAPI document)
+# --------------------------------------------------------------------------------------------------------------------
+
+@router.get("/api-docs", response_class=HTMLResponse)
+def api_docs(request: Request):
+    doc = request.app.openapi()
+    ops = []
+    for path, methods in doc.get("paths", {}).items():
+        for method, op in methods.items():
+            ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                        "description": op.get("description", ""),
+                        "params": [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
+                                    "description": p.get("description", "")} for p in op.get("parameters", [])],
+                        "responses": sorted(op.get("responses", {}).keys())})
+    return render(request, "api_docs.html", title="API", ops=ops, info=doc.get("info", {}))
