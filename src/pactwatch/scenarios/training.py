@@ -1,0 +1,351 @@
+"""Training data and the time-varying Cox fit behind the forecasts, with an on-disk cache.
+
+Unit of analysis: the alliance-year (ATOP 5.1), rows (start, stop] of the alliance's age in years (days / 365.25)
+over each calendar year, built exactly as :mod:`pactwatch.models.evaluation` builds them (the same code:
+``evaluation.split_at`` / ``_train_tv``), so the forecast model and the evaluated ``tvcox`` model share their rules.
+
+Specification ``forecast`` (:data:`FORECAST_SPEC`)
+--------------------------------------------------
+Time-constant, measured at formation (see :mod:`pactwatch.models.specs`): obligations of phase 1 (``defense offense
+neutral nonagg consul``), ``bilateral``, ``log_members``, ``any_major``, ``asymmetric``, ``dem_share``, ``wartime``,
+``fixed_term``, ``conditional_term``, ``renounce_clause``, ``econ_linkage``.
+
+Time-varying, per alliance-year (aggregated over the members in that year):
+
+- ``cap_change``: largest |log(CINC / CINC at the member's entry)| over members (Leeds & Savun 2007's capability
+  change; 0 at formation). COW NMC 6.0, 1816–2016.
+- ``max_abs_polity2_change``: largest |Polity2 − Polity2 at entry| over members (regime change). Polity5.
+- ``any_at_war``: some member took part in a COW inter-state war that year (COW 4.0, 1816–2007).
+- ``any_leader_change``: a new Archigos leader took office in some member that year (1875–2015).
+- ``any_new_outside_alliance``: some member entered another ATOP alliance with an outsider that year.
+- ``shared_rivals``: the number of third states that are strategic rivals (Thompson–Sakuwa–Suhas, 1816–2020) of a
+  member and of another member (the largest count over members; for a bilateral alliance, the rivals they share).
+  This is the "threat" covariate the US-retrenchment / trilateral scenarios move.
+
+Complete cases: alliance-years with a missing covariate are dropped and counted (``info``): in practice the war
+data end the usable window in 2007 (later years are censored there) and leader data start it in 1875 (earlier
+years enter as delayed entry: the counting-process rows keep the alliance's true age).
+
+Cache: fits and the assembled panels are pickled under ``paths.home()/cache/forecast``; the key is the sha256 of
+the data files the panels read (:data:`DATA_TABLES`), the specification, the event definition, the cut-off year and
+the excluded alliances, plus :data:`CACHE_VERSION`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import pickle
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pactwatch.errors import PactwatchError
+from pactwatch.models.specs import ModelSpec
+
+CACHE_VERSION = 3
+#: Tables the panels read (checked after every build: a table outside this list disables the cache with a note).
+DATA_TABLES = ("archigos", "atop_alliance", "atop_member", "atop_phase", "cow_majors", "cow_nmc", "cow_states",
+               "cow_war_inter", "cw_democracy", "polity5", "tss_rivalries")
+
+FORMATION = ("defense", "offense", "neutral", "nonagg", "consul", "bilateral", "log_members", "any_major", "asymmetric",
+             "dem_share", "wartime", "fixed_term", "conditional_term", "renounce_clause", "econ_linkage")
+TIME_VARYING = ("cap_change", "max_abs_polity2_change", "any_at_war", "any_leader_change", "any_new_outside_alliance",
+                "shared_rivals")
+FORECAST_SPEC = ModelSpec("forecast", "formation covariates (phase-1 obligations and design, membership, power "
+                          "asymmetry, democracy, wartime) + time-varying capability change, regime change, war, leader "
+                          "change, new outside alliances and shared rivals", FORMATION, TIME_VARYING)
+
+LABELS = {
+    "defense": "Defence obligation", "offense": "Offence obligation", "neutral": "Neutrality obligation",
+    "nonagg": "Non-aggression obligation", "consul": "Consultation obligation", "bilateral": "Bilateral",
+    "log_members": "log(members)", "any_major": "Includes a major power", "asymmetric": "Major–minor (asymmetric)",
+    "dem_share": "Share of democracies", "wartime": "Formed in wartime", "fixed_term": "Fixed term",
+    "conditional_term": "Conditional term", "renounce_clause": "Renunciation clause", "econ_linkage": "Economic linkage",
+    "cap_change": "Capability change since formation", "max_abs_polity2_change": "Regime change since formation",
+    "any_at_war": "A member at war", "any_leader_change": "Leader change (that year)",
+    "any_new_outside_alliance": "New outside alliance (that year)", "shared_rivals": "Shared rivals (count)",
+}
+
+
+def cache_dir() -> Path:
+    from pactwatch.paths import home
+
+    return home() / "cache" / "forecast"
+
+
+# ---------------------------------------------------------------------------------------------------- data identity
+def data_fingerprint(src) -> dict[str, str]:
+    """sha256 of each file in :data:`DATA_TABLES` (hashes memoised by path, size and mtime). Without the files (a
+    store-only setup) the registry's sha256 plus the store file's size and mtime stand in."""
+    from pactwatch.data.registry import find_file, resolve_data_dir
+
+    out = {}
+    try:
+        ddir = resolve_data_dir(getattr(src, "data_dir", None))
+    except PactwatchError:
+        ddir = None
+    memo_path = cache_dir() / "file_hashes.json"
+    try:
+        memo = json.loads(memo_path.read_text())
+    except (OSError, ValueError):
+        memo = {}
+    changed = False
+    for t in DATA_TABLES:
+        spec = find_file(t)
+        p = ddir / spec.path if ddir is not None else None
+        if p is not None and p.exists():
+            st = p.stat()
+            k = f"{p}|{st.st_size}|{st.st_mtime_ns}"
+            if k not in memo:
+                memo[k] = hashlib.sha256(p.read_bytes()).hexdigest()
+                changed = True
+            out[t] = memo[k]
+        else:
+            db = getattr(src, "db", None)
+            tag = f"{db.stat().st_size}:{db.stat().st_mtime_ns}" if db is not None and Path(db).exists() else "none"
+            out[t] = f"registry:{spec.sha256}|store:{tag}"
+    if changed:
+        try:
+            memo_path.parent.mkdir(parents=True, exist_ok=True)
+            memo_path.write_text(json.dumps(memo))
+        except OSError:
+            pass
+    return out
+
+
+def _key(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _load(path: Path):
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def _save(path: Path, obj) -> bool:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        return True
+    except OSError:
+        return False
+
+
+# ------------------------------------------------------------------------------------------------------------ panels
+@dataclass
+class ForecastData:
+    """Everything the forecasts read from the datasets, built once.
+
+    - ``eval``: an :class:`pactwatch.models.evaluation.EvaluationData` with :data:`FORECAST_SPEC` (one row per
+      alliance with dates, outcome, cause and formation covariates; alliance-years with the time-varying covariates).
+    - ``alliances``: the full :func:`pactwatch.panels.alliances.alliances` frame (termination labels, members).
+    - ``member_years``: (atopid, ccode, year) with at_war, cinc_ratio, polity2_change, leader_change,
+      new_outside_alliance (to rebuild a historical alliance's member states).
+    - ``rivalries``: directed TSS rivalry-years (ccode1, ccode2, year).
+    - ``states``: COW code -> abbreviation and name.
+    """
+    eval: object
+    alliances: pd.DataFrame
+    member_years: pd.DataFrame
+    rivalries: pd.DataFrame
+    states: dict
+    fingerprint: dict
+    built_at: str
+    log: list = field(default_factory=list)
+
+
+def build_data(src=None, *, use_cache: bool = True, progress=None) -> tuple[ForecastData, dict]:
+    """The panels for :data:`FORECAST_SPEC` (from the cache when the data files are unchanged). Returns
+    (data, cache-info)."""
+    from pactwatch.panels.base import get_source
+
+    s = get_source(src)
+    fp = data_fingerprint(s)
+    key = _key({"v": CACHE_VERSION, "data": fp, "what": "panels", "spec": FORECAST_SPEC.name})
+    path = cache_dir() / f"panels-{key}.pkl"
+    if use_cache:
+        d = _load(path)
+        if isinstance(d, ForecastData):
+            return d, {"panels_key": key, "panels_cache": "hit", "path": str(path)}
+    if progress:
+        progress("building alliance panels (first run; cached afterwards)")
+    d = _build(s, fp)
+    used = set(getattr(s, "_cache", {}).keys())
+    extra = sorted(used - set(DATA_TABLES))
+    info = {"panels_key": key, "panels_cache": "miss", "path": str(path)}
+    if extra:
+        info["panels_cache"] = f"not stored: panels read table(s) {extra} outside DATA_TABLES"
+    elif use_cache:
+        _save(path, d)
+    return d, info
+
+
+def _build(s, fp) -> ForecastData:
+    from pactwatch.models import evaluation as E
+    from pactwatch.models.specs import formation_covariates, termination_cause
+    from pactwatch.panels import alliances as AL
+    from pactwatch.panels import conflict
+
+    al = AL.alliances(s)
+    my = AL.alliance_member_years(s)
+    ay = AL.alliance_years(s, member_years=my)
+    cov = formation_covariates(al, my, ay, s)
+    a = al[["atopid", "begin", "end", "begyr", "event", "event_atop", "duration_years", "termmode_final",
+            "termcaus_final"]].copy()
+    a["cause"] = termination_cause(al)
+    a = a.merge(cov.reset_index(), on="atopid", how="left")
+    # member-level aggregates alliance_years does not carry
+    lr = np.log(my["cinc_ratio"].astype("Float64").astype(float)).abs()
+    g = pd.DataFrame({"atopid": my["atopid"], "year": my["year"], "lr": lr,
+                      "nsr": my["n_shared_rivals"].astype("Float64").astype(float)}).groupby(["atopid", "year"])
+    extra = pd.DataFrame({"cap_change": g["lr"].max(), "shared_rivals": g["nsr"].max()}).reset_index()
+    y = ay.merge(extra, on=["atopid", "year"], how="left")
+    y = y[["atopid", "year", *TIME_VARYING]].copy()
+    for c in TIME_VARYING:
+        y[c] = y[c].astype("Float64").astype(float)
+    ev = E.EvaluationData(alliances=a, years=y, spec=FORECAST_SPEC,
+                          log=[{"step": "load", "rows": int(len(a)), "note": "ATOP 5.1 alliances, spec 'forecast'",
+                                "incomplete_covariates": int(a[list(FORMATION)].isna().any(axis=1).sum()),
+                                "alliance_years": int(len(y))}])
+    mcols = ["atopid", "ccode", "year", "at_war", "cinc_ratio", "polity2_change", "leader_change", "new_outside_alliance",
+             "polity2", "cowmaj"]
+    m = my[mcols].copy()
+    rv = conflict.rivalry_years("tss", s)[["ccode1", "ccode2", "year"]].drop_duplicates().reset_index(drop=True)
+    st = s.table("cow_states")
+    states = {int(r.ccode): {"abb": str(r.stateabb), "name": str(r.statenme)}
+              for r in st.drop_duplicates("ccode").itertuples(index=False)}
+    keep = ["atopid", "begin", "end", "begyr", "event", "duration_years", "term", "term_label", "termmode_final",
+            "termmode_final_label", "termcaus_final", "termcaus_final_label", "termmode_members", "n_members_formation"]
+    return ForecastData(eval=ev, alliances=al[keep].copy(), member_years=m, rivalries=rv, states=states,
+                        fingerprint=fp, built_at=_dt.datetime.now().isoformat(timespec="seconds"))
+
+
+# --------------------------------------------------------------------------------------------------------------- fit
+@dataclass
+class FittedModel:
+    """A fitted time-varying Cox model reduced to what forecasting needs (picklable, no data frames of the panels).
+
+    ``coef`` / ``variance`` (robust, clustered by alliance) / ``variance_naive``; ``center`` (training means; the
+    baseline is for x = center); training arrays ``X`` (n x p), ``start``, ``stop``, ``event`` to recompute the Breslow
+    baseline at any coefficient vector; ``baseline`` (cumulative baseline hazard at the estimate, by age);
+    ``reference`` (training medians, the "typical value" used for driver effects); ``info`` (counts, windows).
+    """
+    covariates: list
+    coef: np.ndarray
+    variance: np.ndarray
+    variance_naive: np.ndarray
+    center: np.ndarray
+    X: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    event: np.ndarray
+    baseline: pd.Series
+    reference: np.ndarray
+    summary: pd.DataFrame
+    info: dict
+    event_def: str
+    cutoff: int | None
+    max_time: float
+
+    @property
+    def p(self) -> int:
+        return len(self.covariates)
+
+    def with_variance(self, scale: float) -> "FittedModel":
+        """A copy whose coefficient variance is multiplied by ``scale`` (for checking how intervals respond)."""
+        import copy
+
+        m = copy.copy(self)
+        m.variance = self.variance * scale
+        return m
+
+
+def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None = None, exclude=()) -> tuple[pd.DataFrame, dict]:
+    """Counting-process training rows. ``cutoff``: keep alliances formed up to that year, follow-up censored at
+    31 Dec of it, alliance-years <= it (``evaluation.split_at``'s rule); None = all data (to 31 Dec 2018). ``exclude``:
+    atopids left out (the case being back-tested)."""
+    from pactwatch.models import evaluation as E
+
+    ev = data.eval
+    if exclude:
+        ev = E.EvaluationData(alliances=ev.alliances[~ev.alliances["atopid"].isin(list(exclude))].reset_index(drop=True),
+                              years=ev.years[~ev.years["atopid"].isin(list(exclude))], spec=ev.spec, log=ev.log)
+    if cutoff is not None:
+        sp = E.split_at(ev, int(cutoff), event)
+        info = dict(sp.info)
+        rows = sp.train_tv
+    else:
+        # the whole data: the split's training side with the cut-off at the data's end (31 Dec 2018)
+        from pactwatch.models.specs import event_definition, event_indicator
+
+        d = event_definition(event)
+        a = ev.alliances.assign(event_def=event_indicator(ev.alliances, d.name))
+        covs = list(ev.spec.covariates)
+        complete = a[covs].notna().all(axis=1)
+        info = {"cutoff": None, "train_follow_up_ends": str(E.DATA_END.date()),
+                "train_excluded_incomplete": int((~complete).sum())}
+        tr = a[complete].copy()
+        tr["duration"] = tr["duration_years"].astype(float)
+        tr["event"] = tr["event_def"].astype("int64")
+        tr = tr[tr["duration"] > 0]
+        info.update(train_alliances=int(len(tr)), train_events=int(tr["event"].sum()))
+        keep = ["atopid", "begin", "begyr", "duration", "event", *covs]
+        rows = E._train_tv(ev, tr[keep], E.DATA_END.year, E.DATA_END, info)
+    info["excluded_atopids"] = sorted(int(x) for x in exclude)
+    return rows, info
+
+
+def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None, exclude=(), use_cache: bool = True) \
+        -> tuple[FittedModel, dict]:
+    """Fit (or load) the time-varying Cox model; returns (model, cache-info)."""
+    from pactwatch.models import CoxTV
+
+    key = _key({"v": CACHE_VERSION, "data": data.fingerprint, "spec": [FORECAST_SPEC.covariates,
+                FORECAST_SPEC.tv_covariates], "event": event, "cutoff": cutoff, "exclude": sorted(int(x) for x in exclude)})
+    path = cache_dir() / f"fit-{key}.pkl"
+    if use_cache:
+        m = _load(path)
+        if isinstance(m, FittedModel):
+            return m, {"fit_key": key, "fit_cache": "hit"}
+    t0 = time.perf_counter()
+    rows, info = training_rows(data, event, cutoff, exclude)
+    covs = [*FORECAST_SPEC.covariates, *FORECAST_SPEC.tv_covariates]
+    # a covariate constant in the training window cannot be estimated: say so instead of a singular fit
+    const = [c for c in covs if rows[c].nunique() < 2]
+    if const:
+        raise PactwatchError(f"forecast model: covariate(s) {const} do not vary in the training data "
+                             f"(cut-off {cutoff}); the model cannot be fitted")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm = CoxTV().fit(rows, event_col="event", covariates=covs, id_col="atopid", start_col="start", stop_col="stop")
+    years = data.eval.years
+    yr = years.merge(rows[["atopid"]].drop_duplicates(), on="atopid")
+    info.update(n_rows=int(cm.n_rows_), n_alliances=int(cm.n_subjects_), n_events=int(cm.n_events_),
+                fit_seconds=round(time.perf_counter() - t0, 2), max_age=float(cm.max_time_))
+    # calendar window actually used (rows are calendar years; recover them from begin + start)
+    begin = data.eval.alliances.set_index("atopid")["begin"]
+    yrs = (begin.reindex(rows["atopid"]).dt.year.to_numpy() + np.floor(rows["start"].to_numpy()
+           + (begin.reindex(rows["atopid"]).dt.dayofyear.to_numpy() - 1) / 365.25)).astype(int)
+    info["train_years"] = [int(yrs.min()), int(yrs.max())]
+    del yr
+    X = rows[covs].to_numpy(float)
+    fm = FittedModel(covariates=covs, coef=cm.params_.to_numpy(float), variance=cm.variance_robust_.to_numpy(float),
+                     variance_naive=cm.variance_naive_.to_numpy(float), center=cm.center_.to_numpy(float), X=X,
+                     start=rows["start"].to_numpy(float), stop=rows["stop"].to_numpy(float),
+                     event=rows["event"].to_numpy(int), baseline=cm.baseline_cumhaz_.copy(),
+                     reference=np.median(X, axis=0), summary=cm.summary.copy(), info=info, event_def=event,
+                     cutoff=cutoff, max_time=float(cm.max_time_))
+    if use_cache:
+        _save(path, fm)
+    return fm, {"fit_key": key, "fit_cache": "miss"}
