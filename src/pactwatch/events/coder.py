@@ -5,27 +5,23 @@ from typing import Iterable
 
 from pactwatch.events.pipeline import load_pipeline
 
+CUSTOM = ("pactwatch_actors", "pactwatch_coref", "pactwatch_events")
 
-def code_docs(items: Iterable[tuple[str, str, str | None]], nlp=None, batch_size: int = 32):
-    """(id, text, date) -> yields (id, doc). Texts are parsed in batches with nlp.pipe."""
+
+def code_docs(items: Iterable[tuple[str, str, str | None]], nlp=None, batch_size: int = 64):
+    """(id, text, date) -> yields (id, doc), in input order. spaCy's own components parse the texts in batches
+    (``nlp.pipe``); the article date is then set on each Doc before the pactwatch components (actors, coreference,
+    events) run on it, since who holds an office depends on the date."""
     nlp = nlp or load_pipeline()
     items = list(items)
-    from spacy.tokens import Doc  # noqa: F401
-
-    def gen():
-        for _id, text, date in items:
-            yield text, (_id, date)
-
-    docs = []
-    for text, (_id, date) in gen():
-        docs.append((_id, text, date))
-    # set the date before the custom components run: make_doc then run the pipe components in order
-    for _id, text, date in docs:
-        doc = nlp.make_doc(text)
-        doc._.date = date
-        for _, proc in nlp.pipeline:
-            doc = proc(doc)
-        yield _id, doc
+    custom = [(name, proc) for name, proc in nlp.pipeline if name in CUSTOM]
+    with nlp.select_pipes(disable=[name for name, _ in custom]):
+        parsed = nlp.pipe(((text, (_id, date)) for _id, text, date in items), as_tuples=True, batch_size=batch_size)
+        for doc, (_id, date) in parsed:
+            doc._.date = date
+            for _, proc in custom:
+                doc = proc(doc)
+            yield _id, doc
 
 
 def code_text(text: str, date: str | None = None, nlp=None, with_abstained: bool = False):

