@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 import spacy
 from spacy.language import Language
@@ -53,6 +54,19 @@ ACTOR_PREPS = {"to", "with", "against", "on", "at", "from", "into", "toward", "t
 PLURAL_REFS = {("two", "leaders"), ("both", "leaders"), ("both", "men"), ("two", "men"), ("two", "countries"),
                ("both", "countries"), ("two", "powers"), ("both", "powers"), ("two", "sides"), ("both", "sides"),
                ("two", "nations"), ("both", "nations"), ("two", "governments"), ("both", "governments")}
+
+
+def load_phrases() -> list[dict]:
+    """pactwatch's own phrase rules (resources/phrases.yaml): verb + object stems -> CAMEO code."""
+    import yaml
+
+    from pactwatch.events.lexicon import _res_text
+
+    rules = yaml.safe_load(_res_text("phrases.yaml"))
+    for r in rules:
+        if not (r.get("verbs") and r.get("objects") and re.fullmatch(r"\d{3,4}", str(r.get("code", "")))):
+            raise ValueError(f"phrases.yaml: bad rule {r}")
+    return rules
 
 
 def doc_date(doc) -> dt.date:
@@ -223,6 +237,8 @@ class EventCoder:
         self.codes = cameo_codes(events_dir)
         self.events_dir = events_dir
         self._agents = build_table().agents
+        self.phrases = load_phrases()
+        self._phrase_verbs = {v for r in self.phrases for v in r["verbs"]}
         self.goldstein = goldstein
         self.allow_statement = allow_statement
 
@@ -293,7 +309,7 @@ class EventCoder:
         """The lexicon key of a verb token: its lemma, or, when the small model's lemmatiser missed ('staged' ->
         'stag'), the first regular-inflection base of the word form that the lexicon knows."""
         lem = tok.lemma_.lower()
-        if lem in self.lex:
+        if lem in self.lex or lem in self._phrase_verbs:
             return lem
         w = tok.lower_
         cands = [w]
@@ -309,7 +325,7 @@ class EventCoder:
             cands.append(w[:-2])
         if w.endswith("s"):
             cands.append(w[:-1])
-        return next((c for c in cands if c in self.lex), None)
+        return next((c for c in cands if c in self.lex or c in self._phrase_verbs), None)
 
     def _intent_context(self, verb):
         """(family, head, how) when the verb is a stated intention, threat, appeal or demand (see events.intent)."""
@@ -401,6 +417,29 @@ class EventCoder:
             })
         return ("event", out)
 
+    def _phrase(self, verb, lemma):
+        """(code, 'phrase: ...') from pactwatch's phrase rules (resources/phrases.yaml) or None."""
+        objs = [c for c in verb.children if c.dep_ in ("dobj", "dative", "nsubjpass", "attr")]
+        objs += [o for c in verb.children if c.dep_ == "prt" for o in c.children if o.dep_ == "pobj"]
+        objs += [o for c in verb.children if c.dep_ == "prep" and c.lower_ in ("of", "in", "on", "with", "to")
+                 for o in c.children if o.dep_ == "pobj"]
+        if not objs:
+            return None
+        toks = [t for o in objs for t in o.subtree][:20]
+        text = " ".join(t.lower_ for t in toks)
+        lemmas = " ".join(t.lemma_.lower() for t in toks)
+        has_partner = any(c.dep_ == "prep" and c.lower_ == "with" for c in verb.children) or any(
+            t.lower_ == "joint" for t in toks)
+        for r in self.phrases:
+            if lemma not in r["verbs"] or (r.get("with_partner") and not has_partner):
+                continue
+            if any(n in text for n in r.get("not", [])):
+                continue
+            for stem in r["objects"]:
+                if re.search(r"\b" + re.escape(stem), text) or re.search(r"\b" + re.escape(stem), lemmas):
+                    return r["code"], f"phrase: {lemma} + {stem}"
+        return None
+
     def _abst(self, verb, reason, code=None):
         return {"verb": verb.text, "reason": reason, "code": code, "sentence": verb.sent.text,
                 "verb_span": [verb.idx, verb.idx + len(verb.text)]}
@@ -412,7 +451,8 @@ class EventCoder:
         parts = {c.lower_ for c in verb.children if c.dep_ in ("prt", "prep", "advmod")}
         entries = [e for e in self.lex.entries(lemma) if e.particle is None or e.particle.split()[0] in parts]
         if not entries:
-            return False, None
+            ph = self._phrase(verb, lemma)
+            return (ph[0], ph[1]) if ph else (False, None)
         phrasal = [e for e in entries if e.particle]
         entries = phrasal or entries
         sent = verb.sent
@@ -435,6 +475,9 @@ class EventCoder:
         if best is not None:
             p = best[0]
             return p.code, (p.text or " ".join("/".join(s) for s in p.pre) + " * " + " ".join("/".join(s) for s in p.post)).strip()
+        ph = self._phrase(verb, lemma)
+        if ph:
+            return ph
         e = entries[0]
         code = e.code or self.lex.blocks.get(e.block, {}).get("code")
         return code, None
