@@ -17,6 +17,7 @@ from pactwatch.web.services import (ATOP_FIRST_YEAR, ATOP_LAST_YEAR, MAX_TEXT_CH
 router = APIRouter(prefix="/api")
 
 CASE_PATTERN = r"^[a-z0-9-]+$"
+SCENARIO_PATTERN = r"^[a-z0-9+-]+$"  # '+' composes scenarios: war-ends+us-retrenchment
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -198,7 +199,7 @@ _fc_guard = threading.Lock()
 @router.get("/cases/{name}/forecast", tags=["cases"], summary="Forecast a case under scenarios",
             responses=_problems(404, 422, 503))
 def forecast(request: Request, name: CaseName,
-             scenario: Annotated[Optional[list[Annotated[str, Query(pattern=CASE_PATTERN, max_length=100)]]],
+             scenario: Annotated[Optional[list[Annotated[str, Query(pattern=SCENARIO_PATTERN, max_length=200)]]],
                                  Query(description="Scenario name; repeat for several (default: the engine's)")] = None
              ) -> dict[str, Any]:
     """Survival under each scenario with uncertainty bands, drivers and analogues, from the forecast engine

@@ -193,7 +193,7 @@ def _openapi(app: FastAPI) -> dict:
     from fastapi.openapi.utils import get_openapi
 
     doc = get_openapi(title=app.title, version=app.version, summary=app.summary, description=app.description,
-                      routes=[r for r in app.routes if getattr(r, "path", "").startswith("/api")])
+                      routes=app.routes)  # the page routes are include_in_schema=False
     comps = doc.setdefault("components", {}).setdefault("schemas", {})
     from pactwatch.web.api import Problem
 

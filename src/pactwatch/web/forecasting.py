@@ -37,8 +37,10 @@ class ForecastUnavailable(WebError):
 
 
 def _engine():
+    import importlib
+
     try:
-        import pactwatch.scenarios as engine
+        engine = importlib.import_module("pactwatch.scenarios")
     except ImportError as exc:
         raise ForecastUnavailable("the forecast engine (pactwatch.scenarios) is not installed in this version "
                                   f"({exc}); case files are listed but cannot be forecast") from None
@@ -63,13 +65,15 @@ def scenario_names(case: dict | None = None) -> list[str]:
         engine, _ = _engine()
     except ForecastUnavailable:
         engine = None
-    for attr in ("scenario_names", "list_scenarios"):
+    for attr, args in (("scenario_names", ()), ("list_scenarios", ()), ("list_names", ("scenarios",))):
         fn = getattr(engine, attr, None)
         if callable(fn):
             try:
-                return [str(s) for s in fn()]
+                names = [str(s) for s in fn(*args)]
             except Exception:  # noqa: BLE001 - the picker falls back to the case's list
-                break
+                continue
+            if names:
+                return names
     for attr in ("SCENARIOS", "DEFAULT_SCENARIOS"):
         v = getattr(engine, attr, None)
         if v:

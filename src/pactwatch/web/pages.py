@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from pactwatch.web import charts, forecasting
-from pactwatch.web.services import (ATOP_FIRST_YEAR, ATOP_LAST_YEAR, CASE_NAME, MAX_TEXT_CHARS, OBLIGATION_LABELS,
+from pactwatch.web.services import (ATOP_FIRST_YEAR, ATOP_LAST_YEAR, SCENARIO_NAME, MAX_TEXT_CHARS, OBLIGATION_LABELS,
                                     OBLIGATIONS, WebError, WebState, case_path, list_cases, read_case)
 HERE = Path(__file__).resolve().parent
 
@@ -76,8 +76,8 @@ def case_page(request: Request, name: str, scenario: Annotated[Optional[list[str
     case = read_case(case_path(st.cases_dir, name))
     scenario = [s for s in (scenario or []) if s]
     for s in scenario:
-        if not CASE_NAME.match(s):
-            raise WebError(422, "Invalid scenario name", f"scenario {s!r}: use lower-case letters, digits and '-'")
+        if not SCENARIO_NAME.match(s) or len(s) > 200:
+            raise WebError(422, "Invalid scenario name", f"scenario {s!r}: use lower-case letters, digits, '-' and '+'")
     offered = forecasting.scenario_names(case)
     fc, fc_error, norm = None, None, {"scenarios": [], "analogues": []}
     try:

@@ -21,6 +21,7 @@ import pandas as pd
 from pactwatch.errors import DataMissingError, PactwatchError
 
 CASE_NAME = re.compile(r"^[a-z0-9-]+$")
+SCENARIO_NAME = re.compile(r"^[a-z0-9+-]+$")
 COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
 OBLIGATIONS = ("defense", "offense", "neutral", "nonagg", "consul")
 OBLIGATION_LABELS = {"defense": "defence", "offense": "offence", "neutral": "neutrality", "nonagg": "non-aggression",
@@ -125,10 +126,15 @@ def case_path(cases_dir: Path, name: str) -> Path:
     raise WebError(404, "Case not found", f"no case named {name!r} in the cases folder ({cases_dir})")
 
 
+def _value(v):
+    """A case file's value: ``{value: ..., source: ...}`` (every value carries its source) or the bare value."""
+    return v.get("value") if isinstance(v, dict) and "value" in v else v
+
+
 def _first(d: dict, *keys):
     for k in keys:
-        if isinstance(d, dict) and d.get(k) not in (None, ""):
-            return d[k]
+        if isinstance(d, dict) and _value(d.get(k)) not in (None, ""):
+            return _value(d[k])
     return None
 
 
@@ -165,7 +171,7 @@ def read_case(path: Path) -> dict:
     dates = src.get("dates") if isinstance(src.get("dates"), dict) else {}
     return {
         "name": name,
-        "title": str(_first(src, "title", "label", "description", "name") or name),
+        "title": str(_first(src, "title", "label", "name") or name),
         "atopid": _first(src, "atopid", "atop_id"),
         "members": _members(_first(src, "members", "states")),
         "signed": jsonable(_first(dates, "signed", "signature") or _first(src, "signed", "signing_date", "signed_on", "signature_date")),
@@ -181,7 +187,9 @@ def read_case(path: Path) -> dict:
 def list_cases(cases_dir: Path) -> list[dict]:
     if not cases_dir.is_dir():
         return []
-    files = sorted(p for p in cases_dir.iterdir() if p.suffix in (".yaml", ".yml") and CASE_NAME.match(p.stem))
+    root = cases_dir.resolve()
+    files = sorted(p for p in cases_dir.iterdir() if p.suffix in (".yaml", ".yml") and CASE_NAME.match(p.stem)
+                   and p.resolve().parent == root)  # a symlink leading out of the folder is not a case
     return [read_case(p) for p in files]
 
 
@@ -268,6 +276,28 @@ def check_date(date: str) -> str:
     return date
 
 
+class _ReadOnly:
+    """A read-only DuckDB connection for code that first runs the event table's ``create table if not exists``: that
+    statement is skipped when the table exists (a read-only connection refuses any CREATE); everything else passes."""
+
+    def __init__(self, con):
+        self._con = con
+
+    def execute(self, sql, *args, **kw):
+        if sql.lstrip().lower().startswith("create table if not exists"):
+            m = re.search(r"create table if not exists\s+([\w\"]+)", sql, re.I)
+            table = m.group(1).strip('"') if m else ""
+            n = self._con.execute("select count(*) from information_schema.tables where table_name = ?", [table]).fetchone()[0]
+            if n:
+                return self._con
+            raise WebError(503, "News store not usable", f"the news store has no {table!r} table yet: code articles first "
+                                                         "(pactwatch events store)")
+        return self._con.execute(sql, *args, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
 def dyad_series(news_db: Path | None, a: str, b: str, start: str | None = None, end: str | None = None) -> dict:
     """Monthly event series of the A–B pair from the dyad monitor (:mod:`pactwatch.monitor.dyad`) over the news store,
     opened read-only. 503 when the monitor module or the news store is missing."""
@@ -295,10 +325,11 @@ def dyad_series(news_db: Path | None, a: str, b: str, start: str | None = None, 
         con = duckdb.connect(str(news_db), read_only=True)
     except duckdb.Error as exc:
         raise WebError(503, "News store not available", f"cannot open the news store {news_db} read-only: {exc}") from None
+    ro = _ReadOnly(con)
     try:
         try:
-            df = monitor.dyad_series(con, a, b, start=start, end=end)
-            recent = monitor.dyad_events(con, a, b)
+            df = monitor.dyad_series(ro, a, b, start=start, end=end)
+            recent = monitor.dyad_events(ro, a, b)
         except duckdb.Error as exc:
             raise WebError(503, "News store not usable", f"the news store {news_db} has no event table yet ({exc})") from None
         except PactwatchError as exc:
