@@ -1,0 +1,208 @@
+"""Case files (``cases/*.yaml``) and scenario files (``scenarios/*.yaml``): finding, loading, resolving.
+
+Search order for a name: an existing path; ``$PACTWATCH_CASES_DIR`` / ``$PACTWATCH_SCENARIOS_DIR``; the ``cases`` /
+``scenarios`` directory of the repository this package lives in; ``./cases`` / ``./scenarios``.
+
+:func:`resolve` turns a case into what the model needs at an as-of date: the formation covariates (from ATOP for an
+ATOP case, from the file for a direct one) and each member's state at the as-of date (:class:`.shocks.MemberState`).
+For an ATOP case at a date inside the data the member states come from the panels (war, rivals, capability and
+regime change since entry, that year's leader change and new outside alliances); after the data's end they must be
+given in the file's ``observed`` block — nothing is carried forward silently. A needed value that is missing in the
+data raises an error naming it.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from pactwatch.errors import PactwatchError
+
+from .schema import Case, Scenario, parse
+from .shocks import MemberState
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+#: Years the member-state covariates are observed in the panels (war data end 2007, leaders 2015, CINC 2016).
+DATA_STATE_END = 2007
+
+
+def _dirs(kind: str) -> list[Path]:
+    env = os.environ.get(f"PACTWATCH_{kind.upper()}_DIR")
+    out = [Path(env)] if env else []
+    return out + [REPO_ROOT / kind, Path.cwd() / kind]
+
+
+def _find(name: str | os.PathLike, kind: str) -> Path:
+    p = Path(name)
+    if p.suffix in (".yaml", ".yml") and p.exists():
+        return p
+    for d in _dirs(kind):
+        for cand in (d / f"{name}.yaml", d / f"{name}.yml"):
+            if cand.exists():
+                return cand
+    avail = ", ".join(list_names(kind)) or "none found"
+    raise PactwatchError(f"no {kind[:-1]} named {str(name)!r} (looked in {', '.join(str(d) for d in _dirs(kind))}; "
+                         f"available: {avail})")
+
+
+def list_names(kind: str = "cases") -> list[str]:
+    for d in _dirs(kind):
+        if d.is_dir():
+            names = sorted(p.stem for p in d.glob("*.yaml"))
+            if names:
+                return names
+    return []
+
+
+def _read_yaml(path: Path):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise PactwatchError(f"{path}: not valid YAML ({exc})") from None
+    except OSError as exc:
+        raise PactwatchError(f"{path}: cannot read ({exc})") from None
+
+
+def load_case(name: str | os.PathLike) -> Case:
+    """A validated case by name (``rus-prk-2024``) or path; a bad file raises naming the file and the field."""
+    path = _find(name, "cases")
+    case = parse(Case, _read_yaml(path), str(path))
+    case.__dict__["_path"] = str(path)
+    return case
+
+
+def load_scenarios(directory: str | os.PathLike | None = None) -> dict[str, Scenario]:
+    """Every scenario file in the scenarios directory, by name (the ``name`` field must match the file name)."""
+    dirs = [Path(directory)] if directory else _dirs("scenarios")
+    for d in dirs:
+        if d.is_dir() and list(d.glob("*.yaml")):
+            out = {}
+            for p in sorted(d.glob("*.yaml")):
+                sc = parse(Scenario, _read_yaml(p), str(p))
+                if sc.name != p.stem:
+                    raise PactwatchError(f"{p}: field 'name': {sc.name!r} differs from the file name {p.stem!r}")
+                out[sc.name] = sc
+            return out
+    raise PactwatchError(f"no scenario files found (looked in {', '.join(str(d) for d in dirs)})")
+
+
+# --------------------------------------------------------------------------------------------------------- resolve
+@dataclass
+class ResolvedCase:
+    case: Case
+    atopid: int | None
+    in_force: pd.Timestamp
+    members: list  # [{ccode, name, major}]
+    formation: dict  # time-constant model covariates
+    states: list  # MemberState at the as-of date
+    state_source: str
+    sources: dict = field(default_factory=dict)  # covariate -> where its value comes from
+    notes: list = field(default_factory=list)
+
+
+def _direct_formation(c: Case) -> tuple[dict, dict]:
+    ob, de, fo = c.obligations, c.design, c.formation
+    n = len(c.members)
+    majors = set(fo.major_powers.value)
+    n_major = sum(1 for m in c.members if m.ccode in majors)
+    p2 = [fo.polity2[m.ccode].value for m in c.members]
+    f = {k: float(getattr(ob, k).value) for k in ("defense", "offense", "neutral", "nonagg", "consul")}
+    f.update(bilateral=float(n == 2), log_members=math.log(n), any_major=float(n_major > 0),
+             asymmetric=float(0 < n_major < n), dem_share=float(np.mean([v >= 6 for v in p2])),
+             wartime=float(fo.wartime.value), fixed_term=float(de.length.value == "fixed"),
+             conditional_term=float(de.length.value == "conditional"), renounce_clause=float(de.renunciation.value),
+             econ_linkage=float(de.econ_linkage.value))
+    src = {k: getattr(ob, k).source for k in ("defense", "offense", "neutral", "nonagg", "consul")}
+    src.update(bilateral="members list", log_members="members list", any_major=fo.major_powers.source,
+               asymmetric=fo.major_powers.source, dem_share="; ".join(f"{k}: {v.source}" for k, v in fo.polity2.items()),
+               wartime=fo.wartime.source, fixed_term=de.length.source, conditional_term=de.length.source,
+               renounce_clause=de.renunciation.source, econ_linkage=de.econ_linkage.source)
+    return f, src
+
+
+def _observed_states(c: Case, majors: set, polity_at_formation: dict) -> list[MemberState]:
+    out = []
+    for m in c.members:
+        o = c.observed.members[m.ccode]
+        p0 = polity_at_formation.get(m.ccode)
+        out.append(MemberState(ccode=m.ccode, major=m.ccode in majors, at_war=bool(o.at_war.at_war),
+                               rivals=frozenset(int(r) for r in o.rivals.value), log_cinc_ratio=math.log(o.cinc_ratio.value),
+                               polity2_change=0.0 if p0 is None else float(o.polity2.value - p0),
+                               leader_change=int(o.leader_change_this_year.value),
+                               new_outside_alliance=int(o.new_outside_alliance_this_year.value)))
+    return out
+
+
+def resolve(c: Case, data, as_of: pd.Timestamp) -> ResolvedCase:
+    """Formation covariates and member states at ``as_of`` (see the module docstring)."""
+    from .training import FORMATION
+
+    notes = []
+    if c.kind == "direct":
+        formation, sources = _direct_formation(c)
+        majors = set(c.formation.major_powers.value)
+        members = [{"ccode": m.ccode, "name": m.name, "major": m.ccode in majors} for m in c.members]
+        in_force = pd.Timestamp(c.in_force.value)
+        if c.observed is None:
+            raise PactwatchError(f"case {c.id!r}: a direct case needs an 'observed' block (member states at the as-of date)")
+        states = _observed_states(c, majors, {k: v.value for k, v in c.formation.polity2.items()})
+        state_source = f"case file 'observed' block dated {c.observed.date}"
+        if pd.Timestamp(c.observed.date) != as_of:
+            notes.append(f"member states observed on {c.observed.date} are used as the state on the as-of date {as_of.date()}")
+        return ResolvedCase(c, None, in_force, members, formation, states, state_source, sources, notes)
+
+    al = data.eval.alliances
+    row = al[al["atopid"] == c.atopid]
+    if row.empty:
+        raise PactwatchError(f"case {c.id!r}: atopid {c.atopid} is not in ATOP 5.1")
+    row = row.iloc[0]
+    miss = [k for k in FORMATION if pd.isna(row[k])]
+    if miss:
+        raise PactwatchError(f"case {c.id!r}: ATOP {c.atopid} has no value for formation covariate(s) {miss}")
+    formation = {k: float(row[k]) for k in FORMATION}
+    sources = {k: f"ATOP 5.1 atopid {c.atopid} (phase 1 / formation year), via pactwatch.models.specs" for k in FORMATION}
+    in_force = pd.Timestamp(row["begin"])
+    my = data.member_years
+    y = int(as_of.year)
+    m_all = my[my["atopid"] == c.atopid]
+    members_cc = sorted(m_all.loc[m_all["year"] == int(row["begyr"]), "ccode"].unique().tolist())
+    if c.members:
+        given = sorted(m.ccode for m in c.members)
+        if given != members_cc:
+            raise PactwatchError(f"case {c.id!r}: members {given} differ from ATOP {c.atopid}'s founding members {members_cc}")
+    if c.observed is not None and y > DATA_STATE_END:
+        majors = {m.ccode for m in c.members if m.ccode in set(m_all.loc[m_all["cowmaj"] == 1, "ccode"])}
+        states = _observed_states(c, majors, {})
+        members = [{"ccode": cc, "name": data.states.get(cc, {}).get("name", str(cc)), "major": cc in majors}
+                   for cc in members_cc]
+        return ResolvedCase(c, int(c.atopid), in_force, members, formation, states,
+                            f"case file 'observed' block dated {c.observed.date}", sources, notes)
+    if y > DATA_STATE_END:
+        raise PactwatchError(f"case {c.id!r}: as-of year {y} is after the war data end ({DATA_STATE_END}); give the "
+                             "member states in the case's 'observed' block")
+    cur = m_all[m_all["year"] == y]
+    if cur.empty:
+        raise PactwatchError(f"case {c.id!r}: ATOP {c.atopid} has no members in {y} (formed {int(row['begyr'])}, "
+                             f"ended {row['end'].date() if pd.notna(row['end']) else 'in effect'})")
+    rv = data.rivalries[data.rivalries["year"] == y]
+    states, members = [], []
+    for r in cur.itertuples(index=False):
+        need = {"at_war": r.at_war, "cinc_ratio": r.cinc_ratio, "polity2_change": r.polity2_change,
+                "leader_change": r.leader_change, "cowmaj": r.cowmaj}
+        bad = [k for k, v in need.items() if pd.isna(v)]
+        if bad:
+            raise PactwatchError(f"case {c.id!r}: member {r.ccode} in {y} has no value for {bad} in the data; give the "
+                                 "member states in the case's 'observed' block")
+        riv = frozenset(int(v) for v in rv.loc[rv["ccode1"] == r.ccode, "ccode2"])
+        states.append(MemberState(ccode=int(r.ccode), major=bool(r.cowmaj == 1), at_war=bool(r.at_war == 1), rivals=riv,
+                                  log_cinc_ratio=math.log(r.cinc_ratio) if r.cinc_ratio > 0 else 0.0,
+                                  polity2_change=float(r.polity2_change), leader_change=int(r.leader_change),
+                                  new_outside_alliance=int(r.new_outside_alliance)))
+        members.append({"ccode": int(r.ccode), "name": data.states.get(int(r.ccode), {}).get("name", str(r.ccode)),
+                        "major": bool(r.cowmaj == 1)})
+    return ResolvedCase(c, int(c.atopid), in_force, members, formation, states, f"ATOP/COW panels, year {y}", sources, notes)

@@ -1,0 +1,363 @@
+"""Scenario forecasts of an alliance's survival: :func:`forecast` returns one JSON-ready dict (:data:`SCHEMA`).
+
+What is estimated
+-----------------
+For an alliance alive on the as-of date (age a0 = as-of − entry into force, in years), the probability that it is still
+in effect t = 1, 3, 5, 10 years later, conditional on being alive at a0, under each scenario: S(a0 + t | a0). The event
+is the chosen definition (``any-end`` by default: any ending, including replacement by a new treaty; ``death``
+censors replacements; see :mod:`pactwatch.models.specs`). The model is the time-varying Cox of
+:mod:`.training` (ATOP 5.1 alliance-years, usable window 1863–2007, robust SEs clustered by alliance).
+
+Uncertainty (:mod:`.engine`): Monte Carlo over the coefficients' sampling distribution, the baseline hazard and the
+shock timing. ``point`` = the estimate averaged over shock timings; ``lower``/``upper`` = the (1 − level)/2 and
+(1 + level)/2 quantiles of the joint draws. Draws are shared across scenarios (common random numbers), so the
+differences to the status quo have their own intervals.
+
+Drivers: for each covariate, ``log_hazard`` = coef × (value on the as-of date − reference), reference = the training
+median (the typical alliance-year); ``delta_s5`` = the 5-year survival (point, same timings) minus the 5-year survival
+with that covariate held at its reference over the whole path: positive = the covariate's value makes this alliance
+more durable than a typical one.
+
+Base rate: Kaplan–Meier of similar ATOP alliances (same obligation class, bilateral or not, formed after 1945 or not,
+major–minor or not; filters dropped in that reverse order while fewer than 20 alliances match), conditional on
+surviving to a0, with Greenwood log-log intervals.
+
+Result shape (``schema`` = "pactwatch.forecast/1"; keys are stable, values None when not computable)::
+
+    {schema, case{id,name,kind,atopid,members[],in_force,signed,age_at_as_of,file,state_source,notes[],events[]},
+     as_of, event{name,description}, horizon, times[], level, n_sims, seed,
+     model{spec,covariates[],labels{},coefficients[{covariate,label,coef,se,hr,p}],info{},cache{},data{table:sha256}},
+     covariates{formation{},now{},sources{}},
+     scenarios[{name,label,description,shocks[],survival[{t,point,mean,lower,upper}],
+                vs_status_quo[{t,point,lower,upper}],median_remaining{point,lower,upper,beyond_horizon,horizon},
+                curve{t[],point[],lower[],upper[]}, drivers[{covariate,label,value_now,reference,coef,log_hazard,
+                delta_s5}], path[{year,start,stop,<covariates>}], timing_notes[]}],
+     base_rate{filters{},relaxed[],n_alliances,n_events,survival[{t,estimate,lower,upper}],at_risk_at_age},
+     analogues{k,features[],distance,rows[]}, notes[], runtime_seconds}
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pactwatch.errors import PactwatchError
+from pactwatch.models.base import jsonable
+
+from . import shocks as SH
+from .cases import ResolvedCase, load_case, load_scenarios, resolve
+from .engine import Engine, draw_betas, median_time
+from .training import FORECAST_SPEC, LABELS, build_data, fit
+
+SCHEMA = "pactwatch.forecast/1"
+TIMES = (1.0, 3.0, 5.0, 10.0)
+
+
+@dataclass
+class Context:
+    """Data and fitted model, reusable across forecasts (see :func:`context`)."""
+    data: object
+    model: object
+    cache: dict
+    event: str
+
+
+def context(src=None, event: str = "any-end", *, cutoff=None, exclude=(), use_cache=True, progress=None, data=None) -> Context:
+    from pactwatch.models.specs import event_definition
+
+    event_definition(event)
+    info = {}
+    if data is None:
+        data, info = build_data(src, use_cache=use_cache, progress=progress)
+    if progress:
+        progress("fitting the time-varying Cox model")
+    m, fi = fit(data, event, cutoff=cutoff, exclude=exclude, use_cache=use_cache)
+    return Context(data=data, model=m, cache={**info, **fi}, event=event)
+
+
+def _as_of(as_of) -> pd.Timestamp:
+    if as_of is None:
+        return pd.Timestamp(dt.date.today())
+    try:
+        return pd.Timestamp(as_of).normalize()
+    except (ValueError, TypeError):
+        raise PactwatchError(f"--as-of: expected a date like 2026-11-26, got {as_of!r}") from None
+
+
+def _q(x: np.ndarray, level: float, axis=-1):
+    a = (1 - level) / 2
+    return np.nanquantile(x, a, axis=axis), np.nanquantile(x, 1 - a, axis=axis)
+
+
+# ------------------------------------------------------------------------------------------------------ base rate
+def obligation_class(row) -> str:
+    if row["defense"] == 1:
+        return "defense"
+    if row["offense"] == 1:
+        return "offense"
+    if row["neutral"] == 1 or row["nonagg"] == 1:
+        return "neutrality/non-aggression"
+    return "consultation"
+
+
+def base_rate(data, rc: ResolvedCase, a0: float, times, event: str, level: float, *, before_year: int | None = None,
+              min_n: int = 20) -> dict:
+    """Kaplan–Meier of similar alliances, conditional on surviving to age ``a0`` (see the module docstring).
+    ``before_year``: only alliances formed up to that year, follow-up censored at its end (for back-tests)."""
+    from scipy import stats
+
+    from pactwatch.models.km import km_table
+    from pactwatch.models.specs import event_indicator
+
+    a = data.eval.alliances.copy()
+    a["ev"] = event_indicator(a, event)
+    a["dur"] = a["duration_years"].astype(float)
+    if rc.atopid is not None:
+        a = a[a["atopid"] != rc.atopid]
+    if before_year is not None:
+        cut = pd.Timestamp(year=before_year, month=12, day=31)
+        a = a[a["begyr"] <= before_year].copy()
+        endd = a["end"].fillna(pd.Timestamp("2018-12-31"))
+        a["ev"] = np.where(endd <= cut, a["ev"], 0)
+        a["dur"] = (endd.where(endd <= cut, cut) - a["begin"]).dt.days / 365.25
+        a = a[a["dur"] > 0]
+    f = rc.formation
+    cls = obligation_class(f)
+    a["cls"] = a.apply(obligation_class, axis=1)
+    formed = rc.in_force.year
+    filters = {"obligation_class": cls, "bilateral": int(f["bilateral"]), "post1945": int(formed >= 1945),
+               "asymmetric": int(f["asymmetric"])}
+    masks = {"obligation_class": a["cls"] == cls, "bilateral": a["bilateral"] == f["bilateral"],
+             "post1945": (a["begyr"] >= 1945) == (formed >= 1945), "asymmetric": a["asymmetric"] == f["asymmetric"]}
+    relaxed = []
+    order = ["asymmetric", "post1945", "bilateral"]
+    while True:
+        m = np.logical_and.reduce([masks[k].to_numpy() for k in filters])
+        if m.sum() >= min_n or not order:
+            break
+        k = order.pop(0)
+        relaxed.append(k)
+        filters.pop(k)
+    g = a[m]
+    tab = km_table(np.zeros(len(g)), g["dur"].to_numpy(), g["ev"].to_numpy())
+    z = stats.norm.ppf(1 - (1 - level) / 2)
+    rows = []
+    at_risk = int((g["dur"] > a0).sum())
+    last = float(g["dur"].max()) if len(g) else 0.0
+    for t in times:
+        w = (tab["time"] > a0) & (tab["time"] <= a0 + t)
+        if a0 + t > last or at_risk == 0:
+            rows.append({"t": t, "estimate": None, "lower": None, "upper": None})
+            continue
+        d, n = tab.loc[w, "n_events"].to_numpy(), tab.loc[w, "n_at_risk"].to_numpy()
+        s = float(np.prod(1 - d / n))
+        gw = float(np.sum(np.where(n > d, d / (n * (n - d)), np.inf)))
+        if 0 < s < 1 and np.isfinite(gw):
+            se = np.sqrt(gw) / abs(np.log(s))
+            lo, hi = s ** np.exp(z * se), s ** np.exp(-z * se)
+        else:
+            lo = hi = s
+        rows.append({"t": t, "estimate": s, "lower": lo, "upper": hi})
+    return {"filters": filters, "relaxed": relaxed, "n_alliances": int(len(g)), "n_events": int(g["ev"].sum()),
+            "at_risk_at_age": at_risk, "conditional_on_age": a0, "survival": rows,
+            "description": "Kaplan–Meier of ATOP 5.1 alliances matching the filters, conditional on surviving to the "
+                           "case's age on the as-of date; Greenwood log-log intervals"}
+
+
+# ------------------------------------------------------------------------------------------------------- forecast
+def _timing_draws(shocks, rng, n, y0, notes, name):
+    cols = []
+    for sh in shocks:
+        y = SH.draw_years(sh.timing, rng, n, y0)
+        early = (y < y0)
+        if early.any():
+            notes.append(f"{name}: {int(early.sum())} of {n} timing draws of '{sh.kind}' fell before the as-of year "
+                         f"{y0} and were moved to it")
+            y = np.where(early, y0, y)
+        cols.append(y)
+    return np.stack(cols, axis=1) if cols else np.zeros((n, 0), dtype=np.int64)
+
+
+def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: pd.Timestamp, horizon: float,
+                  n_sims: int, level: float, seed: int, times=TIMES, progress=None) -> tuple[list, float]:
+    """Monte Carlo for each named scenario; returns (list of scenario results, a0)."""
+    grid = SH.path_grid(rc.in_force, as_of, horizon)
+    eng = Engine(fm, grid.a0, horizon)
+    covs = fm.covariates
+    times = [t for t in times if t <= horizon + 1e-9]
+    t_idx = [int(np.argmin(np.abs(eng.grid - t))) for t in times]
+    i5 = int(np.argmin(np.abs(eng.grid - min(5.0, horizon))))
+    rng = np.random.default_rng(seed)
+    betas = draw_betas(fm, n_sims, rng)
+    cumH = eng.baseline(betas, rng)
+    beta_hat = fm.coef[None, :]
+    cumH_hat = eng.baseline(beta_hat, None)
+    ref = fm.reference
+    out = []
+    for si, name in enumerate(names):
+        shocks = SH.scenario_shocks(name, scenarios)
+        SH.check_scenario(name, shocks, covs)
+        notes = []
+        srng = np.random.default_rng([seed, si + 1])
+        T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name)
+        # one path per distinct timing tuple (and member pick for 'any' shocks: drawn once per tuple)
+        uniq, inv = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
+        inv = np.asarray(inv).ravel()
+        paths = [SH.build_path(grid, rc.formation, rc.states, shocks, tuple(int(v) for v in u), covs,
+                               rng=np.random.default_rng([seed, si + 1, j])) for j, u in enumerate(uniq)]
+        Zu = np.stack([p[covs].to_numpy(float) for p in paths])  # U x K x p
+        weights = np.bincount(inv, minlength=len(uniq)) / n_sims
+        # point: beta_hat, estimated baseline, mixture over timing
+        U = len(uniq)
+        S_u = eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Zu, grid.bounds)  # G x U
+        point = S_u @ weights
+        S = eng.survival(betas, cumH, Zu[inv], grid.bounds)  # G x B
+        lo, hi = _q(S, level, axis=1)
+        mean = S.mean(1)
+        surv = [{"t": t, "point": float(point[i]), "mean": float(mean[i]), "lower": float(lo[i]), "upper": float(hi[i])}
+                for t, i in zip(times, t_idx)]
+        med_pt = float(median_time(eng.grid, point[:, None])[0])
+        meds = median_time(eng.grid, S)
+        mlo, mhi = np.quantile(meds, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
+        median = {"point": med_pt if np.isfinite(med_pt) else None, "lower": float(mlo) if np.isfinite(mlo) else None,
+                  "upper": float(mhi) if np.isfinite(mhi) else None, "beyond_horizon": bool(not np.isfinite(med_pt)),
+                  "horizon": horizon}
+        # drivers at the point estimate
+        first = (Zu[:, 0, :] * weights[:, None]).sum(0)
+        drivers = []
+        for j, c in enumerate(covs):
+            Zr = Zu.copy()
+            Zr[:, :, j] = ref[j]
+            Sr = eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Zr, grid.bounds)[i5] @ weights
+            drivers.append({"covariate": c, "label": LABELS.get(c, c), "value_now": float(first[j]),
+                            "reference": float(ref[j]), "coef": float(fm.coef[j]),
+                            "log_hazard": float(fm.coef[j] * (first[j] - ref[j])), "delta_s5": float(point[i5] - Sr)})
+        drivers.sort(key=lambda d: -abs(d["delta_s5"]))
+        # a representative path: the most frequent timing
+        rep = paths[int(np.argmax(weights))]
+        step = max(1, int(round(0.25 / (eng.grid[1] - eng.grid[0])))) if len(eng.grid) > 1 else 1
+        sel = np.arange(0, len(eng.grid), step)
+        res = {"name": name, "label": scenarios[name].label, "description": scenarios[name].description.strip(),
+               "shocks": [s.model_dump(mode="json", exclude_none=True) for s in shocks],
+               "survival": surv, "median_remaining": median,
+               "curve": {"t": eng.grid[sel].tolist(), "point": point[sel].tolist(), "lower": lo[sel].tolist(),
+                         "upper": hi[sel].tolist()},
+               "drivers": drivers, "path": rep.to_dict(orient="records"), "n_distinct_paths": int(U),
+               "timing_notes": notes, "_S": S}
+        out.append(res)
+        if progress:
+            progress(name)
+    # differences to the status quo (paired draws)
+    sq = next((r for r in out if r["name"] == "status-quo"), None)
+    for r in out:
+        if sq is None:
+            r["vs_status_quo"] = None
+            continue
+        D = r["_S"] - sq["_S"]
+        dlo, dhi = _q(D, level, axis=1)
+        r["vs_status_quo"] = [{"t": t, "point": r["survival"][k]["point"] - sq["survival"][k]["point"],
+                               "lower": float(dlo[i]), "upper": float(dhi[i])} for k, (t, i) in enumerate(zip(times, t_idx))]
+    for r in out:
+        r.pop("_S")
+    return out, grid.a0
+
+
+def default_scenarios(scenarios: dict) -> list[str]:
+    return [n for n, s in sorted(scenarios.items(), key=lambda kv: (kv[1].order, kv[0])) if s.default]
+
+
+def forecast(case, scenarios: list[str] | None = None, *, horizon: float = 10.0, as_of=None, n_sims: int = 1000,
+             event: str = "any-end", level: float = 0.9, seed: int = 0, k_analogues: int = 8, src=None,
+             ctx: Context | None = None, scenario_dir=None, use_cache: bool = True, progress=None) -> dict:
+    """Forecast ``case`` (a name, a path or a :class:`.schema.Case`) under ``scenarios`` (default: every default
+    scenario, status quo first). See the module docstring for what each number means."""
+    from .analogues import analogues
+
+    t0 = time.perf_counter()
+    if not 0 < level < 1:
+        raise PactwatchError(f"interval level must be in (0, 1), got {level}")
+    if not 1 <= horizon <= 50:
+        raise PactwatchError(f"--horizon must be between 1 and 50 years, got {horizon}")
+    if n_sims < 10:
+        raise PactwatchError(f"--sims must be at least 10, got {n_sims}")
+    c = case if not isinstance(case, (str, bytes)) and hasattr(case, "kind") else load_case(case)
+    allsc = load_scenarios(scenario_dir)
+    names = list(dict.fromkeys(scenarios)) if scenarios else default_scenarios(allsc)
+    if "status-quo" not in names and "status-quo" in allsc:
+        names = ["status-quo", *names]
+    for n in names:
+        SH.scenario_shocks(n, allsc)  # unknown names / cycles fail before any work
+    day = _as_of(as_of)
+    if ctx is None:
+        ctx = context(src, event, use_cache=use_cache, progress=progress)
+    elif ctx.event != event:
+        raise PactwatchError(f"context was fitted for event {ctx.event!r}, not {event!r}")
+    fm = ctx.model
+    rc = resolve(c, ctx.data, day)
+    res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level, seed=seed,
+                            progress=progress)
+    times = [t for t in TIMES if t <= horizon + 1e-9]
+    br = base_rate(ctx.data, rc, a0, times, event, level)
+    an = analogues(ctx.data, rc, k=k_analogues)
+    from pactwatch.models.specs import event_definition
+
+    ed = event_definition(event)
+    summ = fm.summary
+    coefs = [{"covariate": k, "label": LABELS.get(k, k), "coef": float(r["coef"]), "se": float(r["se"]),
+              "hr": float(r["exp(coef)"]), "p": float(r["p"])} for k, r in summ.iterrows()]
+    now = {k: res[0]["path"][0][k] for k in fm.covariates}  # first segment of the first (status-quo) path
+    notes = [
+        "The Cox model is fitted on ATOP 5.1 alliance-years with every covariate observed: COW war data end in 2007 and "
+        "Archigos leaders start in 1875, so the usable window is " + "–".join(map(str, fm.info["train_years"])) + "; "
+        "the post-2007 world enters only through this case's own covariate values.",
+        "Status-quo and scenario paths assume no shocks other than those named: no further leader changes, new outside "
+        "alliances, wars or regime changes. Alliances in the training data lived through such shocks at their usual "
+        "rates, so the status-quo path is optimistic relative to an average future.",
+        "Age is measured from entry into force; a treaty replacing an earlier one (renegotiation) starts at age 0, as "
+        "in ATOP. Under 'any-end', replacement by a new treaty counts as an ending; use --event death to censor it.",
+        "Intervals cover coefficient uncertainty (robust covariance clustered by alliance), the baseline hazard's "
+        "sampling error and shock timing; not model misspecification or errors in the case's coded values.",
+    ]
+    out = {
+        "schema": SCHEMA,
+        "case": {"id": c.id, "name": c.name, "kind": c.kind, "atopid": rc.atopid, "members": rc.members,
+                 "in_force": str(rc.in_force.date()), "signed": str(c.signed.value) if c.signed else None,
+                 "age_at_as_of": a0, "file": c.__dict__.get("_path"), "state_source": rc.state_source,
+                 "notes": [*c.notes, *rc.notes], "events": [e.model_dump(mode="json") for e in c.events],
+                 "uncertain_values": _uncertain(c)},
+        "as_of": str(day.date()),
+        "event": {"name": ed.name, "description": ed.description},
+        "horizon": horizon, "times": times, "level": level, "n_sims": n_sims, "seed": seed,
+        "model": {"spec": FORECAST_SPEC.name, "description": FORECAST_SPEC.description, "covariates": fm.covariates,
+                  "labels": {k: LABELS.get(k, k) for k in fm.covariates}, "coefficients": coefs, "info": fm.info,
+                  "se_type": "robust, clustered by alliance (atopid)", "ties": "efron; baseline Breslow",
+                  "cache": ctx.cache, "data": ctx.data.fingerprint, "panels_built_at": ctx.data.built_at},
+        "covariates": {"formation": rc.formation, "now": now, "sources": rc.sources},
+        "scenarios": res,
+        "base_rate": br,
+        "analogues": an,
+        "notes": notes,
+        "runtime_seconds": round(time.perf_counter() - t0, 2),
+    }
+    return jsonable(out)
+
+
+def _uncertain(c) -> list[str]:
+    """Dotted paths of the case's values marked ``uncertain: true``."""
+    out = []
+
+    def walk(obj, path):
+        if isinstance(obj, dict):
+            if obj.get("uncertain") is True:
+                out.append(path)
+            for k, v in obj.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                walk(v, f"{path}[{i}]")
+
+    walk(c.model_dump(mode="json"), "")
+    return out

@@ -1,0 +1,224 @@
+"""Shocks: how a scenario changes an alliance's time-varying covariates, year by year (a covariate *path*).
+
+The world is represented per member and per calendar year (:class:`MemberState`): at war or not, its set of strategic
+rivals, its capability relative to entry (log CINC ratio), its Polity2 change since entry, and one-year events
+(a new leader, a new outside alliance). The model's alliance-year covariates are then computed from the member states
+with the same rules :func:`pactwatch.panels.alliances.alliance_years` uses on the data (:func:`aggregate`). A shock
+edits member states from its year on; nothing multiplies a hazard by hand.
+
+Shock kinds (:data:`SHOCK_KINDS`: covariate touched, when the change shows in the yearly data)
+
+==========================  ===========================  ==========================================================
+kind                        covariate                    timing rule (shock in calendar year Y)
+==========================  ===========================  ==========================================================
+``war-ends``                ``any_at_war``               members leave the war in Y: at war in Y (COW codes every
+                                                         year with fighting), not from Y + 1
+``rival-removed``           ``shared_rivals``            rivalry ends in Y (TSS end year inclusive): gone from Y + 1
+``rival-added``             ``shared_rivals``            rivalry starts in Y (TSS start year inclusive): from Y
+``leader-change``           ``any_leader_change``        1 in Y only (Archigos: a new leader entered office that year)
+``power-shift``             ``cap_change``               CINC times ``cinc_factor`` from Y on
+``regime-change``           ``max_abs_polity2_change``   Polity2 + ``polity2_delta`` from Y on
+``new-outside-alliance``    ``any_new_outside_alliance`` 1 in Y only
+==========================  ===========================  ==========================================================
+
+Timing (:func:`draw_years`): a fixed year or a distribution over years (see :class:`.schema.Timing`); a shock drawn
+before the as-of year is moved to the as-of year (counted in the notes); one drawn after the horizon, or "never",
+leaves the path unchanged.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from pactwatch.errors import PactwatchError
+
+from .schema import Scenario, Shock, Timing
+
+NEVER = 10**6
+
+SHOCK_KINDS = {
+    "war-ends": ("any_at_war", "next"),
+    "rival-removed": ("shared_rivals", "next"),
+    "rival-added": ("shared_rivals", "same"),
+    "leader-change": ("any_leader_change", "once"),
+    "power-shift": ("cap_change", "same"),
+    "regime-change": ("max_abs_polity2_change", "same"),
+    "new-outside-alliance": ("any_new_outside_alliance", "once"),
+}
+
+
+@dataclass(frozen=True)
+class MemberState:
+    ccode: int
+    major: bool
+    at_war: bool
+    rivals: frozenset
+    log_cinc_ratio: float = 0.0
+    polity2_change: float = 0.0
+    leader_change: int = 0
+    new_outside_alliance: int = 0
+
+
+def aggregate(states: list[MemberState]) -> dict[str, float]:
+    """Alliance-year covariates from the member states (the rules of ``alliance_years`` / the forecast panels)."""
+    shared = 0
+    for i, s in enumerate(states):
+        n = sum(1 for r in s.rivals if any(r in o.rivals and r != o.ccode for j, o in enumerate(states) if j != i))
+        shared = max(shared, n)
+    return {
+        "any_at_war": float(any(s.at_war for s in states)),
+        "shared_rivals": float(shared),
+        "cap_change": float(max(abs(s.log_cinc_ratio) for s in states)),
+        "max_abs_polity2_change": float(max(abs(s.polity2_change) for s in states)),
+        "any_leader_change": float(any(s.leader_change for s in states)),
+        "any_new_outside_alliance": float(any(s.new_outside_alliance for s in states)),
+    }
+
+
+def touched(scenario_shocks: list[Shock]) -> set[str]:
+    return {SHOCK_KINDS[s.kind][0] for s in scenario_shocks}
+
+
+def check_scenario(name: str, shocks: list[Shock], model_covariates) -> None:
+    """Every covariate a shock touches must be in the model (else the shock would silently do nothing)."""
+    miss = sorted(touched(shocks) - set(model_covariates))
+    if miss:
+        raise PactwatchError(f"scenario {name!r}: its shocks change {miss}, which the fitted model does not use "
+                             f"(model covariates: {', '.join(model_covariates)})")
+
+
+def select(shock: Shock, members: list[MemberState], rng: np.random.Generator | None) -> list[int]:
+    """Indices of the members a shock applies to."""
+    sel = shock.members
+    cc = [m.ccode for m in members]
+    if sel == "all":
+        return list(range(len(members)))
+    if sel == "any":
+        return [int(rng.integers(len(members))) if rng is not None else 0]
+    if sel in ("major", "minor"):
+        out = [i for i, m in enumerate(members) if m.major == (sel == "major")]
+        if not out:
+            raise PactwatchError(f"shock {shock.kind!r}: the case has no {sel} power member (members {cc})")
+        return out
+    want = [sel] if isinstance(sel, int) else list(sel)
+    bad = [w for w in want if w not in cc]
+    if bad:
+        raise PactwatchError(f"shock {shock.kind!r}: member(s) {bad} are not in the case (members {cc})")
+    return [cc.index(w) for w in want]
+
+
+def draw_years(timing: Timing, rng: np.random.Generator, n: int, y0: int) -> np.ndarray:
+    """``n`` calendar years for a shock (NEVER = does not happen). Relative timings are offsets from ``y0``."""
+    off = y0 if timing.relative else 0
+    if timing.fixed is not None:
+        y = np.full(n, timing.fixed + off, dtype=np.int64)
+    elif timing.dist == "uniform":
+        y = rng.integers(timing.low, timing.high + 1, size=n) + off
+    elif timing.dist == "triangular":
+        lo, hi = float(timing.low), float(timing.high + 1)
+        mode = min(max(float(timing.mode), lo), hi)
+        y = np.floor(rng.triangular(lo, mode, hi, size=n) if hi > lo else np.full(n, lo)).astype(np.int64)
+        y = np.minimum(y, timing.high) + off
+    else:
+        keys = sorted(timing.p)
+        probs = np.array([timing.p[k] for k in keys] + [timing.never], float)
+        idx = rng.choice(len(probs), size=n, p=probs / probs.sum())
+        vals = np.array([k + off for k in keys] + [NEVER], dtype=np.int64)
+        y = vals[idx]
+    y = np.where(y >= NEVER, NEVER, y)
+    return y.astype(np.int64)
+
+
+def member_states_by_year(base: list[MemberState], years: list[int], shocks: list[Shock], shock_years: tuple,
+                          rng: np.random.Generator | None = None) -> dict[int, list[MemberState]]:
+    """Member states for each calendar year in ``years`` (the first is the as-of year: its one-year events come from
+    ``base``; later years start with none), with ``shocks`` applied at ``shock_years``."""
+    y0 = years[0]
+    out = {y: [m if y == y0 else replace(m, leader_change=0, new_outside_alliance=0) for m in base] for y in years}
+    for sh, ys in zip(shocks, shock_years):
+        if ys >= NEVER:
+            continue
+        idx = select(sh, base, rng)
+        rule = SHOCK_KINDS[sh.kind][1]
+        for y in years:
+            hit = (y > ys) if rule == "next" else (y == ys) if rule == "once" else (y >= ys)
+            if not hit:
+                continue
+            st = out[y]
+            for i in idx:
+                m = st[i]
+                if sh.kind == "war-ends":
+                    m = replace(m, at_war=False)
+                elif sh.kind == "rival-removed":
+                    m = replace(m, rivals=m.rivals - frozenset(sh.rivals))
+                elif sh.kind == "rival-added":
+                    m = replace(m, rivals=m.rivals | frozenset(r for r in sh.rivals if r != m.ccode))
+                elif sh.kind == "leader-change":
+                    m = replace(m, leader_change=1)
+                elif sh.kind == "power-shift":
+                    m = replace(m, log_cinc_ratio=m.log_cinc_ratio + math.log(sh.cinc_factor))
+                elif sh.kind == "regime-change":
+                    m = replace(m, polity2_change=m.polity2_change + float(sh.polity2_delta))
+                elif sh.kind == "new-outside-alliance":
+                    m = replace(m, new_outside_alliance=1)
+                st[i] = m
+    return out
+
+
+@dataclass
+class PathGrid:
+    """Calendar-year segments of the forecast window: segment k covers ages (bounds[k], bounds[k+1]] and calendar
+    year years[k]. The first segment starts at the as-of age; the last ends at as-of age + horizon."""
+    years: list
+    bounds: np.ndarray
+    a0: float
+    horizon: float
+
+
+def path_grid(in_force: pd.Timestamp, as_of: pd.Timestamp, horizon: float) -> PathGrid:
+    a0 = (as_of - in_force).days / 365.25
+    if a0 < 0:
+        raise PactwatchError(f"as-of date {as_of.date()} is before the alliance's entry into force {in_force.date()}")
+    end = a0 + horizon
+    years, bounds = [], [a0]
+    y = as_of.year
+    while True:
+        years.append(y)
+        nxt = (pd.Timestamp(year=y + 1, month=1, day=1) - in_force).days / 365.25
+        if nxt >= end - 1e-9:
+            bounds.append(end)
+            break
+        bounds.append(nxt)
+        y += 1
+    return PathGrid(years=years, bounds=np.array(bounds), a0=a0, horizon=horizon)
+
+
+def build_path(grid: PathGrid, formation: dict, base: list[MemberState], shocks: list[Shock], shock_years: tuple,
+               covariates: list, rng=None) -> pd.DataFrame:
+    """The covariate path: one row per segment with year, start, stop and every model covariate."""
+    st = member_states_by_year(base, grid.years, shocks, shock_years, rng)
+    rows = []
+    for k, y in enumerate(grid.years):
+        r = {"year": y, "start": grid.bounds[k], "stop": grid.bounds[k + 1], **formation, **aggregate(st[y])}
+        rows.append(r)
+    df = pd.DataFrame(rows)
+    miss = [c for c in covariates if c not in df.columns]
+    if miss:
+        raise PactwatchError(f"covariate path lacks model covariate(s) {miss}")
+    return df[["year", "start", "stop", *covariates]]
+
+
+def scenario_shocks(name: str, scenarios: dict[str, Scenario], _seen=()) -> list[Shock]:
+    """A scenario's own shocks plus those of the scenarios it composes (recursively; cycles are errors)."""
+    if name not in scenarios:
+        raise PactwatchError(f"unknown scenario {name!r}; available: {', '.join(sorted(scenarios))}")
+    if name in _seen:
+        raise PactwatchError(f"scenario {name!r}: composition cycle {' -> '.join([*_seen, name])}")
+    sc = scenarios[name]
+    out = []
+    for c in sc.compose:
+        out += scenario_shocks(c, scenarios, (*_seen, name))
+    return out + list(sc.shocks)
