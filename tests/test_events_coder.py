@@ -194,3 +194,55 @@ def test_stored_articles_coded_into_event_table(nlp, tmp_path):
     df = dyad_series(con, "CHN", "JPN")
     assert list(df["n"]) == [2 - dups] and df["index"].iloc[0] == -1.0
     con.close()
+
+
+def test_intent_family_mapping_against_table(nlp):
+    from pactwatch.events.intent import transform
+
+    t = nlp.get_pipe("pactwatch_events").codes
+    cases = {("03", "0841"): "0353", ("03", "072"): "0332", ("03", "190"): "138", ("13", "163"): "1312",
+             ("10", "0831"): "1041", ("02", "046"): "026", ("12", "0813"): "1241", ("03", "045"): "039",
+             ("13", "057"): None, ("10", "190"): None}
+    for (fam, code), want in cases.items():
+        got = transform(fam, code, t)
+        assert got == want, (fam, code, got)
+        if got:
+            assert t[got].root == fam[:2] or (fam == "03" and t[got].root == "13")  # conflict intent is a threat
+
+
+def test_stated_intentions_and_refusals(nlp):
+    def one(text):
+        ev = code_text(text, "2024-11-01", nlp)
+        return [(e["source"], e["target"], e["code"]) for e in ev]
+
+    assert one("Russia will release Ukrainian prisoners next week.") == [("RUS", "UKR", "0353")]
+    assert one("China vowed to attack Taiwan.") == [("CHN", "TWN", "138")]
+    ev = one("Japan refused to lift sanctions on Russia.")
+    assert len(ev) == 1 and ev[0][:2] == ("JPN", "RUS") and ev[0][2][:3] == "124"
+    ev = one("Germany is ready to send weapons to Ukraine.")
+    assert [c for _, _, c in ev] == ["0332"]
+    # not realised, so not the action: purpose infinitive under an ordinary verb
+    ev, ab = code_text("France sent envoys to Moscow to negotiate a truce.", "2024-11-01", nlp, with_abstained=True)
+    assert not any(e["verb"] == "negotiate" for e in ev)
+    assert any(a["verb"] == "negotiate" and a["reason"].startswith("purpose") for a in ab)
+
+
+def test_joint_actors_directed_without_self_pairs(nlp):
+    ev = code_text("Russia and China condemned the United States and Britain.", "2024-11-01", nlp)
+    assert {(e["source"], e["target"]) for e in ev} == {("RUS", "USA"), ("RUS", "GBR"), ("CHN", "USA"), ("CHN", "GBR")}
+    ev = code_text("Kim Jong-un met Vladimir Putin. The two leaders postponed their summit.", "2024-06-19", nlp)
+    pairs = {(e["source"], e["target"]) for e in ev if e["verb"] == "postponed"}
+    assert pairs and all(s != t for s, t in pairs)
+
+
+def test_phrase_rules_where_dictionary_has_no_pattern(nlp):
+    ev = code_text("Germany donated 50 million euros to Jordan.", "2024-11-01", nlp)
+    assert [(e["source"], e["target"], e["code"]) for e in ev] == [("DEU", "JOR", "071")]
+    ev = code_text("Israel shared intelligence with Egypt.", "2024-11-01", nlp)
+    assert ev and ev[0]["code"] == "064"
+
+
+def test_unresolved_named_subject_kept_without_country(nlp):
+    ev = code_text("The Taliban attacked Pakistani soldiers.", "2024-11-01", nlp)
+    assert ev and ev[0]["source"] is None and ev[0]["source_text"].endswith("Taliban") and ev[0]["target"] == "PAK"
+    assert code_text("The weather improved in Paris.", "2024-11-01", nlp) == []

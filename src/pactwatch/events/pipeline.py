@@ -389,7 +389,8 @@ class EventCoder:
         if tgt is None and len(srcs) > 1:  # "Kim and Putin signed": each towards the other
             pairs = [(a, b) for a in srcs for b in srcs if a is not b]
         else:
-            pairs = [(a, b) for a in srcs for b in tgts]
+            pairs = [(a, b) for a in srcs for b in tgts
+                     if b is None or len(tgts) == 1 or b[1]["code"] != a[1]["code"]]  # "A and B postponed their meeting"
         seen = set()
         for s, t in pairs:
             if t is not None and t[1]["code"] == s[1]["code"]:
@@ -551,7 +552,7 @@ class EventCoder:
                 for c in hd.children:
                     if c.dep_ == "prep" and c.lower_ in ("in", "from", "throughout", "across"):
                         for o in c.children:
-                            if o.dep_ == "pobj" and o.i in idx and idx[o.i][1].get("kind") in ("country", "capital"):
+                            if o.dep_ == "pobj" and o.i in idx and idx[o.i][1].get("kind") in ("country", "capital", "phoenix"):
                                 sp, ent, co = idx[o.i]
                                 return (sp, {**ent, "sector": sec}, co)
             # "thousands of North Korean troops", "the deployment of troops": one 'of' hop
