@@ -40,6 +40,7 @@ def cases_dir(tmp_path_factory):
     d.mkdir()
     (d / "rus-prk-test.yaml").write_text(CASE_A, encoding="utf-8")
     (d / "egy-ussr-1971.yaml").write_text(CASE_B, encoding="utf-8")
+    (d / "atop-only.yaml").write_text("name: Egypt-USSR 1971\nkind: atop\natopid: 3670\n", encoding="utf-8")
     (d / "broken.yaml").write_text("title: [unclosed\n", encoding="utf-8")
     (d / "Not_A_Case.yaml").write_text("title: x\n", encoding="utf-8")  # a name the API cannot address: not listed
     (root / "secret.yaml").write_text("title: SECRET-OUTSIDE\n", encoding="utf-8")
@@ -69,7 +70,7 @@ def test_cases_listed_from_files(client):
     r = client.get("/api/cases")
     assert r.status_code == 200
     cases = {c["name"]: c for c in r.json()["cases"]}
-    assert set(cases) == {"broken", "egy-ussr-1971", "rus-prk-test"}  # not Not_A_Case, not the symlink out
+    assert set(cases) == {"atop-only", "broken", "egy-ussr-1971", "rus-prk-test"}  # not Not_A_Case, not the symlink out
     assert "SECRET-OUTSIDE" not in r.text
     a = cases["rus-prk-test"]
     assert [m["ccode"] for m in a["members"]] == [365, 731] and [m["iso3"] for m in a["members"]] == ["RUS", "PRK"]
@@ -79,6 +80,16 @@ def test_cases_listed_from_files(client):
     assert b["signed"] == "1971-05-27" and b["ended"] == "1976-03-15"
     assert "not valid YAML" in cases["broken"]["error"]
     assert "Not_A_Case" not in cases
+
+
+def test_atop_case_filled_from_atop(client, src):
+    c = client.get("/api/cases/atop-only").json()
+    m = src.table("atop_member")
+    assert sorted(x["ccode"] for x in c["members"]) == sorted(set(m.loc[m["atopid"] == 3670, "member"].astype(int)))
+    a = src.table("atop_alliance").set_index("atopid").loc[3670]
+    assert c["signed"] == f"{int(a['begyr'])}-{int(a['begmo']):02d}-{int(a['begday']):02d}"
+    assert c["ended"].startswith(f"{int(a['endyr'])}-{int(a['endmo']):02d}")
+    assert c["from_atop"] == ["members", "signed", "ended"] and c["title"] == "Egypt-USSR 1971"
 
 
 @pytest.mark.parametrize("name", [

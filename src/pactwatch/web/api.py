@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pactwatch.web import forecasting
 from pactwatch.web.services import (ATOP_FIRST_YEAR, ATOP_LAST_YEAR, MAX_TEXT_CHARS, OBLIGATIONS, WebError, WebState,
-                                    case_path, list_cases, read_case)
+                                    case_path)
 
 router = APIRouter(prefix="/api")
 
@@ -51,6 +51,7 @@ class CaseSummary(BaseModel):
     ended: Optional[Any] = None
     scenarios: list[Optional[str]] = []
     error: Optional[str] = Field(None, description="Why the case file could not be read, if it could not")
+    from_atop: list[str] = Field([], description="Fields the file leaves out, filled from ATOP 5.1 (ATOP cases)")
 
 
 class CaseList(BaseModel):
@@ -177,9 +178,10 @@ def health() -> dict[str, str]:
 
 @router.get("/cases", response_model=CaseList, tags=["cases"], summary="The case files")
 def cases(request: Request) -> dict:
-    """Every case file in the cases folder (name, members, dates). Files that fail to parse are listed with ``error``."""
+    """Every case file in the cases folder (name, members, dates; for an ATOP case what the file leaves out comes from
+    ATOP 5.1, named in ``from_atop``). Files that fail to parse are listed with ``error``."""
     st = state(request)
-    return {"forecast_available": forecasting.available(), "cases": list_cases(st.cases_dir)}
+    return {"forecast_available": forecasting.available(), "cases": st.cases()}
 
 
 CaseName = Annotated[str, Path(pattern=CASE_PATTERN, max_length=100, description="Case name, e.g. rus-prk-2024")]
@@ -188,7 +190,7 @@ CaseName = Annotated[str, Path(pattern=CASE_PATTERN, max_length=100, description
 @router.get("/cases/{name}", response_model=CaseSummary, tags=["cases"], summary="One case file",
             responses=_problems(404, 422))
 def case(request: Request, name: CaseName) -> dict:
-    return read_case(case_path(state(request).cases_dir, name))
+    return state(request).case(name)
 
 
 _fc_cache: dict[tuple, dict] = {}

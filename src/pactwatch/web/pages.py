@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from pactwatch.web import charts, forecasting
 from pactwatch.web.services import (ATOP_FIRST_YEAR, ATOP_LAST_YEAR, SCENARIO_NAME, MAX_TEXT_CHARS, OBLIGATION_LABELS,
-                                    OBLIGATIONS, WebError, WebState, case_path, list_cases, read_case)
+                                    OBLIGATIONS, WebError, WebState, case_path)
 HERE = Path(__file__).resolve().parent
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +42,7 @@ def error_page(request: Request, status: int, title: str, detail: str) -> HTMLRe
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request):
     st = _st(request)
-    cases = list_cases(st.cases_dir)
+    cases = st.cases()
     avail = forecasting.available()
     for c in cases:
         c["headline"] = None
@@ -73,7 +73,7 @@ def _cached_forecast(st: WebState, name: str, scenarios: list[str] | None) -> di
 @router.get("/cases/{name}", response_class=HTMLResponse)
 def case_page(request: Request, name: str, scenario: Annotated[Optional[list[str]], Query()] = None):
     st = _st(request)
-    case = read_case(case_path(st.cases_dir, name))
+    case = st.case(name)
     scenario = [s for s in (scenario or []) if s]
     for s in scenario:
         if not SCENARIO_NAME.match(s) or len(s) > 200:

@@ -177,7 +177,8 @@ def read_case(path: Path) -> dict:
         "signed": jsonable(_first(dates, "signed", "signature") or _first(src, "signed", "signing_date", "signed_on", "signature_date")),
         "in_force": jsonable(_first(dates, "in_force", "entry_into_force", "effective") or
                              _first(src, "in_force", "entry_into_force", "effective", "in_force_on")),
-        "ended": jsonable(_first(dates, "ended", "end", "expired") or _first(src, "ended", "end_date", "expired")),
+        "ended": jsonable(_first(dates, "ended", "end", "expired") or _first(src, "ended", "end_date", "expired") or
+                          _first(src.get("outcome") if isinstance(src.get("outcome"), dict) else {}, "ended", "end")),
         "scenarios": [s if isinstance(s, str) else _first(s, "name", "id") for s in (src.get("scenarios") or [])
                       if isinstance(s, (str, dict))],
         "error": None,
@@ -233,6 +234,36 @@ class WebState:
                 except DataMissingError as exc:
                     raise WebError(503, "Datasets not available", str(exc)) from None
             return self._explorer
+
+    # -- cases -------------------------------------------------------------------------------------------------------
+    def cases(self) -> list[dict]:
+        return [self.with_atop(c) for c in list_cases(self.cases_dir)]
+
+    def case(self, name: str) -> dict:
+        return self.with_atop(read_case(case_path(self.cases_dir, name)))
+
+    def with_atop(self, case: dict) -> dict:
+        """An ATOP case (``atopid`` given) gets its members and begin/end dates from ATOP 5.1 where the file has none
+        (``from_atop`` lists what was filled). Without the datasets the case is returned as it is."""
+        aid = case.get("atopid")
+        if aid is None or case.get("error"):
+            return case
+        try:
+            d = self.explorer.detail(int(aid))
+        except (WebError, TypeError, ValueError):
+            return case
+        filled = []
+        if not case["members"]:
+            case["members"] = [{"ccode": m["ccode"], "name": m["name"], "iso3": None} for m in d["summary"]["members"]]
+            filled.append("members")
+        if not case["signed"]:
+            case["signed"] = d["lifetime"]["begin"]
+            filled.append("signed")
+        if not case["ended"] and d["lifetime"]["end"]:
+            case["ended"] = d["lifetime"]["end"]
+            filled.append("ended")
+        case["from_atop"] = filled
+        return case
 
     # -- events ------------------------------------------------------------------------------------------------------
     def code_text(self, text: str, date: str | None) -> dict:
