@@ -311,7 +311,7 @@ def forecast(case, scenarios: list[str] | None = None, *, horizon: float = 10.0,
     now = {k: res[0]["path"][0][k] for k in fm.covariates}  # first segment of the first (status-quo) path
     notes = [
         "The Cox model is fitted on ATOP 5.1 alliance-years with every covariate observed: COW war data end in 2007 and "
-        "Archigos leaders start in 1875, so the usable window is " + "–".join(map(str, fm.info["train_years"])) + "; "
+        "Archigos leaders start in 1875 for most states, so the usable window is " + "–".join(map(str, fm.info["train_years"])) + "; "
         "the post-2007 world enters only through this case's own covariate values.",
         "Status-quo and scenario paths assume no shocks other than those named: no further leader changes, new outside "
         "alliances, wars or regime changes. Alliances in the training data lived through such shocks at their usual "

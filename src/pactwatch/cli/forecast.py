@@ -1,0 +1,170 @@
+"""`pactwatch forecast`: scenario forecasts of an alliance's survival (and the historical back-test).
+
+Register in the app with ``app.command("forecast", help=...)(forecast)``.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, console_err, print_json
+from pactwatch.errors import PactwatchError
+
+
+def _pct(v) -> str:
+    return "–" if v is None else f"{100 * v:.0f}%"
+
+
+def _ci(d, k="point") -> str:
+    if d is None or d.get(k) is None:
+        return "–"
+    return f"{_pct(d[k])} [{_pct(d['lower'])}–{_pct(d['upper'])}]"
+
+
+def _median(m) -> str:
+    h = f"{m['horizon']:g}"
+    pt = f"> {h}" if m["point"] is None else f"{m['point']:.1f}"
+    lo = f"> {h}" if m["lower"] is None else f"{m['lower']:.1f}"
+    hi = f"> {h}" if m["upper"] is None else f"{m['upper']:.1f}"
+    return f"{pt} y [{lo}–{hi}]"
+
+
+def render(res: dict) -> None:
+    c = res["case"]
+    lvl = f"{100 * res['level']:.0f}%"
+    console.print(f"[bold]{c['name']}[/] ({c['id']}), in force {c['in_force']}; age {c['age_at_as_of']:.1f} years on "
+                  f"{res['as_of']}. Event '{res['event']['name']}': {res['event']['description']}.")
+    t = Table(title=f"Probability the alliance is still in effect t years after {res['as_of']} (given it is now); "
+                    f"{lvl} intervals from {res['n_sims']} Monte Carlo draws", title_justify="left")
+    t.add_column("scenario")
+    for x in res["times"]:
+        t.add_column(f"{x:g} y", justify="right")
+    t.add_column("median remaining", justify="right")
+    t.add_column(f"Δ {min(5.0, res['horizon']):g} y vs status quo", justify="right")
+    i5 = min(range(len(res["times"])), key=lambda i: abs(res["times"][i] - 5.0))
+    for s in res["scenarios"]:
+        d = s["vs_status_quo"][i5] if s["vs_status_quo"] and s["name"] != "status-quo" else None
+        dtxt = "–" if d is None else f"{100 * d['point']:+.0f} pts [{100 * d['lower']:+.0f}, {100 * d['upper']:+.0f}]"
+        t.add_row(s["label"], *[_ci(x) for x in s["survival"]], _median(s["median_remaining"]), dtxt)
+    br = res["base_rate"]
+    t.add_row(f"[dim]base rate: KM, {br['n_alliances']} similar alliances[/]",
+              *[f"[dim]{_pct(x['estimate'])} [{_pct(x['lower'])}–{_pct(x['upper'])}][/]" for x in br["survival"]], "", "")
+    console.print(t)
+    console.print(f"[dim]Base-rate filters: {br['filters']}" + (f" (relaxed: {', '.join(br['relaxed'])})" if br["relaxed"] else "")
+                  + f"; {br['at_risk_at_age']} of them were still in effect at age {br['conditional_on_age']:.1f}.[/]")
+    sq = res["scenarios"][0]
+    d = Table(title=f"Drivers ({sq['label']}): value now vs the typical alliance-year (training median)",
+              title_justify="left")
+    for col in ("covariate", "now", "typical", "coef", "log-hazard", "Δ 5-y survival"):
+        d.add_column(col, justify="left" if col == "covariate" else "right")
+    for r in sq["drivers"][:10]:
+        d.add_row(r["label"], f"{r['value_now']:.3g}", f"{r['reference']:.3g}", f"{r['coef']:+.2f}",
+                  f"{r['log_hazard']:+.2f}", f"{100 * r['delta_s5']:+.1f} pts")
+    console.print(d)
+    an = res["analogues"]
+    a = Table(title=f"Historical analogues: the {an['k']} ATOP alliances most similar at formation", title_justify="left")
+    for col in ("atopid", "members", "began", "ended", "years", "how it ended", "distance"):
+        a.add_column(col, justify="right" if col in ("years", "distance", "atopid") else "left")
+    for r in an["rows"]:
+        mem = "–".join(r["members"][:4]) + (f" +{len(r['members']) - 4}" if len(r["members"]) > 4 else "")
+        a.add_row(str(r["atopid"]), mem, r["begin"], r["end"] or "in effect 2018", f"{r['years']:.1f}" +
+                  ("" if r["ended"] else "+"), r["how_ended"] or "–", f"{r['distance']:.2f}")
+    console.print(a)
+    m = res["model"]
+    console.print(f"[dim]Model: time-varying Cox ({m['spec']}), {m['info']['n_alliances']} alliances, "
+                  f"{m['info']['n_events']} events, alliance-years {m['info']['train_years'][0]}–"
+                  f"{m['info']['train_years'][1]}; SEs {m['se_type']}; fit cache {m['cache'].get('fit_cache')}.[/]")
+    for n in res["notes"]:
+        console.print(f"[dim]• {n}[/]")
+    if c["uncertain_values"]:
+        console.print(f"[dim]• Case values marked uncertain: {', '.join(c['uncertain_values'])}.[/]")
+
+
+def render_backtest(res: dict) -> None:
+    t = Table(title=f"Back-test: forecast at formation with data up to the formation year (event '{res['event']}')",
+              title_justify="left")
+    for col in ("case", "formed", "trained on", "lasted", "5 y: predicted / base rate / actual",
+                "10 y: predicted / base rate / actual"):
+        t.add_column(col)
+    for r in res["cases"]:
+        cells = []
+        for x in r["by_t"]:
+            act = "?" if x["actual_survived"] is None else ("in effect" if x["actual_survived"] else "ended")
+            cells.append(f"{_pct(x['predicted'])} [{_pct(x['lower'])}–{_pct(x['upper'])}] / {_pct(x['base_rate'])} / {act}")
+        t.add_row(r["case"], r["formed"], f"{r['train_alliances']} alliances, ≤ {r['train_years'][1]}",
+                  f"{r['duration_years']:.1f} y" + ("" if r["ended"] else "+"), *cells)
+    console.print(t)
+    for b in res["brier"]:
+        console.print(f"Brier at {b['t']:g} years over {b['n_cases']} cases: model {b['model']:.3f}, "
+                      f"base rate {b['base_rate']:.3f}" if b["model"] is not None else f"Brier at {b['t']:g}: no cases")
+    console.print(f"[dim]{res['note']}[/]")
+
+
+def forecast(
+    case: Annotated[Optional[str], typer.Argument(help="Case name (cases/NAME.yaml) or path to a case file.")] = None,
+    scenario: Annotated[Optional[list[str]], typer.Option("--scenario", "-s", help="Scenario name (repeatable; "
+                        "default: every default scenario). The status quo is always included.")] = None,
+    horizon: Annotated[float, typer.Option("--horizon", help="Years ahead.")] = 10.0,
+    sims: Annotated[int, typer.Option("--sims", help="Monte Carlo draws.")] = 1000,
+    event: Annotated[str, typer.Option("--event", help="Event definition: any-end, atop, death, violation, fulfilment, "
+                                       "replacement, other.")] = "any-end",
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Forecast date (default: today).")] = None,
+    level: Annotated[float, typer.Option("--level", help="Interval level.")] = 0.9,
+    k: Annotated[int, typer.Option("--k", help="Historical analogues to list.")] = 8,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    backtest: Annotated[bool, typer.Option("--backtest", help="Run the back-test over the historical cases instead.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Rebuild panels and refit instead of using the cache.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List cases and scenarios.")] = False,
+    json_out: JsonOpt = False,
+    data_dir: DataDirOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Survival of an alliance under scenarios (Monte Carlo over parameters and shock timing), base rate, analogues."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pactwatch.data.source import DataSource
+    from pactwatch.paths import default_db
+    from pactwatch.scenarios import backtest as BT
+    from pactwatch.scenarios import forecast as F
+    from pactwatch.scenarios.cases import list_names, load_scenarios
+
+    if list_:
+        sc = load_scenarios()
+        out = {"cases": list_names("cases"), "scenarios": {n: s.label for n, s in sc.items()},
+               "default_scenarios": F.default_scenarios(sc)}
+        if json_out:
+            print_json(out)
+        else:
+            console.print("cases: " + ", ".join(out["cases"]))
+            for n, lab in out["scenarios"].items():
+                console.print(f"scenario {n}: {lab}")
+        return
+    if not backtest and case is None:
+        raise PactwatchError("give a CASE (e.g. rus-prk-2024), or --backtest, or --list")
+    src = DataSource(data_dir=data_dir, db=db if db is not None else default_db())
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console_err, transient=True, disable=json_out and not console_err.is_terminal) as prog:
+        if backtest:
+            names = BT.backtest_cases()
+            task = prog.add_task("back-test", total=len(names))
+            res = BT.backtest(names, event=event, n_sims=min(sims, 1000), level=level, seed=seed, src=src,
+                              use_cache=not no_cache,
+                              progress=lambda d: prog.update(task, advance=1 if d in names else 0, description=d))
+        else:
+            allsc = load_scenarios()
+            n = len(set(scenario or F.default_scenarios(allsc)) | {"status-quo"})
+            task = prog.add_task("Monte Carlo", total=n)
+
+            def step(desc):
+                prog.update(task, advance=1 if desc in allsc else 0, description=desc)
+
+            res = F.forecast(case, scenario, horizon=horizon, as_of=as_of, n_sims=sims, event=event, level=level,
+                             seed=seed, k_analogues=k, src=src, use_cache=not no_cache, progress=step)
+    if json_out:
+        print_json(res)
+    elif backtest:
+        render_backtest(res)
+    else:
+        render(res)
