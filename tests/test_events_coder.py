@@ -246,3 +246,10 @@ def test_unresolved_named_subject_kept_without_country(nlp):
     ev = code_text("The Taliban attacked Pakistani soldiers.", "2024-11-01", nlp)
     assert ev and ev[0]["source"] is None and ev[0]["source_text"].endswith("Taliban") and ev[0]["target"] == "PAK"
     assert code_text("The weather improved in Paris.", "2024-11-01", nlp) == []
+
+
+def test_raised_alarms_is_not_an_act_of_the_subject(nlp):
+    text = "North Korea's deployment of troops to Russia has raised alarms in Washington and Seoul."
+    ev, ab = code_text(text, "2024-11-01", nlp, with_abstained=True)
+    assert not any(e["verb"] == "raised" for e in ev)
+    assert any(a["verb"] == "raised" and "phrase" in a["reason"] for a in ab)

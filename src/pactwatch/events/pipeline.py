@@ -64,7 +64,8 @@ def load_phrases() -> list[dict]:
 
     rules = yaml.safe_load(_res_text("phrases.yaml"))
     for r in rules:
-        if not (r.get("verbs") and r.get("objects") and re.fullmatch(r"\d{3,4}", str(r.get("code", "")))):
+        if not (r.get("verbs") and r.get("objects") and (re.fullmatch(r"\d{3,4}", str(r.get("code", "")))
+                                                         or (r.get("override") and r.get("code") is None))):
             raise ValueError(f"phrases.yaml: bad rule {r}")
     return rules
 
@@ -298,7 +299,7 @@ class EventCoder:
                 return self._emit(verb, new, (pattern + "; " if pattern else "") + tag, idx, ctx)
         why = self._abstain_reason(verb)
         if code is None:
-            return ("abstain", self._abst(verb, "verb use is not an event in the lexicon" if pattern else "verb has no code without a matching pattern"))
+            return ("abstain", self._abst(verb, f"verb use is not an event ({pattern})" if pattern else "verb has no code without a matching pattern"))
         if code in ("010", "01") and not pattern and not self.allow_statement:
             return ("abstain", self._abst(verb, "residual 'make statement': no more specific code"))
         if why:
@@ -418,8 +419,9 @@ class EventCoder:
             })
         return ("event", out)
 
-    def _phrase(self, verb, lemma):
-        """(code, 'phrase: ...') from pactwatch's phrase rules (resources/phrases.yaml) or None."""
+    def _phrase(self, verb, lemma, override: bool = False):
+        """(code, 'phrase: ...') from pactwatch's phrase rules (resources/phrases.yaml) or None. ``override``: only
+        the rules that take precedence over the dictionary's patterns (code None = not an event)."""
         objs = [c for c in verb.children if c.dep_ in ("dobj", "dative", "nsubjpass", "attr")]
         objs += [o for c in verb.children if c.dep_ == "prt" for o in c.children if o.dep_ == "pobj"]
         objs += [o for c in verb.children if c.dep_ == "prep" and c.lower_ in ("of", "in", "on", "with", "to")
@@ -432,6 +434,8 @@ class EventCoder:
         has_partner = any(c.dep_ == "prep" and c.lower_ == "with" for c in verb.children) or any(
             t.lower_ == "joint" for t in toks)
         for r in self.phrases:
+            if bool(r.get("override")) != override:
+                continue
             if lemma not in r["verbs"] or (r.get("with_partner") and not has_partner):
                 continue
             if any(n in text for n in r.get("not", [])):
@@ -456,6 +460,9 @@ class EventCoder:
             return (ph[0], ph[1]) if ph else (False, None)
         phrasal = [e for e in entries if e.particle]
         entries = phrasal or entries
+        ov = self._phrase(verb, lemma, override=True)
+        if ov:
+            return ov
         sent = verb.sent
         right = [(t.lower_, t.lemma_.lower()) for t in verb.subtree
                  if t.i > verb.i and not t.is_punct and t.i not in exclude][:14]
