@@ -261,7 +261,7 @@ def test_ended_alliance_lifetime(client, src):
 
 @pytest.mark.parametrize("params,status,words", [
     ({"year": 1700}, 422, "year"), ({"year": "abc"}, 422, "year"), ({"obligation": "alliance"}, 422, "obligation"),
-    ({"member": "Atlantis"}, 422, "Atlantis"), ({"member": "99999"}, 422, "99999"), ({"limit": 0}, 422, "limit"),
+    ({"member": "Atlantis"}, 404, "Atlantis"), ({"member": "99999"}, 404, "99999"), ({"limit": 0}, 422, "limit"),
 ])
 def test_search_errors_are_problems(client, params, status, words):
     p = _is_problem(client.get("/api/alliances", params=params), status)
@@ -345,7 +345,8 @@ def test_code_events_spans_point_into_the_text(events_client):
 
 
 @pytest.mark.parametrize("body,words", [
-    ({"text": ""}, "text"), ({"text": "x", "date": "2024-02-30"}, "2024-02-30"), ({"text": "x", "date": "1 May"}, "date"),
+    ({"text": ""}, "text"), ({"text": " \n "}, "text"), ({"text": "x", "date": "2024-02-30"}, "date"),
+    ({"text": "x", "date": "1 May"}, "date"),
     ({"text": "x", "extra": 1}, "extra"), ({}, "text"),
 ])
 def test_code_events_bad_input(events_client, body, words):
@@ -394,7 +395,8 @@ def test_dyad_without_store_is_503(client):
     p = _is_problem(client.get("/api/dyads/RUS/PRK"), 503)
     assert "news store" in p["detail"] or "monitor" in p["detail"]
     _is_problem(client.get("/api/dyads/rus/PRK"), 422)
-    _is_problem(client.get("/api/dyads/RUS/RUS"), 422)
+    _is_problem(client.get("/api/dyads/RUS/RUS"), 404)
+    _is_problem(client.get("/api/dyads/RUS/PRK", params={"from": "2024-13"}), 422)
 
 
 def test_dyad_series_from_a_store(data_dir, cases_dir, tmp_path):

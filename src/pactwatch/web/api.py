@@ -4,6 +4,7 @@ Read-only: every route is a GET, except ``POST /api/events/code``, which compute
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Annotated, Any, Literal, Optional
 
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api")
 
 CASE_PATTERN = r"^[a-z0-9-]+$"
 SCENARIO_PATTERN = r"^[a-z0-9+-]+$"  # '+' composes scenarios: war-ends+us-retrenchment
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+MONTH_PATTERN = r"^[12]\d{3}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -113,9 +114,9 @@ class AllianceDetail(BaseModel):
 
 class CodeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(..., min_length=1, max_length=MAX_TEXT_CHARS, description="The article or sentence to code")
-    date: Optional[str] = Field(None, pattern=DATE_PATTERN,
-                                description="Publication date YYYY-MM-DD (who holds an office depends on it)")
+    text: str = Field(..., min_length=1, max_length=MAX_TEXT_CHARS, pattern=r"\S",
+                      description="The article or sentence to code (not only white space)")
+    date: Optional[dt.date] = Field(None, description="Publication date YYYY-MM-DD (who holds an office depends on it)")
 
 
 class Event(BaseModel):
@@ -223,9 +224,9 @@ def forecast(request: Request, name: CaseName,
 
 
 @router.get("/alliances", response_model=AllianceSearch, tags=["alliances"], summary="Search ATOP 5.1 alliances",
-            responses=_problems(422, 503))
+            responses=_problems(404, 422, 503))
 def alliances(request: Request,
-              member: Annotated[Optional[str], Query(max_length=100, description="COW code (365), COW abbreviation (RUS) or part of a state name (korea)")] = None,
+              member: Annotated[Optional[str], Query(min_length=1, max_length=100, pattern=r"\S", description="COW code (365), COW abbreviation (RUS) or part of a state name (korea)")] = None,
               year: Annotated[Optional[int], Query(ge=ATOP_FIRST_YEAR, le=ATOP_LAST_YEAR, description="In effect during this year (with member: that member was in it)")] = None,
               obligation: Annotated[Optional[Literal["defense", "offense", "neutral", "nonagg", "consul"]], Query(description="ATOP obligation")] = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -247,17 +248,17 @@ def alliance(request: Request, atopid: Annotated[int, Path(ge=0, le=10**9, descr
 def code_events(request: Request, body: Annotated[CodeRequest, Body()]) -> dict:
     """Who did what to whom in the text: CAMEO-coded events with the actors' and the verb's character spans in
     ``text`` as evidence, and the verbs the coder abstained on. Nothing is stored."""
-    return state(request).code_text(body.text, body.date)
+    return state(request).code_text(body.text, body.date.isoformat() if body.date else None)
 
 
 Country = Annotated[str, Path(pattern=r"^[A-Z]{3}$", description="ISO 3166 alpha-3 code, e.g. RUS")]
 
 
 @router.get("/dyads/{a}/{b}", response_model=DyadSeries, tags=["events"], summary="Monthly event series of a pair",
-            responses=_problems(422, 503))
+            responses=_problems(404, 422, 503))
 def dyad(request: Request, a: Country, b: Country,
-         start: Annotated[Optional[str], Query(alias="from", pattern=r"^\d{4}-\d{2}(-\d{2})?$")] = None,
-         end: Annotated[Optional[str], Query(alias="to", pattern=r"^\d{4}-\d{2}(-\d{2})?$")] = None) -> dict:
+         start: Annotated[Optional[str], Query(alias="from", pattern=MONTH_PATTERN, description="First month, YYYY-MM[-DD]")] = None,
+         end: Annotated[Optional[str], Query(alias="to", pattern=MONTH_PATTERN, description="Last month, YYYY-MM[-DD]")] = None) -> dict:
     """Counts by quad class, mean Goldstein and the cooperation–conflict index per month from the dyad monitor over the
     news store (read-only). 503 if the monitor or the news store is missing."""
     return state(request).dyad(a, b, start, end)

@@ -139,7 +139,7 @@ def create_app(data_dir: str | Path | None = None, db: str | Path | None = None,
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        titles = {404: "Not found", 405: "Method not allowed"}
+        titles = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
         detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"nothing at {request.url.path}"
@@ -203,6 +203,7 @@ def _openapi(app: FastAPI) -> dict:
         for method, op in ops.items():
             resp = op.setdefault("responses", {})
             if method == "post":
+                resp.setdefault("400", {"description": "The body is not valid JSON"})
                 resp.setdefault("413", {"description": "Request body too large"})
             if op.get("parameters") or op.get("requestBody"):
                 resp.setdefault("422", {"description": "Invalid input"})

@@ -29,7 +29,7 @@ OBLIGATION_LABELS = {"defense": "defence", "offense": "offence", "neutral": "neu
 #: ATOP 5.1 covers alliances formed 1815..2018 and in effect to 31 Dec 2018.
 ATOP_FIRST_YEAR, ATOP_LAST_YEAR = 1815, 2018
 #: Longest text the reader codes (characters); the request body limit (1 MB) is enforced before this.
-MAX_TEXT_CHARS = 200_000
+MAX_TEXT_CHARS = 80_000  # x 12 bytes (a surrogate pair escaped in JSON) stays under the 1 MB body limit
 
 #: ATOP alliance-level provisions shown on an alliance's page: column -> (label, meaning of the codes).
 #: Values are as published (ATOP codebook 5.1); NA means ATOP could not code it from the text.
@@ -336,7 +336,7 @@ def dyad_series(news_db: Path | None, a: str, b: str, start: str | None = None, 
         if not COUNTRY_CODE.match(c):
             raise WebError(422, "Invalid country code", f"{c!r} is not a country code: use ISO 3166 alpha-3 in capitals (e.g. RUS, PRK)")
     if a == b:
-        raise WebError(422, "Invalid dyad", f"dyad {a}-{b}: give two different countries")
+        raise WebError(404, "No such dyad", f"dyad {a}-{b}: a dyad is two different countries")
     try:
         from pactwatch.monitor import dyad as monitor
     except ImportError:
@@ -414,13 +414,13 @@ class AllianceExplorer:
         if m.isdigit():
             cc = int(m)
             if cc not in self.names and cc not in set(self.members_raw["member"].astype(int)):
-                raise WebError(422, "Unknown state", f"member {m!r}: no COW state or ATOP member has code {cc}")
+                raise WebError(404, "Unknown state", f"member {m!r}: no COW state or ATOP member has code {cc}")
             return [cc]
         if m.upper() in self.abbs:
             return [self.abbs[m.upper()]]
         hits = sorted(c for c, n in self.names.items() if m.lower() in n.lower())
         if not hits:
-            raise WebError(422, "Unknown state", f"member {m!r} matches no COW state code, abbreviation or name")
+            raise WebError(404, "Unknown state", f"member {m!r} matches no COW state code, abbreviation or name")
         return hits
 
     def search(self, member: str | None = None, year: int | None = None, obligation: str | None = None,
