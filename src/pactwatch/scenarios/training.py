@@ -47,7 +47,7 @@ import pandas as pd
 from pactwatch.errors import PactwatchError
 from pactwatch.models.specs import ModelSpec
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 #: Tables the panels read (checked after every build: a table outside this list disables the cache with a note).
 DATA_TABLES = ("archigos", "atop_alliance", "atop_member", "atop_phase", "cow_majors", "cow_nmc", "cow_states",
                "cow_war_inter", "cw_democracy", "polity5", "tss_rivalries")
@@ -309,8 +309,6 @@ def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None
 def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None, exclude=(), use_cache: bool = True) \
         -> tuple[FittedModel, dict]:
     """Fit (or load) the time-varying Cox model; returns (model, cache-info)."""
-    from pactwatch.models import CoxTV
-
     key = _key({"v": CACHE_VERSION, "data": data.fingerprint, "spec": [FORECAST_SPEC.covariates,
                 FORECAST_SPEC.tv_covariates], "event": event, "cutoff": cutoff, "exclude": sorted(int(x) for x in exclude)})
     path = cache_dir() / f"fit-{key}.pkl"
@@ -326,26 +324,35 @@ def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None
     if const:
         raise PactwatchError(f"forecast model: covariate(s) {const} do not vary in the training data "
                              f"(cut-off {cutoff}); the model cannot be fitted")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cm = CoxTV().fit(rows, event_col="event", covariates=covs, id_col="atopid", start_col="start", stop_col="stop")
-    years = data.eval.years
-    yr = years.merge(rows[["atopid"]].drop_duplicates(), on="atopid")
-    info.update(n_rows=int(cm.n_rows_), n_alliances=int(cm.n_subjects_), n_events=int(cm.n_events_),
-                fit_seconds=round(time.perf_counter() - t0, 2), max_age=float(cm.max_time_))
-    # calendar window actually used (rows are calendar years; recover them from begin + start)
-    begin = data.eval.alliances.set_index("atopid")["begin"]
-    yrs = (begin.reindex(rows["atopid"]).dt.year.to_numpy() + np.floor(rows["start"].to_numpy()
-           + (begin.reindex(rows["atopid"]).dt.dayofyear.to_numpy() - 1) / 365.25)).astype(int)
-    info["train_years"] = [int(yrs.min()), int(yrs.max())]
-    del yr
-    X = rows[covs].to_numpy(float)
-    fm = FittedModel(covariates=covs, coef=cm.params_.to_numpy(float), variance=cm.variance_robust_.to_numpy(float),
-                     variance_naive=cm.variance_naive_.to_numpy(float), center=cm.center_.to_numpy(float), X=X,
-                     start=rows["start"].to_numpy(float), stop=rows["stop"].to_numpy(float),
-                     event=rows["event"].to_numpy(int), baseline=cm.baseline_cumhaz_.copy(),
-                     reference=np.median(X, axis=0), summary=cm.summary.copy(), info=info, event_def=event,
-                     cutoff=cutoff, max_time=float(cm.max_time_))
+    fm = fitted_from_rows(rows, covs, event=event, cutoff=cutoff, info=info, begin=data.eval.alliances.set_index("atopid")["begin"])
+    fm.info["fit_seconds"] = round(time.perf_counter() - t0, 2)
     if use_cache:
         _save(path, fm)
     return fm, {"fit_key": key, "fit_cache": "miss"}
+
+
+def fitted_from_rows(rows: pd.DataFrame, covs: list, *, event: str = "any-end", cutoff=None, info: dict | None = None,
+                     begin: pd.Series | None = None) -> FittedModel:
+    """Fit :class:`pactwatch.models.CoxTV` on counting-process ``rows`` (atopid, start, stop, event, ``covs``) and
+    reduce it to a :class:`FittedModel`. ``begin`` (atopid -> begin date) recovers the calendar years used."""
+    from pactwatch.models import CoxTV
+
+    info = dict(info or {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm = CoxTV().fit(rows, event_col="event", covariates=list(covs), id_col="atopid", start_col="start",
+                         stop_col="stop")
+    info.update(n_rows=int(cm.n_rows_), n_alliances=int(cm.n_subjects_), n_events=int(cm.n_events_),
+                max_age=float(cm.max_time_))
+    if begin is not None:
+        b = begin.reindex(rows["atopid"])
+        # a row's calendar year: the year of (begin + start), rows starting exactly on 1 Jan
+        yrs = (b.reset_index(drop=True) + pd.to_timedelta(rows["start"].to_numpy() * 365.25 + 0.5, unit="D")).dt.year
+        info["train_years"] = [int(yrs.min()), int(yrs.max())]
+    X = rows[list(covs)].to_numpy(float)
+    return FittedModel(covariates=list(covs), coef=cm.params_.to_numpy(float),
+                       variance=cm.variance_robust_.to_numpy(float), variance_naive=cm.variance_naive_.to_numpy(float),
+                       center=cm.center_.to_numpy(float), X=X, start=rows["start"].to_numpy(float),
+                       stop=rows["stop"].to_numpy(float), event=rows["event"].to_numpy(int),
+                       baseline=cm.baseline_cumhaz_.copy(), reference=np.median(X, axis=0), summary=cm.summary.copy(),
+                       info=info, event_def=event, cutoff=cutoff, max_time=float(cm.max_time_))
