@@ -79,7 +79,7 @@ def cache_dir() -> Path:
 
 
 # ---------------------------------------------------------------------------------------------------- data identity
-def data_fingerprint(src) -> dict[str, str]:
+def data_fingerprint(src, *, memo: bool = True) -> dict[str, str]:
     """sha256 of each file in :data:`DATA_TABLES` (hashes memoised by path, size and mtime). Without the files (a
     store-only setup) the registry's sha256 plus the store file's size and mtime stand in."""
     from pactwatch.data.registry import find_file, resolve_data_dir
@@ -90,8 +90,9 @@ def data_fingerprint(src) -> dict[str, str]:
     except PactwatchError:
         ddir = None
     memo_path = cache_dir() / "file_hashes.json"
+    use_memo = memo
     try:
-        memo = json.loads(memo_path.read_text())
+        memo = json.loads(memo_path.read_text()) if use_memo else {}
     except (OSError, ValueError):
         memo = {}
     changed = False
@@ -109,7 +110,7 @@ def data_fingerprint(src) -> dict[str, str]:
             db = getattr(src, "db", None)
             tag = f"{db.stat().st_size}:{db.stat().st_mtime_ns}" if db is not None and Path(db).exists() else "none"
             out[t] = f"registry:{spec.sha256}|store:{tag}"
-    if changed:
+    if changed and use_memo:
         try:
             memo_path.parent.mkdir(parents=True, exist_ok=True)
             memo_path.write_text(json.dumps(memo))
@@ -171,7 +172,7 @@ def build_data(src=None, *, use_cache: bool = True, progress=None) -> tuple[Fore
     from pactwatch.panels.base import get_source
 
     s = get_source(src)
-    fp = data_fingerprint(s)
+    fp = data_fingerprint(s, memo=use_cache)
     key = _key({"v": CACHE_VERSION, "data": fp, "what": "panels", "spec": FORECAST_SPEC.name})
     path = cache_dir() / f"panels-{key}.pkl"
     if use_cache:

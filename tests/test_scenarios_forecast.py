@@ -1,0 +1,150 @@
+"""Forecasts on the real data: rus-prk-2024 end to end, scenario directions from the fitted model, analogues against a
+brute-force search, and a back-test that sees no data after the case's formation year."""
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pactwatch.scenarios import forecast as F
+from pactwatch.scenarios.analogues import FEATURES, analogues
+from pactwatch.scenarios.backtest import backtest
+from pactwatch.scenarios.cases import load_case, resolve
+from pactwatch.scenarios.training import build_data, training_rows
+
+AS_OF = "2026-11-26"
+
+
+@pytest.fixture(scope="module")
+def data(src, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PACTWATCH_HOME", str(tmp_path_factory.mktemp("pwhome")))
+        return build_data(src, use_cache=False)[0]
+
+
+@pytest.fixture(scope="module")
+def ctx(data):
+    return F.context(data=data, use_cache=False)
+
+
+@pytest.fixture(scope="module")
+def result(ctx):
+    t0 = time.perf_counter()
+    r = F.forecast("rus-prk-2024", n_sims=200, as_of=AS_OF, ctx=ctx)
+    r["_elapsed"] = time.perf_counter() - t0
+    return r
+
+
+def test_rus_prk_end_to_end(result, ctx):
+    r = result
+    assert r["_elapsed"] < 30
+    assert r["schema"] == F.SCHEMA and r["as_of"] == AS_OF and r["times"] == [1.0, 3.0, 5.0, 10.0]
+    json.dumps({k: v for k, v in r.items() if k != "_elapsed"}, allow_nan=False)  # JSON-ready, no NaN
+    assert r["case"]["age_at_as_of"] == pytest.approx((pd.Timestamp(AS_OF) - pd.Timestamp("2024-12-04")).days / 365.25)
+    names = [s["name"] for s in r["scenarios"]]
+    assert names[0] == "status-quo"
+    assert {"war-ends", "us-retrenchment", "trilateral-strengthens", "leader-change", "power-shift"} <= set(names)
+    now = r["covariates"]["now"]
+    assert now["any_at_war"] == 1 and now["shared_rivals"] == 1 and now["asymmetric"] == 1 and now["defense"] == 1
+    assert now["bilateral"] == 1 and now["dem_share"] == 0 and now["renounce_clause"] == 1
+    for s in r["scenarios"]:
+        pts = [x["point"] for x in s["survival"]]
+        assert all(b <= a + 1e-12 for a, b in zip(pts, pts[1:]))
+        for x in s["survival"]:
+            assert 0 <= x["lower"] <= x["point"] <= x["upper"] <= 1
+        assert len(s["drivers"]) == len(ctx.model.covariates)
+    br = r["base_rate"]
+    assert br["n_alliances"] >= 20 and all(x["estimate"] is not None for x in br["survival"])
+    assert len(r["analogues"]["rows"]) == 8
+
+
+def _sq(r, name, t=5.0):
+    s = next(s for s in r["scenarios"] if s["name"] == name)
+    return next(x["point"] for x in s["survival"] if x["t"] == t)
+
+
+def test_scenario_directions_follow_fitted_signs(result, ctx):
+    coef = dict(zip(ctx.model.covariates, ctx.model.coef))
+    base = _sq(result, "status-quo")
+    # war ends: any_at_war 1 -> 0; survival changes with the sign of its coefficient
+    assert np.sign(_sq(result, "war-ends") - base) == np.sign(coef["any_at_war"])
+    # US retrenchment: shared_rivals 1 -> 0; trilateral: 1 -> 3 (opposite direction)
+    assert np.sign(_sq(result, "us-retrenchment") - base) == np.sign(coef["shared_rivals"])
+    assert np.sign(_sq(result, "trilateral-strengthens") - base) == -np.sign(coef["shared_rivals"])
+    assert np.sign(_sq(result, "leader-change") - base) == -np.sign(coef["any_leader_change"])
+
+
+def _brute(data, x, exclude, k):
+    a = data.eval.alliances.copy()
+    a["post1945"] = (a["begyr"] >= 1945).astype(float)
+    a = a[a["atopid"] != exclude].dropna(subset=list(FEATURES))
+    d2 = pd.Series(0.0, index=a.index)
+    for f in FEATURES:
+        sd = a[f].std(ddof=0)
+        if sd > 0:
+            d2 += ((a[f] - x[f]) / sd) ** 2
+    a["d"] = np.sqrt(d2)
+    return a.sort_values(["d", "atopid"]).head(k)
+
+
+@pytest.mark.parametrize("name, when", [("rus-prk-2024", AS_OF), ("ussr-prk-1961", "1961-07-06")])
+def test_analogues_are_true_k_nearest(data, name, when):
+    rc = resolve(load_case(name), data, pd.Timestamp(when))
+    an = analogues(data, rc, k=8)
+    ids = [r["atopid"] for r in an["rows"]]
+    assert rc.atopid not in ids
+    ref = _brute(data, an["case_features"], rc.atopid, 8)
+    assert ids == ref["atopid"].tolist()
+    assert np.allclose([r["distance"] for r in an["rows"]], ref["d"].to_numpy())
+    if rc.atopid is not None:  # an ATOP case's own features are its ATOP formation values
+        row = data.eval.alliances.set_index("atopid").loc[rc.atopid]
+        assert an["case_features"]["defense"] == row["defense"] and an["case_features"]["shared_rival"] == row["shared_rival"]
+
+
+def test_backtest_uses_no_later_data(data):
+    res = backtest(["ussr-prk-1961", "egy-ussr-1971"], n_sims=100, data=data, use_cache=False)
+    al = data.eval.alliances.set_index("atopid")
+    for c in res["cases"]:
+        Y = c["cutoff"]
+        assert Y == al.loc[c["atopid"], "begyr"]
+        assert c["train_years"][1] <= Y
+        rows, info = training_rows(data, cutoff=Y, exclude=[c["atopid"]])
+        yrs = (al["begin"].reindex(rows["atopid"]).reset_index(drop=True)
+               + pd.to_timedelta(rows["start"].to_numpy() * 365.25 + 0.5, unit="D")).dt.year
+        assert yrs.max() <= Y
+        assert c["atopid"] not in set(rows["atopid"])
+        assert al.loc[rows["atopid"].unique(), "begyr"].max() <= Y
+        ended = rows.loc[rows["event"] == 1, "atopid"]
+        assert (al.loc[ended, "end"] <= pd.Timestamp(year=Y, month=12, day=31)).all()
+    # outcomes from ATOP and the Brier score recomputed by hand
+    by = {c["case"]: c for c in res["cases"]}
+    assert [x["actual_survived"] for x in by["ussr-prk-1961"]["by_t"]] == [1.0, 1.0]
+    assert [x["actual_survived"] for x in by["egy-ussr-1971"]["by_t"]] == [0.0, 0.0]
+    for k, b in enumerate(res["brier"]):
+        pr = [(c["by_t"][k]["predicted"] - c["by_t"][k]["actual_survived"]) ** 2 for c in res["cases"]]
+        assert b["model"] == pytest.approx(np.mean(pr)) and b["n_cases"] == 2
+
+
+def test_cli_json_and_errors(ctx, monkeypatch, tmp_path, data_dir):
+    import typer
+    from typer.testing import CliRunner
+
+    from pactwatch.cli.forecast import forecast
+
+    monkeypatch.setattr(F, "context", lambda *a, **k: ctx)
+    app = typer.Typer()
+    app.command("forecast")(forecast)
+    app.command("noop")(lambda: None)
+    r = CliRunner().invoke(app, ["forecast", "rus-prk-2024", "-s", "war-ends", "--sims", "40", "--as-of", AS_OF,
+                                 "--json", "--data-dir", str(data_dir)])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert [s["name"] for s in out["scenarios"]] == ["status-quo", "war-ends"] and out["n_sims"] == 40
+    r = CliRunner().invoke(app, ["forecast", "rus-prk-2024", "--sims", "40", "--as-of", AS_OF, "--data-dir",
+                                 str(data_dir), "-s", "war-ends"])
+    assert r.exit_code == 0 and "Status quo" in r.stdout and "Historical analogues" in r.stdout
+    r = CliRunner().invoke(app, ["forecast", "rus-prk-2024", "-s", "no-such", "--data-dir", str(data_dir)])
+    assert r.exit_code != 0 and "unknown scenario" in str(r.exception)
+    r = CliRunner().invoke(app, ["forecast", "rus-prk-2024", "--as-of", "2023-01-01", "--data-dir", str(data_dir)])
+    assert "before the alliance's entry into force" in str(r.exception)
