@@ -67,8 +67,13 @@ def _sq(r, name, t=5.0):
 def test_scenario_directions_follow_fitted_signs(result, ctx):
     coef = dict(zip(ctx.model.covariates, ctx.model.coef))
     base = _sq(result, "status-quo")
-    # war ends: any_at_war 1 -> 0; survival changes with the sign of its coefficient
-    assert np.sign(_sq(result, "war-ends") - base) == np.sign(coef["any_at_war"])
+    # war ends: any_at_war 1 -> 0 and, formed in wartime, at_war_x_wartime 1 -> 0: survival changes with the sign of
+    # the summed coefficients
+    war = coef["any_at_war"] + coef["at_war_x_wartime"] * result["covariates"]["formation"]["wartime"]
+    assert result["covariates"]["now"]["at_war_x_wartime"] == 1
+    assert np.sign(_sq(result, "war-ends") - base) == np.sign(war)
+    we = next(s for s in result["scenarios"] if s["name"] == "war-ends")
+    assert we["path"][-1]["any_at_war"] == 0 and we["path"][-1]["at_war_x_wartime"] == 0
     # US retrenchment: shared_rivals 1 -> 0; trilateral: 1 -> 3 (opposite direction)
     assert np.sign(_sq(result, "us-retrenchment") - base) == np.sign(coef["shared_rivals"])
     assert np.sign(_sq(result, "trilateral-strengthens") - base) == -np.sign(coef["shared_rivals"])

@@ -11,8 +11,8 @@ Shock kinds (:data:`SHOCK_KINDS`: covariate touched, when the change shows in th
 ==========================  ===========================  ==========================================================
 kind                        covariate                    timing rule (shock in calendar year Y)
 ==========================  ===========================  ==========================================================
-``war-ends``                ``any_at_war``               members leave the war in Y: at war in Y (COW codes every
-                                                         year with fighting), not from Y + 1
+``war-ends``                ``any_at_war`` (and           members leave the war in Y: at war in Y (COW codes every
+                            ``at_war_x_wartime``)        year with fighting), not from Y + 1
 ``rival-removed``           ``shared_rivals``            rivalry ends in Y (TSS end year inclusive): gone from Y + 1
 ``rival-added``             ``shared_rivals``            rivalry starts in Y (TSS start year inclusive): from Y
 ``leader-change``           ``any_leader_change``        1 in Y only (Archigos: a new leader entered office that year)
@@ -76,6 +76,10 @@ def aggregate(states: list[MemberState]) -> dict[str, float]:
         "any_leader_change": float(any(s.leader_change for s in states)),
         "any_new_outside_alliance": float(any(s.new_outside_alliance for s in states)),
     }
+
+
+#: Covariates derived from others on the path (same definition as in the training panels, :mod:`.training`).
+DERIVED = {"at_war_x_wartime": lambda r: r["any_at_war"] * r["wartime"] if "wartime" in r else None}
 
 
 def touched(scenario_shocks: list[Shock]) -> set[str]:
@@ -203,6 +207,10 @@ def build_path(grid: PathGrid, formation: dict, base: list[MemberState], shocks:
     rows = []
     for k, y in enumerate(grid.years):
         r = {"year": y, "start": grid.bounds[k], "stop": grid.bounds[k + 1], **formation, **aggregate(st[y])}
+        for name, fn in DERIVED.items():
+            v = fn(r)
+            if v is not None:
+                r[name] = float(v)
         rows.append(r)
     df = pd.DataFrame(rows)
     miss = [c for c in covariates if c not in df.columns]

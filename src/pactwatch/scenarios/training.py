@@ -16,6 +16,8 @@ Time-varying, per alliance-year (aggregated over the members in that year):
   change; 0 at formation). COW NMC 6.0, 1816–2016.
 - ``max_abs_polity2_change``: largest |Polity2 − Polity2 at entry| over members (regime change). Polity5.
 - ``any_at_war``: some member took part in a COW inter-state war that year (COW 4.0, 1816–2007).
+- ``at_war_x_wartime``: ``any_at_war`` × ``wartime`` — lets the effect of war differ for alliances formed in wartime
+  (an alliance made for a war may behave differently while that war lasts and after it ends; the "war ends" question).
 - ``any_leader_change``: a new Archigos leader took office in some member that year (1875–2015).
 - ``any_new_outside_alliance``: some member entered another ATOP alliance with an outsider that year.
 - ``shared_rivals``: the number of third states that are strategic rivals (Thompson–Sakuwa–Suhas, 1816–2020) of a
@@ -47,15 +49,15 @@ import pandas as pd
 from pactwatch.errors import PactwatchError
 from pactwatch.models.specs import ModelSpec
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 #: Tables the panels read (checked after every build: a table outside this list disables the cache with a note).
 DATA_TABLES = ("archigos", "atop_alliance", "atop_member", "atop_phase", "cow_majors", "cow_nmc", "cow_states",
                "cow_war_inter", "cw_democracy", "polity5", "tss_rivalries")
 
 FORMATION = ("defense", "offense", "neutral", "nonagg", "consul", "bilateral", "log_members", "any_major", "asymmetric",
              "dem_share", "wartime", "fixed_term", "conditional_term", "renounce_clause", "econ_linkage")
-TIME_VARYING = ("cap_change", "max_abs_polity2_change", "any_at_war", "any_leader_change", "any_new_outside_alliance",
-                "shared_rivals")
+TIME_VARYING = ("cap_change", "max_abs_polity2_change", "any_at_war", "at_war_x_wartime", "any_leader_change",
+                "any_new_outside_alliance", "shared_rivals")
 FORECAST_SPEC = ModelSpec("forecast", "formation covariates (phase-1 obligations and design, membership, power "
                           "asymmetry, democracy, wartime) + time-varying capability change, regime change, war, leader "
                           "change, new outside alliances and shared rivals", FORMATION, TIME_VARYING)
@@ -67,7 +69,7 @@ LABELS = {
     "dem_share": "Share of democracies", "wartime": "Formed in wartime", "fixed_term": "Fixed term",
     "conditional_term": "Conditional term", "renounce_clause": "Renunciation clause", "econ_linkage": "Economic linkage",
     "cap_change": "Capability change since formation", "max_abs_polity2_change": "Regime change since formation",
-    "any_at_war": "A member at war", "any_leader_change": "Leader change (that year)",
+    "any_at_war": "A member at war", "at_war_x_wartime": "At war × formed in wartime", "any_leader_change": "Leader change (that year)",
     "any_new_outside_alliance": "New outside alliance (that year)", "shared_rivals": "Shared rivals (count)",
 }
 
@@ -212,6 +214,8 @@ def _build(s, fp) -> ForecastData:
                       "nsr": my["n_shared_rivals"].astype("Float64").astype(float)}).groupby(["atopid", "year"])
     extra = pd.DataFrame({"cap_change": g["lr"].max(), "shared_rivals": g["nsr"].max()}).reset_index()
     y = ay.merge(extra, on=["atopid", "year"], how="left")
+    y = y.merge(a[["atopid", "wartime"]], on="atopid", how="left")
+    y["at_war_x_wartime"] = y["any_at_war"].astype("Float64").astype(float) * y["wartime"]
     y = y[["atopid", "year", *TIME_VARYING]].copy()
     for c in TIME_VARYING:
         y[c] = y[c].astype("Float64").astype(float)
