@@ -46,7 +46,7 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
         anyio.to_thread.current_default_thread_limiter().total_tokens = workers
 
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=log_level == "debug",
-                            limit_concurrency=256, timeout_keep_alive=5)
+                            limit_concurrency=256, timeout_keep_alive=30)
     server = uvicorn.Server(config)
     try:
         server.run()
