@@ -373,3 +373,18 @@ def _one_boot(model: SurvivalModel, X, times, seed_seq) -> np.ndarray | None:
             return m.predict_survival(X, times).to_numpy()
     except Exception:  # a refit can fail on a degenerate resample (e.g. no events in a group); counted by the caller
         return None
+
+
+def coefficient_table(params: pd.Series, variance_naive, variance_robust, *, robust: bool, alpha: float) -> pd.DataFrame:
+    """The coefficient table every regression model prints: coef, exp(coef), se (robust when ``robust``, else naive),
+    both SEs, z, two-sided p and the (1 - alpha) Wald interval."""
+    from scipy import stats
+
+    b = params
+    se_n = np.sqrt(np.diag(np.asarray(variance_naive, float)))
+    se_r = np.sqrt(np.diag(np.asarray(variance_robust, float)))
+    se = se_r if robust else se_n
+    z = b / se
+    q = stats.norm.ppf(1 - alpha / 2)
+    return pd.DataFrame({"coef": b, "exp(coef)": np.exp(b), "se": se, "se_naive": se_n, "se_robust": se_r, "z": z,
+                         "p": 2 * stats.norm.sf(np.abs(z)), "lower": b - q * se, "upper": b + q * se}, index=b.index)

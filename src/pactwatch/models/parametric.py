@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .base import ModelError, SurvivalModel
+from .base import ModelError, SurvivalModel, coefficient_table
 
 
 class _AFT(SurvivalModel):
@@ -117,14 +117,8 @@ class _AFT(SurvivalModel):
     @property
     def summary(self) -> pd.DataFrame:
         self._require_fitted()
-        b = self.params_
-        se_n = np.sqrt(np.diag(self.variance_naive_))
-        se_r = np.sqrt(np.diag(self.variance_robust_))
-        se = se_r if self.cluster else se_n
-        z = b / se
-        q = stats.norm.ppf(1 - self.alpha / 2)
-        df = pd.DataFrame({"coef": b, "exp(coef)": np.exp(b), "se": se, "se_naive": se_n, "se_robust": se_r, "z": z,
-                           "p": 2 * stats.norm.sf(np.abs(z)), "lower": b - q * se, "upper": b + q * se}, index=b.index)
+        df = coefficient_table(self.params_, self.variance_naive_, self.variance_robust_, robust=bool(self.cluster),
+                               alpha=self.alpha)
         df.attrs["se_type"] = self.se_type_
         return df
 
