@@ -323,7 +323,8 @@ def forecast(case, scenarios: list[str] | None = None, *, horizon: float = 10.0,
     ]
     out = {
         "schema": SCHEMA,
-        "case": {"id": c.id, "name": c.name, "kind": c.kind, "atopid": rc.atopid, "members": rc.members,
+        "case": {"id": c.id, "name": c.name, "question": c.question.value if c.question else None,
+                 "question_source": c.question.source if c.question else None, "kind": c.kind, "atopid": rc.atopid, "members": rc.members,
                  "in_force": str(rc.in_force.date()), "signed": str(c.signed.value) if c.signed else None,
                  "age_at_as_of": a0, "file": c.__dict__.get("_path"), "state_source": rc.state_source,
                  "notes": [*c.notes, *rc.notes], "events": [e.model_dump(mode="json") for e in c.events],

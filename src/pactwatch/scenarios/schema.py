@@ -124,6 +124,8 @@ class Case(_Strict):
     design, formation conditions)."""
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str
+    question: Optional[Sourced[str]] = Field(default=None, description="the question the forecast answers, in words "
+                                             "(shown at the top of the report), with where it was posed")
     kind: Literal["atop", "direct"]
     atopid: Optional[int] = None
     members: list[Member] = Field(default_factory=list)
