@@ -331,6 +331,7 @@ def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None
                              f"(cut-off {cutoff}); the model cannot be fitted")
     fm = fitted_from_rows(rows, covs, event=event, cutoff=cutoff, info=info, begin=data.eval.alliances.set_index("atopid")["begin"])
     fm.info["fit_seconds"] = round(time.perf_counter() - t0, 2)
+    fm.info["fitted_at"] = _dt.datetime.now().isoformat(timespec="seconds")
     if use_cache:
         _save(path, fm)
     return fm, {"fit_key": key, "fit_cache": "miss"}
