@@ -240,6 +240,12 @@ class EventCoder:
         self._agents = build_table().agents
         self.phrases = load_phrases()
         self._phrase_verbs = {v for r in self.phrases for v in r["verbs"]}
+        self._slot_keys: dict[int, list] = {}  # pattern -> per-slot (word forms, 4-letter stems) for the pre-filter
+        self._rules_by_verb: dict[str, list] = {}
+        for r in self.phrases:
+            r["_rx"] = re.compile(r"\b(?:" + "|".join(re.escape(o) for o in sorted(r["objects"], key=len, reverse=True)) + ")")
+            for v in r["verbs"]:
+                self._rules_by_verb.setdefault(v, []).append(r)
         self.goldstein = goldstein
         self.allow_statement = allow_statement
 
@@ -422,6 +428,9 @@ class EventCoder:
     def _phrase(self, verb, lemma, override: bool = False):
         """(code, 'phrase: ...') from pactwatch's phrase rules (resources/phrases.yaml) or None. ``override``: only
         the rules that take precedence over the dictionary's patterns (code None = not an event)."""
+        rules = [r for r in self._rules_by_verb.get(lemma, ()) if bool(r.get("override")) == override]
+        if not rules:
+            return None
         objs = [c for c in verb.children if c.dep_ in ("dobj", "dative", "nsubjpass", "attr")]
         objs += [o for c in verb.children if c.dep_ == "prt" for o in c.children if o.dep_ == "pobj"]
         objs += [o for c in verb.children if c.dep_ == "prep" and c.lower_ in ("of", "in", "on", "with", "to")
@@ -433,16 +442,14 @@ class EventCoder:
         lemmas = " ".join(t.lemma_.lower() for t in toks)
         has_partner = any(c.dep_ == "prep" and c.lower_ == "with" for c in verb.children) or any(
             t.lower_ == "joint" for t in toks)
-        for r in self.phrases:
-            if bool(r.get("override")) != override:
-                continue
-            if lemma not in r["verbs"] or (r.get("with_partner") and not has_partner):
+        for r in rules:
+            if r.get("with_partner") and not has_partner:
                 continue
             if any(n in text for n in r.get("not", [])):
                 continue
-            for stem in r["objects"]:
-                if re.search(r"\b" + re.escape(stem), text) or re.search(r"\b" + re.escape(stem), lemmas):
-                    return r["code"], f"phrase: {lemma} + {stem}"
+            m = r["_rx"].search(text) or r["_rx"].search(lemmas)
+            if m:
+                return r["code"], f"phrase: {lemma} + {m.group(0)}"
         return None
 
     def _abst(self, verb, reason, code=None):
@@ -474,8 +481,13 @@ class EventCoder:
             blk = self.lex.blocks.get(e.block, {"code": None, "patterns": []})
             for p in blk["patterns"]:
                 # cheap rejection: every slot needs a word that could match some token (exact form or 4-letter stem)
-                if not all(any(w.rstrip("_") in words or (len(w) >= 4 and not w.endswith("_") and w[:4] in pref4)
-                               for w in slot) for slot in p.pre + p.post):
+                keys = self._slot_keys.get(id(p))
+                if keys is None:
+                    keys = self._slot_keys[id(p)] = [
+                        (frozenset(w.rstrip("_") for w in slot),
+                         frozenset(w[:4] for w in slot if len(w) >= 4 and not w.endswith("_")))
+                        for slot in p.pre + p.post]
+                if not all(ex & words or pf & pref4 for ex, pf in keys):
                     continue
                 if _seq_match(p.post, right) and _seq_match(p.pre, left):
                     if best is None or p.size > best[0].size:
