@@ -128,7 +128,8 @@ def test_forecast_without_engine_is_503(client, monkeypatch):
 
 
 def _fake_engine(calls):
-    """A stand-in forecast engine: S(t) = exp(-h t) with h depending on the scenario; records its calls."""
+    """A stand-in forecast engine with the real one's result shape ("pactwatch.forecast/1"): S(t) = exp(-h t) with h
+    depending on the scenario; records its calls."""
     import math
 
     mod = types.ModuleType("pactwatch.scenarios")
@@ -140,11 +141,18 @@ def _fake_engine(calls):
         for s in scenarios or ["war-ends"]:
             h = hazards[s]
             t = [i * 0.5 for i in range(21)]
-            out.append({"name": s, "curve": {"t": t, "s": [math.exp(-h * x) for x in t],
-                                             "lo": [math.exp(-1.3 * h * x) for x in t], "hi": [math.exp(-0.7 * h * x) for x in t]},
-                        "survival": {"1": math.exp(-h), "5": math.exp(-5 * h)},
-                        "drivers": [{"name": "war", "contribution": h}, {"name": "rival threat", "contribution": -0.05}]})
-        return {"scenarios": out, "analogues": [{"atopid": 3720, "duration_years": 4.8, "ended": True}]}
+            S = lambda x, k=1.0: math.exp(-k * h * x)  # noqa: E731
+            out.append({"name": s, "label": s.replace("-", " ").title(),
+                        "curve": {"t": t, "point": [S(x) for x in t], "lower": [S(x, 1.3) for x in t],
+                                  "upper": [S(x, 0.7) for x in t]},
+                        "survival": [{"t": y, "point": S(y), "lower": S(y, 1.3), "upper": S(y, 0.7)} for y in (1.0, 5.0, 10.0)],
+                        "median_remaining": {"point": math.log(2) / h if math.log(2) / h <= 10 else None, "lower": None,
+                                             "upper": None, "beyond_horizon": math.log(2) / h > 10, "horizon": 10.0},
+                        "drivers": [{"covariate": "any_at_war", "label": "A member at war", "delta_s5": -h},
+                                    {"covariate": "rival", "label": "Shared rival", "delta_s5": 0.05}]})
+        return {"scenarios": out, "analogues": {"k": 1, "rows": [{"atopid": 3720, "years": 4.8, "ended": True,
+                                                                   "members": ["RUS", "EGY"], "distance": 1.5}]},
+                "notes": ["a caveat"], "level": 0.9, "n_sims": 100}
 
     mod.forecast = forecast
     mod.scenario_names = lambda: list(hazards)
@@ -174,7 +182,11 @@ def test_forecast_through_the_adapter(client, monkeypatch, cases_dir):
     assert 'class="band"' in p1 and 'id="analogues"' in p1 and 'href="/alliances/3720"' in p1
     assert '<option value="leader-change" selected>' in p2
     home = client.get("/").text
-    assert "S(1y) = 0.74" in home  # exp(-0.3) = 0.7408: the first scenario's headline
+    assert "S(1 y) = 0.74" in home and "(0.68–0.81)" in home  # exp(-0.3) = 0.741, band exp(-0.39)..exp(-0.21)
+    assert "A member at war" in p1 and "a caveat" in p1 and "S(5 y)" in p1
+    import re
+
+    assert re.search(r">\s*2\.3\s*<", p1.split('id="survival-table"')[1])  # median remaining ln 2 / 0.3 = 2.31 years
     api._fc_cache.clear()
 
 

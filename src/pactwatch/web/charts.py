@@ -9,8 +9,8 @@ from html import escape
 
 from markupsafe import Markup
 
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
-DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 4"]
+PALETTE = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7f7f7f"]
+DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 4", "12 2 2 2"]
 
 
 def _f(x: float) -> str:
@@ -38,6 +38,8 @@ def survival_svg(scenarios: list[dict], title: str = "Survival probability by sc
         return Markup("")
     ml, mr, mt, mb = 56, 16, 16, 44
     W, H = width - ml - mr, height - mt - mb
+    legend_rows = (len(curves) + 1) // 2
+    height += 8 + 18 * legend_rows  # legend below the plot, two columns
     tmax = max(float(max(s["curve"]["t"])) for _, s in curves) or 1.0
     X = lambda t: ml + W * float(t) / tmax  # noqa: E731
     Y = lambda p: mt + H * (1.0 - max(0.0, min(1.0, float(p))))  # noqa: E731
@@ -52,7 +54,7 @@ def survival_svg(scenarios: list[dict], title: str = "Survival probability by sc
                      f'<text x="{_f(X(v))}" y="{mt + H + 18}" text-anchor="middle" font-size="12">{v:g}</text>')
     parts.append(f'<line x1="{ml}" x2="{ml}" y1="{mt}" y2="{mt + H}" stroke="#333"/>'
                  f'<line x1="{ml}" x2="{ml + W}" y1="{mt + H}" y2="{mt + H}" stroke="#333"/>'
-                 f'<text x="{ml + W / 2}" y="{height - 6}" text-anchor="middle" font-size="13">years from now</text>'
+                 f'<text x="{ml + W / 2}" y="{mt + H + 36}" text-anchor="middle" font-size="13">years from the as-of date</text>'
                  f'<text transform="translate(14 {mt + H / 2}) rotate(-90)" text-anchor="middle" font-size="13">'
                  f'P(alliance still in force)</text>')
     for i, s in curves:
@@ -73,14 +75,15 @@ def survival_svg(scenarios: list[dict], title: str = "Survival probability by sc
             pts.append(f"{_f(X(a))},{_f(Y(b))}")
         dash = f' stroke-dasharray="{DASHES[i % len(DASHES)]}"' if DASHES[i % len(DASHES)] else ""
         parts.append(f'<polyline class="curve" data-scenario="{escape(s["name"])}" points="{" ".join(pts)}" '
-                     f'fill="none" stroke="{col}" stroke-width="2.5"{dash}><title>{escape(s["name"])}</title></polyline>')
+                     f'fill="none" stroke="{col}" stroke-width="2.5"{dash}><title>{escape(str(s.get("label") or s["name"]))}</title></polyline>')
     # legend
     for j, (i, s) in enumerate(curves):
-        y = mt + 8 + 18 * j
+        x = ml + (j % 2) * (W / 2)
+        y = mt + H + 44 + 18 * (j // 2)
         col = PALETTE[i % len(PALETTE)]
         dash = f' stroke-dasharray="{DASHES[i % len(DASHES)]}"' if DASHES[i % len(DASHES)] else ""
-        parts.append(f'<line x1="{ml + W - 170}" x2="{ml + W - 140}" y1="{y}" y2="{y}" stroke="{col}" stroke-width="2.5"{dash}/>'
-                     f'<text x="{ml + W - 134}" y="{y + 4}" font-size="12">{escape(s["name"])}</text>')
+        parts.append(f'<line x1="{_f(x)}" x2="{_f(x + 30)}" y1="{y}" y2="{y}" stroke="{col}" stroke-width="2.5"{dash}/>'
+                     f'<text x="{_f(x + 36)}" y="{y + 4}" font-size="12">{escape(str(s.get("label") or s["name"]))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -98,7 +101,7 @@ def bars_svg(items: list[dict], title: str, label_key: str = "name", value_key: 
     items = sorted([d for d in items if isinstance(d.get(value_key), (int, float))], key=lambda d: -abs(d[value_key]))
     if not items:
         return Markup("")
-    row, ml, mr, mt = 24, 180, 60, 8
+    row, ml, mr, mt = 22, 270, 64, 8
     height = mt + row * len(items) + 28
     W = width - ml - mr
     vmax = max(abs(d[value_key]) for d in items) or 1.0
@@ -110,11 +113,13 @@ def bars_svg(items: list[dict], title: str, label_key: str = "name", value_key: 
         y = mt + k * row
         w = (W / 2) * abs(v) / vmax
         x = x0 if v >= 0 else x0 - w
-        col = PALETTE[1] if v < 0 else PALETTE[0]
-        parts.append(f'<text x="{ml - 8}" y="{y + 16}" text-anchor="end" font-size="12">{escape(str(d[label_key]))}</text>'
+        col = PALETTE[2] if v < 0 else PALETTE[1]
+        lab = str(d[label_key])
+        short = lab if len(lab) <= 42 else lab[:40] + "…"
+        parts.append(f'<text x="{ml - 8}" y="{y + 15}" text-anchor="end" font-size="12">{escape(short)}</text>'
                      f'<rect x="{_f(x)}" y="{y + 4}" width="{_f(max(w, 0.5))}" height="{row - 8}" fill="{col}">'
-                     f'<title>{escape(str(d[label_key]))}: {v:+.3g}{unit}</title></rect>'
-                     f'<text x="{_f(x0 + (W / 2) + 6)}" y="{y + 16}" font-size="12">{v:+.3g}</text>')
+                     f'<title>{escape(lab)}: {v:+.3f}{unit}</title></rect>'
+                     f'<text x="{_f(x0 + (W / 2) + 6)}" y="{y + 15}" font-size="12">{v:+.3f}</text>')
     parts.append(f'<line x1="{_f(x0)}" x2="{_f(x0)}" y1="{mt}" y2="{mt + row * len(items)}" stroke="#333"/></svg>')
     return Markup("".join(parts))
 

@@ -3,21 +3,11 @@
 The engine is imported lazily, on the first forecast request, so the app starts, and every other page works, without it.
 When it is missing every forecast answers 503 (``ForecastUnavailable``) with a message saying so.
 
-What the web app expects back (the pages draw whatever of it is present; the API passes the whole result through):
-
-    {"case": "rus-prk-2024",
-     "scenarios": [                                   # a list, or a mapping name -> scenario
-        {"name": "war-ends",
-         "curve": {"t": [0, 0.5, ...], "s": [1.0, ...], "lo": [...], "hi": [...]},   # survival and its band (years)
-         "survival": {"1": 0.93, "3": ..., "5": ..., "10": ...},                  # optional point estimates
-         "median_remaining": 7.5,                                                 # optional (years; None if beyond)
-         "drivers": [{"name": "war", "contribution": -0.3}, ...]},                 # optional
-        ...],
-     "analogues": [{"atopid": ..., "members": ..., "duration_years": ..., "ended": ...}, ...],   # optional
-     "base_rate": {...}}                                                           # optional
-
-:func:`normalize` maps common spellings of these fields (``years``/``time``, ``survival``, ``lower``/``upper``, ...)
-onto this shape for drawing; nothing is computed or invented here.
+The engine's result (``schema`` "pactwatch.forecast/1", see :mod:`pactwatch.scenarios.forecast`) is passed through
+the API unchanged. For the pages, :func:`normalize` picks out per scenario: ``curve`` {t, point, lower, upper} (survival
+by years from the as-of date, with the Monte Carlo band), ``survival`` [{t, point, lower, upper}] at 1/3/5/10 years,
+``median_remaining`` {point, lower, upper, beyond_horizon}, ``drivers`` [{label, delta_s5, log_hazard}]; and
+``analogues.rows``, ``base_rate`` and ``notes``. Nothing is computed or invented here.
 """
 from __future__ import annotations
 
@@ -38,6 +28,7 @@ class ForecastUnavailable(WebError):
 
 def _engine():
     import importlib
+    import types
 
     try:
         engine = importlib.import_module("pactwatch.scenarios")
@@ -45,7 +36,12 @@ def _engine():
         raise ForecastUnavailable("the forecast engine (pactwatch.scenarios) is not installed in this version "
                                   f"({exc}); case files are listed but cannot be forecast") from None
     fn = getattr(engine, "forecast", None)
-    if fn is None:
+    if fn is None or isinstance(fn, types.ModuleType):  # the function may live in pactwatch.scenarios.forecast
+        try:
+            fn = getattr(importlib.import_module("pactwatch.scenarios.forecast"), "forecast", None)
+        except ImportError:
+            fn = None
+    if not callable(fn):
         raise ForecastUnavailable("pactwatch.scenarios has no forecast() function")
     return engine, fn
 
@@ -65,15 +61,20 @@ def scenario_names(case: dict | None = None) -> list[str]:
         engine, _ = _engine()
     except ForecastUnavailable:
         engine = None
-    for attr, args in (("scenario_names", ()), ("list_scenarios", ()), ("list_names", ("scenarios",))):
-        fn = getattr(engine, attr, None)
-        if callable(fn):
-            try:
-                names = [str(s) for s in fn(*args)]
-            except Exception:  # noqa: BLE001 - the picker falls back to the case's list
-                continue
-            if names:
-                return names
+    import importlib
+
+    for mod, attr, args in ((engine, "scenario_names", ()), (engine, "list_scenarios", ()),
+                            ("pactwatch.scenarios.cases", "list_names", ("scenarios",))):
+        if engine is None:
+            break
+        try:
+            m = importlib.import_module(mod) if isinstance(mod, str) else mod
+            fn = getattr(m, attr, None)
+            names = [str(s) for s in fn(*args)] if callable(fn) else []
+        except Exception:  # noqa: BLE001 - the picker falls back to the case's list
+            continue
+        if names:
+            return names
     for attr in ("SCENARIOS", "DEFAULT_SCENARIOS"):
         v = getattr(engine, attr, None)
         if v:
@@ -132,19 +133,29 @@ def _pick(d: dict, *keys):
 
 
 def _curve(sc: dict) -> dict | None:
-    c = _pick(sc, "curve", "survival_curve", "curves")
+    c = _pick(sc, "curve", "survival_curve")
     c = c if isinstance(c, dict) else sc
-    t = _pick(c, "t", "years", "time", "times", "horizon_years")
-    s = _pick(c, "s", "survival", "surv", "p", "median", "mean")
+    t = _pick(c, "t", "years", "time", "times")
+    s = _pick(c, "point", "s", "survival", "surv")
     if not (isinstance(t, list) and isinstance(s, list) and len(t) == len(s) and t):
         return None
-    lo, hi = _pick(c, "lo", "lower", "low", "q05", "q025"), _pick(c, "hi", "upper", "high", "q95", "q975")
+    lo, hi = _pick(c, "lower", "lo"), _pick(c, "upper", "hi")
     ok = lambda v: isinstance(v, list) and len(v) == len(t)  # noqa: E731
     return {"t": t, "s": s, "lo": lo if ok(lo) else None, "hi": hi if ok(hi) else None}
 
 
+def _survival_rows(v) -> list[dict]:
+    """[{t, point, lower, upper}] from the engine's list, or from a {t: p} mapping."""
+    if isinstance(v, dict):
+        return [{"t": k, "point": p, "lower": None, "upper": None} for k, p in v.items()]
+    if isinstance(v, list):
+        return [{"t": r.get("t"), "point": r.get("point", r.get("estimate")), "lower": r.get("lower"),
+                 "upper": r.get("upper")} for r in v if isinstance(r, dict)]
+    return []
+
+
 def normalize(result: dict) -> dict:
-    """Scenario list with ``name``, ``curve`` (or None), ``survival``, ``median_remaining``, ``drivers`` for the pages."""
+    """What the pages draw (see the module docstring); missing parts come back empty, never made up."""
     scs = result.get("scenarios") if isinstance(result, dict) else None
     if isinstance(scs, dict):
         scs = [{"name": k, **(v if isinstance(v, dict) else {"value": v})} for k, v in scs.items()]
@@ -152,17 +163,29 @@ def normalize(result: dict) -> dict:
     for sc in scs or []:
         if not isinstance(sc, dict):
             continue
-        drivers = _pick(sc, "drivers", "contributions", "driver_contributions") or []
-        if isinstance(drivers, dict):
-            drivers = [{"name": k, "contribution": v} for k, v in drivers.items()]
-        drivers = [{"name": str(_pick(d, "name", "driver", "covariate")),
-                    "contribution": _pick(d, "contribution", "effect", "value", "log_hr")}
-                   for d in drivers if isinstance(d, dict)]
-        drivers = [d for d in drivers if isinstance(d["contribution"], (int, float))]
-        out.append({"name": str(_pick(sc, "name", "scenario", "id") or "scenario"), "curve": _curve(sc),
-                    "survival": _pick(sc, "survival_at", "survival_points", "probabilities") or
-                    (sc.get("survival") if isinstance(sc.get("survival"), dict) else None),
-                    "median_remaining": _pick(sc, "median_remaining", "median_remaining_years", "median"),
-                    "drivers": drivers})
-    analogues = result.get("analogues") if isinstance(result, dict) else None
-    return {"scenarios": out, "analogues": analogues if isinstance(analogues, list) else []}
+        drivers = []
+        for d in sc.get("drivers") or []:
+            if not isinstance(d, dict):
+                continue
+            v = _pick(d, "delta_s5", "contribution")
+            if isinstance(v, (int, float)):
+                drivers.append({"name": str(_pick(d, "label", "name", "covariate")), "contribution": v,
+                                "log_hazard": d.get("log_hazard"), "value_now": d.get("value_now"),
+                                "reference": d.get("reference")})
+        med = sc.get("median_remaining")
+        if isinstance(med, (int, float)):
+            med = {"point": med, "lower": None, "upper": None, "beyond_horizon": False}
+        out.append({"name": str(_pick(sc, "name", "scenario", "id") or "scenario"),
+                    "label": _pick(sc, "label") or _pick(sc, "name"), "description": sc.get("description"),
+                    "curve": _curve(sc), "survival": _survival_rows(sc.get("survival")),
+                    "median_remaining": med if isinstance(med, dict) else None, "drivers": drivers,
+                    "timing_notes": sc.get("timing_notes") or []})
+    an = result.get("analogues") if isinstance(result, dict) else None
+    rows = an.get("rows") if isinstance(an, dict) else an
+    br = result.get("base_rate") if isinstance(result, dict) else None
+    return {"scenarios": out, "analogues": rows if isinstance(rows, list) else [],
+            "analogue_info": an if isinstance(an, dict) else {},
+            "base_rate": br if isinstance(br, dict) else None,
+            "notes": [n for n in (result.get("notes") or []) if isinstance(n, str)] if isinstance(result, dict) else [],
+            "meta": {k: result.get(k) for k in ("as_of", "horizon", "level", "n_sims", "runtime_seconds", "event")
+                     if isinstance(result, dict)}}

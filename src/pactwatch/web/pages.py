@@ -2,6 +2,7 @@
 Reader (an article's events highlighted), and an offline API reference. Every page works without JavaScript."""
 from __future__ import annotations
 
+import time
 from html import escape
 from pathlib import Path
 from typing import Annotated, Optional
@@ -19,6 +20,9 @@ HERE = Path(__file__).resolve().parent
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(OBLIGATION_LABELS=OBLIGATION_LABELS, OBLIGATIONS=OBLIGATIONS)
+
+#: The home page computes headline forecasts until this many seconds have passed; later cases link to their page.
+HOME_FORECAST_BUDGET_S = 20.0
 
 QUAD = {1: "verbal cooperation", 2: "material cooperation", 3: "verbal conflict", 4: "material conflict"}
 
@@ -44,10 +48,15 @@ def home(request: Request):
     st = _st(request)
     cases = st.cases()
     avail = forecasting.available()
+    budget = time.perf_counter() + HOME_FORECAST_BUDGET_S
     for c in cases:
         c["headline"] = None
         c["headline_error"] = None
+        c["headline_pending"] = False
         if c.get("error") or not avail:
+            continue
+        if time.perf_counter() > budget and not _is_cached(st, c["name"], None):
+            c["headline_pending"] = True  # the page does not wait for every Monte Carlo forecast
             continue
         try:
             fc = _cached_forecast(st, c["name"], None)
@@ -56,6 +65,13 @@ def home(request: Request):
         except WebError as exc:
             c["headline_error"] = exc.detail
     return render(request, "home.html", title="Cases", cases=cases, forecast_available=avail, cases_dir=st.cases_dir)
+
+
+def _is_cached(st: WebState, name: str, scenarios: list[str] | None) -> bool:
+    from pactwatch.web import api
+
+    path = case_path(st.cases_dir, name)
+    return (str(path), path.stat().st_mtime_ns, tuple(scenarios or ())) in api._fc_cache
 
 
 def _cached_forecast(st: WebState, name: str, scenarios: list[str] | None) -> dict:
@@ -86,8 +102,8 @@ def case_page(request: Request, name: str, scenario: Annotated[Optional[list[str
     except WebError as exc:
         fc_error = exc.detail
     curves = charts.survival_svg(norm["scenarios"]) if norm["scenarios"] else Markup("")
-    drivers = [(s["name"], charts.bars_svg(s["drivers"], f"Drivers under {s['name']}: contribution to the hazard"))
-               for s in norm["scenarios"] if s["drivers"]]
+    drivers = [(s["label"], charts.bars_svg(s["drivers"], f"Drivers under '{s['label']}': change in 5-year survival"))
+               for s in norm["scenarios"][:3] if s["drivers"]]
     dyad, dyad_error = None, None
     codes = [m.get("iso3") for m in case["members"] if m.get("iso3")]
     if len(codes) < 2:
