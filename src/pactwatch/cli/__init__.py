@@ -5,6 +5,7 @@ import sys
 
 import typer
 
+from pactwatch.cli import baserates as baserates_cli
 from pactwatch.cli import data as data_cli
 from pactwatch.cli import evaluate as evaluate_cli
 from pactwatch.cli import events as events_cli
@@ -27,6 +28,7 @@ app.add_typer(panel_cli.app, name="panel", help="Build state-year, dyad-year and
 app.add_typer(events_cli.app, name="events", help="Code news text into CAMEO/PLOVER events; evaluate the coder on gold sets.")
 app.command("read", help="An article's events as a table, with the evidence highlighted.")(events_cli.read)
 app.command("forecast", help="Scenario forecasts of an alliance's survival: Monte Carlo, base rate, analogues, back-test.")(forecast_cli.forecast)
+app.command("base-rates", help="Kaplan–Meier base rates of ATOP alliances, overall or by obligation, size, era, wartime.")(baserates_cli.base_rates_cmd)
 app.command("evaluate", help="Out-of-time evaluation of the alliance durability models against a Kaplan–Meier baseline.")(evaluate_cli.evaluate)
 app.command("replicate", help="Replicate a published analysis and print the result beside the published one.")(replicate_cli.replicate)
 

@@ -15,6 +15,8 @@ import pandas as pd
 
 from pactwatch.errors import PactwatchError
 
+from .specs import obligation_type  # noqa: F401  (re-exported: plots use it by this name)
+
 
 def _plt():
     import matplotlib
@@ -39,15 +41,6 @@ def save(fig, out_dir: str | Path, stem: str) -> list[str]:
         paths.append(str(p))
     _plt().close(fig)
     return paths
-
-
-def obligation_type(df: pd.DataFrame) -> pd.Series:
-    """Hierarchical obligation type at formation: defense > offense > neutrality/non-aggression > consultation only."""
-    t = np.where(df["defense"] == 1, "defense",
-                 np.where(df["offense"] == 1, "offense",
-                          np.where((df["neutral"] == 1) | (df["nonagg"] == 1), "neutrality/non-aggression",
-                                   "consultation only")))
-    return pd.Series(t, index=df.index)
 
 
 def plot_survival_by_group(alliances: pd.DataFrame, event_col: str, out_dir, *, event_label: str = "",

@@ -123,6 +123,15 @@ def termination_cause(al: pd.DataFrame) -> pd.Series:
     return cause
 
 
+def obligation_type(df: pd.DataFrame) -> pd.Series:
+    """Hierarchical obligation type at formation: defense > offense > neutrality/non-aggression > consultation only."""
+    t = np.where(df["defense"] == 1, "defense",
+                 np.where(df["offense"] == 1, "offense",
+                          np.where((df["neutral"] == 1) | (df["nonagg"] == 1), "neutrality/non-aggression",
+                                   "consultation only")))
+    return pd.Series(t, index=df.index)
+
+
 def event_indicator(al: pd.DataFrame, definition: str) -> pd.Series:
     """0/1 event under ``definition`` for one row per alliance (needs ``event``, ``event_atop`` and ``cause``)."""
     d = event_definition(definition)
