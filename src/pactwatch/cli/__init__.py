@@ -26,6 +26,7 @@ app.command("main", help="The main job: find or download the data, build the sto
 app.add_typer(data_cli.app, name="data", help="Check, fetch and build the datasets (ATOP, COW, MIDs, democracy, ...).")
 app.add_typer(panel_cli.app, name="panel", help="Build state-year, dyad-year and alliance panels and export them.")
 app.add_typer(events_cli.app, name="events", help="Code news text into CAMEO/PLOVER events; evaluate the coder on gold sets.")
+app.command("dyad", help="Monthly event series of a pair of countries, with change points.")(events_cli.dyad)
 app.command("read", help="An article's events as a table, with the evidence highlighted.")(events_cli.read)
 app.command("forecast", help="Scenario forecasts of an alliance's survival: Monte Carlo, base rate, analogues, back-test.")(forecast_cli.forecast)
 app.command("base-rates", help="Kaplan–Meier base rates of ATOP alliances, overall or by obligation, size, era, wartime.")(baserates_cli.base_rates_cmd)
