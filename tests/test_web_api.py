@@ -183,7 +183,7 @@ def test_forecast_through_the_adapter(client, monkeypatch, cases_dir):
     assert '<option value="leader-change" selected>' in p2
     home = client.get("/").text
     assert "S(1 y) = 0.74" in home and "(0.68–0.81)" in home  # exp(-0.3) = 0.741, band exp(-0.39)..exp(-0.21)
-    assert "A member at war" in p1 and "a caveat" in p1 and "S(5 y)" in p1
+    assert "A member at war" in p1 and "a caveat" in p1 and "S(5&nbsp;y)" in p1
     import re
 
     assert re.search(r">\s*2\.3\s*<", p1.split('id="survival-table"')[1])  # median remaining ln 2 / 0.3 = 2.31 years
