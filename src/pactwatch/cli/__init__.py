@@ -22,7 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.command("main", help="The main job: find or download the data, build the store, print a summary.")(main_job_cli.main_job)
+app.command("main", help="The main job: find or download the data, build the store, forecast the North Korea–Russia alliance under every default scenario and write the HTML report.")(main_job_cli.main_job)
 app.add_typer(data_cli.app, name="data", help="Check, fetch and build the datasets (ATOP, COW, MIDs, democracy, ...).")
 app.add_typer(panel_cli.app, name="panel", help="Build state-year, dyad-year and alliance panels and export them.")
 app.add_typer(events_cli.app, name="events", help="Code news text into CAMEO/PLOVER events; evaluate the coder on gold sets.")

@@ -4,6 +4,7 @@ Register in the app with ``app.command("forecast", help=...)(forecast)``.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -33,9 +34,15 @@ def _median(m) -> str:
 
 def render(res: dict) -> None:
     c = res["case"]
-    lvl = f"{100 * res['level']:.0f}%"
     console.print(f"[bold]{c['name']}[/] ({c['id']}), in force {c['in_force']}; age {c['age_at_as_of']:.1f} years on "
                   f"{res['as_of']}. Event '{res['event']['name']}': {res['event']['description']}.")
+    console.print(summary_table(res))
+    _render_details(res)
+
+
+def summary_table(res: dict) -> Table:
+    """The scenario table: survival at each horizon with intervals, median remaining, Δ vs status quo, base rate."""
+    lvl = f"{100 * res['level']:.0f}%"
     t = Table(title=f"Probability the alliance is still in effect t years after {res['as_of']} (given it is now); "
                     f"{lvl} intervals from {res['n_sims']} Monte Carlo draws", title_justify="left")
     t.add_column("scenario")
@@ -51,7 +58,12 @@ def render(res: dict) -> None:
     br = res["base_rate"]
     t.add_row(f"[dim]base rate: KM, {br['n_alliances']} similar alliances[/]",
               *[f"[dim]{_pct(x['estimate'])} [{_pct(x['lower'])}–{_pct(x['upper'])}][/]" for x in br["survival"]], "", "")
-    console.print(t)
+    return t
+
+
+def _render_details(res: dict) -> None:
+    c = res["case"]
+    br = res["base_rate"]
     console.print(f"[dim]Base-rate filters: {br['filters']}" + (f" (relaxed: {', '.join(br['relaxed'])})" if br["relaxed"] else "")
                   + f"; {br['at_risk_at_age']} of them were still in effect at age {br['conditional_on_age']:.1f}.[/]")
     sq = res["scenarios"][0]
@@ -117,6 +129,8 @@ def forecast(
     backtest: Annotated[bool, typer.Option("--backtest", help="Run the back-test over the historical cases instead.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rebuild panels and refit instead of using the cache.")] = False,
     list_: Annotated[bool, typer.Option("--list", help="List cases and scenarios.")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report (charts, "
+                      "analogues, back-test, caveats, provenance) to this file.", dir_okay=False)] = None,
     json_out: JsonOpt = False,
     data_dir: DataDirOpt = None,
     db: DbOpt = None,
@@ -141,6 +155,9 @@ def forecast(
             for n, lab in out["scenarios"].items():
                 console.print(f"scenario {n}: {lab}")
         return
+    if backtest and report is not None:
+        raise PactwatchError("--report writes a case forecast's report; use it with a CASE, not with --backtest "
+                             "(the report includes the back-test)")
     if not backtest and case is None:
         raise PactwatchError("give a CASE (e.g. rus-prk-2024), or --backtest, or --list")
     src = DataSource(data_dir=data_dir, db=db if db is not None else default_db())
@@ -162,9 +179,19 @@ def forecast(
 
             res = F.forecast(case, scenario, horizon=horizon, as_of=as_of, n_sims=sims, event=event, level=level,
                              seed=seed, k_analogues=k, src=src, use_cache=not no_cache, progress=step)
+            if report is not None:
+                names = BT.backtest_cases()
+                prog.update(task, description="back-test for the report")
+                bt = BT.backtest(names, event=event, n_sims=min(sims, 1000), level=level, seed=seed, src=src,
+                                 use_cache=not no_cache) if names else None
+                from pactwatch.reports import render_report
+
+                written = render_report(res, report, backtest=bt)
     if json_out:
         print_json(res)
     elif backtest:
         render_backtest(res)
     else:
         render(res)
+    if report is not None and not backtest:
+        console_err.print(f"report: {written}")

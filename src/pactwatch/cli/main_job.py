@@ -1,16 +1,25 @@
-"""`pactwatch main`: the README's main job.
+"""`pactwatch main`: the README's main job — the North Korea–Russia report.
 
-Finds the data (``--data-dir``, $PACTWATCH_DATA_DIR, or a ``shared/data`` folder beside the repository); with none, downloads
-it from the publishers into ``<home>/data``; builds (or confirms up to date) the DuckDB store; prints what it holds.
+1. Finds the data (``--data-dir``, $PACTWATCH_DATA_DIR, or a ``shared/data`` folder beside the repository); with none,
+   downloads it from the publishers into ``<home>/data``; builds (or confirms up to date) the DuckDB store.
+2. Forecasts the case :data:`MAIN_CASE` (``cases/rus-prk-2024.yaml``, the 2024 Russia–DPRK treaty) under every default
+   scenario (Monte Carlo, ``--sims`` draws, seed ``--seed``, as of ``--as-of`` or today) and runs the back-test over
+   the historical cases.
+3. Writes the self-contained HTML report (default ``<home>/reports/rus-prk-2024.html``, ``--report PATH``) and prints
+   the forecast's summary table and the report's path. ``--json`` prints the store summary, the report path, the
+   forecast and the back-test as one JSON object instead.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import Annotated, Optional
 
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, print_json
+from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, console_err, print_json
 from pactwatch.errors import DataError, DataMissingError
 
 
@@ -40,13 +49,13 @@ def _find_or_fetch(data_dir: Path | None) -> Path:
     return target
 
 
-def main_job(data_dir: DataDirOpt = None, db: DbOpt = None, json_out: JsonOpt = False) -> None:
-    """The main job: find or download the data, build the store, and print what it holds."""
-    from pactwatch.data.registry import registry
-    from pactwatch.data.store import build_store, store_summary
+MAIN_CASE = "rus-prk-2024"
 
-    root = _find_or_fetch(data_dir)
-    result = build_store(root, db, progress=not json_out)
+
+def _store_summary(root: Path, result) -> dict:
+    from pactwatch.data.registry import registry
+    from pactwatch.data.store import store_summary
+
     rows = store_summary(result.db)
     per: dict[str, dict] = defaultdict(lambda: {"tables": 0, "rows": 0})
     for r in rows:
@@ -54,7 +63,7 @@ def main_job(data_dir: DataDirOpt = None, db: DbOpt = None, json_out: JsonOpt = 
             per[r["dataset"]]["tables"] += 1
             per[r["dataset"]]["rows"] += int(r["rows"])
     reg = registry()
-    summary = {
+    return {
         "data_dir": str(root),
         "db": str(result.db),
         "build": result.status,
@@ -65,16 +74,72 @@ def main_job(data_dir: DataDirOpt = None, db: DbOpt = None, json_out: JsonOpt = 
             for k in reg if k in per
         ],
     }
+
+
+def main_job(
+    data_dir: DataDirOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Where to write the HTML report (default: "
+                      "<home>/reports/rus-prk-2024.html).", dir_okay=False)] = None,
+    sims: Annotated[int, typer.Option("--sims", help="Monte Carlo draws for the forecast (and the back-test, up to "
+                    "1000).")] = 1000,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Forecast date (default: today).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+) -> None:
+    """The main job: find or download the data, build the store, forecast the North Korea–Russia alliance under every
+    default scenario and write the HTML report."""
+    from pactwatch.data.source import DataSource
+    from pactwatch.data.store import build_store
+    from pactwatch.paths import home
+    from pactwatch.reports import render_report
+    from pactwatch.scenarios import backtest as BT
+    from pactwatch.scenarios import forecast as F
+    from pactwatch.scenarios.cases import load_scenarios
+
+    root = _find_or_fetch(data_dir)
+    result = build_store(root, db, progress=not json_out)
+    summary = _store_summary(root, result)
+    if not json_out:
+        t = Table(title=f"pactwatch store: {result.db} ({result.status}, {result.seconds:.1f} s)")
+        for col in ("dataset", "version", "coverage", "tables", "rows"):
+            t.add_column(col, justify="right" if col in ("tables", "rows") else "left")
+        for d in summary["datasets"]:
+            t.add_row(d["key"], d["version"], d["coverage"], str(d["tables"]), f"{d['rows']:,}")
+        console.print(t)
+        console.print(f"data: {root}")
+        for f, why in result.skipped:
+            console.print(f"[yellow]not loaded:[/] {f}: {why}")
+
+    src = DataSource(data_dir=root, db=result.db)
+    allsc = load_scenarios()
+    names = F.default_scenarios(allsc)
+    bt_cases = BT.backtest_cases()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console_err, transient=True,
+                  disable=json_out and not console_err.is_terminal) as prog:
+        task = prog.add_task("forecast: panels and model", total=len(set(names) | {"status-quo"}) + len(bt_cases))
+
+        def step(desc):
+            prog.update(task, advance=1 if desc in allsc or desc in bt_cases else 0, description=desc)
+
+        res = F.forecast(MAIN_CASE, names, as_of=as_of, n_sims=sims, seed=seed, src=src, progress=step)
+        bt = (BT.backtest(bt_cases, event=res["event"]["name"], n_sims=min(sims, 1000), level=res["level"], seed=seed,
+                          src=src, progress=step) if bt_cases else None)
+        path = render_report(res, report if report is not None else home() / "reports" / f"{MAIN_CASE}.html",
+                             backtest=bt)
     if json_out:
-        print_json(summary)
+        print_json({**summary, "report": str(path), "forecast": res, "backtest": bt})
         return
-    t = Table(title=f"pactwatch store: {result.db} ({result.status}, {result.seconds:.1f} s)")
-    for col in ("dataset", "version", "coverage", "tables", "rows"):
-        t.add_column(col, justify="right" if col in ("tables", "rows") else "left")
-    for d in summary["datasets"]:
-        t.add_row(d["key"], d["version"], d["coverage"], str(d["tables"]), f"{d['rows']:,}")
-    console.print(t)
-    console.print(f"data: {root}")
-    for f, why in result.skipped:
-        console.print(f"[yellow]not loaded:[/] {f}: {why}")
-    console.print("Next: `pactwatch panel alliances --out alliances.csv`, `pactwatch replicate bremer-1992`, `pactwatch --help`.")
+    from pactwatch.cli.forecast import summary_table
+    from pactwatch.reports.report import answer, question
+
+    c = res["case"]
+    console.print(f"\n[bold]{question(res)['text']}[/]")
+    console.print(f"{c['name']}, in force {c['in_force']}; age {c['age_at_as_of']:.1f} years on {res['as_of']}; "
+                  f"event '{res['event']['name']}'.")
+    console.print(summary_table(res))
+    console.print(answer(res, bt)["text"])
+    console.print(f"\n[bold]Report:[/] {path}")
+    console.print("Drivers, analogues, back-test, caveats and provenance are in the report; "
+                  "`pactwatch forecast --list` lists the other cases and scenarios.")

@@ -1,0 +1,474 @@
+"""The forecast report: one self-contained HTML file built from a ``pactwatch.forecast/1`` result.
+
+:func:`render_report` (``result``, ``path``, optional ``backtest`` = a ``pactwatch.backtest/1`` result) writes the file;
+:func:`render_html` returns the text. The page holds: the question (the case's ``question``), a one-paragraph answer
+written from the numbers (:func:`answer`), the survival curves per scenario with their bands and the scenario table,
+the driver chart and table, the base rate, the historical analogues, the back-test (Brier score of the model against
+the Kaplan–Meier base rate), the caveats (:func:`caveats`: from the model's notes, the case's values marked
+``uncertain`` and the scenarios' assumptions) and the provenance (:func:`provenance`: dataset files with version and
+the sha256 the panels were built from, model, event definition, fit date, pactwatch version, as-of date, draws, seed).
+
+Self-contained: charts are embedded as base64 PNG, the CSS is inline, there is no script and no ``src``/``href`` to
+another host; publisher addresses and citations appear as plain text only. Rendered with Jinja2, autoescaped.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from pactwatch.errors import PactwatchError
+
+FORECAST_SCHEMA = "pactwatch.forecast/1"
+BACKTEST_SCHEMA = "pactwatch.backtest/1"
+
+
+# ------------------------------------------------------------------------------------------------------ formatting
+def pct(v, digits: int = 0) -> str:
+    """0.789 -> '79%'; None -> '–'."""
+    return "–" if v is None else f"{100 * v:.{digits}f}%"
+
+
+def pts(v, digits: int = 0) -> str:
+    """A difference in probability as signed percentage points: 0.088 -> '+9'; None -> '–'."""
+    if v is None:
+        return "–"
+    x = 100 * v
+    if digits == 0 and 0 < abs(x) < 0.95:
+        digits = 1  # a small non-zero change shows as −0.1, not as 0
+    s = f"{x:+.{digits}f}"
+    return "0" if s.lstrip("+-").strip("0.") == "" else s.replace("-", "−")
+
+
+def years(v, digits: int = 1) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def _idx(times: list, t: float) -> int:
+    return min(range(len(times)), key=lambda i: abs(times[i] - t))
+
+
+def _lc(s: str) -> str:
+    """Lower-case the first letter of a label for use inside a sentence ('US …' and other acronyms stay)."""
+    return s if len(s) > 1 and s[0].isupper() and s[1].isupper() else s[:1].lower() + s[1:]
+
+
+def _join(xs: list[str]) -> str:
+    xs = list(xs)
+    if len(xs) <= 1:
+        return "".join(xs)
+    return ", ".join(xs[:-1]) + " and " + xs[-1]
+
+
+# ----------------------------------------------------------------------------------------------------- checks
+def check_result(result: dict, backtest: dict | None = None) -> None:
+    """A clear error when ``result`` (or ``backtest``) is not what the report is built from."""
+    if not isinstance(result, dict) or result.get("schema") != FORECAST_SCHEMA:
+        got = result.get("schema") if isinstance(result, dict) else type(result).__name__
+        raise PactwatchError(f"report: expected a forecast result with schema {FORECAST_SCHEMA!r}, got {got!r}")
+    for k in ("case", "scenarios", "times", "base_rate", "analogues", "model", "level", "as_of"):
+        if k not in result:
+            raise PactwatchError(f"report: the forecast result has no {k!r} field")
+    if not result["scenarios"]:
+        raise PactwatchError("report: the forecast result has no scenarios")
+    if backtest is not None:
+        if not isinstance(backtest, dict) or backtest.get("schema") != BACKTEST_SCHEMA:
+            got = backtest.get("schema") if isinstance(backtest, dict) else type(backtest).__name__
+            raise PactwatchError(f"report: expected a back-test result with schema {BACKTEST_SCHEMA!r}, got {got!r}")
+        if backtest.get("event") != result["event"]["name"]:
+            raise PactwatchError(f"report: the back-test used event {backtest.get('event')!r} but the forecast "
+                                 f"{result['event']['name']!r}; run both with the same --event")
+
+
+# ------------------------------------------------------------------------------------------------ derived facts
+def status_quo(result: dict) -> dict:
+    return next((s for s in result["scenarios"] if s["name"] == "status-quo"), result["scenarios"][0])
+
+
+def changed_covariates(result: dict, scenario: dict) -> list[str]:
+    """Covariates whose value on the scenario's representative path differs from the status-quo path in some year."""
+    sq = status_quo(result)
+    if scenario is sq:
+        return []
+    base = {r["year"]: r for r in sq.get("path", [])}
+    covs = result["model"]["covariates"]
+    out = []
+    for c in covs:
+        for r in scenario.get("path", []):
+            b = base.get(r["year"])
+            if b is not None and r.get(c) is not None and b.get(c) is not None and abs(r[c] - b[c]) > 1e-12:
+                out.append(c)
+                break
+    return out
+
+
+def filters_text(br: dict) -> str:
+    f = br.get("filters", {})
+    parts = []
+    if "obligation_class" in f:
+        parts.append(f"{f['obligation_class']} pacts")
+    if "bilateral" in f:
+        parts.append("bilateral" if f["bilateral"] else "multilateral")
+    if "post1945" in f:
+        parts.append("formed after 1945" if f["post1945"] else "formed before 1945")
+    if "asymmetric" in f:
+        parts.append("major–minor" if f["asymmetric"] else "not major–minor")
+    return ", ".join(parts) or "all ATOP alliances"
+
+
+def scenario_rows(result: dict) -> list[dict]:
+    """One row per scenario for the table: survival cells, median, the 5-year difference to the status quo, what
+    the scenario changes (covariates) and its timing assumptions."""
+    times = result["times"]
+    i5 = _idx(times, min(5.0, result["horizon"]))
+    labels = result["model"]["labels"]
+    rows = []
+    for s in result["scenarios"]:
+        d = s["vs_status_quo"][i5] if s.get("vs_status_quo") and s is not status_quo(result) else None
+        timing = []
+        for sh in s.get("shocks", []):
+            tm = sh.get("timing") or {}
+            if tm.get("dist"):
+                desc = f"{sh['kind']}: {tm['dist']} over {tm.get('low')}–{tm.get('high')} years after the as-of year"
+                if tm.get("mode") is not None:
+                    desc += f" (mode {tm['mode']:g})"
+            elif tm.get("year") is not None:
+                desc = f"{sh['kind']}: in {tm['year']}"
+            else:
+                desc = sh["kind"]
+            if tm.get("never"):
+                desc += f"; never with probability {tm['never']:g}"
+            if tm.get("source"):
+                desc += f" — {tm['source']}"
+            timing.append(desc)
+        rows.append({"name": s["name"], "label": s["label"], "description": s.get("description", ""),
+                     "survival": s["survival"], "median": s["median_remaining"], "diff5": d,
+                     "changes": [labels.get(c, c) for c in changed_covariates(result, s)], "timing": timing,
+                     "notes": s.get("timing_notes", [])})
+    return rows
+
+
+def median_text(m: dict) -> str:
+    """'> 10 y' (beyond the horizon, interval too), '> 10 y [8.2, > 10]', '6.3 y [4.1, 9.0]'."""
+    h = f"{m['horizon']:g}"
+    fmt = lambda v: f"> {h}" if v is None else f"{v:.1f}"  # noqa: E731
+    if m["point"] is None and m["lower"] is None and m["upper"] is None:
+        return f"> {h} y"
+    return f"{fmt(m['point'])} y [{fmt(m['lower'])}, {fmt(m['upper'])}]"
+
+
+def answer(result: dict, backtest: dict | None = None) -> dict:
+    """The one-paragraph answer, written from the numbers. Returns {"text", "facts"}: ``facts`` are the figures the
+    sentences quote (for checking the text against the result)."""
+    times, lvl = result["times"], f"{100 * result['level']:.0f}%"
+    T5 = min(5.0, result["horizon"])
+    i5 = _idx(times, T5)
+    sq = status_quo(result)
+    s5 = sq["survival"][i5]
+    case = result["case"]
+    facts = {"t": T5, "status_quo": s5}
+    out = [f"As of {result['as_of']}, {case['age_at_as_of']:.1f} years after it entered into force, the model gives "
+           f"the {case['name']} a {pct(s5['point'])} chance ({lvl} interval {pct(s5['lower'])}–{pct(s5['upper'])}) "
+           f"of still being in effect {T5:g} years later if nothing changes"]
+    if len(times) > i5 + 1:
+        sl = sq["survival"][-1]
+        out[-1] += f", and {pct(sl['point'])} ({pct(sl['lower'])}–{pct(sl['upper'])}) after {sl['t']:g} years"
+        facts["status_quo_last"] = sl
+    out[-1] += "."
+    others = [s for s in result["scenarios"] if s is not sq and s.get("vs_status_quo")]
+    if others:
+        best = max(others, key=lambda s: abs(s["vs_status_quo"][i5]["point"]))
+        d = best["vs_status_quo"][i5]
+        facts["largest"] = {"name": best["name"], "label": best["label"], "diff": d, "survival": best["survival"][i5]}
+        word = "raises" if d["point"] > 0 else "lowers"
+        sent = (f"Of the {len(others)} scenarios, “{best['label']}” moves {T5:g}-year survival most: it {word} it by "
+                f"{abs(100 * d['point']):.0f} percentage points ({lvl} interval {pts(d['lower'])} to {pts(d['upper'])}) "
+                f"to {pct(best['survival'][i5]['point'])}")
+        ch = [_lc(result["model"]["labels"].get(c, c)) for c in changed_covariates(result, best)]
+        if ch:
+            sent += f", acting through {_join(ch)}"
+        sent += "." if d["lower"] > 0 or d["upper"] < 0 else "; its interval includes zero."
+        out.append(sent)
+        drivers = {r["covariate"]: r for r in sq["drivers"]}
+        top = [drivers[c] for c in changed_covariates(result, best) if c in drivers]
+        if top:
+            t = max(top, key=lambda r: abs(r["delta_s5"]))
+            word = "lowers" if t["delta_s5"] < 0 else "raises"
+            out.append(f"Its present value of “{_lc(t['label'])}” ({t['value_now']:.3g}; {t['reference']:.3g} in a "
+                       f"typical alliance-year) {word} this alliance's 5-year survival by "
+                       f"{abs(100 * t['delta_s5']):.0f} points against a typical alliance.")
+        null = [s for s in others if s is not best and s["vs_status_quo"][i5]["lower"] <= 0 <= s["vs_status_quo"][i5]["upper"]]
+        if null:
+            mx = max(abs(s["vs_status_quo"][i5]["point"]) for s in null)
+            via = sorted({_lc(result["model"]["labels"].get(c, c)) for s in null for c in changed_covariates(result, s)})
+            out.append(f"For {_join(['“' + s['label'] + '”' for s in null])} the change is at most "
+                       f"{100 * mx:.{0 if 100 * mx >= 0.95 else 1}f} points and every interval includes zero: in this model they act only through "
+                       f"{_join(via) or 'no covariate'}, and the data show no clear effect.")
+            facts["no_clear_effect"] = [s["name"] for s in null]
+        sig = [s for s in others if s is not best and s not in null]
+        if sig:
+            out.append("Other scenarios: " + "; ".join(
+                f"“{s['label']}” {pts(s['vs_status_quo'][i5]['point'])} points ({pts(s['vs_status_quo'][i5]['lower'])} "
+                f"to {pts(s['vs_status_quo'][i5]['upper'])})" for s in sig) + ".")
+    br = result["base_rate"]
+    b5 = br["survival"][i5] if br.get("survival") else None
+    if b5 and b5.get("estimate") is not None:
+        facts["base_rate"] = b5
+        out.append(f"For comparison, of {br['n_alliances']} similar alliances ({filters_text(br)}), those that had "
+                   f"lasted {br['conditional_on_age']:.1f} years were still in effect {T5:g} years later with "
+                   f"probability {pct(b5['estimate'])} ({pct(b5['lower'])}–{pct(b5['upper'])}, Kaplan–Meier).")
+    m = sq["median_remaining"]
+    if m["point"] is None:
+        out.append(f"Under the status quo the median remaining life lies beyond the {m['horizon']:g}-year horizon.")
+    else:
+        out.append(f"Under the status quo the median remaining life is {m['point']:.1f} years "
+                   f"({'> ' + format(m['horizon'], 'g') if m['lower'] is None else format(m['lower'], '.1f')}–"
+                   f"{'> ' + format(m['horizon'], 'g') if m['upper'] is None else format(m['upper'], '.1f')}).")
+    if backtest:
+        b = next((x for x in backtest["brier"] if abs(x["t"] - T5) < 1e-9 and x["model"] is not None), None)
+        if b is not None:
+            facts["brier"] = b
+            cmp = "better than" if b["model"] < b["base_rate"] else ("no better than" if b["base_rate"] is not None else "")
+            out.append(f"In the back-test on {b['n_cases']} historical cases the model's {T5:g}-year Brier score was "
+                       f"{b['model']:.3f} against {b['base_rate']:.3f} for the base rate ({cmp} the base rate; "
+                       f"too few cases to validate the model).")
+    return {"text": " ".join(out), "facts": facts}
+
+
+def _case_model(result: dict):
+    """The case as loaded from its file (None when the file is gone or no longer valid)."""
+    from pactwatch.scenarios.cases import load_case
+
+    c = result["case"]
+    try:
+        return load_case(c["file"] if c.get("file") and Path(c["file"]).exists() else c["id"])
+    except PactwatchError:
+        return None
+
+
+def uncertain_values(result: dict) -> list[dict]:
+    """The case's values marked ``uncertain: true`` with value, source and note (from the case file when it can be
+    read; else the dotted paths the result lists)."""
+    c = _case_model(result)
+    paths = result["case"].get("uncertain_values", [])
+    if c is None:
+        return [{"path": p, "value": None, "source": None, "note": None} for p in paths]
+    dump = c.model_dump(mode="json")
+    out = []
+    for p in paths:
+        node = dump
+        for part in p.replace("[", ".").replace("]", "").split("."):
+            if isinstance(node, dict):
+                node = node.get(part, node.get(int(part)) if part.isdigit() else None)
+            elif isinstance(node, list) and part.isdigit():
+                node = node[int(part)]
+            else:
+                node = None
+            if node is None:
+                break
+        node = node if isinstance(node, dict) else {}
+        val = node.get("value", {k: v for k, v in node.items() if k not in ("source", "uncertain", "note")} or None)
+        out.append({"path": p, "value": val, "source": node.get("source"), "note": node.get("note")})
+    return out
+
+
+def caveats(result: dict, backtest: dict | None = None) -> list[dict]:
+    """What a careful analyst would say alongside the numbers, derived from the model, the case and the scenarios.
+    Each item: {"title", "text"}."""
+    from pactwatch.data.registry import find_file, registry
+
+    out = []
+    info = result["model"]["info"]
+    notes = result.get("notes", [])
+    ty = info.get("train_years", [None, None])
+    out.append({"title": "Training window ends in " + str(ty[1]),
+                "text": (notes[0] if notes else "") + f" The fit used {info.get('n_alliances')} alliances and "
+                        f"{info.get('n_events')} endings; {info.get('tv_rows_dropped_missing', 0)} alliance-year rows "
+                        f"({info.get('tv_events_lost_missing', 0)} endings) had a covariate missing and were left out, "
+                        f"and {info.get('train_excluded_incomplete', 0)} alliances lacked a formation covariate."})
+    cov = []
+    reg = registry()
+    seen = set()
+    for t in result["model"].get("data", {}):
+        try:
+            ds = reg[find_file(t).dataset]
+        except KeyError:
+            continue
+        if ds.key not in seen:
+            seen.add(ds.key)
+            cov.append(f"{ds.name} {ds.version}: {ds.coverage}")
+    if cov:
+        out.append({"title": "Data coverage",
+                    "text": "The datasets behind the model cover: " + "; ".join(cov) + ". Values after a dataset's "
+                            "end come from the case file (carried forward or coded from news), not from the data."})
+    if len(notes) > 1:
+        out.append({"title": "The status-quo path is optimistic", "text": notes[1]})
+    ev = result["event"]
+    an = result.get("analogues", {}).get("rows", [])
+    repl = [r for r in an if r.get("how_ended") and "replac" in r["how_ended"].lower()]
+    txt = f"Event '{ev['name']}': {ev['description']}. " + (notes[2] if len(notes) > 2 else "")
+    if repl:
+        txt += (f" {len(repl)} of the {len(an)} closest analogues ended by replacement with a new agreement, which "
+                f"this definition counts as an ending.")
+    out.append({"title": "Event definition", "text": txt})
+    unc = uncertain_values(result)
+    sc_covs = {c for s in result["scenarios"] for c in changed_covariates(result, s)}
+    rival_vals = [u for u in unc if u["path"].endswith("rivals")]
+    if rival_vals and "shared_rivals" in sc_covs:
+        srcs = "; ".join(f"{u['path']}: {u['note'] or u['source']}" for u in rival_vals)
+        labs = [s["label"] for s in result["scenarios"] if "shared_rivals" in changed_covariates(result, s)]
+        out.append({"title": "Shared-rival coding",
+                    "text": f"{_join(['“' + x + '”' for x in labs])} act only through the count of shared rivals, and "
+                            f"that count rests on a judgement ({srcs})."})
+    if unc:
+        out.append({"title": f"{len(unc)} case values are judgements or secondary reporting",
+                    "text": "Marked “uncertain” in the case file (listed below with their sources): "
+                            + ", ".join(u["path"] for u in unc) + ". The intervals do not cover errors in them."})
+    labels = result["model"]["labels"]
+    weak = [c for c in result["model"]["coefficients"] if c["covariate"] in sc_covs and c["p"] > 0.05]
+    if weak:
+        out.append({"title": "Weakly estimated scenario channels",
+                    "text": "Scenarios move these covariates, whose coefficients are not distinguishable from zero at "
+                            "the 5% level: " + "; ".join(f"{labels.get(c['covariate'], c['covariate'])} (coef "
+                            f"{c['coef']:+.2f}, robust SE {c['se']:.2f}, p = {c['p']:.2f})" for c in weak) + "."})
+    tim: dict = {}
+    for s in result["scenarios"]:
+        for sh in s.get("shocks", []):
+            src = (sh.get("timing") or {}).get("source")
+            if src:
+                tim.setdefault((sh["kind"], src), []).append(s["label"])
+    if tim:
+        out.append({"title": "Shock timing is assumed",
+                    "text": "When a shock happens is an assumption, not a forecast: " + "; ".join(
+                        f"{kind} — {src} (in {_join(['“' + x + '”' for x in labs])})" for (kind, src), labs
+                        in tim.items()) + "."})
+    if len(notes) > 3:
+        out.append({"title": "What the intervals cover", "text": notes[3]})
+    br = result["base_rate"]
+    if br.get("relaxed"):
+        out.append({"title": "Base-rate filters relaxed",
+                    "text": f"Fewer than 20 alliances matched every filter; dropped: {', '.join(br['relaxed'])}."})
+    if backtest:
+        n = len(backtest["cases"])
+        b = [x for x in backtest["brier"] if x["model"] is not None]
+        txt = f"The back-test has {n} cases. " + " ".join(
+            f"At {x['t']:g} years: Brier {x['model']:.3f} (model) vs {x['base_rate']:.3f} (base rate)." for x in b
+            if x["base_rate"] is not None) + " " + backtest.get("note", "")
+        out.append({"title": "Small back-test", "text": txt})
+    else:
+        out.append({"title": "No back-test", "text": "This report was made without a back-test; run "
+                    "`pactwatch forecast --backtest` (it is included when the report comes from `pactwatch main`)."})
+    return out
+
+
+def provenance(result: dict) -> dict:
+    """Where every number comes from: dataset files (version, sha256 used vs the registry's), model, event, fit date,
+    pactwatch version, run settings, case file (sha256)."""
+    import pactwatch
+    from pactwatch.data.registry import find_file, registry
+
+    reg = registry()
+    ds_rows = []
+    for t, sha in sorted(result["model"].get("data", {}).items()):
+        try:
+            spec = find_file(t)
+            ds = reg[spec.dataset]
+        except KeyError:
+            ds_rows.append({"table": t, "sha256": sha, "file": None, "dataset": None, "version": None,
+                            "registry_match": None, "citation": None, "homepage": None, "coverage": None})
+            continue
+        used = sha.split("registry:", 1)[1].split("|", 1)[0] if sha.startswith("registry:") else sha
+        ds_rows.append({"table": t, "file": spec.path, "dataset": ds.name, "key": ds.key, "version": ds.version,
+                        "coverage": ds.coverage, "sha256": used, "from_store": sha.startswith("registry:"),
+                        "registry_match": (used == spec.sha256) if spec.sha256 else None, "citation": ds.citation,
+                        "homepage": ds.homepage})
+    m = result["model"]
+    info = m["info"]
+    fitted = info.get("fitted_at")
+    if not fitted and m.get("cache", {}).get("fit_key"):
+        try:
+            from pactwatch.scenarios.training import cache_dir
+
+            p = cache_dir() / f"fit-{m['cache']['fit_key']}.pkl"
+            if p.exists():
+                fitted = dt.datetime.fromtimestamp(p.stat().st_mtime).isoformat(timespec="seconds") + " (cache file)"
+        except Exception:  # noqa: BLE001 - provenance is best effort here; say it is unknown
+            fitted = None
+    case_sha = None
+    f = result["case"].get("file")
+    if f and Path(f).exists():
+        case_sha = hashlib.sha256(Path(f).read_bytes()).hexdigest()
+    return {
+        "datasets": ds_rows,
+        "model": {"spec": m["spec"], "description": m.get("description"), "n_covariates": len(m["covariates"]),
+                  "n_alliances": info.get("n_alliances"), "n_events": info.get("n_events"),
+                  "n_rows": info.get("n_rows"), "train_years": info.get("train_years"),
+                  "follow_up_ends": info.get("train_follow_up_ends"), "se_type": m.get("se_type"),
+                  "ties": m.get("ties"), "fitted_at": fitted or "unknown", "fit_cache": m.get("cache", {}).get("fit_cache"),
+                  "fit_key": m.get("cache", {}).get("fit_key"), "panels_built_at": m.get("panels_built_at"),
+                  "dropped_rows": info.get("tv_rows_dropped_missing"), "dropped_events": info.get("tv_events_lost_missing"),
+                  "excluded_incomplete": info.get("train_excluded_incomplete")},
+        "event": result["event"],
+        "run": {"pactwatch_version": pactwatch.__version__, "as_of": result["as_of"], "n_sims": result["n_sims"],
+                "seed": result["seed"], "level": result["level"], "horizon": result["horizon"],
+                "runtime_seconds": result.get("runtime_seconds"),
+                "generated_at": dt.datetime.now().isoformat(timespec="seconds")},
+        "case": {"file": f, "sha256": case_sha, "state_source": result["case"].get("state_source")},
+    }
+
+
+def question(result: dict) -> dict:
+    """The question the report answers: the case's ``question``, else one made from the case's name."""
+    c = result["case"]
+    if c.get("question"):
+        return {"text": c["question"], "source": c.get("question_source")}
+    return {"text": f"How long will the {c['name']} last, and what would change that?", "source": None}
+
+
+# ------------------------------------------------------------------------------------------------------- render
+def context(result: dict, backtest: dict | None = None) -> dict:
+    """Everything the template shows (charts as data URIs)."""
+    from . import charts
+
+    check_result(result, backtest)
+    drows = charts.driver_rows(result)
+    sq = status_quo(result)
+    return {
+        "r": result, "bt": backtest, "question": question(result), "answer": answer(result, backtest)["text"],
+        "lvl": f"{100 * result['level']:.0f}%", "i5": _idx(result["times"], min(5.0, result["horizon"])),
+        "scenario_rows": scenario_rows(result), "status_quo": sq, "driver_rows": drows,
+        "driver_rows_all": sq["drivers"],
+        "survival_png": charts.survival_chart(result), "driver_png": charts.driver_chart(result, drows) if drows else None,
+        "base_filters": filters_text(result["base_rate"]), "caveats": caveats(result, backtest),
+        "uncertain": uncertain_values(result), "prov": provenance(result),
+    }
+
+
+def _env():
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=PackageLoader("pactwatch.reports", "templates"),
+                      autoescape=select_autoescape(["html", "j2", "html.j2"], default=True), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(pct=pct, pts=pts, years=years, median=median_text)
+    return env
+
+
+def render_html(result: dict, backtest: dict | None = None) -> str:
+    return _env().get_template("report.html.j2").render(**context(result, backtest))
+
+
+def render_report(result: dict, path, backtest: dict | None = None) -> Path:
+    """Write the self-contained HTML report for ``result`` to ``path`` (parent folders created); returns the path."""
+    html = render_html(result, backtest)
+    p = Path(path).expanduser()
+    if p.exists() and p.is_dir():
+        raise PactwatchError(f"--report {p}: is a directory; give a file name such as {p / 'report.html'}")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(p.name + ".tmp")
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(p)
+    except OSError as exc:
+        raise PactwatchError(f"--report {p}: cannot write the report ({exc.strerror or exc})") from None
+    return p
