@@ -159,6 +159,9 @@ def main() -> None:
         print(json.dumps(out, indent=2))
         return
     print(f"{url}: {a.concurrency} concurrent clients, {a.duration:g} s per workload; warm-up {out['warmup_s']} s")
+    if "forecast_first_call_s" in out:
+        print(f"  forecast first call (computes; status {out['forecast_first_call_status']}): {out['forecast_first_call_s']} s; "
+              "later calls per scenario are served from the app's cache")
     for k in ("alliances", "forecast"):
         r = out.get(k)
         if r is None:

@@ -112,7 +112,8 @@ def case_forecast(name: str, scenarios: list[str] | None = None, cases_dir: Path
     except WebError:
         raise
     except PactwatchError as exc:
-        raise WebError(422, "Forecast failed", f"case {name!r}: {exc}") from None
+        msg = str(exc)
+        raise WebError(422, "Forecast failed", msg if name in msg else f"case {name!r}: {msg}") from None
     out = _to_plain(res)
     if isinstance(out, dict):
         out.setdefault("case", name)

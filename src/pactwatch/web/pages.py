@@ -55,6 +55,8 @@ def home(request: Request):
         c["headline_pending"] = False
         if c.get("error") or not avail:
             continue
+        if c.get("ended"):  # a historical (back-test) case: it has no future to forecast from today
+            continue
         if time.perf_counter() > budget and not _is_cached(st, c["name"], None):
             c["headline_pending"] = True  # the page does not wait for every Monte Carlo forecast
             continue
@@ -129,11 +131,13 @@ def _iso_from_cow(st: WebState, members: list[dict]) -> list[str]:
         ex = st.explorer
     except WebError:
         return []
-    from importlib import resources
+    from pactwatch.errors import PactwatchError
+    from pactwatch.events.actors import country_table
 
-    import yaml
-
-    rows = yaml.safe_load(resources.files("pactwatch.events").joinpath("resources/countries.yaml").read_text("utf-8"))
+    try:
+        rows = country_table()  # NGEC countries.csv in the events directory + pactwatch's aliases
+    except PactwatchError:
+        return []
     by_name = {str(n).lower(): r["iso3"] for r in rows for n in [r.get("name"), *(r.get("names") or [])] if n}
     isos = {r["iso3"] for r in rows}
     abb_of = {c: a for a, c in ex.abbs.items()}
