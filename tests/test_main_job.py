@@ -1,10 +1,14 @@
 """The README's main job: `pactwatch main`."""
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
+
+from pw_reporthelp import embedded_images, external_resources, scenario_row
 
 PACTWATCH = str(Path(sys.executable).with_name("pactwatch"))
 
@@ -17,9 +21,14 @@ def _closed_port() -> int:
     return port
 
 
-def test_main_builds_the_store_and_summarises_it(data_dir, tmp_path):
+def _text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_main_builds_the_store_and_writes_the_north_korea_russia_report(data_dir, tmp_path):
     env = {**os.environ, "PACTWATCH_HOME": str(tmp_path / "home"), "PACTWATCH_DATA_DIR": str(data_dir)}
-    out = subprocess.run([PACTWATCH, "main", "--json"], capture_output=True, text=True, env=env, timeout=300)
+    out = subprocess.run([PACTWATCH, "main", "--json", "--sims", "60", "--as-of", "2026-11-26"], capture_output=True,
+                         text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["build"] == "built"
@@ -27,9 +36,38 @@ def test_main_builds_the_store_and_summarises_it(data_dir, tmp_path):
     by = {d["key"]: d for d in summary["datasets"]}
     assert by["atop-5.1"]["tables"] == 7
     assert by["cow-states-2016"]["rows"] == 243 + 15951 + 14  # states2016 + system2016 + majors2016 rows
-    # a second run finds the store up to date
-    again = json.loads(subprocess.run([PACTWATCH, "main", "--json"], capture_output=True, text=True, env=env, timeout=300).stdout)
-    assert again["build"] == "up to date"
+    # the forecast: the North Korea–Russia case, every default scenario, the draws asked for
+    res = summary["forecast"]
+    assert res["case"]["id"] == "rus-prk-2024" and res["n_sims"] == 60 and res["as_of"] == "2026-11-26"
+    names = [s["name"] for s in res["scenarios"]]
+    scen_files = {p.stem for p in (Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml")}
+    assert names[0] == "status-quo" and set(names) <= scen_files and {"war-ends", "us-retrenchment"} <= set(names)
+    assert summary["backtest"]["schema"] == "pactwatch.backtest/1" and len(summary["backtest"]["cases"]) >= 4
+    # the report: default place, self-contained, carrying the JSON's scenario names and numbers
+    report = Path(summary["report"])
+    assert report == tmp_path / "home" / "reports" / "rus-prk-2024.html" and report.exists()
+    html = report.read_text(encoding="utf-8")
+    assert external_resources(html) == [] and len(embedded_images(html)) == 2
+    text = _text(html)
+    assert "What happens to the North Korea–Russia alliance when the Ukraine war ends, or US policy changes?" in text
+    for s in res["scenarios"]:
+        row = _text(scenario_row(html, s["name"]))
+        assert s["label"] in row
+        for x in s["survival"]:
+            assert f"{100 * x['point']:.0f}% {100 * x['lower']:.0f}%–{100 * x['upper']:.0f}%" in row
+    for b in summary["backtest"]["brier"]:
+        assert f"{b['model']:.3f}" in text and f"{b['base_rate']:.3f}" in text
+    # a second run finds the store up to date, prints the summary table, writes where it is told
+    other = tmp_path / "out" / "nk-ru.html"
+    again = subprocess.run([PACTWATCH, "main", "--sims", "60", "--as-of", "2026-11-26", "--report", str(other)],
+                           capture_output=True, text=True, env={**env, "COLUMNS": "200"}, timeout=600)
+    assert again.returncode == 0, again.stderr
+    printed = " ".join(again.stdout.split())
+    assert "up to date" in printed and "Status quo" in printed and "The Ukraine war ends" in printed
+    sq5 = res["scenarios"][0]["survival"][2]
+    assert f"{100 * sq5['point']:.0f}% [{100 * sq5['lower']:.0f}%–{100 * sq5['upper']:.0f}%]" in printed
+    assert str(other) in printed.replace(" ", "")  # a long path may be wrapped
+    assert other.exists() and external_resources(other.read_text(encoding="utf-8")) == []
 
 
 def test_main_without_data_or_network_says_how_to_get_the_data(tmp_path):

@@ -1,0 +1,227 @@
+"""The HTML forecast report on the real rus-prk-2024 forecast: self-contained (nothing fetched, images embedded, no
+script), the answer paragraph and tables carry the result's numbers, caveats and provenance are derived from the
+model, case and data, values are escaped, and bad input gives a clear error."""
+import json
+import re
+from html import unescape
+
+import pytest
+from pw_reporthelp import embedded_images, external_resources, scan, scenario_row
+from scipy import stats
+
+from pactwatch.data.registry import find_file
+from pactwatch.errors import PactwatchError
+from pactwatch.reports import render_html, render_report
+from pactwatch.reports import report as R
+from pactwatch.reports.charts import driver_rows
+from pactwatch.scenarios import forecast as F
+from pactwatch.scenarios.backtest import backtest
+from pactwatch.scenarios.training import build_data
+
+AS_OF = "2026-11-26"
+
+
+@pytest.fixture(scope="module")
+def data(src, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PACTWATCH_HOME", str(tmp_path_factory.mktemp("pwhome")))
+        return build_data(src, use_cache=False)[0]
+
+
+@pytest.fixture(scope="module")
+def ctx(data):
+    return F.context(data=data, use_cache=False)
+
+
+@pytest.fixture(scope="module")
+def result(ctx):
+    return F.forecast("rus-prk-2024", n_sims=100, as_of=AS_OF, ctx=ctx)
+
+
+@pytest.fixture(scope="module")
+def bt(data):
+    return backtest(n_sims=50, data=data, use_cache=False)
+
+
+@pytest.fixture(scope="module")
+def html(result, bt, tmp_path_factory):
+    p = render_report(result, tmp_path_factory.mktemp("rep") / "sub" / "r.html", backtest=bt)
+    assert p.exists() and p.stat().st_size > 50_000
+    return p.read_text(encoding="utf-8")
+
+
+def _text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_report_is_self_contained(html):
+    assert external_resources(html) == []
+    s = scan(html)
+    assert "script" not in s.tags and "link" not in s.tags and "iframe" not in s.tags
+    imgs = embedded_images(html)
+    assert len(imgs) == 2 and all(b.startswith(b"\x89PNG\r\n\x1a\n") and len(b) > 10_000 for b in imgs)
+    # publisher addresses appear as plain text in the provenance section only
+    for m in re.finditer(r"https?://", html):
+        assert html.rfind('id="provenance"', 0, m.start()) != -1, html[m.start() - 80:m.start() + 40]
+
+
+def test_the_question_and_every_scenario_with_its_numbers(html, result):
+    text = _text(html)
+    assert "What happens to the North Korea–Russia alliance when the Ukraine war ends, or US policy changes?" in text
+    assert result["case"]["question_source"].split("'")[0].strip() in text
+    for s in result["scenarios"]:
+        row = _text(scenario_row(html, s["name"]))
+        assert s["label"] in row
+        for x in s["survival"]:
+            assert f"{100 * x['point']:.0f}% {100 * x['lower']:.0f}%–{100 * x['upper']:.0f}%" in row
+        if s["name"] != "status-quo":
+            d = s["vs_status_quo"][2]
+            assert R.pts(d["point"]) + " pts" in row
+    br = result["base_rate"]["survival"][2]
+    assert f"{100 * br['estimate']:.0f}% [{100 * br['lower']:.0f}%–{100 * br['upper']:.0f}%]" in text
+
+
+def test_answer_is_generated_from_the_numbers(result, bt):
+    a = R.answer(result, bt)
+    text, facts = a["text"], a["facts"]
+    sq = result["scenarios"][0]
+    assert sq["name"] == "status-quo"
+    s5 = sq["survival"][2]
+    assert s5["t"] == 5.0
+    assert f"a {100 * s5['point']:.0f}% chance (90% interval {100 * s5['lower']:.0f}%–{100 * s5['upper']:.0f}%)" in text
+    # the scenario that moves 5-year survival most, found independently
+    best = max(result["scenarios"][1:], key=lambda s: abs(s["vs_status_quo"][2]["point"]))
+    d = best["vs_status_quo"][2]
+    assert facts["largest"]["name"] == best["name"]
+    assert (f"“{best['label']}” moves 5-year survival most: it {'raises' if d['point'] > 0 else 'lowers'} it by "
+            f"{abs(100 * d['point']):.0f} percentage points (90% interval {R.pts(d['lower'])} to {R.pts(d['upper'])})") in text
+    # on the real data ending the war is the largest mover and raises survival (the at-war hazard is large)
+    assert best["name"].startswith("war-ends") and d["point"] > 0
+    # scenarios whose difference interval includes zero are named as such, and only those
+    null = [s["name"] for s in result["scenarios"][1:] if s is not best
+            and s["vs_status_quo"][2]["lower"] <= 0 <= s["vs_status_quo"][2]["upper"]]
+    assert facts.get("no_clear_effect", []) == null
+    br = result["base_rate"]
+    assert f"of {br['n_alliances']} similar alliances" in text and f"{100 * br['survival'][2]['estimate']:.0f}%" in text
+    b5 = next(b for b in bt["brier"] if b["t"] == 5.0)
+    assert f"Brier score was {b5['model']:.3f} against {b5['base_rate']:.3f}" in text
+    # different numbers give a different paragraph (nothing is hand-written)
+    r2 = json.loads(json.dumps(result))
+    r2["scenarios"][0]["survival"][2].update(point=0.4321, lower=0.3, upper=0.55)
+    assert "a 43% chance (90% interval 30%–55%)" in R.answer(r2)["text"]
+
+
+def test_driver_intervals_are_wald_intervals_of_the_contribution(result):
+    rows = driver_rows(result, max_rows=100)
+    z = stats.norm.ppf(0.95)
+    se = {c["covariate"]: c["se"] for c in result["model"]["coefficients"]}
+    assert rows and all(abs(r["value_now"] - r["reference"]) > 0 for r in rows)
+    for r in rows:
+        dx = r["value_now"] - r["reference"]
+        assert r["log_hazard"] == pytest.approx(r["coef"] * dx)
+        assert r["upper"] - r["lower"] == pytest.approx(2 * z * se[r["covariate"]] * abs(dx))
+        assert r["lower"] <= r["log_hazard"] <= r["upper"]
+
+
+def test_caveats_come_from_the_model_case_and_scenarios(html, result, bt):
+    cv = {c["title"]: c["text"] for c in R.caveats(result, bt)}
+    assert "Training window ends in 2007" in cv and "COW war data end in 2007" in cv["Training window ends in 2007"]
+    assert str(result["model"]["info"]["tv_rows_dropped_missing"]) in cv["Training window ends in 2007"]
+    assert "Shared-rival coding" in cv and "observed.members.731.rivals" in cv["Shared-rival coding"]
+    assert "The status-quo path is optimistic" in cv
+    assert "any-end" in cv["Event definition"]
+    assert cv["Small back-test"].startswith(f"The back-test has {len(bt['cases'])} cases")
+    unc = [k for k in cv if k.endswith("case values are judgements or secondary reporting")]
+    assert unc == [f"{len(result['case']['uncertain_values'])} case values are judgements or secondary reporting"]
+    text = _text(html)
+    for path in result["case"]["uncertain_values"]:
+        assert path in text
+    # each uncertain value's source comes from the case file
+    u = {x["path"]: x for x in R.uncertain_values(result)}
+    assert "TSS rivalries" in u["observed.members.731.rivals"]["source"]
+    assert u["observed.members.731.rivals"]["value"] == [732, 2, 740]
+
+
+def test_provenance_names_datasets_with_sha256_model_and_run(html, result):
+    text = _text(html)
+    prov = R.provenance(result)
+    assert {d["table"] for d in prov["datasets"]} == set(result["model"]["data"])
+    for d in prov["datasets"]:
+        assert d["sha256"] == result["model"]["data"][d["table"]] and d["sha256"] in text
+        assert d["registry_match"] is (d["sha256"] == find_file(d["table"]).sha256) and d["registry_match"]
+    import pactwatch
+
+    for s in (f"pactwatch {pactwatch.__version__}", AS_OF, "100 (seed 0", "ATOP", "5.1", "fitted",
+              result["model"]["info"]["fitted_at"], result["event"]["description"]):
+        assert s in text, s
+    assert prov["case"]["sha256"] and prov["case"]["sha256"] in text
+
+
+def test_values_are_escaped(result, bt):
+    r2 = json.loads(json.dumps(result))
+    r2["case"]["name"] = "<script>alert(1)</script> & Co"
+    r2["scenarios"][1]["label"] = '"><img src=https://evil.example/x.png>'
+    h = render_html(r2, bt)
+    assert "<script>" not in h and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in h
+    assert external_resources(h) == [] and "&#34;&gt;&lt;img src=https://evil.example/x.png&gt;" in h
+    assert len(embedded_images(h)) == 2
+
+
+def test_bad_input_is_named(result, bt, tmp_path):
+    with pytest.raises(PactwatchError, match="pactwatch.forecast/1"):
+        render_report({"schema": "something/else"}, tmp_path / "x.html")
+    bad = dict(bt, event="death")
+    with pytest.raises(PactwatchError, match="same --event"):
+        render_report(result, tmp_path / "x.html", backtest=bad)
+    with pytest.raises(PactwatchError, match="is a directory"):
+        render_report(result, tmp_path, backtest=bt)
+    r2 = dict(result)
+    r2.pop("base_rate")
+    with pytest.raises(PactwatchError, match="'base_rate'"):
+        render_report(r2, tmp_path / "x.html")
+    # without a back-test the report says so
+    h = render_html(result)
+    assert "Not run for this report" in h and "No back-test" in h
+
+
+def test_the_resource_scan_finds_what_a_browser_would_fetch():
+    page = ('<html><head><style>body{background:url("https://a.example/b.png")} @import "x.css";</style>'
+            '<link rel="stylesheet" href="//cdn.example/s.css"></head><body><img src="http://a.example/i.png">'
+            '<img src="data:image/png;base64,iVBORw0KGgo="><p>see https://www.atopdata.org/ (text)</p></body></html>')
+    found = external_resources(page)
+    assert len(found) == 4 and any("cdn.example" in f for f in found) and any("i.png" in f for f in found)
+    assert any("url(https://a.example/b.png)" in f for f in found) and any("@import" in f for f in found)
+
+
+def test_formatting_helpers():
+    assert R.pct(0.789) == "79%" and R.pct(None) == "–"
+    assert R.pts(0.088) == "+9" and R.pts(-0.0013) == "−0.1" and R.pts(0.0) == "0" and R.pts(-0.03) == "−3"
+    assert R.median_text({"point": None, "lower": None, "upper": None, "horizon": 10.0}) == "> 10 y"
+    assert R.median_text({"point": None, "lower": 8.23, "upper": None, "horizon": 10.0}) == "> 10 y [8.2, > 10]"
+    assert R.median_text({"point": 6.25, "lower": 4.1, "upper": 9.0, "horizon": 10.0}) == "6.2 y [4.1, 9.0]"
+
+
+def test_cli_report_option(ctx, bt, monkeypatch, tmp_path, data_dir):
+    import typer
+    from typer.testing import CliRunner
+
+    from pactwatch.cli.forecast import forecast
+    from pactwatch.scenarios import backtest as BT
+
+    monkeypatch.setattr(F, "context", lambda *a, **k: ctx)
+    monkeypatch.setattr(BT, "backtest", lambda *a, **k: bt)
+    app = typer.Typer()
+    app.command("forecast")(forecast)
+    app.command("noop")(lambda: None)
+    out = tmp_path / "deep" / "rep.html"
+    r = CliRunner().invoke(app, ["forecast", "rus-prk-2024", "-s", "war-ends", "--sims", "40", "--as-of", AS_OF,
+                                 "--json", "--report", str(out), "--data-dir", str(data_dir)])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    h = out.read_text(encoding="utf-8")
+    assert external_resources(h) == [] and "40 (seed 0" in _text(h)
+    for s in res["scenarios"]:
+        row = _text(scenario_row(h, s["name"]))
+        assert f"{100 * s['survival'][2]['point']:.0f}%" in row
+    r = CliRunner().invoke(app, ["forecast", "--backtest", "--report", str(out), "--data-dir", str(data_dir)])
+    assert r.exit_code != 0 and "not with --backtest" in str(r.exception)
