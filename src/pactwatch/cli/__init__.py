@@ -13,6 +13,7 @@ from pactwatch.cli import forecast as forecast_cli
 from pactwatch.cli import main_job as main_job_cli
 from pactwatch.cli import panel as panel_cli
 from pactwatch.cli import replicate as replicate_cli
+from pactwatch.cli import serve as serve_cli
 from pactwatch.cli.common import console_err
 from pactwatch.errors import PactwatchError
 
@@ -31,6 +32,7 @@ app.command("read", help="An article's events as a table, with the evidence high
 app.command("forecast", help="Scenario forecasts of an alliance's survival: Monte Carlo, base rate, analogues, back-test.")(forecast_cli.forecast)
 app.command("base-rates", help="Kaplan–Meier base rates of ATOP alliances, overall or by obligation, size, era, wartime.")(baserates_cli.base_rates_cmd)
 app.command("evaluate", help="Out-of-time evaluation of the alliance durability models against a Kaplan–Meier baseline.")(evaluate_cli.evaluate)
+app.command("serve", help="The local web app and REST API (127.0.0.1:8000 by default).")(serve_cli.serve)
 app.command("replicate", help="Replicate a published analysis and print the result beside the published one.")(replicate_cli.replicate)
 
 
