@@ -29,6 +29,7 @@ def events_dir() -> Path:
 def test_no_derived_reference_copies_in_package():
     res = REPO / "src" / "pactwatch" / "events" / "resources"
     assert not (res / "verbs.yaml").exists() and not (res / "cameo.yaml").exists()
+    assert not (res / "countries.yaml").exists()  # NGEC countries.csv is read from the events directory
 
 
 def test_registry_matches_files(events_dir):
@@ -39,7 +40,7 @@ def test_registry_matches_files(events_dir):
         assert len(data) == spec.bytes and hashlib.sha256(data).hexdigest() == spec.sha256
         assert spec.url.startswith("https://")
     req = {s.key for s in refs.ref_registry().values() if s.required}
-    assert req == {"cameo_codes", "petrarch_verbs"}
+    assert req == {"cameo_codes", "petrarch_verbs", "ngec_countries"}
 
 
 def test_resolution_order(events_dir, monkeypatch, tmp_path):

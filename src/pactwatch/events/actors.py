@@ -1,11 +1,17 @@
 """Actor tables: countries (names, demonyms, capitals as metonyms), international organisations, a dated people table,
 sector (agent) words, and optionally Phoenix actor dictionaries as an extra source.
 
+Countries come from two parts (:func:`country_table`): NGEC's ``plover/countries.csv`` read at run time from the events
+reference directory (see :mod:`pactwatch.events.refs`; never shipped), and pactwatch's own hand-written additions in
+``resources/country_extras.yaml`` (capitals and seats of government used as metonyms, aliases and short forms the NGEC
+table lacks, and states it has no row for).
+
 An actor resolves to a dict ``{"code": ISO3 or IGO code, "sector": CAMEO agent code or "", "kind": ..., "name": ...}``.
 People resolve only on dates inside one of their roles (``start <= date < end``); a date outside every role -> None.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from functools import lru_cache
@@ -14,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from pactwatch.events.lexicon import _res_text
-from pactwatch.errors import PactwatchError
+from pactwatch.errors import DataError, PactwatchError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -79,10 +85,100 @@ def short_name(name: str) -> str:
     return parts[-1]
 
 
+NGEC_COLUMNS = ("Name", "CCA3", "Nationality")
+
+
+def parse_ngec_countries(path: str | Path) -> list[dict]:
+    """Rows of NGEC's countries.csv (columns CCA2, Name, CCA3, Nationality; Nationality is a comma-separated list of
+    demonyms and other forms) as ``{"iso3", "name", "forms"}`` in file order. Raises DataError naming the file and line
+    on a wrong layout or an empty field."""
+    p = Path(path)
+    rows = []
+    try:
+        with open(p, encoding="utf-8", newline="") as fh:
+            rd = csv.DictReader(fh)
+            missing = [c for c in NGEC_COLUMNS if c not in (rd.fieldnames or [])]
+            if missing:
+                raise DataError(f"{p}: not the NGEC country table (missing columns {', '.join(missing)}; "
+                                f"expected CCA2, Name, CCA3, Nationality)")
+            for n, r in enumerate(rd, 2):
+                iso3, name = (r.get("CCA3") or "").strip(), (r.get("Name") or "").strip()
+                if not iso3 or not name:
+                    raise DataError(f"{p} line {n}: empty CCA3 or Name")
+                forms = [x.strip() for x in (r.get("Nationality") or "").split(",") if x.strip()]
+                rows.append({"iso3": iso3, "name": name, "forms": forms})
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{p}: not UTF-8 text ({exc.reason})") from None
+    if not rows:
+        raise DataError(f"{p}: no countries")
+    return rows
+
+
+@lru_cache(maxsize=4)
+def ngec_countries(events_dir: str | None = None) -> tuple[dict, ...]:
+    """NGEC's country rows from ``plover/countries.csv`` in the events directory (checked against the registry,
+    parsed on first use and cached under <home>/cache/events by the file's sha256)."""
+    from pactwatch.events.refs import cached_parse, ref_path, ref_registry
+
+    p = ref_path("ngec_countries", events_dir)
+    rows = cached_parse(p, "ngec_countries", parse_ngec_countries, lambda x: x, lambda x: x,
+                        expect_sha256=ref_registry()["ngec_countries"].sha256)
+    return tuple(rows)
+
+
+def country_extras() -> dict:
+    """pactwatch's hand-written additions (resources/country_extras.yaml): ``{"additions": {ISO3: {"names": [...],
+    "capitals": [...], "as_names": [...]}}, "countries_not_in_table": [{"iso3", "name", "names", "demonyms",
+    "capitals"}]}``. ``as_names``: NGEC Nationality forms taken as names of the state (kind country), not demonyms."""
+    data = yaml.load(_res_text("country_extras.yaml"), Loader=_Loader) or {}
+    return {"additions": data.get("additions") or {}, "countries_not_in_table": data.get("countries_not_in_table") or []}
+
+
+@lru_cache(maxsize=4)
+def _country_table(events_dir: str | None) -> tuple[dict, ...]:
+    extras = country_extras()
+    add = extras["additions"]
+    rows = ngec_countries(events_dir)
+    known = {r["iso3"] for r in rows}
+    unknown = sorted(set(add) - known)
+    if unknown:
+        raise PactwatchError(f"country_extras.yaml: additions for ISO3 codes the NGEC country table does not have "
+                             f"({', '.join(unknown)}); put whole states under countries_not_in_table")
+    out, done = [], set()
+    for r in rows:
+        a = add.get(r["iso3"], {}) if r["iso3"] not in done else {}  # additions go to a code's first row only
+        done.add(r["iso3"])
+        as_names = list(a.get("as_names") or [])
+        stray = [x for x in as_names if x not in r["forms"]]
+        if stray:
+            raise PactwatchError(f"country_extras.yaml: {r['iso3']} as_names {stray} are not in the NGEC table's "
+                                 f"Nationality forms for {r['name']}; new aliases go under names")
+        names = list(dict.fromkeys([r["name"], *[x for x in r["forms"] if x in as_names], *(a.get("names") or [])]))
+        demonyms = sorted(set(r["forms"]) - set(names))
+        out.append({"iso3": r["iso3"], "name": r["name"], "names": names, "demonyms": demonyms,
+                    "capitals": list(a.get("capitals") or [])})
+    for c in extras["countries_not_in_table"]:
+        out.append({"iso3": c["iso3"], "name": c["name"], "names": list(c.get("names") or [c["name"]]),
+                    "demonyms": list(c.get("demonyms") or []), "capitals": list(c.get("capitals") or [])})
+    return tuple(out)
+
+
+def country_table(events_dir: str | None = None) -> list[dict]:
+    """The merged country table, one dict per NGEC row (file order) then pactwatch's extra states:
+    ``{"iso3", "name", "names", "demonyms", "capitals"}``. ``names``: NGEC's Name, the Nationality forms pactwatch
+    classifies as names (``as_names``), then pactwatch's aliases; ``demonyms``: NGEC's other Nationality forms
+    (sorted); ``capitals``: pactwatch's metonyms (resolved with sector GOV).
+    A surface form listed under two countries resolves to the first (file order)."""
+    from pactwatch.events.refs import resolve_events_dir
+
+    return [dict(c) for c in _country_table(str(resolve_events_dir(events_dir)))]
+
+
 @lru_cache(maxsize=8)
-def build_table(people_path: str | None = None, phoenix: tuple[str, ...] = ()) -> ActorTable:
+def build_table(people_path: str | None = None, phoenix: tuple[str, ...] = (), events_dir: str | None = None) -> ActorTable:
+    """The actor table: countries (:func:`country_table`), IGOs, people, agent words, optional Phoenix dictionaries."""
     t = ActorTable()
-    for c in yaml.load(_res_text("countries.yaml"), Loader=_Loader):
+    for c in country_table(events_dir):
         for n in c["names"]:
             t.add(n, {"code": c["iso3"], "sector": "", "kind": "country", "name": c["name"]})
         for n in c["demonyms"]:

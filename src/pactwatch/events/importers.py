@@ -175,12 +175,12 @@ def read_gdelt(path: Path, layout: str) -> list[dict]:
 
 
 def _country_names() -> dict[str, str]:
-    import yaml
-
-    from pactwatch.events.lexicon import _res_text
+    """Lower-cased country name -> ISO3, from the coder's country table (NGEC countries.csv in the events directory
+    plus pactwatch's aliases; see :func:`pactwatch.events.actors.country_table`) and ICEWS's own spellings."""
+    from pactwatch.events.actors import country_table
 
     out = {}
-    for c in yaml.safe_load(_res_text("countries.yaml")):
+    for c in country_table():
         for n in [c["name"], *c["names"]]:
             out.setdefault(n.lower(), c["iso3"])
     out.update({"russian federation": "RUS", "occupied palestinian territory": "PSE", "congo, democratic republic of": "COD",

