@@ -191,8 +191,10 @@ def answer(result: dict, backtest: dict | None = None) -> dict:
         out.append(sent)
         drivers = {r["covariate"]: r for r in sq["drivers"]}
         top = [drivers[c] for c in changed_covariates(result, best) if c in drivers]
-        if top:
-            t = max(top, key=lambda r: abs(r["delta_s5"]))
+        # one channel only: with several (e.g. a main effect and its interaction) the single-covariate changes
+        # are not separable and quoting one would mislead
+        if len(top) == 1:
+            t = top[0]
             word = "lowers" if t["delta_s5"] < 0 else "raises"
             out.append(f"Its present value of “{_lc(t['label'])}” ({t['value_now']:.3g}; {t['reference']:.3g} in a "
                        f"typical alliance-year) {word} this alliance's 5-year survival by "
@@ -391,7 +393,7 @@ def provenance(result: dict) -> dict:
 
             p = cache_dir() / f"fit-{m['cache']['fit_key']}.pkl"
             if p.exists():
-                fitted = dt.datetime.fromtimestamp(p.stat().st_mtime).isoformat(timespec="seconds") + " (cache file)"
+                fitted = dt.datetime.fromtimestamp(p.stat().st_mtime).isoformat(timespec="seconds") + " (date of the cached fit)"
         except Exception:  # noqa: BLE001 - provenance is best effort here; say it is unknown
             fitted = None
     case_sha = None
@@ -437,7 +439,7 @@ def context(result: dict, backtest: dict | None = None) -> dict:
         "r": result, "bt": backtest, "question": question(result), "answer": answer(result, backtest)["text"],
         "lvl": f"{100 * result['level']:.0f}%", "i5": _idx(result["times"], min(5.0, result["horizon"])),
         "scenario_rows": scenario_rows(result), "status_quo": sq, "driver_rows": drows,
-        "driver_rows_all": sq["drivers"],
+        "driver_rows_all": sq["drivers"], "interactions": [d["label"] for d in drows if "×" in d["label"]],
         "survival_png": charts.survival_chart(result), "driver_png": charts.driver_chart(result, drows) if drows else None,
         "base_filters": filters_text(result["base_rate"]), "caveats": caveats(result, backtest),
         "uncertain": uncertain_values(result), "prov": provenance(result),
