@@ -29,7 +29,15 @@ def _median(m) -> str:
     pt = f"> {h}" if m["point"] is None else f"{m['point']:.1f}"
     lo = f"> {h}" if m["lower"] is None else f"{m['lower']:.1f}"
     hi = f"> {h}" if m["upper"] is None else f"{m['upper']:.1f}"
+    if m["point"] is None and m["lower"] is None:  # the whole interval lies beyond the horizon
+        return f"> {h} y"
     return f"{pt} y [{lo}–{hi}]"
+
+
+def _pts(x: float) -> str:
+    """Percentage points with a sign, rounded; never '-0' (a rounded zero has no sign)."""
+    v = round(100 * x)
+    return "0" if v == 0 else f"{v:+d}"
 
 
 def render(res: dict) -> None:
@@ -53,7 +61,7 @@ def summary_table(res: dict) -> Table:
     i5 = min(range(len(res["times"])), key=lambda i: abs(res["times"][i] - 5.0))
     for s in res["scenarios"]:
         d = s["vs_status_quo"][i5] if s["vs_status_quo"] and s["name"] != "status-quo" else None
-        dtxt = "–" if d is None else f"{100 * d['point']:+.0f} pts [{100 * d['lower']:+.0f}, {100 * d['upper']:+.0f}]"
+        dtxt = "–" if d is None else f"{_pts(d['point'])} pts [{_pts(d['lower'])}, {_pts(d['upper'])}]"
         t.add_row(s["label"], *[_ci(x) for x in s["survival"]], _median(s["median_remaining"]), dtxt)
     br = res["base_rate"]
     t.add_row(f"[dim]base rate: KM, {br['n_alliances']} similar alliances[/]",
