@@ -274,6 +274,8 @@ class EventCoder:
                                             payload[0].get("code") if payload else None))
                 continue
             (events if kind == "event" else abstained).extend(payload)
+        events, dropped = _main_clause_first(doc, events)
+        abstained.extend(dropped)
         doc._.events = events
         doc._.abstained = abstained
         return doc
@@ -442,14 +444,22 @@ class EventCoder:
         lemmas = " ".join(t.lemma_.lower() for t in toks)
         has_partner = any(c.dep_ == "prep" and c.lower_ == "with" for c in verb.children) or any(
             t.lower_ == "joint" for t in toks)
-        for r in rules:
-            if r.get("with_partner") and not has_partner:
-                continue
-            if any(n in text for n in r.get("not", [])):
-                continue
-            m = r["_rx"].search(text) or r["_rx"].search(lemmas)
-            if m:
-                return r["code"], f"phrase: {lemma} + {m.group(0)}"
+        # the object's head noun decides first ("renewed negotiations on ... relations" is about negotiations);
+        # only then any word of the object phrase
+        heads = [o for o in objs if o.dep_ != "pobj" or o.head.head.i == verb.i or o.head.dep_ == "prt"]
+        head_text = " ".join(f"{o.lower_} {o.lemma_.lower()}" for o in heads)
+        for scope in (head_text, None):
+            for r in rules:
+                if r.get("with_partner") and not has_partner:
+                    continue
+                if any(n in text for n in r.get("not", [])):
+                    continue
+                if scope is not None:
+                    m = r["_rx"].search(scope)
+                else:
+                    m = r["_rx"].search(text) or r["_rx"].search(lemmas)
+                if m:
+                    return r["code"], f"phrase: {lemma} + {m.group(0)}"
         return None
 
     def _abst(self, verb, reason, code=None):
@@ -687,6 +697,29 @@ def _clause_weight(verb) -> int:
             return -1
         t = t.head
     return 0
+
+
+def _main_clause_first(doc, events):
+    """Within one sentence, events coded from a subordinate verb (relative clause, participle, adverbial clause:
+    :func:`_clause_weight` -1) are dropped when the sentence's main clause yields an event of its own: the main clause
+    is what the sentence reports, and the background clauses ("..., killing 20 people", "a ship captured last week")
+    would otherwise stitch side events onto it. Dropped events are recorded as abstentions with the reason."""
+    by_sent: dict[int, list] = {}
+    for e in events:
+        by_sent.setdefault(e["sentence_span"][0], []).append(e)
+    keep, dropped = [], []
+    char2tok = {t.idx: t for t in doc}
+    for sent_events in by_sent.values():
+        w = [_clause_weight(char2tok[e["verb_span"][0]]) if e["verb_span"][0] in char2tok else 0 for e in sent_events]
+        main = any(x >= 0 for x in w)
+        for e, x in zip(sent_events, w):
+            if main and x < 0:
+                dropped.append({"verb": e["verb"], "reason": "subordinate clause; the main clause is coded",
+                                "code": e["code"], "sentence": e["sentence"], "verb_span": e["verb_span"]})
+            else:
+                keep.append(e)
+    keep.sort(key=lambda e: e["verb_span"][0])
+    return keep, dropped
 
 
 def _members(x):
