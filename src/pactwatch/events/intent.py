@@ -94,8 +94,8 @@ def transform(family: str, code: str, table) -> str | None:
             slot = "6"
         elif kind in ("coop", "intent") and slot[:1] in _REJECT:
             slot = _REJECT[slot[:1]] + slot[1:]
-        elif kind == "coop" and slot == "2":
-            slot = "0"
+        elif kind in ("coop", "intent"):
+            slot = "0"  # "refused to allow ...": a refusal of cooperation with no finer code is 120 Reject
         else:
             return None
         fam = "12"

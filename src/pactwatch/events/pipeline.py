@@ -188,7 +188,8 @@ class CorefResolver:
             if low in ("he", "him", "his", "she", "her", "himself", "herself"):
                 ent = next((a._.actor for a in reversed(prev) if a._.actor["kind"] == "person"), None)
             elif low in ("it", "its", "itself"):
-                ent = next((a._.actor for a in reversed(prev) if a._.actor["kind"] in ("country", "capital", "igo")), None)
+                ent = next((a._.actor for a in reversed(prev) if a._.actor["kind"] in ("country", "capital", "igo")
+                            or _names_body(a)), None)
                 if tok.dep_ == "expl" or (tok.head.lemma_ == "be" and low == "it"):
                     ent = None
             elif low in ("they", "them", "their", "themselves"):
@@ -208,6 +209,15 @@ class CorefResolver:
                 out.append(sp)
         doc.spans["coref"] = out
         return doc
+
+
+def _names_body(sp) -> bool:
+    """A demonym that modifies a singular noun names a body of that country ('the Nigerian union', 'the Serbian
+    parliament'): 'it' later in the article can refer to it."""
+    if sp._.actor.get("kind") != "demonym":
+        return False
+    h = sp.root.head
+    return sp.root.dep_ in ("amod", "compound") and h.pos_ in ("NOUN", "PROPN") and h.tag_ in ("NN", "NNP")
 
 
 def _last_distinct(prev, n, sentence_of=None):
