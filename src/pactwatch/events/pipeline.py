@@ -305,7 +305,7 @@ class EventCoder:
             new = transform(fam, code, self.codes)
             if new is not None:
                 why = self._abstain_reason(verb, stop_at=head, future_ok=how.startswith("modal"),
-                                           neg_ok=(how == "modal-neg"))
+                                           neg_ok=(how == "modal-neg"), obligation_ok=(how == "must"))
                 if why is None and head is not None:
                     gov = head if head.pos_ in ("VERB", "AUX") else head.head
                     why = self._abstain_reason(gov)
@@ -480,6 +480,10 @@ class EventCoder:
         """(code, pattern text) for the verb in context; (False, None) when no entry fits (e.g. missing particle).
         ``exclude``: token indices not to match patterns against (a complement clause coded on its own)."""
         lemma = self._vkey(verb)
+        if lemma in INTENT_VERBS:
+            # "demanded that Hamas renounce its struggle against Israel": the that-clause is an action of its own,
+            # coded (or abstained on) by its verb; its words are not the demand's pattern ('* AGAINST' -> 110)
+            exclude = set(exclude) | {t.i for c in verb.children if c.dep_ == "ccomp" for t in c.subtree}
         parts = {c.lower_ for c in verb.children if c.dep_ in ("prt", "prep", "advmod")}
         entries = [e for e in self.lex.entries(lemma) if e.particle is None or e.particle.split()[0] in parts]
         if not entries:
@@ -522,11 +526,14 @@ class EventCoder:
         code = e.code or self.lex.blocks.get(e.block, {}).get("code")
         return code, None
 
-    def _abstain_reason(self, verb, stop_at=None, future_ok: bool = False, neg_ok: bool = False) -> str | None:
+    def _abstain_reason(self, verb, stop_at=None, future_ok: bool = False, neg_ok: bool = False,
+                        obligation_ok: bool = False) -> str | None:
         kids = list(verb.children)
         if not neg_ok and any(c.dep_ == "neg" or c.lower_ in ("never", "not", "n't", "no") for c in kids):
             return "negated"
         ok = FUTURE_AUX | {"would"} if future_ok else set()
+        if obligation_ok:  # "X said Y must return ...": coded as X's demand (10), the modal is what makes it one
+            ok = ok | OBLIGATION_AUX
         aux = [c for c in kids if c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS - ok]
         if aux:
             return f"modality ({aux[0].text})"
