@@ -315,6 +315,13 @@ class EventCoder:
                     self._claimed[head.i] = verb.i
                 tag = f"{how}: '{head.text if head is not None else 'will'}' + {code}"
                 return self._emit(verb, new, (pattern + "; " if pattern else "") + tag, idx, ctx)
+        if (code and code[:2] != "03" and INTENT_VERBS.get(self._vkey(verb)) == "03"
+                and any(c.dep_ == "xcomp" and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
+                        for c in verb.children)):
+            # "agreed to undertake joint exercises", "decided to ...": a commitment to a future action is CAMEO 03
+            # (express intent), never the head verb's own code ("agree" -> 050); when the action itself has a code
+            # the complement codes the event and this verb is claimed by it
+            code, pattern = "030", f"intent: '{verb.text}' + to-infinitive"
         why = self._abstain_reason(verb)
         if code is None:
             return ("abstain", self._abst(verb, f"verb use is not an event ({pattern})" if pattern else "verb has no code without a matching pattern"))
@@ -480,9 +487,10 @@ class EventCoder:
         """(code, pattern text) for the verb in context; (False, None) when no entry fits (e.g. missing particle).
         ``exclude``: token indices not to match patterns against (a complement clause coded on its own)."""
         lemma = self._vkey(verb)
-        if lemma in INTENT_VERBS:
-            # "demanded that Hamas renounce its struggle against Israel": the that-clause is an action of its own,
-            # coded (or abstained on) by its verb; its words are not the demand's pattern ('* AGAINST' -> 110)
+        if lemma in INTENT_VERBS or lemma in REPORT_VERBS:
+            # "demanded that Hamas renounce its struggle against Israel", "said it would withdraw its force": the
+            # that-clause is an action of its own, coded (or abstained on) by its verb; its words are not the
+            # demand's or the statement's pattern ('* AGAINST' -> 110, '* WITHDRAW' -> 0874)
             exclude = set(exclude) | {t.i for c in verb.children if c.dep_ == "ccomp" for t in c.subtree}
         parts = {c.lower_ for c in verb.children if c.dep_ in ("prt", "prep", "advmod")}
         entries = [e for e in self.lex.entries(lemma) if e.particle is None or e.particle.split()[0] in parts]
