@@ -34,7 +34,8 @@ _REJECT = {"1": "1", "3": "2", "4": "3", "5": "4", "6": "5", "7": "7"}
 
 # heads that make their complement a stated intention / threat / appeal / demand
 INTENT_VERBS = {"promise": "03", "pledge": "03", "vow": "03", "agree": "03", "offer": "03", "commit": "03",
-                "undertake": "03", "decide": "03", "resolve": "03", "volunteer": "03",
+                "undertake": "03", "decide": "03", "resolve": "03", "volunteer": "03", "plan": "03",
+                "intend": "03",
                 "threaten": "13", "warn": "13",
                 "urge": "02", "ask": "02", "call": "02", "appeal": "02", "request": "02", "invite": "02",
                 "encourage": "02", "press": "02", "push": "02", "implore": "02", "beg": "02",
