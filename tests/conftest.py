@@ -36,3 +36,21 @@ def _isolated_home(tmp_path, monkeypatch):
     """Tests never touch the user's ~/.pactwatch."""
     monkeypatch.setenv("PACTWATCH_HOME", str(tmp_path / "pwhome"))
     monkeypatch.delenv("PACTWATCH_DB", raising=False)
+
+
+@pytest.fixture(scope="session")
+def forecast_data(src, tmp_path_factory):
+    """The forecast training data (ATOP/COW panels), built once per test session without touching any cache."""
+    from pactwatch.scenarios.training import build_data
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PACTWATCH_HOME", str(tmp_path_factory.mktemp("pwhome")))
+        return build_data(src, use_cache=False)[0]
+
+
+@pytest.fixture(scope="session")
+def forecast_ctx(forecast_data):
+    """The fitted forecast context (time-varying Cox) over :func:`forecast_data`, shared by the forecast and report tests."""
+    from pactwatch.scenarios import forecast as F
+
+    return F.context(data=forecast_data, use_cache=False)

@@ -16,21 +16,18 @@ from pactwatch.reports import report as R
 from pactwatch.reports.charts import driver_rows
 from pactwatch.scenarios import forecast as F
 from pactwatch.scenarios.backtest import backtest
-from pactwatch.scenarios.training import build_data
 
 AS_OF = "2026-11-26"
 
 
 @pytest.fixture(scope="module")
-def data(src, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PACTWATCH_HOME", str(tmp_path_factory.mktemp("pwhome")))
-        return build_data(src, use_cache=False)[0]
+def data(forecast_data):
+    return forecast_data
 
 
 @pytest.fixture(scope="module")
-def ctx(data):
-    return F.context(data=data, use_cache=False)
+def ctx(forecast_ctx):
+    return forecast_ctx
 
 
 @pytest.fixture(scope="module")
