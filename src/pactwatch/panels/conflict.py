@@ -506,6 +506,7 @@ STEPS.update({
     "gml-mids": add_gml_mids,
     "cow-mids": add_cow_mids,
     "cow-wars": add_cow_wars,
+    "wars": add_cow_wars,
     "rivalries": add_strategic_rivalries,
     "strategic-rivalries": add_strategic_rivalries,
     "spells": add_spells,
