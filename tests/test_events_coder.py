@@ -243,8 +243,9 @@ def test_phrase_rules_where_dictionary_has_no_pattern(nlp):
 
 
 def test_unresolved_named_subject_kept_without_country(nlp):
-    ev = code_text("The Taliban attacked Pakistani soldiers.", "2024-11-01", nlp)
-    assert ev and ev[0]["source"] is None and ev[0]["source_text"].endswith("Taliban") and ev[0]["target"] == "PAK"
+    # (the Taliban, used here before, is in the named-groups table since round 2; a made-up group stands in)
+    ev = code_text("The Zubair Brigade attacked Pakistani soldiers.", "2024-11-01", nlp)
+    assert ev and ev[0]["source"] is None and ev[0]["source_text"].endswith("Brigade") and ev[0]["target"] == "PAK"
     assert code_text("The weather improved in Paris.", "2024-11-01", nlp) == []
 
 

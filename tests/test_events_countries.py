@@ -53,10 +53,10 @@ def test_extras_hold_only_what_the_csv_lacks(events_dir):
     assert len(add) > 90
     unknown = set(add) - set(forms_of)
     assert not unknown, f"additions for ISO3 codes not in countries.csv: {unknown}"
-    copied = sorted(f for e in add.values() for k in ("names", "capitals") for f in e.get(k) or [] if f in csv_forms)
+    copied = sorted(f for e in add.values() for k in ("names", "capitals", "demonyms") for f in e.get(k) or [] if f in csv_forms)
     assert not copied, f"extras repeat forms countries.csv has: {copied}"
     for iso, e in add.items():
-        assert set(e) <= {"names", "capitals", "as_names"}, iso
+        assert set(e) <= {"names", "capitals", "as_names", "demonyms"}, iso
         assert set(e.get("as_names") or []) <= forms_of[iso], iso  # a classification of the csv's own forms
     for c in extras["countries_not_in_table"]:
         assert c["iso3"] not in forms_of

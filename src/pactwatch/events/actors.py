@@ -154,7 +154,7 @@ def _country_table(events_dir: str | None) -> tuple[dict, ...]:
             raise PactwatchError(f"country_extras.yaml: {r['iso3']} as_names {stray} are not in the NGEC table's "
                                  f"Nationality forms for {r['name']}; new aliases go under names")
         names = list(dict.fromkeys([r["name"], *[x for x in r["forms"] if x in as_names], *(a.get("names") or [])]))
-        demonyms = sorted(set(r["forms"]) - set(names))
+        demonyms = sorted(set(r["forms"]) - set(names)) + [d for d in a.get("demonyms") or [] if d not in r["forms"]]
         out.append({"iso3": r["iso3"], "name": r["name"], "names": names, "demonyms": demonyms,
                     "capitals": list(a.get("capitals") or [])})
     for c in extras["countries_not_in_table"]:
@@ -187,7 +187,7 @@ def build_table(people_path: str | None = None, phoenix: tuple[str, ...] = (), e
             t.add(n, {"code": c["iso3"], "sector": "GOV", "kind": "capital", "name": c["name"]})
     for g in yaml.load(_res_text("igos.yaml"), Loader=_Loader):
         for n in g["names"]:
-            t.add(n, {"code": g["code"], "sector": "IGO", "kind": "igo", "name": g["names"][0]})
+            t.add(n, {"code": g["code"], "sector": g.get("sector", "IGO"), "kind": "igo", "name": g["names"][0]})
     for p in load_people(people_path):
         e = {"code": p["code"], "sector": p["sector"], "kind": "person", "name": p["name"], "role": p["role"],
              "start": p["start"], "end": p["end"]}

@@ -49,6 +49,12 @@ REPORT_VERBS = {"say", "tell", "report", "state", "announce", "claim", "add", "n
                 "write", "declare", "argue", "explain", "accuse"}
 OPINION_VERBS = {"think", "believe", "assume", "seem", "appear", "suppose", "guess", "suspect", "imagine"}
 AUTHOR_PRONOUNS = {"i", "we", "you", "one", "me", "us"}
+#: past forms of prefixed irregular verbs the small model leaves unlemmatised
+IRREGULAR_PAST = {"retook": "retake", "retaken": "retake", "overran": "overrun", "undertook": "undertake",
+                  "undertaken": "undertake", "withdrew": "withdraw", "withdrawn": "withdraw", "forbade": "forbid",
+                  "forbidden": "forbid", "overthrew": "overthrow", "overthrown": "overthrow"}
+QUANTITY_NOUNS = {"hundreds", "thousands", "dozens", "scores", "millions", "tens", "group", "groups", "crowd",
+                  "band", "number", "majority", "some", "many", "most", "all", "one", "two", "three", "several"}
 ACTOR_PREPS = {"to", "with", "against", "on", "at", "from", "into", "toward", "towards", "about", "over", "for", "in",
                "upon", "between"}
 PLURAL_REFS = {("two", "leaders"), ("both", "leaders"), ("both", "men"), ("two", "men"), ("two", "countries"),
@@ -338,7 +344,7 @@ class EventCoder:
         if lem in self.lex or lem in self._phrase_verbs:
             return lem
         w = tok.lower_
-        cands = [w]
+        cands = [w] + ([IRREGULAR_PAST[w]] if w in IRREGULAR_PAST else [])
         if w.endswith("ied"):
             cands.append(w[:-3] + "y")
         if w.endswith("ies"):
@@ -678,6 +684,11 @@ class EventCoder:
         into a country. Only proper-noun phrases and known agent nouns qualify; pronouns never do."""
         if head.pos_ == "PRON" or head.lower_ in AUTHOR_PRONOUNS:
             return None
+        if head.lower_ in QUANTITY_NOUNS:  # "hundreds of protesters", "a group of prisoners": the 'of' noun
+            inner = [o for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for o in c.children
+                     if o.dep_ == "pobj"]
+            if inner:
+                return self._unresolved(inner[0])
         sector = self._sector_of(head)
         if head.pos_ != "PROPN" and not sector:
             return None
