@@ -8,21 +8,27 @@ from pactwatch.data.source import DataSource
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _shared_data() -> Path | None:
-    env = os.environ.get("PACTWATCH_DATA_DIR")
-    p = Path(env) if env else REPO.parent / "shared" / "data"
-    return p if p.is_dir() else None
+def _reference_dir(env_var: str, shared_name: str, what: str) -> Path:
+    """A reference directory from ``env_var``, else ../shared/<shared_name>. In CI its absence fails; elsewhere it skips."""
+    env = os.environ.get(env_var)
+    p = Path(env) if env else REPO.parent / "shared" / shared_name
+    if not p.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{env_var} / ../shared/{shared_name} is missing in CI")
+        pytest.skip(f"{what} not available (set {env_var})")
+    return p
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """The real datasets (../shared/data in dev and CI). In CI their absence is a failure, not a skip."""
-    p = _shared_data()
-    if p is None:
-        if os.environ.get("CI"):
-            pytest.fail("PACTWATCH_DATA_DIR / ../shared/data is missing in CI")
-        pytest.skip("datasets not available (set PACTWATCH_DATA_DIR)")
-    return p
+    """The real datasets (../shared/data in dev and CI)."""
+    return _reference_dir("PACTWATCH_DATA_DIR", "data", "datasets")
+
+
+@pytest.fixture(scope="session")
+def events_dir() -> Path:
+    """The events reference files: CAMEO/PLOVER tables, dictionaries, gold sets (../shared/events in dev and CI)."""
+    return _reference_dir("PACTWATCH_EVENTS_DIR", "events", "events reference files")
 
 
 @pytest.fixture(scope="session")

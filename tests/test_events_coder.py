@@ -1,7 +1,6 @@
 """Event coder: actors (dated people, capitals as metonyms), abstention (negation, modality, residual statements),
 output fields, evaluation arithmetic and the CLI. The spaCy pipeline is loaded once per session."""
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -12,16 +11,6 @@ REPO = Path(__file__).resolve().parents[1]
 ARTICLE = REPO.parent / "shared" / "articles" / "nationalinterest-2024-11-north-korea-russia-alliance.txt"
 
 
-@pytest.fixture(scope="session")
-def events_dir() -> Path:
-    """The events reference files ($PACTWATCH_EVENTS_DIR or ../shared/events); absent in CI is a failure."""
-    env = os.environ.get("PACTWATCH_EVENTS_DIR")
-    p = Path(env) if env else REPO.parent / "shared" / "events"
-    if not p.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("PACTWATCH_EVENTS_DIR / ../shared/events is missing in CI")
-        pytest.skip("events reference files not available (set PACTWATCH_EVENTS_DIR)")
-    return p
 
 
 @pytest.fixture(scope="session")

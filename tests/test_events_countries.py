@@ -3,7 +3,6 @@ pactwatch's hand-written additions (resources/country_extras.yaml). The extras m
 has; the merged table must resolve surface forms as the retired countries.yaml did (the full 900-form mapping was
 compared once when the file was retired; this checks a representative sample, in running text)."""
 import csv
-import os
 import shutil
 from pathlib import Path
 
@@ -17,15 +16,6 @@ REPO = Path(__file__).resolve().parents[1]
 RES = REPO / "src" / "pactwatch" / "events" / "resources"
 
 
-@pytest.fixture(scope="session")
-def events_dir() -> Path:
-    env = os.environ.get("PACTWATCH_EVENTS_DIR")
-    p = Path(env) if env else REPO.parent / "shared" / "events"
-    if not p.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("PACTWATCH_EVENTS_DIR / ../shared/events is missing in CI")
-        pytest.skip("events reference files not available (set PACTWATCH_EVENTS_DIR)")
-    return p
 
 
 def _csv_rows(events_dir):

@@ -1,7 +1,6 @@
 """GDELT 1.0 / 2.0 and ICEWS importers into the event table: row counts and values against the raw files (read
 independently with the csv module), idempotent re-import, clear errors on wrong layouts; CAMEO quad mapping."""
 import csv
-import os
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from pactwatch.news.store import connect
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
-def events_dir() -> Path:
-    env = os.environ.get("PACTWATCH_EVENTS_DIR")
-    p = Path(env) if env else REPO.parent / "shared" / "events"
-    if not p.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("PACTWATCH_EVENTS_DIR / ../shared/events is missing in CI")
-        pytest.skip("events reference files not available (set PACTWATCH_EVENTS_DIR)")
-    return p
 
 
 def _rows(con, origin):

@@ -2,7 +2,6 @@
 parsed once and cached by content hash; a missing or wrong file is a clear error saying where to get it."""
 import csv
 import hashlib
-import os
 import shutil
 from pathlib import Path
 
@@ -15,15 +14,6 @@ from pactwatch.events.lexicon import parse_cameo_csv, parse_petrarch_verbs
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
-def events_dir() -> Path:
-    env = os.environ.get("PACTWATCH_EVENTS_DIR")
-    p = Path(env) if env else REPO.parent / "shared" / "events"
-    if not p.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("PACTWATCH_EVENTS_DIR / ../shared/events is missing in CI")
-        pytest.skip("events reference files not available (set PACTWATCH_EVENTS_DIR)")
-    return p
 
 
 def test_no_derived_reference_copies_in_package():

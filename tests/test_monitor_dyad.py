@@ -2,7 +2,6 @@
 months without events are 0 (index NA), months outside an origin's coverage NA; CUSUM binary segmentation finds a
 planted shift and nothing in a constant series; the CLI prints JSON and writes a plot."""
 import json
-import os
 from pathlib import Path
 
 import numpy as np

@@ -105,3 +105,16 @@ def test_cli_error_is_clean_in_a_real_process(data_dir, tmp_path):
     p = subprocess.run([str(exe), "panel", "state-years", "--add", "nope", "--out", str(tmp_path / "x.csv")],
                        capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode != 0 and "Traceback" not in p.stderr and "valid steps" in p.stderr
+
+
+def test_cli_refuses_a_step_that_changes_the_rows(data_dir, tmp_path, monkeypatch):
+    """A (plugin) step that drops rows is refused with a clear error, and nothing is written."""
+    from pactwatch.panels import steps
+
+    monkeypatch.setitem(steps.STEPS, "drop-one", lambda panel, src=None: panel.iloc[1:])
+    out = tmp_path / "x.csv"
+    res = runner.invoke(app, ["panel", "state-years", "--start", "2000", "--end", "2001", "--add", "drop-one",
+                              "--out", str(out), "--data-dir", str(data_dir)])
+    assert isinstance(res.exception, PactwatchError)
+    assert "drop-one" in str(res.exception) and "changed the number of rows" in str(res.exception)
+    assert not out.exists()

@@ -1,5 +1,4 @@
 """Case and scenario files: schema errors name the file and the field; shipped files load."""
-import textwrap
 
 import pytest
 import yaml

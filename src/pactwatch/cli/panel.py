@@ -43,6 +43,7 @@ def _step_names(add: str | None) -> list[str]:
 
 
 def _build_and_write(panel, names, src, out: Path, json_out: bool, kind: str) -> None:
+    from pactwatch.errors import PactwatchError
     from pactwatch.panels.export import check_out_path, to_file
     from pactwatch.panels.steps import STEPS
 

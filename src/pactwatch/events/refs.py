@@ -14,7 +14,6 @@ so an edited or replaced file is re-parsed, never served stale.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Callable
 
 import yaml
 
+from pactwatch.data.readers import sha256_file
 from pactwatch.errors import DataError, DataMissingError
 
 ENV_VAR = "PACTWATCH_EVENTS_DIR"
@@ -95,14 +95,6 @@ def resolve_events_dir(events_dir: str | os.PathLike | None = None) -> Path:
 
 def _required_list() -> str:
     return ", ".join(f"{f.path} <- {f.url}" for f in ref_registry().values() if f.required)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def ref_path(key: str, events_dir: str | os.PathLike | None = None, verify: str = "size") -> Path:

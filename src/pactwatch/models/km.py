@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .base import ModelError, SurvivalModel, _as_list, as_times, step_eval
+from .base import ModelError, SurvivalModel, _as_list, step_eval
 
 
 def km_table(start: np.ndarray, stop: np.ndarray, event: np.ndarray) -> pd.DataFrame:

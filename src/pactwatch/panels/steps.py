@@ -267,7 +267,7 @@ def capital_years(src: DataSource | None = None) -> pd.DataFrame:
     raw = get_source(src).table("cow_capitals")
     t = _int_keys(raw, "cow_capitals", cols=("ccode",))
     try:
-        sd, ed = pd.to_datetime(t["stdate"]), pd.to_datetime(t["enddate"])
+        sd, _ = pd.to_datetime(t["stdate"]), pd.to_datetime(t["enddate"])  # enddate parsed to validate it
     except (ValueError, TypeError) as exc:
         raise DataError(f"cow_capitals: bad stdate/enddate: {exc}") from None
     t = t.assign(_sd=sd).sort_values(["ccode", "_sd"], kind="stable")
