@@ -70,7 +70,7 @@ def load_phrases() -> list[dict]:
 
     rules = yaml.safe_load(_res_text("phrases.yaml"))
     for r in rules:
-        if not (r.get("verbs") and r.get("objects") and (re.fullmatch(r"\d{3,4}", str(r.get("code", "")))
+        if not (r.get("verbs") and (r.get("objects") or r.get("subjects")) and (re.fullmatch(r"\d{3,4}", str(r.get("code", "")))
                                                          or (r.get("override") and r.get("code") is None))):
             raise ValueError(f"phrases.yaml: bad rule {r}")
     return rules
@@ -195,7 +195,7 @@ class CorefResolver:
                 ent = next((a._.actor for a in reversed(prev) if a._.actor["kind"] == "person"), None)
             elif low in ("it", "its", "itself"):
                 ent = next((a._.actor for a in reversed(prev) if a._.actor["kind"] in ("country", "capital", "igo")
-                            or _names_body(a)), None)
+                            or _names_body(a) or _names_country(a)), None)
                 if tok.dep_ == "expl" or (tok.head.lemma_ == "be" and low == "it"):
                     ent = None
             elif low in ("they", "them", "their", "themselves"):
@@ -215,6 +215,15 @@ class CorefResolver:
                 out.append(sp)
         doc.spans["coref"] = out
         return doc
+
+
+def _names_country(sp) -> bool:
+    """A demonym-table entry used as a noun phrase of its own names the country ('The U.S. said it would ...',
+    'the UK ... it'): a proper noun heading a subject or object, not a modifier of another noun."""
+    if sp._.actor.get("kind") != "demonym":
+        return False
+    r = sp.root
+    return r.pos_ == "PROPN" and r.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj")
 
 
 def _names_body(sp) -> bool:
@@ -259,7 +268,9 @@ class EventCoder:
         self._slot_keys: dict[int, list] = {}  # pattern -> per-slot (word forms, 4-letter stems) for the pre-filter
         self._rules_by_verb: dict[str, list] = {}
         for r in self.phrases:
-            r["_rx"] = re.compile(r"\b(?:" + "|".join(re.escape(o) for o in sorted(r["objects"], key=len, reverse=True)) + ")")
+            r["_rx"] = re.compile(r"\b(?:" + "|".join(re.escape(o) for o in sorted(r.get("objects") or ["\x00"], key=len, reverse=True)) + ")")
+            if r.get("subjects"):
+                r["_srx"] = re.compile(r"\b(?:" + "|".join(re.escape(o) for o in sorted(r["subjects"], key=len, reverse=True)) + ")")
             for v in r["verbs"]:
                 self._rules_by_verb.setdefault(v, []).append(r)
         self.goldstein = goldstein
@@ -309,6 +320,8 @@ class EventCoder:
                 if hp and hc:  # the head's own word pattern is more specific: it codes the event
                     return ("abstain", self._abst(verb, f"covered by the pattern of '{head.text}'", code))
             new = transform(fam, code, self.codes)
+            if new is None and how == "modal-unless":
+                new = "130"  # a conditional threat of a non-conflict action (withdrawing help): root-level threaten
             if new is not None:
                 why = self._abstain_reason(verb, stop_at=head, future_ok=how.startswith("modal"),
                                            neg_ok=(how == "modal-neg"), obligation_ok=(how == "must"))
@@ -375,6 +388,11 @@ class EventCoder:
             if t.dep_ in ("xcomp", "advcl") and hl in INTENT_ADJS:
                 return INTENT_ADJS[hl], h, "03 adj"
         if aux & FUTURE_AUX or ("would" in aux and t.dep_ == "ccomp" and hl in REPORT_VERBS):
+            if any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "unless" for m in c.children)
+                   for c in verb.children):
+                # "X will withdraw its force unless Y ...": a future action made conditional on the other side's
+                # conduct is a threat (CAMEO 13), not a statement of intent
+                return "13", None, "modal-unless"
             if any(c.dep_ == "neg" for c in verb.children):
                 return "12", None, "modal-neg"  # "will not lift the ban": refuse (CAMEO 12)
             return "03", None, "modal"
@@ -456,9 +474,22 @@ class EventCoder:
         rules = [r for r in self._rules_by_verb.get(lemma, ()) if bool(r.get("override")) == override]
         if not rules:
             return None
+        for r in rules:
+            # subject rules: the doer decides the kind of attack ("aircraft killed ..." is aerial, CAMEO 195);
+            # the subject is the nsubj, or the agent of a passive ("was attacked by warplanes")
+            if not r.get("subjects"):
+                continue
+            subj = [c for c in verb.children if c.dep_ == "nsubj"]
+            subj += [o for c in verb.children if c.dep_ == "agent" for o in c.children if o.dep_ == "pobj"]
+            stoks = [t for sj in subj for t in sj.subtree][:12]
+            m = r["_srx"].search(" ".join(t.lower_ for t in stoks)) or r["_srx"].search(
+                " ".join(t.lemma_.lower() for t in stoks))
+            if m:
+                return r["code"], f"phrase: {m.group(0)} + {lemma}"
+        rules = [r for r in rules if r.get("objects")]
         objs = [c for c in verb.children if c.dep_ in ("dobj", "dative", "nsubjpass", "attr")]
         objs += [o for c in verb.children if c.dep_ == "prt" for o in c.children if o.dep_ == "pobj"]
-        objs += [o for c in verb.children if c.dep_ == "prep" and c.lower_ in ("of", "in", "on", "with", "to")
+        objs += [o for c in verb.children if c.dep_ == "prep" and c.lower_ in ("of", "in", "on", "with", "to", "as")
                  for o in c.children if o.dep_ == "pobj"]
         if not objs:
             return None
@@ -476,6 +507,8 @@ class EventCoder:
                 if r.get("with_partner") and not has_partner:
                     continue
                 if any(n in text for n in r.get("not", [])):
+                    continue
+                if scope is None and r.get("head_only"):
                     continue
                 if scope is not None:
                     m = r["_rx"].search(scope)
