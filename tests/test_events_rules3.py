@@ -67,3 +67,12 @@ def test_future_action_unless_is_a_threat(nlp):
 def test_it_resolves_to_country_named_as_noun_phrase(nlp):
     e = codes(nlp, "The U.K. said it would not lift the sanctions on Iran.")
     assert e and e[0][0] == "GBR" and e[0][2][:2] == "12"
+
+
+def test_dyad_scoring_keeps_country_coded_armed_groups_as_countries():
+    # round-2 regression in the scorer: igos.yaml's armed-group entries carry country codes (Hezbollah = LBN), which
+    # made every LBN, PSE, AFG ... count as 'IGO' in dyad scoring
+    from pactwatch.events.evaluate import _actor3
+
+    assert _actor3("LBN+UN") == ["LBN", "IGO"]
+    assert _actor3("PSE") == ["PSE"] and _actor3("ALQ") == ["IMG"] and _actor3("AMNESTY") == ["IGO"]

@@ -56,23 +56,34 @@ def _overlap(pred: list, gold: list):
     return tp, len(pred) - tp, len(gold) - tp
 
 
-def _igo_codes() -> set[str]:
+def _igo_codes() -> dict[str, str]:
+    """pactwatch organisation code -> the three-letter head of its CAMEO code: 'IGO' for IGOs and NGOs (CAMEO writes
+    IGOUNO, IGOWSTNAT ...; the gold sets write NGOs as IGO too), 'IMG' for transnational armed groups with a CAMEO
+    IMG code (al-Qaeda IMGMOSALQ). Armed groups coded as a country (Hezbollah = LBN, sector REB) are not in the map:
+    their code already is the country, and mapping it would turn every plain LBN, PSE, AFG ... into 'IGO'."""
     import yaml
 
     from pactwatch.events.lexicon import _res_text
 
-    return {g["code"] for g in yaml.safe_load(_res_text("igos.yaml"))}
+    out = {}
+    for g in yaml.safe_load(_res_text("igos.yaml")):
+        cameo = g.get("cameo") or ""
+        if cameo.startswith("IMG"):
+            out[g["code"]] = "IMG"
+        elif g.get("sector", "IGO") == "IGO" or cameo[:3] in ("IGO", "NGO"):
+            out[g["code"]] = "IGO"
+    return out
 
 
-_IGOS: set[str] = set()
+_IGOS: dict[str, str] = {}
 
 
 def _actor3(x: str | None) -> list[str]:
-    """Country part of actor codes: first three letters of CAMEO codes; pactwatch IGO codes (NATO, UN ...) -> 'IGO',
-    as CAMEO writes every IGO code (IGOUNO, IGOWSTNAT ...)."""
+    """Country part of actor codes: first three letters of CAMEO codes; pactwatch IGO/NGO codes (NATO, UN ...) ->
+    'IGO', transnational armed groups with an IMG code -> 'IMG' (see :func:`_igo_codes`)."""
     if not _IGOS:
         _IGOS.update(_igo_codes())
-    return ["IGO" if a in _IGOS else a[:3] for a in (x or "").split("+") if a]
+    return [_IGOS.get(a, a[:3]) for a in (x or "").split("+") if a]
 
 
 def _dyads(events, src_key="source", tgt_key="target"):
