@@ -76,3 +76,11 @@ def test_dyad_scoring_keeps_country_coded_armed_groups_as_countries():
 
     assert _actor3("LBN+UN") == ["LBN", "IGO"]
     assert _actor3("PSE") == ["PSE"] and _actor3("ALQ") == ["IMG"] and _actor3("AMNESTY") == ["IGO"]
+
+
+def test_historical_office_holders_resolve_only_in_office(nlp):
+    # people-table additions: dated heads of state and government of the 1980s-2010s
+    e = code_text("Hosni Mubarak met Jacques Chirac in Cairo on Monday.", "2000-03-01", nlp)
+    assert [(x["source"], x["target"]) for x in e][:1] == [("EGY", "FRA")]
+    e = code_text("Hosni Mubarak met Jacques Chirac in Cairo on Monday.", "2015-03-01", nlp)
+    assert all(x["source"] != "EGY" for x in e)  # out of office: no longer Egypt's government
