@@ -84,3 +84,13 @@ def test_historical_office_holders_resolve_only_in_office(nlp):
     assert [(x["source"], x["target"]) for x in e][:1] == [("EGY", "FRA")]
     e = code_text("Hosni Mubarak met Jacques Chirac in Cairo on Monday.", "2015-03-01", nlp)
     assert all(x["source"] != "EGY" for x in e)  # out of office: no longer Egypt's government
+
+
+def test_suicide_bombers_are_not_aircraft(nlp):
+    e = codes(nlp, "Two Iraqi suicide bombers killed 30 policemen at a checkpoint near Mosul on Friday.")
+    assert e and e[0][2] == "1831"
+
+
+def test_beating_people_is_physical_assault(nlp):
+    e = codes(nlp, "Egyptian police beat up protesters in central Cairo on Friday.")
+    assert e and e[0][0] == "EGY" and e[0][2] == "182"
