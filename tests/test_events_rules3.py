@@ -94,3 +94,8 @@ def test_suicide_bombers_are_not_aircraft(nlp):
 def test_beating_people_is_physical_assault(nlp):
     e = codes(nlp, "Egyptian police beat up protesters in central Cairo on Friday.")
     assert e and e[0][0] == "EGY" and e[0][2] == "182"
+
+
+def test_attack_noun_subject_takes_its_by_phrase_as_source(nlp):
+    e = codes(nlp, "A car bombing by Boko Haram killed 40 Nigerian villagers on Sunday.")
+    assert e and e[0][0] == "NGA" and e[0][2] == "183"

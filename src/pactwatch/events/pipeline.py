@@ -176,6 +176,11 @@ def _is_false_friend(sp: Span) -> bool:
     return nxt is not None and nxt.text in ("Post", "Times", "Tribune", "Journal", "Institute", "University", "Review")
 
 
+# Nouns naming an attack; as the subject of a verb ("the bombing killed"), their 'by' phrase is the doer.
+ATTACK_NOUNS = {"attack", "bombing", "strike", "airstrike", "raid", "shelling", "assault", "offensive",
+                "bombardment", "ambush", "blast", "explosion", "rocket", "missile", "shell", "fire", "gunfire"}
+
+
 @Language.factory("pactwatch_coref")
 def make_coref(nlp, name):
     return CorefResolver()
@@ -683,6 +688,15 @@ class EventCoder:
         v = verb
         for _ in range(5):
             subj = [c for c in v.children if c.dep_ == "nsubj"]
+            if subj and subj[0].lemma_.lower() in ATTACK_NOUNS:
+                # "a car bombing by the Islamic State killed ...": the attack noun is the grammatical subject, the
+                # 'by' phrase names who carried it out
+                by = [o for c in subj[0].children if c.dep_ == "prep" and c.lower_ == "by"
+                      for o in c.children if o.dep_ == "pobj"]
+                if by:
+                    got = self._joint(by[0], idx) or self._unresolved(by[0])
+                    if got:
+                        return got
             if subj:
                 return self._joint(subj[0], idx) or self._unresolved(subj[0])
             agent = [c for c in v.children if c.dep_ == "agent"]
