@@ -23,15 +23,17 @@ PeopleOpt = Annotated[Optional[Path], typer.Option("--people", help="People tabl
 ActorsOpt = Annotated[Optional[list[Path]], typer.Option("--actors", help="Extra Phoenix/PETRARCH actor dictionary (repeatable).")]
 VerbsOpt = Annotated[Optional[Path], typer.Option("--verbs", help="PETRARCH verb dictionary instead of the registered CAMEO.2.0.txt.")]
 EventsDirOpt = Annotated[Optional[Path], typer.Option("--events-dir", help="Events reference directory (CAMEO table, verb dictionary, gold sets; default $PACTWATCH_EVENTS_DIR, else an `events` folder beside the data directory).")]
+RootModelOpt = Annotated[Optional[bool], typer.Option("--root-model/--no-root-model", help="Add the supervised CAMEO root layer trained on the gold sets' dev halves (default $PACTWATCH_ROOT_MODEL, else off; see `pactwatch events train`).")]
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="Publication date (YYYY-MM-DD) when the input has none.")]
 
 
-def _nlp(model, people, actors, verbs, events_dir=None):
+def _nlp(model, people, actors, verbs, events_dir=None, root_model=None):
     from pactwatch.events.pipeline import load_pipeline
     from pactwatch.events.refs import resolve_events_dir
 
     return load_pipeline(model, str(verbs) if verbs else None, str(people) if people else None,
-                         tuple(str(a) for a in actors or ()), events_dir=str(resolve_events_dir(events_dir)))
+                         tuple(str(a) for a in actors or ()), events_dir=str(resolve_events_dir(events_dir)),
+                         root_model=root_model)
 
 
 def _items(file: Path, date: str | None):
@@ -45,7 +47,7 @@ def _items(file: Path, date: str | None):
 @app.command("code")
 def code(file: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or table")] = "jsonl",
          date: DateOpt = None, model: ModelOpt = None, people: PeopleOpt = None, actors: ActorsOpt = None,
-         verbs: VerbsOpt = None, events_dir: EventsDirOpt = None) -> None:
+         verbs: VerbsOpt = None, events_dir: EventsDirOpt = None, root_model: RootModelOpt = None) -> None:
     """Code FILE (.txt, .html or .jsonl with id/text/date) into events: one JSON line per event."""
     from pactwatch.events.coder import code_docs
 
@@ -54,7 +56,7 @@ def code(file: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or
     items, skips = _items(file, date)
     for s in skips:
         typer.echo(f"skipped {s.where}: {s.reason}", err=True)
-    nlp = _nlp(model, people, actors, verbs, events_dir)
+    nlp = _nlp(model, people, actors, verbs, events_dir, root_model)
     for _id, doc in code_docs(items, nlp=nlp):
         if fmt == "table":
             _table(doc, _id)
@@ -69,11 +71,12 @@ def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, peopl
              limit: Annotated[Optional[int], typer.Option("--limit", help="First N records only.")] = None,
              events_dir: EventsDirOpt = None,
              split: Annotated[str, typer.Option("--split", help="all, dev or test: a fixed half of the set by hash of the record id (tune on dev, report test).")] = "all",
-             errors: Annotated[Optional[Path], typer.Option("--errors", help="Write the mismatched records (JSON Lines) to this file.")] = None) -> None:
+             errors: Annotated[Optional[Path], typer.Option("--errors", help="Write the mismatched records (JSON Lines) to this file.")] = None,
+             root_model: RootModelOpt = None) -> None:
     """Precision/recall/F1 on a gold JSON Lines set (detection, root, full code, quad, dyad; macro-F1 for five classes)."""
     from pactwatch.events.evaluate import evaluate as ev
 
-    res = ev(gold, nlp=_nlp(model, people, actors, verbs, events_dir), limit=limit, split=split, errors=errors is not None)
+    res = ev(gold, nlp=_nlp(model, people, actors, verbs, events_dir, root_model), limit=limit, split=split, errors=errors is not None)
     if errors is not None:
         errs = res.pop("errors")
         errors.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errs), encoding="utf-8")
@@ -98,6 +101,36 @@ def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, peopl
         t.add_row(k, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", str(v["tp"]), str(v["fp"]), str(v["fn"]))
     console.print(t)
     console.print(f"quad accuracy (detected) {res['quad_accuracy_detected']}  (all gold records) {res['quad_accuracy_all']}")
+
+
+@app.command("train")
+def train(events_dir: EventsDirOpt = None, model: ModelOpt = None, as_json: JsonOpt = False,
+          cv: Annotated[bool, typer.Option("--cv", help="Also run the grouped 5-fold cross-validation within the dev halves.")] = False,
+          force: Annotated[bool, typer.Option("--force", help="Refit even when a cached model exists.")] = False) -> None:
+    """Fit the supervised CAMEO root layer on the DEV halves of the gold sets (plover_gsr, cameo_codebook_examples)
+    and cache it under ~/.pactwatch/cache/events/ (keyed by the gold files' sha256 and the code version)."""
+    from pactwatch.events import rootmodel as rm
+    from pactwatch.events.refs import resolve_events_dir
+
+    ed = resolve_events_dir(events_dir)
+    nlp = _nlp(model, None, None, None, events_dir, root_model=False)
+    try:
+        got = rm.train(ed, nlp=nlp, force=force)
+    except FileNotFoundError as exc:
+        raise PactwatchError(f"cannot train the root layer: {exc}") from None
+    out = {k: v for k, v in got.items() if k != "model"}
+    out.update({"C": rm.C, "fill_threshold": rm.FILL_THRESHOLD, "override_threshold": rm.OVERRIDE_THRESHOLD,
+                "on_by_default": rm.DEFAULT_ON})
+    if cv:
+        out["cv"] = rm.cross_validate(ed, nlp=nlp)
+    if as_json:
+        print_json(out)
+        return
+    console.print(f"root layer {out['key']}: {out['n']} dev sentences, classes {' '.join(out['classes'])}"
+                  f"{' (cached)' if out['cached'] else ''} -> {out['path']}")
+    if cv:
+        for s_, v in out["cv"]["sets"].items():
+            console.print(f"  dev CV {s_}: root F1 rules {v['rules']['f1']:.3f} -> rules+layer {v['rules+layer']['f1']:.3f}")
 
 
 @app.command("refs")

