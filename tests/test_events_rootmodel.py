@@ -187,3 +187,26 @@ def test_cross_validation_never_reads_test_and_reports_both(events_dir, nlp):
         assert out["sets"][s]["rules"]["tp"] == ev["root"]["tp"]
         assert out["sets"][s]["rules"]["fp"] == ev["root"]["fp"]
         assert out["sets"][s]["rules"]["fn"] == ev["root"]["fn"]
+
+
+def test_layer_trains_with_the_default_dictionaries(events_dir, nlp, tmp_path, monkeypatch):
+    """A pipeline coding with other dictionaries (--verbs) gets the model fitted with the registered ones, so the
+    cache key (gold files + version + spaCy pipeline) is enough."""
+    from pactwatch.events.pipeline import load_pipeline
+
+    seen = {}
+
+    def fake_train(ed, nlp=None, **kw):
+        seen["nlp"] = nlp
+        raise FileNotFoundError("stop here")
+
+    monkeypatch.setattr(RM, "train", fake_train)
+    verbs = Path(events_dir) / "dictionaries" / "petrarch2" / "PETR.Validate.verbs.txt"
+    if not verbs.is_file():
+        pytest.skip("PETR.Validate verbs not available")
+    custom = load_pipeline(verbs=str(verbs), events_dir=str(events_dir), root_model=True)
+    layer = custom.get_pipe("pactwatch_rootmodel")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer.load()
+    assert seen["nlp"] is nlp  # the cached default rules-only pipeline, not the custom one

@@ -842,11 +842,11 @@ def _seq_match(slots, toks) -> bool:
     return False
 
 
-@Language.factory("pactwatch_rootmodel", default_config={"events_dir": None, "enabled": True})
-def make_rootmodel(nlp, name, events_dir, enabled):
+@Language.factory("pactwatch_rootmodel", default_config={"events_dir": None, "enabled": True, "spacy_model": None})
+def make_rootmodel(nlp, name, events_dir, enabled, spacy_model):
     from pactwatch.events.rootmodel import RootModelLayer
 
-    return RootModelLayer(nlp, events_dir, enabled)
+    return RootModelLayer(nlp, events_dir, enabled, spacy_model)
 
 
 _NLP_CACHE: dict = {}
@@ -891,6 +891,6 @@ def load_pipeline(model: str | None = None, verbs: str | None = None, people: st
     nlp.add_pipe("pactwatch_coref")
     nlp.add_pipe("pactwatch_events", config={"verbs": verbs, "events_dir": str(events_dir)})
     if root_model:
-        nlp.add_pipe("pactwatch_rootmodel", config={"events_dir": str(events_dir)})
+        nlp.add_pipe("pactwatch_rootmodel", config={"events_dir": str(events_dir), "spacy_model": model})
     _NLP_CACHE[key] = nlp
     return nlp

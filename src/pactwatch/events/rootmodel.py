@@ -122,8 +122,10 @@ def gold_files(events_dir) -> list[Path]:
     return [g / f"{s}.jsonl" for s in GOLD_SETS if (g / f"{s}.jsonl").is_file()]
 
 
-def cache_key(files) -> str:
+def cache_key(files, spacy_model: str = "") -> str:
+    """sha256 over :data:`VERSION`, the spaCy pipeline's name and version and each gold file's name and sha256."""
     h = hashlib.sha256(VERSION.encode())
+    h.update(spacy_model.encode())
     for p in files:
         h.update(Path(p).name.encode())
         h.update(hashlib.sha256(Path(p).read_bytes()).hexdigest().encode())
@@ -243,14 +245,20 @@ def cross_validate(events_dir, nlp=None, folds: int = 5, c: float = C, fill_t: f
 
 
 def train(events_dir, nlp=None, cache_dir=None, force: bool = False) -> dict:
-    """Fit (or load from the cache) the model on the dev halves of the gold files in ``events_dir``. Returns
+    """Fit (or load from the cache) the model on the dev halves of the gold files in ``events_dir``. ``nlp``: the
+    rules-only pipeline whose parse and rule output give the features; it must use the registered dictionaries
+    (the default of ``load_pipeline``): the cache key covers the spaCy pipeline, not extra dictionaries. Returns
     {"model", "key", "n", "classes", "files", "cached"}; raises FileNotFoundError when no gold file is present."""
     from pactwatch import paths
 
     files = gold_files(events_dir)
     if not files:
         raise FileNotFoundError(f"no gold files ({', '.join(GOLD_SETS)}) in {Path(events_dir) / 'gold'}")
-    key = cache_key(files)
+    if nlp is None:
+        from pactwatch.events.pipeline import load_pipeline
+
+        nlp = load_pipeline(events_dir=str(events_dir), root_model=False)
+    key = cache_key(files, f"{nlp.meta.get('name', '')}-{nlp.meta.get('version', '')}")
     cdir = Path(cache_dir) if cache_dir else paths.home() / "cache" / "events"
     path = cdir / f"rootmodel-{key}.pkl"
     if path.is_file() and not force:
@@ -261,10 +269,6 @@ def train(events_dir, nlp=None, cache_dir=None, force: bool = False) -> dict:
                 return {**obj, "cached": True, "path": str(path)}
         except Exception:  # a broken cache file is rebuilt
             pass
-    if nlp is None:
-        from pactwatch.events.pipeline import load_pipeline
-
-        nlp = load_pipeline(events_dir=str(events_dir))
     X, y, _ = featurize(dev_records(files), nlp)
     model = fit(X, y)
     obj = {"model": model, "key": key, "version": VERSION, "n": len(y), "classes": sorted(set(y)),
@@ -350,8 +354,9 @@ class RootModelLayer:
     """spaCy component ``pactwatch_rootmodel``. Loads (training when needed) the model on first use; when the gold
     files are absent it does nothing and ``status`` says so (a warning is issued once)."""
 
-    def __init__(self, nlp, events_dir, enabled: bool = True):
+    def __init__(self, nlp, events_dir, enabled: bool = True, spacy_model: str | None = None):
         self.nlp = nlp
+        self.spacy_model = spacy_model
         self.events_dir = events_dir
         self.enabled = enabled
         self.model = None
@@ -364,7 +369,13 @@ class RootModelLayer:
             self.status = "disabled"
             return
         try:
-            got = train(self.events_dir, nlp=self.nlp)
+            # fitted with the default dictionaries of the same spaCy pipeline, whatever dictionaries this pipeline
+            # codes with (--verbs/--actors/--people), so one cached model serves them all
+            from pactwatch.events.pipeline import load_pipeline
+
+            base = load_pipeline(self.spacy_model, events_dir=self.events_dir,
+                                 root_model=False) if gold_files(self.events_dir) else None
+            got = train(self.events_dir, nlp=base)
         except FileNotFoundError as exc:
             self.status = f"rules only: {exc}"
             warnings.warn(f"pactwatch root-code model not used ({exc}); coding with the rules only", stacklevel=2)
