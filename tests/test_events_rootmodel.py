@@ -2,7 +2,6 @@
 deterministic, cached by the gold files' sha256 + code version, never firing without a source actor, and absent
 gold files leave the coder exactly as the rules make it. The model is fitted once per module (a few seconds)."""
 import json
-import shutil
 import warnings
 from pathlib import Path
 
@@ -24,7 +23,7 @@ def data(events_dir, nlp):
     files = RM.gold_files(events_dir)
     assert [f.stem for f in files] == list(RM.GOLD_SETS)
     recs = RM.dev_records(files)
-    X, y, g = RM.featurize(recs, nlp)
+    X, y, _ = RM.featurize(recs, nlp)
     return recs, X, y
 
 
