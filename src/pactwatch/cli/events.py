@@ -234,7 +234,9 @@ def _table(doc, title):
                 txt.stylize(style, sp[0] - s0, sp[1] - s0)
         tgt = f"{e['target']}{e['target_sector'] or ''}" if e["target"] else "-"
         mode = " (reported)" if e["mode"] == "reported" else ""
-        t.add_row(f"{e['source']}{e['source_sector']}", tgt, f"{e['code']} {e['name']}{mode}", str(e["quad"]),
+        # an actor the dictionaries do not know is shown by its words, never as a country code
+        src = f"{e['source']}{e['source_sector'] or ''}" if e["source"] else f"? ({e.get('source_text') or 'unresolved'})"
+        t.add_row(src, tgt, f"{e['code']} {e['name']}{mode}", str(e["quad"]),
                   f"{e['goldstein']:+.1f}", f"{e['confidence']:.2f}", txt)
     console.print(t)
 
