@@ -60,3 +60,11 @@ def forecast_ctx(forecast_data):
     from pactwatch.scenarios import forecast as F
 
     return F.context(data=forecast_data, use_cache=False)
+
+
+@pytest.fixture(scope="session")
+def nlp(events_dir):
+    """The event-coding pipeline (spaCy + pactwatch components, rules only), loaded once per test session."""
+    from pactwatch.events.pipeline import load_pipeline
+
+    return load_pipeline(events_dir=str(events_dir), root_model=False)

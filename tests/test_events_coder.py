@@ -13,11 +13,6 @@ ARTICLE = REPO.parent / "shared" / "articles" / "nationalinterest-2024-11-north-
 
 
 
-@pytest.fixture(scope="session")
-def nlp(events_dir):
-    from pactwatch.events.pipeline import load_pipeline
-
-    return load_pipeline(events_dir=str(events_dir))
 
 
 def _actors(nlp, text, date):

@@ -85,11 +85,6 @@ SAMPLE = {
 }
 
 
-@pytest.fixture(scope="module")
-def nlp(events_dir):
-    from pactwatch.events.pipeline import load_pipeline
-
-    return load_pipeline(events_dir=str(events_dir))
 
 
 def test_sample_surface_forms_resolve_as_before(nlp):

@@ -11,11 +11,6 @@ import pytest
 from pactwatch.events import rootmodel as RM
 
 
-@pytest.fixture(scope="module")
-def nlp(events_dir):
-    from pactwatch.events.pipeline import load_pipeline
-
-    return load_pipeline(events_dir=str(events_dir), root_model=False)
 
 
 @pytest.fixture(scope="module")

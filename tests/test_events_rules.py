@@ -1,26 +1,13 @@
 """Coding rules added for issue 5's accuracy targets (one hand-written sentence each, none from the gold sets):
 main clause first, phrase rules (object head first, overrides of the verb dictionary), clause-bounded patterns of
 statement and demand verbs, stated intentions, refusals, and 'it' for a body named by a demonym."""
-import os
-from pathlib import Path
 
-import pytest
 
 from pactwatch.events.coder import code_text
 
 D = "2024-11-01"
-REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    env = os.environ.get("PACTWATCH_EVENTS_DIR")
-    p = Path(env) if env else REPO.parent / "shared" / "events"
-    if not p.is_dir():
-        pytest.skip("events reference files not available (set PACTWATCH_EVENTS_DIR)")
-    from pactwatch.events.pipeline import load_pipeline
-
-    return load_pipeline(events_dir=str(p))
 
 
 def one(nlp, text):

@@ -1,40 +1,27 @@
 """Round-2 coding rules for issue 5 (hand-written sentences, none from the gold sets): named non-state armed groups,
 'Soviet' as a demonym, quantity nouns ('thousands of prisoners') and new agent words (CRM, ELI) as unresolved
 sources, capturing/retaking places (192), reneging on commitments (120), irregular past forms of prefixed verbs."""
-import os
-from pathlib import Path
 
-import pytest
 
 from pactwatch.events.coder import code_text
 
 D = "2024-11-01"
-REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    env = os.environ.get("PACTWATCH_EVENTS_DIR")
-    p = Path(env) if env else REPO.parent / "shared" / "events"
-    if not p.is_dir():
-        pytest.skip("events reference files not available (set PACTWATCH_EVENTS_DIR)")
-    from pactwatch.events.pipeline import load_pipeline
-
-    return load_pipeline(events_dir=str(p))
 
 
 def ev(nlp, text):
     return code_text(text, D, nlp)
 
 
-def test_named_armed_groups_resolve_with_rebel_sector(nlp):
+def test_named_armed_groups_resolve_with_rebel_sector(nlp, events_dir):
     e = ev(nlp, "Hezbollah fired rockets at Israel on Sunday.")
     assert e and e[0]["source"] == "LBN" and e[0]["target"] == "ISR" and e[0]["code"][:2] in ("19", "18")
     e = ev(nlp, "Al-Qaeda threatened to attack the United States.")
     assert [(x["source"], x["target"], x["code"][:2]) for x in e] == [("ALQ", "USA", "13")]
     from pactwatch.events.actors import build_table
 
-    t = build_table(None, (), str(Path(os.environ.get("PACTWATCH_EVENTS_DIR", REPO.parent / "shared" / "events"))))
+    t = build_table(None, (), str(events_dir))
     assert t.resolve("Taliban", None)["sector"] == "REB" and t.resolve("NATO", None)["sector"] == "IGO"
 
 

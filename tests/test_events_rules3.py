@@ -1,26 +1,13 @@
 """Round-3 coding rules for issue 5 (hand-written sentences, none from the gold sets): subject-keyed aerial attacks
 (195), bombings (183), human shields (184), mass expulsion (201), assassination of office-holders (186), 'will X
 unless Y' as a threat (13), and 'it' resolving to a country named as a noun phrase ('The U.K. said it would ...')."""
-import os
-from pathlib import Path
 
-import pytest
 
 from pactwatch.events.coder import code_text
 
 D = "2024-11-01"
-REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    env = os.environ.get("PACTWATCH_EVENTS_DIR")
-    p = Path(env) if env else REPO.parent / "shared" / "events"
-    if not p.is_dir():
-        pytest.skip("events reference files not available (set PACTWATCH_EVENTS_DIR)")
-    from pactwatch.events.pipeline import load_pipeline
-
-    return load_pipeline(events_dir=str(p))
 
 
 def codes(nlp, text):
