@@ -41,12 +41,7 @@ def dyad_years(start: int = COW_FIRST_YEAR, end: int = COW_LAST_YEAR, *, directe
     A dyad-year exists where both states were system members on at least one common day of the year (see the module
     docstring). ``directed=False`` keeps ccode1 < ccode2. 1816–2016 gives 1,912,290 directed / 956,145 non-directed rows.
     """
-    s, e = check_years(start, end, what="dyad_years")
-    if e > COW_LAST_YEAR and not carry_forward:
-        raise PactwatchError(
-            f"dyad_years: end={e} is after {COW_LAST_YEAR}, the last year of COW system membership (states2016). "
-            "Pass carry_forward=True to assume states alive at the end of 2016 stay members."
-        )
+    s, e = check_years(start, end, what="dyad_years", carry_forward=bool(carry_forward))
     sp = membership_spells(src)
     code = sp["ccode"].to_numpy().astype("int64")
     if len(code) and (code.min() < 0 or code.max() > 999):

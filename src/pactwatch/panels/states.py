@@ -30,8 +30,12 @@ NMC_COLUMNS = ["milex", "milper", "irst", "pec", "tpop", "upop", "cinc"]
 DEMOCRACY_COLUMNS = ["euds", "aeuds", "polity2", "v2x_polyarchy"]
 
 
-def check_years(start, end, *, first: int = COW_FIRST_YEAR, what: str = "panel") -> tuple[int, int]:
-    """Validate a [start, end] window of calendar years; returns them as ints or raises a PactwatchError naming the input."""
+def check_years(start, end, *, first: int = COW_FIRST_YEAR, what: str = "panel",
+                carry_forward: bool | None = None) -> tuple[int, int]:
+    """Validate a [start, end] window of calendar years; returns them as ints or raises a PactwatchError naming the input.
+
+    ``carry_forward``: for panels built on COW system membership (given, True or False): an ``end`` after 2016 is an error
+    unless it is True."""
     try:
         s, e = int(start), int(end)
     except (TypeError, ValueError):
@@ -42,6 +46,11 @@ def check_years(start, end, *, first: int = COW_FIRST_YEAR, what: str = "panel")
         raise PactwatchError(f"{what}: start ({s}) is after end ({e})")
     if s < first:
         raise PactwatchError(f"{what}: start ({s}) is before {first}, the first year of the COW state system")
+    if carry_forward is False and e > COW_LAST_YEAR:
+        raise PactwatchError(
+            f"{what}: end={e} is after {COW_LAST_YEAR}, the last year of COW system membership (states2016). "
+            "Pass carry_forward=True to assume states alive at the end of 2016 stay members."
+        )
     return s, e
 
 
@@ -90,12 +99,7 @@ def state_years(start: int = COW_FIRST_YEAR, end: int = COW_LAST_YEAR, *, src: D
     members on 31 Dec 2016 are assumed to remain members through ``end`` (like peacesciencer's ``mry = TRUE``); the log
     records how many rows that added. Nothing else is imputed.
     """
-    s, e = check_years(start, end, what="state_years")
-    if e > COW_LAST_YEAR and not carry_forward:
-        raise PactwatchError(
-            f"state_years: end={e} is after {COW_LAST_YEAR}, the last year of COW system membership (states2016). "
-            "Pass carry_forward=True to assume states alive at the end of 2016 stay members."
-        )
+    s, e = check_years(start, end, what="state_years", carry_forward=bool(carry_forward))
     sp = membership_spells(src)
     y0 = sp["stdate"].dt.year.to_numpy()
     y1 = sp["enddate"].dt.year.to_numpy().copy()
