@@ -24,7 +24,7 @@ ActorsOpt = Annotated[Optional[list[Path]], typer.Option("--actors", help="Extra
 VerbsOpt = Annotated[Optional[Path], typer.Option("--verbs", help="PETRARCH verb dictionary instead of the registered CAMEO.2.0.txt.")]
 EventsDirOpt = Annotated[Optional[Path], typer.Option("--events-dir", help="Events reference directory (CAMEO table, verb dictionary, gold sets; default $PACTWATCH_EVENTS_DIR, else an `events` folder beside the data directory).")]
 RootModelOpt = Annotated[Optional[bool], typer.Option("--root-model/--no-root-model", help="Add the supervised CAMEO root layer trained on the gold sets' dev halves (default $PACTWATCH_ROOT_MODEL, else off; see `pactwatch events train`).")]
-DateOpt = Annotated[Optional[str], typer.Option("--date", help="Publication date (YYYY-MM-DD) when the input has none.")]
+DateOpt = Annotated[Optional[str], typer.Option("--date", help="Publication date (YYYY-MM-DD) when the input has none (else taken from the file name or the latest full date in the text; with none, a person resolves only when all their roles are one country).")]
 
 
 def _nlp(model, people, actors, verbs, events_dir=None, root_model=None):
@@ -37,11 +37,22 @@ def _nlp(model, people, actors, verbs, events_dir=None, root_model=None):
 
 
 def _items(file: Path, date: str | None):
-    from pactwatch.news.ingest import read_articles
+    """(id, text, date, date_basis) per article of FILE; dates in order of evidence (see news.ingest.read_articles)."""
+    from pactwatch.news.ingest import parse_date, read_articles
 
+    if date is not None and parse_date(date) is None:
+        raise PactwatchError(f"--date {date!r}: not a date; use YYYY-MM-DD")
     arts, skips = read_articles(file, date=date)
-    items = [(a.ext_id or file.stem, a.text, a.date or date) for a in arts]
+    items = [(a.ext_id or file.stem, a.text, a.date, a.date_basis) for a in arts]
     return items, skips
+
+
+BASIS_TEXT = {"given": "given", "file name": "from the file name", "text": "latest full date in the text",
+              "none": "no date: a person resolves only when all their roles are one actor"}
+
+
+def _date_line(doc) -> str:
+    return f"article date {doc._.date or 'unknown'} ({BASIS_TEXT.get(doc._.date_basis, doc._.date_basis)})"
 
 
 @app.command("code")
@@ -62,7 +73,7 @@ def code(file: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or
             _table(doc, _id)
             continue
         for e in doc._.events:
-            typer.echo(json.dumps({"id": _id, **e}, ensure_ascii=False))
+            typer.echo(json.dumps({"id": _id, "date": doc._.date, "date_basis": doc._.date_basis, **e}, ensure_ascii=False))
 
 
 @app.command("evaluate")
@@ -214,6 +225,9 @@ def ingest(paths: list[Path], db: Annotated[Optional[Path], typer.Option("--db",
         print_json(s)
     else:
         console.print(f"added {s['added']}, unchanged {s['unchanged']}, near-duplicates linked {s['near_duplicates']}, skipped {s['skipped']}")
+        if s["date_basis"]:
+            console.print("  dates of added articles: " + ", ".join(f"{k} {v}" for k, v in sorted(s["date_basis"].items())),
+                          highlight=False)
         for r in s["skip_reasons"]:
             console.print(f"  skipped {r}", highlight=False)
 
@@ -222,7 +236,8 @@ def _table(doc, title):
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(title=f"{title}: {len(doc._.events)} events ({len(doc._.abstained)} verbs abstained)", show_lines=True)
+    t = Table(title=f"{title}: {len(doc._.events)} events ({len(doc._.abstained)} verbs abstained)\n{_date_line(doc)}",
+              show_lines=True)
     for c in ("source", "target", "code", "quad", "gold.", "conf", "evidence"):
         t.add_column(c)
     for e in doc._.events:

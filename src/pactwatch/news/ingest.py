@@ -30,7 +30,9 @@ class IngestError(PactwatchError):
 
 @dataclass
 class Article:
-    """One news article. ``date`` is the publication date (ISO ``YYYY-MM-DD``) or None when unknown."""
+    """One news article. ``date`` is the publication date (ISO ``YYYY-MM-DD``) or None when unknown. ``date_basis``:
+    where the date came from (see :func:`infer_date`): ``"given"`` (the input's own metadata or the caller),
+    ``"file name"``, ``"text"`` (latest full date written in the article), ``"none"``; None = not decided yet."""
 
     text: str
     title: str = ""
@@ -40,6 +42,7 @@ class Article:
     source: str = ""  # where it was read from (file path, feed URL)
     ext_id: str = ""  # the id the input gave it (JSON Lines `id`, feed entry id)
     meta: dict = field(default_factory=dict)
+    date_basis: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -81,6 +84,85 @@ def parse_date(value) -> str | None:
         return parsedate_to_datetime(s).date().isoformat()
     except (TypeError, ValueError, IndexError):
         return None
+
+
+DATE_BASES = ("given", "file name", "text", "none")
+
+_MONTHS = {m: i for i, ms in enumerate((
+    ("January", "Jan"), ("February", "Feb"), ("March", "Mar"), ("April", "Apr"), ("May",), ("June", "Jun"),
+    ("July", "Jul"), ("August", "Aug"), ("September", "Sept", "Sep"), ("October", "Oct"), ("November", "Nov"),
+    ("December", "Dec")), 1) for m in ms}
+_MON = r"\b(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
+_ORD = r"(?:st|nd|rd|th)?"
+#: full dates as written in news text; month names are case-sensitive ("May 2024", never "may")
+_TEXT_DATES = (
+    re.compile(_MON + r"\s+(?P<day>\d{1,2})" + _ORD + r",?\s+(?P<year>\d{4})\b"),      # November 1, 2024
+    re.compile(r"\b(?P<day>\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MON + r",?\s+(?P<year>\d{4})\b"),  # 1 November 2024
+    re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<mon>\d{2})-(?P<day>\d{2})(?![\d-])"),  # 2024-11-01
+    re.compile(_MON + r",?\s+(?P<year>\d{4})\b"),                                      # November 2024 -> the 1st
+)
+_NAME_DATE = re.compile(r"(?<!\d)(?P<year>\d{4})[-_](?P<mon>\d{2})(?:[-_](?P<day>\d{2}))?(?!\d)")
+
+
+def _ymd(m, today: dt.date) -> dt.date | None:
+    mon = m["mon"]
+    mon = _MONTHS[mon] if not mon.isdigit() else int(mon)
+    day = m.groupdict().get("day")
+    try:
+        d = dt.date(int(m["year"]), mon, int(day) if day else 1)
+    except ValueError:
+        return None
+    return d if dt.date(1800, 1, 1) <= d <= today else None  # never a date after today
+
+
+def date_from_name(name: str, today: dt.date | None = None) -> str | None:
+    """ISO date from a file name holding ``YYYY-MM-DD`` or ``YYYY-MM`` (the 1st of the month), e.g.
+    'nationalinterest-2024-11-north-korea.txt' -> '2024-11-01'. The first valid one not after today; else None."""
+    today = today or dt.date.today()
+    for m in _NAME_DATE.finditer(name):
+        d = _ymd(m, today)
+        if d:
+            return d.isoformat()
+    return None
+
+
+def date_from_text(text: str, today: dt.date | None = None) -> str | None:
+    """The latest full date written in ``text`` ('November 1, 2024', 'Nov. 1 2024', '1 November 2024', '2024-11-01';
+    a month and year alone, 'November 2024', counts as the 1st), not after today; None when there is none. A bare
+    year or a day without a year ('on October 30') does not count. The latest date an article mentions is a lower
+    bound on its publication date, close to it in news text."""
+    today = today or dt.date.today()
+    best = None
+    for rx in _TEXT_DATES:
+        for m in rx.finditer(text):
+            d = _ymd(m, today)
+            if d and (best is None or d > best):
+                best = d
+    return best.isoformat() if best else None
+
+
+def infer_date(text: str, name: str | None = None, today: dt.date | None = None) -> tuple[str | None, str]:
+    """(ISO date, basis) for an article with no date of its own: a date in the file ``name`` (basis ``"file name"``),
+    else the latest full date in the ``text`` (``"text"``), else ``(None, "none")``. Today's date is never used: with
+    no date, a person resolves only when all their roles are one actor (:meth:`pactwatch.events.actors.ActorTable.resolve`)."""
+    if name:
+        d = date_from_name(Path(name).name, today)
+        if d:
+            return d, "file name"
+    d = date_from_text(text, today)
+    return (d, "text") if d else (None, "none")
+
+
+def date_article(art: Article, name: str | None = None, given: str | None = None) -> Article:
+    """Set ``art.date``/``art.date_basis`` in order of evidence: the article's own date or ``given`` (basis ``given``),
+    else :func:`infer_date` from ``name`` and the text. Returns the same article."""
+    if art.date is None and given:
+        art.date = parse_date(given)
+    if art.date:
+        art.date_basis = art.date_basis or "given"
+    else:
+        art.date, art.date_basis = infer_date(art.text, name)
+    return art
 
 
 def decode_bytes(data: bytes, where: str) -> str:
@@ -230,7 +312,10 @@ def sniff_format(path: Path, text: str) -> str:
 
 
 def read_articles(path: str | Path, fmt: str | None = None, date: str | None = None) -> tuple[list[Article], list[Skip]]:
-    """All articles in one file (any supported format). Raises IngestError when the file as a whole is unreadable."""
+    """All articles in one file (any supported format). Raises IngestError when the file as a whole is unreadable.
+    Dates, in order of evidence (:func:`date_article`): the input's own (HTML/feed metadata, JSON Lines ``date``; for
+    text and HTML ``date`` takes precedence), else ``date``, else a date in the file name (text and HTML files only:
+    one article per file), else the latest full date in the text; ``date_basis`` records which."""
     p = Path(path)
     if not p.is_file():
         raise IngestError(f"{p}: no such file")
@@ -241,14 +326,19 @@ def read_articles(path: str | Path, fmt: str | None = None, date: str | None = N
         arts, skips = articles_from_jsonl(text, str(p))
         if not arts and skips:
             raise IngestError(f"{p}: no readable JSON Lines record ({skips[0].reason} at {skips[0].where})")
-        return arts, skips
-    if fmt == "feed":
-        return articles_from_feed(data, str(p))
-    if fmt == "html":
-        return [article_from_html(text, str(p), date=date)], []
-    if fmt == "text":
-        return [article_from_text(text, str(p), date=date)], []
-    raise IngestError(f"{p}: unknown format {fmt!r} (use text, html, feed or jsonl)")
+    elif fmt == "feed":
+        arts, skips = articles_from_feed(data, str(p))
+    elif fmt == "html":
+        arts, skips = [article_from_html(text, str(p), date=date)], []
+    elif fmt == "text":
+        arts, skips = [article_from_text(text, str(p), date=date)], []
+    else:
+        raise IngestError(f"{p}: unknown format {fmt!r} (use text, html, feed or jsonl)")
+    # a record's own date, else ``date``, else inferred; the file name speaks for a one-article file only
+    name = p.name if fmt in ("text", "html") else None
+    for a in arts:
+        date_article(a, name, given=date)
+    return arts, skips
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterable[Path]:

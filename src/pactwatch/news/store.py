@@ -2,9 +2,12 @@
 
 Tables (unit of analysis in brackets):
 - ``articles`` [one distinct article text]: ``article_id`` = sha256 of the normalised body, so re-ingesting the same text
-  (from any file or outlet) changes nothing; ``duplicate_of`` links a near-duplicate (the same wire story with small edits,
+  (from any file or outlet) changes nothing; ``pub_date`` with ``date_basis`` saying where it came from (``given``:
+  the input's metadata; ``file name``; ``text``: the latest full date the article mentions; ``none``: NULL date,
+  unknown; see :func:`pactwatch.news.ingest.infer_date`); ``duplicate_of`` links a near-duplicate (the same wire story with small edits,
   estimated word-5-gram Jaccard >= ``NEAR_DUP_JACCARD``) to the first stored copy, so counts can use
-  ``duplicate_of is null`` and never count one story twice. NULL date = publication date unknown.
+  ``duplicate_of is null`` and never count one story twice. NULL date = publication date unknown (basis ``none``;
+  NULL basis: stored before the basis was recorded).
 - ``sentences`` [one sentence of one article]: character spans into the stored body.
 - ``article_bands``: MinHash LSH band keys used to find near-duplicate candidates.
 - ``news_events`` [one coded event]: see :func:`pactwatch.events.store`.
@@ -20,7 +23,7 @@ import hashlib
 import os
 import re
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pactwatch.news.ingest import Article, Skip
@@ -39,7 +42,10 @@ create table if not exists sentences (
     article_id varchar, sent_no integer, start_char integer, end_char integer, text varchar, sent_hash varchar,
     primary key (article_id, sent_no));
 create table if not exists article_bands (band varchar, article_id varchar);
+alter table articles add column if not exists date_basis varchar;
 """
+ARTICLE_COLUMNS = ("article_id", "title", "byline", "pub_date", "url", "source", "ext_id", "n_chars", "n_sentences",
+                   "duplicate_of", "similarity", "body", "ingested_at", "date_basis")
 
 
 def default_news_db() -> Path:
@@ -119,21 +125,29 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (new id, first copy, jaccard)
     skipped: list[Skip] = field(default_factory=list)
+    date_basis: dict[str, int] = field(default_factory=dict)  # added articles by where their date came from
 
     def summary(self) -> dict:
         return {"added": len(self.added), "unchanged": len(self.unchanged),
                 "near_duplicates": len(self.near_duplicates), "skipped": len(self.skipped),
+                "date_basis": dict(self.date_basis),
                 "skip_reasons": [f"{s.where}: {s.reason}" for s in self.skipped]}
 
 
 def ingest(articles: list[Article], db=None, con=None, skips: list[Skip] | None = None) -> IngestReport:
-    """Store articles (and their sentences). Same content hash -> nothing changes; near-duplicate -> stored and linked."""
+    """Store articles (and their sentences). Same content hash -> nothing changes; near-duplicate -> stored and linked.
+    An article whose date was not decided on reading (``date_basis`` None) is dated here by
+    :func:`pactwatch.news.ingest.date_article` (its own date, else the latest full date in its text)."""
+    from pactwatch.news.ingest import date_article
+
     own = con is None
     con = con or connect(db)
     rep = IngestReport(skipped=list(skips or []))
     try:
         for art in articles:
             aid = art.content_hash
+            if art.date_basis is None:
+                art = date_article(replace(art))  # a copy: the caller's article is left as it was
             if con.execute("select 1 from articles where article_id = ?", [aid]).fetchone():
                 rep.unchanged.append(aid)
                 continue
@@ -144,9 +158,10 @@ def ingest(articles: list[Article], db=None, con=None, skips: list[Skip] | None 
             sents = split_sentences(art.text)
             con.execute("begin transaction")
             try:
-                con.execute("insert into articles values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                con.execute(f"insert into articles ({', '.join(ARTICLE_COLUMNS)}) values ({', '.join('?' * len(ARTICLE_COLUMNS))})",
                             [aid, art.title, art.byline, art.date, art.url, art.source, art.ext_id, len(art.text),
-                             len(sents), dup, sim, art.text, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
+                             len(sents), dup, sim, art.text, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+                             art.date_basis])
                 _insert_sentences(con, aid, sents)
                 con.executemany("insert into article_bands values (?, ?)", [[k, aid] for k in keys])
                 con.execute("commit")
@@ -154,6 +169,7 @@ def ingest(articles: list[Article], db=None, con=None, skips: list[Skip] | None 
                 con.execute("rollback")
                 raise
             rep.added.append(aid)
+            rep.date_basis[art.date_basis] = rep.date_basis.get(art.date_basis, 0) + 1
             if dup:
                 rep.near_duplicates.append((aid, dup, sim))
     finally:
