@@ -78,3 +78,16 @@ def test_event_noun_as_subject_of_an_aspectual_verb(nlp):
     assert [(e["source"], e["target"], e["code"][:2]) for e in got] == [("RUS", "UKR", "19")], got
     # a non-event subject keeps the ordinary coding (no event from 'continue' itself)
     assert codes(nlp, "The weather continued to be cold in Moscow.") == []
+
+
+def test_passive_victim_of_an_attack_by_someone(nlp):
+    got = events(nlp, "Three Lebanese soldiers were killed in an air strike by Israel on Tuesday.")
+    assert [(e["source"], e["target"], e["code"][:2]) for e in got] == [("ISR", "LBN", "19")], got
+    # no doer named: still no event (abstain rather than guess)
+    assert codes(nlp, "Three Lebanese soldiers were killed in an air strike on Tuesday.") == []
+
+
+def test_undertaking_an_event_noun_performs_it(nlp):
+    # 'undertake' + to-infinitive is a stated intention (03); 'undertook a mediation' is the mediation itself
+    got = events(nlp, "Egypt undertook a mediation between Israel and Hamas.")
+    assert got and all(e["code"][:2] != "03" for e in got), got

@@ -88,6 +88,9 @@ DEVERBAL = (("ification", "ify"), ("isation", "ise"), ("ization", "ize"), ("atio
             ("ion", ""), ("ment", ""), ("ial", "y"), ("al", ""), ("al", "e"), ("ance", ""), ("ance", "e"),
             ("ence", ""), ("ence", "e"), ("ure", "e"), ("ure", ""), ("ery", "er"), ("ing", ""), ("ing", "e"),
             ("", "en"))
+#: intent verbs that, with an event noun as object, perform it ("undertook a mediation mission") rather than state
+#: an intention ("undertook to mediate")
+PERFORMING_VERBS = {"undertake", "complete", "launch", "begin", "start"}
 #: object nouns that never name a codable event of their own
 NOT_EVENT_NOUNS = {"statement", "comment", "remark", "speech", "announcement", "report", "claim", "note", "decision",
                    "plan", "intention", "effort", "attempt", "move", "step", "measure", "progress", "government",
@@ -697,7 +700,7 @@ class EventCoder:
             cand, code, pat = got
             if code is None:
                 continue  # this noun names no codable event ("not an event" pattern, residual statement)
-            fam = INTENT_VERBS.get(lemma)
+            fam = INTENT_VERBS.get(lemma) if lemma not in PERFORMING_VERBS else None
             if fam:
                 code = transform(fam, code, self.codes)
                 if code is None:
@@ -899,7 +902,13 @@ class EventCoder:
                 pobj = [o for o in agent[0].children if o.dep_ == "pobj"]
                 return (self._joint(pobj[0], idx) or self._unresolved(pobj[0])) if pobj else None
             if any(c.dep_ == "nsubjpass" for c in v.children):
-                return None  # passive without an agent: who did it is not said
+                # passive without an agent: who did it is not said, unless the attack it happened in names its
+                # doer ("was killed in an air strike by Israel", "murdered in an attack on a patrol by ...")
+                att = [o for c in v.children if c.dep_ == "prep" and c.lower_ in ("in", "during")
+                       for o in c.children if o.dep_ == "pobj" and o.lemma_.lower() in ATTACK_NOUNS]
+                by = [o for a in att for c in _phrase_tokens(a) if c.dep_ == "prep" and c.lower_ == "by"
+                      for o in c.children if o.dep_ == "pobj"]
+                return (self._joint(by[0], idx) or self._unresolved(by[0])) if by else None
             if v.dep_ in ("xcomp", "conj", "advcl", "acomp") and v.head is not v:
                 v = v.head
                 continue
