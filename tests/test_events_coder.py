@@ -140,6 +140,29 @@ def test_evaluate_counts_match_independent_tally(nlp, tmp_path):
     assert res["records_with_gold_events"] == 3
 
 
+def test_evaluate_bootstrap_interval(nlp, tmp_path):
+    """The 90% interval of root F1 comes from resampling records: deterministic for a seed, brackets the point
+    estimate, and collapses to it when every record scores the same."""
+    from pactwatch.events.evaluate import evaluate
+
+    good = {"text": "China condemned Japan on Tuesday.", "date": "2024-01-01",
+            "events": [{"source": "CHN", "target": "JPN", "code": "111", "code_system": "CAMEO"}], "noevents": False}
+    bad = {"text": "North Korean troops attacked Ukrainian forces.", "date": "2024-11-01",
+           "events": [{"source": "PRK", "target": "UKR", "code": "040", "code_system": "CAMEO"}], "noevents": False}
+    p = tmp_path / "g.jsonl"
+    p.write_text("\n".join(json.dumps({"set": "t", "id": str(i), **r}) for i, r in enumerate([good, bad] * 10)), encoding="utf-8")
+    a = evaluate(p, nlp=nlp, bootstrap=300, seed=1)
+    b = evaluate(p, nlp=nlp, bootstrap=300, seed=1)
+    assert a["root"]["ci90"] == b["root"]["ci90"]
+    lo, hi = a["root"]["ci90"]
+    assert lo < a["root"]["f1"] < hi
+    assert a["root"]["f1"] == 0.5  # 10 hits, 10 wrong roots: P = R = 0.5
+    p.write_text("\n".join(json.dumps({"set": "t", "id": str(i), **good}) for i in range(10)), encoding="utf-8")
+    c = evaluate(p, nlp=nlp, bootstrap=100)
+    assert c["root"]["ci90"] == [1.0, 1.0] and c["quad_accuracy_detected_ci90"] == [1.0, 1.0]
+    assert "ci90" not in evaluate(p, nlp=nlp)["root"]
+
+
 def test_cli_code_jsonl(nlp, tmp_path):
     from typer.testing import CliRunner
 

@@ -83,11 +83,13 @@ def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, peopl
              events_dir: EventsDirOpt = None,
              split: Annotated[str, typer.Option("--split", help="all, dev or test: a fixed half of the set by hash of the record id (tune on dev, report test).")] = "all",
              errors: Annotated[Optional[Path], typer.Option("--errors", help="Write the mismatched records (JSON Lines) to this file.")] = None,
-             root_model: RootModelOpt = None) -> None:
+             root_model: RootModelOpt = None,
+             bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Resamples of the records for a 90% interval of root F1 and quad accuracy (0 = none).")] = 0) -> None:
     """Precision/recall/F1 on a gold JSON Lines set (detection, root, full code, quad, dyad; macro-F1 for five classes)."""
     from pactwatch.events.evaluate import evaluate as ev
 
-    res = ev(gold, nlp=_nlp(model, people, actors, verbs, events_dir, root_model), limit=limit, split=split, errors=errors is not None)
+    res = ev(gold, nlp=_nlp(model, people, actors, verbs, events_dir, root_model), limit=limit, split=split,
+             errors=errors is not None, bootstrap=bootstrap)
     if errors is not None:
         errs = res.pop("errors")
         errors.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errs), encoding="utf-8")
@@ -112,6 +114,10 @@ def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, peopl
         t.add_row(k, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", str(v["tp"]), str(v["fp"]), str(v["fn"]))
     console.print(t)
     console.print(f"quad accuracy (detected) {res['quad_accuracy_detected']}  (all gold records) {res['quad_accuracy_all']}")
+    if res.get("bootstrap"):
+        b = res["bootstrap"]
+        console.print(f"90% intervals ({b['resamples']} resamples of the records): root F1 {res['root']['ci90']}, "
+                      f"quad accuracy (detected) {res['quad_accuracy_detected_ci90']}")
 
 
 @app.command("train")
