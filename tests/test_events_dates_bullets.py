@@ -236,3 +236,28 @@ def test_shared_article_bullet_line(nlp):
     assert src and src[0]["source"] == "PRK" and text[line:line + 11] == "North Korea"
     for e in ev:
         assert e["sentence"] == text[e["sentence_span"][0]:e["sentence_span"][1]]
+
+
+def test_coding_stored_articles_keeps_the_ingest_date_basis(nlp, tmp_path, monkeypatch):
+    """Articles coded from the store carry the basis recorded at ingest (file name / text), not 'given'."""
+    import pactwatch.events.coder as coder
+    from pactwatch.events.store import code_stored_articles
+    from pactwatch.news import connect, ingest_files
+
+    p = tmp_path / "wire-2023-05-rutte.txt"
+    p.write_text(TEXT + "\n", encoding="utf-8")
+    db = tmp_path / "n.duckdb"
+    ingest_files([p], db=db)
+    seen = []
+    real = coder.code_docs
+
+    def spy(items, nlp=None, **kw):
+        for _id, doc in real(items, nlp=nlp, **kw):
+            seen.append((doc._.date, doc._.date_basis))
+            yield _id, doc
+
+    monkeypatch.setattr(coder, "code_docs", spy)
+    con = connect(db)
+    code_stored_articles(con, nlp=nlp)
+    con.close()
+    assert seen == [("2023-05-01", "file name")]

@@ -118,12 +118,14 @@ def code_stored_articles(con, nlp=None, recode: bool = False) -> dict:
     if recode:
         con.execute("delete from events where origin = 'pactwatch'")
     todo = con.execute(
-        "select article_id, body, cast(pub_date as varchar), url from articles a where duplicate_of is null and not exists "
-        "(select 1 from events e where e.origin = 'pactwatch' and e.article_id = a.article_id) order by ingested_at").fetchall()
+        "select article_id, body, cast(pub_date as varchar), url, date_basis from articles a where duplicate_of is null "
+        "and not exists (select 1 from events e where e.origin = 'pactwatch' and e.article_id = a.article_id) "
+        "order by ingested_at").fetchall()
     n_dup = con.execute("select count(*) from articles where duplicate_of is not null").fetchone()[0]
     added = 0
-    meta = {aid: url for aid, _, _, url in todo}
-    for aid, doc in code_docs([(aid, body, date) for aid, body, date, _ in todo], nlp=nlp):
+    meta = {aid: url for aid, _, _, url, _ in todo}
+    # the date's basis as recorded at ingest (file name / text / given); rows stored before it was kept: 'given'
+    for aid, doc in code_docs([(aid, body, date, basis) for aid, body, date, _, basis in todo], nlp=nlp):
         rows = coded_rows(aid, doc._.events, doc._.date, meta[aid])
         added += insert_events(con, rows)[0]
     return {"articles_coded": len(todo), "events_added": added, "near_duplicates_skipped": n_dup}
