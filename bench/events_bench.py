@@ -73,13 +73,13 @@ def main(argv=None) -> dict:
     load_s = time.perf_counter() - t0
     texts = [t for _, t, _ in items]
     n_sent = 0
-    with nlp.select_pipes(disable=list(CUSTOM)):
+    with nlp.select_pipes(disable=[n for n in CUSTOM if n in nlp.pipe_names]):
         for doc in nlp.pipe(texts, batch_size=64):
             n_sent += sum(1 for _ in doc.sents)
     n_events = [0]
 
     def parse_only():
-        with nlp.select_pipes(disable=list(CUSTOM)):
+        with nlp.select_pipes(disable=[n for n in CUSTOM if n in nlp.pipe_names]):
             for _ in nlp.pipe(texts, batch_size=64):
                 pass
 
