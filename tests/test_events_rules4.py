@@ -91,3 +91,16 @@ def test_undertaking_an_event_noun_performs_it(nlp):
     # 'undertake' + to-infinitive is a stated intention (03); 'undertook a mediation' is the mediation itself
     got = events(nlp, "Egypt undertook a mediation between Israel and Hamas.")
     assert got and all(e["code"][:2] != "03" for e in got), got
+
+
+def test_imperative_addressed_to_the_reader_is_not_an_event(nlp):
+    # the motivating article: "Strip away the ... tirades both men frequently unveil and what you have are ..."
+    text = ("Kim Jong-un and Vladimir Putin met in Pyongyang. Strip away the demagogic tirades both men frequently "
+            "unveil and what you have are two leaders who are predictable.")
+    got = events(nlp, text)
+    assert [e["verb"] for e in got if e["verb"] == "unveil"] == [], got
+    assert {e["verb"] for e in got} == {"met"}
+    # a coordinated clause with its own subject, or a that-clause, is the author's assertion of a fact: still coded
+    got = codes(nlp, "Forget the rhetoric, and Russia attacked Ukraine on Monday.")
+    assert ("RUS", "UKR") in {(s, t) for s, t, _ in got}, got
+    assert [c[:2] for _, _, c in codes(nlp, "Remember that Russia attacked Ukraine in 2022.")] == ["19"]

@@ -797,6 +797,8 @@ class EventCoder:
         subj = [c for c in kids if c.dep_ in ("nsubj", "nsubjpass")]
         if subj and subj[0].pos_ == "PRON" and subj[0].lower_ in AUTHOR_PRONOUNS:
             return "author or reader as subject (opinion, not an event)"
+        if _imperative_root(verb):
+            return "under an imperative addressed to the reader (the author's voice, not an event)"
         h, t = verb.head, verb
         hops = 0
         while t.dep_ in ("xcomp", "ccomp", "pcomp", "advcl", "conj", "acl", "relcl", "pobj", "prep") and h is not t and hops < 4:
@@ -1015,6 +1017,25 @@ def _members(x):
     if ent.get("kind") == "group" and ent.get("members"):
         return [(x[0], m, x[2]) for m in ent["members"]]
     return [x]
+
+
+def _imperative_root(tok) -> bool:
+    """True when the sentence of ``tok`` is an imperative ("Strip away the tirades ... and what you have is ...",
+    "Consider what Moscow did ..."): its root is a base-form verb opening the sentence, with no subject and no
+    auxiliary. Everything said under it is the author talking to the reader."""
+    r = tok.sent.root
+    first = next((t for t in tok.sent if t.is_alpha), None)
+    if not (r.tag_ == "VB" and first is not None and first.i == r.i
+            and not any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj", "aux", "auxpass") for c in r.children)):
+        return False
+    t = tok
+    while t.i != r.i:
+        # "Strip away the rhetoric and Russia attacked": a coordinated clause with its own subject; "Remember that
+        # Russia attacked ...": a that-clause states a fact (opinion and hypothetical heads are handled elsewhere)
+        if t.dep_ == "ccomp" or (t.dep_ == "conj" and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)):
+            return False
+        t = t.head
+    return True
 
 
 CLAUSAL_DEPS = frozenset({"ccomp", "advcl", "relcl", "acl", "parataxis", "conj"})
