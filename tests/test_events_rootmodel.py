@@ -204,3 +204,15 @@ def test_layer_trains_with_the_default_dictionaries(events_dir, nlp, tmp_path, m
         warnings.simplefilter("ignore")
         layer.load()
     assert seen["nlp"] is nlp  # the cached default rules-only pipeline, not the custom one
+
+
+def test_cache_key_changes_with_the_rule_coder(tmp_path, monkeypatch):
+    """A layer cached under older rules is not reused: the key covers the rule coder's source and tables."""
+    from pactwatch.events import rootmodel
+
+    g = tmp_path / "plover_gsr.jsonl"
+    g.write_text('{"text": "x", "events": []}\n', encoding="utf-8")
+    k1 = rootmodel.cache_key([g], "m-1")
+    assert rootmodel.cache_key([g], "m-1") == k1
+    monkeypatch.setattr(rootmodel, "rules_fingerprint", lambda: "other rules")
+    assert rootmodel.cache_key([g], "m-1") != k1

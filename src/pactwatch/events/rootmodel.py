@@ -20,8 +20,8 @@ What it does at coding time (component ``pactwatch_rootmodel``, after ``pactwatc
     "rule_code": ...}``.
 
 The fitted model is a derived artifact of the shared gold files: it is cached under
-``paths.home()/cache/events/rootmodel-<key>.pkl`` keyed by the sha256 of the gold files and :data:`VERSION`, never
-shipped. Without the gold files the coder runs on its rules alone (``status`` says why).
+``paths.home()/cache/events/rootmodel-<key>.pkl`` keyed by the sha256 of the gold files, the rule coder's source
+and :data:`VERSION`, never shipped. Without the gold files the coder runs on its rules alone (``status`` says why).
 """
 from __future__ import annotations
 
@@ -122,9 +122,27 @@ def gold_files(events_dir) -> list[Path]:
     return [g / f"{s}.jsonl" for s in GOLD_SETS if (g / f"{s}.jsonl").is_file()]
 
 
+def rules_fingerprint() -> str:
+    """sha256 of the rule coder's source and hand-written tables: the layer's training instances (the rules' top
+    event per sentence) change when they do, so a model cached under older rules must not be reused."""
+    from importlib import resources
+
+    h = hashlib.sha256()
+    pkg = resources.files("pactwatch.events")
+    for name in ("pipeline.py", "intent.py", "lexicon.py", "actors.py", "coder.py"):
+        h.update(pkg.joinpath(name).read_bytes())
+    res = pkg.joinpath("resources")
+    for f in sorted((x for x in res.iterdir() if x.name.endswith(".yaml")), key=lambda x: x.name):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def cache_key(files, spacy_model: str = "") -> str:
-    """sha256 over :data:`VERSION`, the spaCy pipeline's name and version and each gold file's name and sha256."""
+    """sha256 over :data:`VERSION`, the rule coder's fingerprint (:func:`rules_fingerprint`), the spaCy pipeline's
+    name and version and each gold file's name and sha256."""
     h = hashlib.sha256(VERSION.encode())
+    h.update(rules_fingerprint().encode())
     h.update(spacy_model.encode())
     for p in files:
         h.update(Path(p).name.encode())
