@@ -104,3 +104,18 @@ def test_imperative_addressed_to_the_reader_is_not_an_event(nlp):
     got = codes(nlp, "Forget the rhetoric, and Russia attacked Ukraine on Monday.")
     assert ("RUS", "UKR") in {(s, t) for s, t, _ in got}, got
     assert [c[:2] for _, _, c in codes(nlp, "Remember that Russia attacked Ukraine in 2022.")] == ["19"]
+
+
+def test_hedged_clauses_are_guesses_not_events(nlp):
+    assert codes(nlp, "Russia attacked Ukraine.") != []
+    for t in ("Russia probably attacked Ukraine.", "Russia is likely to send more troops to Syria.",
+              "Russia likely knows this but is going along with it anyway."):
+        assert codes(nlp, t) == [], t
+
+
+def test_a_reason_denied_by_a_negated_verb_is_not_an_event(nlp):
+    # the motivating article's sentence
+    text = ("But a key fact should be remembered: the North Koreans aren't supporting Russia's war against Ukraine for "
+            "free, out of the goodness of their hearts, or even because the Kim regime agrees philosophically with what "
+            "Putin is attempting to do.")
+    assert all(e["verb"] != "agrees" for e in events(nlp, "Kim Jong-un met Putin. " + text))

@@ -54,6 +54,9 @@ IMPLICATIVE = {"manage", "begin", "start", "continue", "proceed", "move", "help"
 REPORT_VERBS = {"say", "tell", "report", "state", "announce", "claim", "add", "note", "confirm", "insist", "allege",
                 "write", "declare", "argue", "explain", "accuse"}
 OPINION_VERBS = {"think", "believe", "assume", "seem", "appear", "suppose", "guess", "suspect", "imagine"}
+#: adverbs that make a clause a guess ("Russia likely knows this", "Kim perhaps wants ...")
+HEDGES = {"likely", "probably", "perhaps", "possibly", "presumably", "maybe", "conceivably", "arguably",
+          "supposedly"}
 AUTHOR_PRONOUNS = {"i", "we", "you", "one", "me", "us"}
 #: past forms of prefixed irregular verbs the small model leaves unlemmatised
 IRREGULAR_PAST = {"retook": "retake", "retaken": "retake", "overran": "overrun", "undertook": "undertake",
@@ -787,6 +790,14 @@ class EventCoder:
         aux = [c for c in kids if c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS - ok]
         if aux:
             return f"modality ({aux[0].text})"
+        hedge = [c for c in kids if c.dep_ == "advmod" and c.lower_ in HEDGES]
+        if verb.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in kids):
+            # "Russia likely knows this but is going along with it": the hedge covers the shared-subject conjunct
+            hedge += [c for c in verb.head.children if c.dep_ == "advmod" and c.lower_ in HEDGES]
+        if verb.dep_ == "xcomp" and verb.head.pos_ == "AUX":  # "Russia is likely to send ..."
+            hedge += [c for c in verb.head.children if c.dep_ == "acomp" and c.lower_ in HEDGES | {"unlikely"}]
+        if hedge:
+            return f"hedged ({hedge[0].text}: a guess, not a report)"
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in kids):
             return "conditional"
         if verb.sent.text.rstrip().endswith("?"):
@@ -814,6 +825,10 @@ class EventCoder:
                 return f"under '{h.text}' (opinion)"
             if any(c.dep_ == "neg" for c in h.children) and t.dep_ in ("xcomp", "ccomp"):
                 return f"under negated '{h.text}'"
+            if (t.dep_ in ("advcl", "conj") and any(c.dep_ == "neg" for c in h.children)
+                    and any(c.dep_ == "mark" and c.lower_ == "because" for c in t.children)):
+                # "they aren't supporting the war ... because the regime agrees with it": the reason is denied
+                return f"a reason denied by negated '{h.text}'"
             if any(c.dep_ == "aux" and c.lower_ in MODALS - ok for c in h.children) and t.dep_ in ("xcomp", "conj"):
                 return f"under modal '{h.text}'"
             t, h = h, h.head
@@ -1032,7 +1047,8 @@ def _imperative_root(tok) -> bool:
     while t.i != r.i:
         # "Strip away the rhetoric and Russia attacked": a coordinated clause with its own subject; "Remember that
         # Russia attacked ...": a that-clause states a fact (opinion and hypothetical heads are handled elsewhere)
-        if t.dep_ == "ccomp" or (t.dep_ == "conj" and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)):
+        if (t.dep_ == "ccomp" and t.head.pos_ in ("VERB", "AUX")) or (
+                t.dep_ == "conj" and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)):
             return False
         t = t.head
     return True
