@@ -647,11 +647,6 @@ class EventCoder:
         """(code, pattern text) for the verb in context; (False, None) when no entry fits (e.g. missing particle).
         ``exclude``: token indices not to match patterns against (a complement clause coded on its own)."""
         lemma = self._vkey(verb)
-        if lemma in INTENT_VERBS or lemma in REPORT_VERBS:
-            # "demanded that Hamas renounce its struggle against Israel", "said it would withdraw its force": the
-            # that-clause is an action of its own, coded (or abstained on) by its verb; its words are not the
-            # demand's or the statement's pattern ('* AGAINST' -> 110, '* WITHDRAW' -> 0874)
-            exclude = set(exclude) | {t.i for c in verb.children if c.dep_ == "ccomp" for t in c.subtree}
         parts = {c.lower_ for c in verb.children if c.dep_ in ("prt", "prep", "advmod")}
         entries = [e for e in self.lex.entries(lemma) if e.particle is None or e.particle.split()[0] in parts]
         if not entries:
@@ -665,7 +660,8 @@ class EventCoder:
         sent = verb.sent
         # PETRARCH matches a pattern within the verb's own phrase: words of a clause hanging off it (a that-clause,
         # relative clause, adverbial clause or coordinated verb) are not the verb's pattern ("demanded an admission
-        # by Moscow that ... security forces murdered ..." is not 'DEMAND * &SECURITY')
+        # by Moscow that ... security forces murdered ..." is not 'DEMAND * &SECURITY'; "said it would withdraw its
+        # force" is not 'SAY * WITHDRAW': the that-clause is coded, or abstained on, by its own verb)
         phrase = _phrase_tokens(verb)
         right = [(t.lower_, t.lemma_.lower()) for t in phrase
                  if t.i > verb.i and not t.is_punct and t.i not in exclude][:14]
