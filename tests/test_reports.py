@@ -21,23 +21,13 @@ AS_OF = "2026-11-26"
 
 
 @pytest.fixture(scope="module")
-def data(forecast_data):
-    return forecast_data
+def result(forecast_ctx):
+    return F.forecast("rus-prk-2024", n_sims=100, as_of=AS_OF, ctx=forecast_ctx)
 
 
 @pytest.fixture(scope="module")
-def ctx(forecast_ctx):
-    return forecast_ctx
-
-
-@pytest.fixture(scope="module")
-def result(ctx):
-    return F.forecast("rus-prk-2024", n_sims=100, as_of=AS_OF, ctx=ctx)
-
-
-@pytest.fixture(scope="module")
-def bt(data):
-    return backtest(n_sims=50, data=data, use_cache=False)
+def bt(forecast_data):
+    return backtest(n_sims=50, data=forecast_data, use_cache=False)
 
 
 @pytest.fixture(scope="module")
@@ -198,14 +188,14 @@ def test_formatting_helpers():
     assert R.median_text({"point": 6.25, "lower": 4.1, "upper": 9.0, "horizon": 10.0}) == "6.2 y [4.1, 9.0]"
 
 
-def test_cli_report_option(ctx, bt, monkeypatch, tmp_path, data_dir):
+def test_cli_report_option(forecast_ctx, bt, monkeypatch, tmp_path, data_dir):
     import typer
     from typer.testing import CliRunner
 
     from pactwatch.cli.forecast import forecast
     from pactwatch.scenarios import backtest as BT
 
-    monkeypatch.setattr(F, "context", lambda *a, **k: ctx)
+    monkeypatch.setattr(F, "context", lambda *a, **k: forecast_ctx)
     monkeypatch.setattr(BT, "backtest", lambda *a, **k: bt)
     app = typer.Typer()
     app.command("forecast")(forecast)
