@@ -255,5 +255,7 @@ def _bootstrap(per_rec, n: int, seed: int):
         q = b[b[:, 3] >= 0, 3]
         if len(q):
             accs.append(q.mean())
-    ci = lambda x: [round(float(np.percentile(x, 5)), 4), round(float(np.percentile(x, 95)), 4)] if len(x) else None  # noqa: E731
+    def ci(x):
+        return [round(float(np.percentile(x, q)), 4) for q in (5, 95)] if len(x) else None
+
     return ci(f1s), ci(accs)

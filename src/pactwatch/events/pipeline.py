@@ -517,7 +517,7 @@ class EventCoder:
             mods = [t for c in noun.children if c.dep_ in ("amod", "compound", "poss", "nmod") and c.i < noun.i
                     for t in c.subtree]
             src = (self._joint(by[0], idx) if by else None) or next(
-                (self._joint(t, idx) for t in mods if t.i in idx and self._joint(t, idx)), None)
+                (r for r in (self._joint(t, idx) for t in mods if t.i in idx) if r), None)
             tgts = [o for c in noun.children if c.dep_ == "prep" and c.lower_ in ("against", "on", "with", "in", "upon")
                     for o in c.children if o.dep_ == "pobj"]
             tgt = next((r for r in (self._joint(t, idx) for t in tgts) if r), None)
