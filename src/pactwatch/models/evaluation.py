@@ -48,6 +48,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from pactwatch.data.atop import CENSOR_DATE
 from pactwatch.errors import PactwatchError
 
 from . import metrics as M
@@ -55,7 +56,7 @@ from .base import ModelError, jsonable
 from .specs import CAUSES, EventDefinition, ModelSpec, event_definition, event_indicator, formation_covariates, model_spec, \
     termination_cause
 
-DATA_END = pd.Timestamp("2018-12-31")
+DATA_END = CENSOR_DATE
 DAYS_PER_YEAR = 365.25
 MAX_HORIZON = 20
 T_CALIBRATION = 5.0

@@ -68,42 +68,15 @@ import pandas as pd
 from pactwatch.data.source import DataSource
 from pactwatch.errors import DataError, PactwatchError
 from pactwatch.panels.base import get_source, log_step
+from pactwatch.data.atop import (CENSOR_DATE, OBLIGATIONS, TERM_LABELS, TERMCAUS_LABELS,  # noqa: F401 - re-exported
+                                  TERMMODE_LABELS)
+from pactwatch.data.atop import LAST_YEAR as ATOP_LAST_YEAR
 
-#: ATOP 5.1 codes every alliance still in effect on this date as censored.
-CENSOR_DATE = pd.Timestamp("2018-12-31")
-ATOP_LAST_YEAR = 2018
 IMPUTED_DAY = 15
 
-TERM_LABELS = {
-    0: "in effect on 31 Dec 2018, or censored by a member's loss of independence unrelated to the alliance",
-    1: "provisions fulfilled (term completed or goals accomplished)",
-    2: "violation of provisions / abrogation before scheduled termination",
-    3: "members negotiated a new relationship",
-}
-TERMMODE_LABELS = {
-    0: "in effect for this member on 31 Dec 2018",
-    1: "not renewed at its scheduled termination date",
-    2: "replaced by a new agreement among the members",
-    3: "broken before its scheduled termination date",
-    4: "a member lost political independence",
-    5: "casus foederis ceased to exist (moot)",
-    6: "terminated due to loss of a war",
-}
-TERMCAUS_LABELS = {
-    0: "in effect for this member on 31 Dec 2018",
-    1: "replaced by a new agreement among the members",
-    2: "a member lost political independence",
-    3: "the problem the alliance addressed was resolved",
-    4: "policy dispute unrelated to alliance management",
-    5: "policy dispute over alliance management",
-    6: "military conflict among the members",
-    7: "war involvement ended the alliance (unfulfilled obligations or war lost)",
-    8: "violation of a provision short of war",
-}
 #: Codebook footnote 10: Czechoslovak succession turns one bilateral alliance into two simultaneous bilateral phases.
 SUCCESSION_BILAT_DOCUMENTED = frozenset({3610, 3625, 4070, 4075, 4100, 4185, 4195})
 
-OBLIGATIONS = ["defense", "offense", "neutral", "nonagg", "consul"]
 DESIGN = ["speclgth", "length", "renounce", "proren", "renewlgt"]
 #: Economic issue linkage in ATOP: ECAID (economic aid / postwar recovery / trade concessions incl. MFN), COMPAG = 2
 #: (a companion economic or financial agreement), AGPROIS = 2 (commitment to negotiate economic agreements);

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from pactwatch.data.atop import OBLIGATIONS as _OBL
 import numpy as np
 import pandas as pd
 
@@ -42,7 +43,7 @@ COVERAGE = {
 }
 
 GDPPOP_COLUMNS = ["mrgdppc", "pwtrgdp", "pwtpop"]
-ATOP_OBLIGATIONS = ["defense", "offense", "neutral", "nonagg", "consul"]
+ATOP_OBLIGATIONS = list(_OBL)
 ATOP_COLUMNS = [f"atop_{o}" for o in ATOP_OBLIGATIONS]
 
 #: Variable labels (used for Stata export); dyad-year copies get " (state 1)"/" (state 2)".

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pactwatch.data.atop import CENSOR_DATE
 from pactwatch.errors import PactwatchError
 from pactwatch.models.base import jsonable
 
@@ -120,7 +121,7 @@ def base_rate(data, rc: ResolvedCase, a0: float, times, event: str, level: float
     if before_year is not None:
         cut = pd.Timestamp(year=before_year, month=12, day=31)
         a = a[a["begyr"] <= before_year].copy()
-        endd = a["end"].fillna(pd.Timestamp("2018-12-31"))
+        endd = a["end"].fillna(CENSOR_DATE)
         a["ev"] = np.where(endd <= cut, a["ev"], 0)
         a["dur"] = (endd.where(endd <= cut, cut) - a["begin"]).dt.days / 365.25
         a = a[a["dur"] > 0]

@@ -18,50 +18,16 @@ from typing import Any
 
 import pandas as pd
 
+from pactwatch.data.atop import FIRST_YEAR as ATOP_FIRST_YEAR  # noqa: F401 - ATOP constants from the codebook
+from pactwatch.data.atop import LAST_YEAR as ATOP_LAST_YEAR
+from pactwatch.data.atop import OBLIGATION_LABELS, OBLIGATIONS, PROVISIONS  # noqa: F401
 from pactwatch.errors import DataMissingError, PactwatchError
 
 CASE_NAME = re.compile(r"^[a-z0-9-]+$")
 SCENARIO_NAME = re.compile(r"^[a-z0-9+-]+$")
 COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
-OBLIGATIONS = ("defense", "offense", "neutral", "nonagg", "consul")
-OBLIGATION_LABELS = {"defense": "defence", "offense": "offence", "neutral": "neutrality", "nonagg": "non-aggression",
-                     "consul": "consultation"}
-#: ATOP 5.1 covers alliances formed 1815..2018 and in effect to 31 Dec 2018.
-ATOP_FIRST_YEAR, ATOP_LAST_YEAR = 1815, 2018
 #: Longest text the reader codes (characters); the request body limit (1 MB) is enforced before this.
 MAX_TEXT_CHARS = 80_000  # x 12 bytes (a surrogate pair escaped in JSON) stays under the 1 MB body limit
-
-#: ATOP alliance-level provisions shown on an alliance's page: column -> (label, meaning of the codes), worded from the
-#: ATOP 5.1 codebook (atop_5_1_codebook.pdf, "Alliance-level" variables). Values are as published; NA means ATOP had not
-#: located the treaty text and does not know.
-PROVISIONS: dict[str, tuple[str, str]] = {
-    "defense": ("Defence obligation", "1 = active military support if an ally's sovereignty or territory is attacked"),
-    "offense": ("Offence obligation", "1 = active military support in conditions not precipitated by an attack on an ally"),
-    "neutral": ("Neutrality", "1 = not to join a conflict between an ally and a third party on the adversary's side"),
-    "nonagg": ("Non-aggression", "1 = not to use force against the allies to settle disputes"),
-    "consul": ("Consultation", "1 = to consult in crises that may become militarised, for policy coordination"),
-    "conditio": ("Conditional obligations", "1 = some primary obligation holds only in particular circumstances"),
-    "asymm": ("Asymmetric obligations", "1 = obligations differ among the members"),
-    "wartime": ("Formed in wartime", "1 = a member was at war when the alliance began"),
-    "pubsecr": ("Secrecy", "0 public; 1 public with secret articles; 2 entire content secret"),
-    "specthrt": ("Specific threat", "0 none; 1 state(s); 2 region; 3 state(s) in a region; 4 ongoing conflict; "
-                                    "5 domestic/non-state actors; 6 other alliance"),
-    "milcon": ("Military contact", "0 none; 1 only in hostilities; 2 also in peacetime; 3 common defence policy"),
-    "milaid": ("Military aid", "0 none; 1 general; 2 grants/loans; 3 training/technology; 4 both 2 and 3"),
-    "intcom": ("Integrated command", "1 = integrated command in peacetime and wartime"),
-    "base": ("Bases / troop placement", "0 none; 1 joint, on neutral territory; 2 reciprocal; 3 non-reciprocal"),
-    "organ1": ("Organisation", "0 none; 1 regular meetings; 2 named organisation; 3 permanent bureaucracy"),
-    "contrib": ("Contributions specified", "1 = the treaty details each ally's troops, supplies or funds"),
-    "armred": ("Arms limits", "0 none; 1 limits on arms or rules of warfare; 2 coordinated increase"),
-    "noothall": ("No contrary alliances", "1 = a member promises not to join alliances with contrary purposes"),
-    "nomicoop": ("Non-military cooperation", "1 = provisions for cooperation on non-military issues"),
-    "ecaid": ("Economic aid", "0 none; 1 general; 2 postwar recovery; 3 trade concessions (incl. MFN)"),
-    "speclgth": ("Term", "0 not specified; 1 fixed period; 2 until a condition occurs; 3 indefinite"),
-    "length": ("Initial term (months)", "months of the initial term when fixed (term = 1); 0 otherwise"),
-    "renounce": ("Renunciation", "0 no provision; 1 any time with notice; 2 if an ally aggresses; "
-                                 "3 after a set period; 4 prohibited"),
-    "proren": ("Renewal", "0 not mentioned; 1 must be renewed actively; 2 renewed automatically unless notice"),
-}
 
 
 class WebError(PactwatchError):
@@ -471,7 +437,7 @@ class AllianceExplorer:
         r = self.alliances.loc[atopid]
         raw = self.raw.loc[atopid]
         m = self.members_raw[self.members_raw["atopid"] == atopid].sort_values(["phase", "member", "yrent"])
-        from pactwatch.panels.alliances import TERMCAUS_LABELS, TERMMODE_LABELS
+        from pactwatch.data.atop import TERMCAUS_LABELS, TERMMODE_LABELS
 
         def ymd(y, mo, d):
             if pd.isna(y) or int(y) == 0:
