@@ -1,4 +1,4 @@
-# Quick start: `make run` (the main job) and `make test` (the tests). Both create .venv and install what they need.
+# Quick start: `make run` (the main job) and `make test` (the import-layer contract, then the tests). Both create .venv and install what they need.
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/pactwatch main
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
