@@ -7,6 +7,7 @@ import pytest
 
 from pactwatch.errors import PactwatchError
 from pactwatch.panels import conflict as C
+from pactwatch.panels import prd as P
 
 
 # ------------------------------------------------------------------------------------------------ reference counters
@@ -132,7 +133,7 @@ def test_filter_prd_logic_on_built_panel():
     p["conttype"] = [0, 1, np.nan, np.nan]
     p["cowmaj1"] = [0, 0, 1, 0]
     p["cowmaj2"] = [0, 0, 0, 0]
-    out = C.filter_prd(p)
+    out = P.filter_prd(p)
     assert out["year"].tolist() == [1991, 1992]
     rec = out.attrs["pactwatch_log"][-1]
     assert rec["rows"] == 2 and rec["dropped"] == 2 and rec["dropped_unknown_contiguity"] == 1
@@ -143,7 +144,7 @@ def test_state_year_panel_errors_are_clear():
     with pytest.raises(PactwatchError, match="dyad-year"):
         C.add_gml_mids(sy)
     with pytest.raises(PactwatchError, match="dyad-year"):
-        C.filter_prd(sy)
+        P.filter_prd(sy)
     with pytest.raises(PactwatchError, match="type='intra'"):
         C.add_cow_wars(sy, type="inter")
 
@@ -268,8 +269,8 @@ def test_filter_prd_prescreen_gives_the_same_rows_as_the_full_path(src):
     from pactwatch.panels.steps import add_contiguity, add_major_powers
 
     p = dyad_years(1816, 2016, src=src)
-    fast = C.filter_prd(p, src=src)
-    full = C.filter_prd(add_major_powers(add_contiguity(p, src=src), src=src), src=src)
+    fast = P.filter_prd(p, src=src)
+    full = P.filter_prd(add_major_powers(add_contiguity(p, src=src), src=src), src=src)
     cols = ["ccode1", "ccode2", "year", "conttype", "cowmaj1", "cowmaj2"]
     pd.testing.assert_frame_equal(fast[cols].reset_index(drop=True), full[cols].reset_index(drop=True))
     steps = [r["step"] for r in fast.attrs["pactwatch_log"]]
@@ -305,3 +306,15 @@ def test_steps_give_the_same_result_from_nullable_typed_tables(nd_1992, src):
                                            equal_nan=True, err_msg=c)
             else:
                 assert (x.astype(str).where(x.notna(), "NA") == y.astype(str).where(y.notna(), "NA")).all(), c
+
+
+def test_conflict_and_steps_import_one_way():
+    """panels.conflict imports neither panels.steps nor panels.prd; steps lists the conflict steps; prd builds on steps."""
+    import subprocess
+    import sys
+
+    code = ("import sys, pactwatch.panels.conflict; "
+            "assert 'pactwatch.panels.steps' not in sys.modules and 'pactwatch.panels.prd' not in sys.modules; "
+            "from pactwatch.panels.steps import STEPS; assert STEPS['mids'] is pactwatch.panels.conflict.add_gml_mids")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -261,3 +261,35 @@ def test_empty_panels(src, step):
     if step is not add_atop_alliance:
         assert len(step(sy, src=src)) == 0
     assert len(step(dy, src=src)) == 0
+
+
+def test_atop_either_direction_is_the_max_of_both_directions(src):
+    nd = dyad_years(1990, 2000, directed=False, src=src)
+    either = add_atop_alliance(nd, src=src, source="peacesciencer", either_direction=True)
+    d = dyad_years(1990, 2000, directed=True, src=src)
+    directed = add_atop_alliance(d, src=src, source="peacesciencer")
+    lo = directed.assign(a=directed[["ccode1", "ccode2"]].min(axis=1), b=directed[["ccode1", "ccode2"]].max(axis=1))
+    expect = lo.groupby(["a", "b", "year"])[ATOP_COLUMNS].max().reset_index().rename(columns={"a": "ccode1", "b": "ccode2"})
+    m = either.merge(expect, on=["ccode1", "ccode2", "year"], suffixes=("", "_x"))
+    assert len(m) == len(nd)
+    for c in ATOP_COLUMNS:
+        assert (m[c].astype(int) == m[c + "_x"].astype(int)).all(), c
+    one_way = add_atop_alliance(nd, src=src, source="peacesciencer")
+    assert (either["atop_defense"].astype(int) >= one_way["atop_defense"].astype(int)).all()
+    with pytest.raises(PactwatchError, match="non-directed"):
+        add_atop_alliance(d, src=src, source="peacesciencer", either_direction=True)
+
+
+def test_nmc_from_peacesciencer_table(src):
+    panel = pd.DataFrame({"ccode": [2, 2, 365], "year": [1950, 2020, 1950]})
+    ps = add_nmc(panel, src=src, keep=["milper", "cinc"], source="peacesciencer")
+    cow = add_nmc(panel, src=src, keep=["milper", "cinc"])
+    assert ps["milper"].iloc[0] == cow["milper"].iloc[0]  # same milper where both have it
+    assert np.isnan(cow["cinc"].iloc[1]) and not np.isnan(ps["cinc"].iloc[1])  # NMC 6.0 ends 2016, peacesciencer's 2022
+    with pytest.raises(PactwatchError, match="source"):
+        add_nmc(panel, src=src, source="nmc9")
+
+
+def test_contiguity_rule_is_validated(src):
+    with pytest.raises(PactwatchError, match="first-month"):
+        add_contiguity(dyad_years(2000, 2000, src=src), src=src, rule="last")

@@ -6,14 +6,15 @@ Each replication lives in its own module under :mod:`pactwatch.replications` and
 - ``run(src) -> result``: fits the analysis from a :class:`~pactwatch.data.source.DataSource`; the result is a JSON-ready
   dict or an object with ``to_dict()``;
 - ``render(result)``: something ``rich`` can print (a Table, a Group, a string);
-- ``summary``: one line for the list of known names.
+- ``summary``: one line for the list of known names;
+- ``variants`` (optional): the names ``run(src, variant=...)`` accepts, the first being the default (``--variant``).
 
 Adding one = writing the module and adding a line to :data:`REPLICATIONS` (modules are imported only when asked for).
 """
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Optional
 
 import typer
 
@@ -62,17 +63,25 @@ def _to_jsonable(result: Any) -> Any:
 
 def replicate(
     name: str = typer.Argument(..., help="Which replication, e.g. bremer-1992 (an unknown name lists the known ones)."),
+    variant: Optional[str] = typer.Option(
+        None, "--variant",
+        help="Which rules to follow, for replications that have several: bremer-1992 has 'peacesciencer' (default: the "
+             "package's rules, equal to its output) and 'corrected' (where the package is wrong, fixed)."),
     json_out: JsonOpt = False,
     data_dir: DataDirOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Run a replication and print our figures (beside the published ones where the replication has them)."""
+    """Run a replication and print our figures beside the peer's (the published table, or the package it re-does)."""
     from pactwatch.data.source import DataSource
     from pactwatch.paths import default_db
 
     entry = get_replication(name)
+    variants = tuple(entry.get("variants", ()))
+    if variant is not None and variant not in variants:
+        have = f"choose one of {', '.join(variants)}" if variants else "it has none"
+        raise PactwatchError(f"--variant {variant!r}: not a variant of {name}; {have}")
     src = DataSource(data_dir=data_dir, db=db if db is not None else default_db())
-    result = entry["run"](src)
+    result = entry["run"](src, variant=variant) if variant is not None else entry["run"](src)
     if json_out:
         print_json(_to_jsonable(result))
     else:

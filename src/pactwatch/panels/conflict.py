@@ -1,9 +1,10 @@
-"""Conflict steps: MIDs, inter-/intra-state wars, strategic rivalries, peace spells, and the politically-relevant-dyad filter.
+"""Conflict steps: MIDs, inter-/intra-state wars, strategic rivalries and peace spells.
 
 Each ``add_*`` step takes a panel (state-year: ``ccode, year``; dyad-year: ``ccode1, ccode2, year``, directed or
 non-directed) and returns a new one with the same rows and columns added, the way peacesciencer's function of the same
-name does, and appends a record to ``panel.attrs["pactwatch_log"]``. ``filter_prd`` is the one step here that drops rows,
-and it logs how many and why.
+name does, and appends a record to ``panel.attrs["pactwatch_log"]``. (The politically-relevant-dyad filter, which drops
+rows, is :func:`pactwatch.panels.prd.filter_prd`.) This module imports only :mod:`pactwatch.panels.base`;
+:mod:`pactwatch.panels.steps` imports it to list these steps in ``STEPS``.
 
 Coverage and NA. Every event source covers a window of years. Inside the window a dyad-year (state-year) with no record
 in the source gets 0 ("no dispute / no war / no rivalry that year"); outside the window it gets NA ("not observed"),
@@ -422,93 +423,3 @@ def _units_with_year_gaps(units, years) -> int:
     u, y = units[order], years[order]
     gap = (u[1:] == u[:-1]) & (y[1:] - y[:-1] > 1)
     return int(len(np.unique(u[1:][gap])))
-
-
-# ---------------------------------------------------------------------------------------------------------- PRD
-def _prd_prescreen(panel: pd.DataFrame, src: DataSource | None) -> np.ndarray | None:
-    """Rows that can possibly be politically relevant: the pair has a contiguity record (type 1-5) in some year, or one of
-    the two states was a major power in some year. Everything else is certainly not a PRD, whatever the year, so
-    ``add_contiguity``/``add_major_powers`` need not be run on it (on 1816-2010 this skips about 3/4 of the rows).
-    Uses the same tables those steps merge; returns None (no pre-screen) if they are not available."""
-    try:
-        from pactwatch.panels.states import major_power_years
-        from pactwatch.panels.steps import contiguity_dyad_years
-
-        cy = contiguity_dyad_years(src)
-        mp = major_power_years(src)
-        ever_major = np.unique(mp.loc[mp["cowmaj"] == 1, "ccode"].to_numpy(np.int64))
-        a, b = cy["ccode1"].to_numpy(np.int64), cy["ccode2"].to_numpy(np.int64)
-    except (ImportError, KeyError):  # pragma: no cover - the other steps' internals changed: fall back to the full path
-        return None
-    pairs = np.unique(np.minimum(a, b) * 1000 + np.maximum(a, b))
-    c1, c2 = panel["ccode1"].to_numpy(np.int64), panel["ccode2"].to_numpy(np.int64)
-    key = np.minimum(c1, c2) * 1000 + np.maximum(c1, c2)
-    return np.isin(key, pairs) | np.isin(c1, ever_major) | np.isin(c2, ever_major)
-
-
-def filter_prd(panel: pd.DataFrame, src: DataSource | None = None) -> pd.DataFrame:
-    """Keep politically relevant dyad-years: the two states are contiguous in any way (``conttype`` 1-5: land, or separated by
-    up to 12, 24, 150 or 400 miles of water) or at least one is a COW major power (``cowmaj1``/``cowmaj2``), as
-    peacesciencer's ``filter_prd()``. If the panel lacks ``conttype`` or the major-power flags, they are added first
-    (``add_contiguity`` / ``add_major_powers``), as peacesciencer does; to save time they are then run only on the rows of
-    pairs that were ever contiguous or include a state that was ever a major power (the others cannot be relevant), and
-    the log says how many rows that pre-screen set aside.
-
-    Unlike peacesciencer, a dyad-year whose contiguity is NA (beyond the contiguity data) is kept when a major power is in it;
-    one whose relevance cannot be known (contiguity NA and no major power) is dropped and counted in the log.
-    """
-    step = "filter_prd"
-    _require_dyad(panel, step)
-    out = panel
-    n_in = len(panel)
-    prescreened = 0
-    need_ct = "conttype" not in out.columns
-    need_mp = not {"cowmaj1", "cowmaj2"} <= set(out.columns)
-    if need_ct or need_mp:
-        cand = _prd_prescreen(out, src)
-        if cand is not None and not cand.all():
-            prescreened = int((~cand).sum())
-            attrs = dict(out.attrs)
-            out = out[cand].reset_index(drop=True)
-            out.attrs = attrs
-            log_step(out, "filter_prd (pre-screen)", "kept pairs ever contiguous or with a state ever a major power",
-                     set_aside=prescreened)
-    if need_ct:
-        from pactwatch.panels.steps import add_contiguity
-
-        out = add_contiguity(out, src=src)
-    if need_mp:
-        from pactwatch.panels.steps import add_major_powers
-
-        out = add_major_powers(out, src=src)
-    if not {"conttype", "cowmaj1", "cowmaj2"} <= set(out.columns):  # pragma: no cover - depends on the steps' column names
-        raise PactwatchError("filter_prd: needs conttype, cowmaj1 and cowmaj2 on the panel after add_contiguity/add_major_powers")
-    ct = out["conttype"].astype("float64")
-    maj = (out["cowmaj1"].astype("float64") == 1) | (out["cowmaj2"].astype("float64") == 1)
-    contig = ct >= 1
-    prd = contig | maj
-    unknown = ct.isna() & ~maj
-    attrs = dict(out.attrs)
-    res = out[prd.to_numpy()].reset_index(drop=True)
-    res.attrs = attrs
-    return log_step(res, step, "kept contiguous (conttype 1-5) or major-power dyad-years",
-                    dropped=n_in - len(res), kept_contiguous=int(contig.sum()),
-                    kept_major_only=int((maj & ~contig).sum()), dropped_unknown_contiguity=int(unknown.sum()),
-                    prescreened=prescreened)
-
-
-# Register the row-preserving steps for `pactwatch panel ... --add` (filter_prd drops rows, so it is not a step there:
-# apply_steps refuses steps that change the row count).
-from pactwatch.panels.steps import STEPS  # noqa: E402
-
-STEPS.update({
-    "mids": add_gml_mids,
-    "gml-mids": add_gml_mids,
-    "cow-mids": add_cow_mids,
-    "cow-wars": add_cow_wars,
-    "wars": add_cow_wars,
-    "rivalries": add_strategic_rivalries,
-    "strategic-rivalries": add_strategic_rivalries,
-    "spells": add_spells,
-    "peace-years": add_peace_years,
-})

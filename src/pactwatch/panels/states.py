@@ -124,18 +124,31 @@ def state_years(start: int = COW_FIRST_YEAR, end: int = COW_LAST_YEAR, *, src: D
     return log_step(out, "state_years", note, carried_forward=extra)
 
 
-def nmc_state_years(src: DataSource | None = None) -> pd.DataFrame:
-    """COW National Material Capabilities 6.0 state-years: [ccode, year, milex, milper, irst, pec, tpop, upop, cinc].
+#: Where NMC state-years come from: table name, label for logs and errors, coverage.
+NMC_SOURCES = {
+    "cow": ("cow_nmc", "NMC 6.0", (1816, 2016)),
+    "peacesciencer": ("ps_cow_nmc", "peacesciencer cow_nmc", (1816, 2022)),
+}
 
-    Coverage 1816–2016. Units as published: milex thousands of current-year USD (pounds sterling before 1914),
+
+def nmc_state_years(src: DataSource | None = None, source: str = "cow") -> pd.DataFrame:
+    """COW National Material Capabilities state-years: [ccode, year, milex, milper, irst, pec, tpop, upop, cinc].
+
+    ``source="cow"`` (default): COW's NMC 6.0 file (1816–2016). ``source="peacesciencer"``: the ``cow_nmc`` table that
+    peacesciencer 1.2.9 ships (17,121 state-years, 1816–2022; the same milper and tpop as NMC 6.0 where both exist, but
+    recomputed CINC scores in about 7,500 state-years), which its ``add_nmc()`` merges.
+    Units as published: milex thousands of current-year USD (pounds sterling before 1914),
     milper thousands, irst thousands of tons, pec thousands of coal-ton equivalents, tpop/upop thousands; cinc is a share
     of the system total (0–1). COW's missing code -9 becomes NA (counted in the log), never 0.
     """
-    raw = get_source(src).table("cow_nmc")
-    out = _int_keys(raw, "cow_nmc (NMC 6.0)")
+    if source not in NMC_SOURCES:
+        raise PactwatchError(f"nmc_state_years: source={source!r}; choose one of {', '.join(NMC_SOURCES)}")
+    table, label, (first, last) = NMC_SOURCES[source]
+    raw = get_source(src).table(table)
+    out = _int_keys(raw, f"{table} ({label})")
     missing = [c for c in NMC_COLUMNS if c not in out.columns]
     if missing:
-        raise DataError(f"cow_nmc (NMC 6.0): columns {missing} are missing")
+        raise DataError(f"{table} ({label}): columns {missing} are missing")
     out = out[["ccode", "year", *NMC_COLUMNS]].copy()
     n_missing = 0
     for c in NMC_COLUMNS:
@@ -144,7 +157,7 @@ def nmc_state_years(src: DataSource | None = None) -> pd.DataFrame:
         n_missing += int(codes.sum())
         out[c] = v.mask(codes)
     out.attrs = {}
-    return log_step(out, "nmc_state_years", "NMC 6.0, 1816-2016; COW missing codes -9 set to NA", missing_codes_to_na=n_missing)
+    return log_step(out, "nmc_state_years", f"{label}, {first}-{last}; COW missing codes -9 set to NA", missing_codes_to_na=n_missing)
 
 
 def major_power_years(src: DataSource | None = None) -> pd.DataFrame:

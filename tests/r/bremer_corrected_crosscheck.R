@@ -1,13 +1,16 @@
-# The Bremer (1992) pipeline of peacesciencer's vignette, written independently in R (dplyr) from the same CSV files
-# pactwatch reads, for tests/test_bremer_r.py. peacesciencer itself is not needed.
+# pactwatch's *corrected* Bremer (1992) variant (replicate bremer-1992 --variant corrected), written independently in R
+# (dplyr) from the same CSV files pactwatch reads, for tests/test_bremer_corrected_r.py. A cross-implementation check of
+# pactwatch's own rules, NOT a replication check: it is not peacesciencer's code and does not follow all of its rules
+# (peacesciencer's own figures are in pactwatch.replications.bremer.PEER). peacesciencer itself is not needed.
 #
-#   Rscript tests/r/bremer_pipeline.R DATA_DIR OUT.json
+#   Rscript tests/r/bremer_corrected_crosscheck.R DATA_DIR OUT.json
 #
-# Rules (the ones pactwatch documents): dyad-years = COW system state-years paired within a year, ccode1 < ccode2,
-# minus peacesciencer's false dyads; contiguity = the lowest type 1-5 over the COW master records active in the year
-# (type-0 records ignored); major power = any part of the year in majors2016; GML MIDs merged as published, 0 when absent;
-# spells counted in rows per dyad since the last year with an ongoing dispute; NMC -9 = NA; aeuds from cw_democracy;
-# ATOP defense from peacesciencer's atop_alliance; mrgdppc from cw_gdppop; the vignette's recodes and r2sd; glm.
+# Rules: dyad-years = COW system state-years paired within a year, ccode1 < ccode2, minus peacesciencer's false dyads;
+# contiguity = the lowest type 1-5 over the COW master records active in the year (peacesciencer's type-0 records
+# ignored: the correction); major power = any part of the year in majors2016; GML MIDs merged as published, 0 when
+# absent; spells counted in rows per dyad since the last year with an ongoing dispute; milper, tpop, cinc from
+# peacesciencer's cow_nmc; aeuds from cw_democracy; ATOP defense from peacesciencer's atop_alliance, 1 if either state
+# has the obligation toward the other; mrgdppc from cw_gdppop; the vignette's recodes; glm on raw units.
 suppressPackageStartupMessages({
   library(dplyr)
   library(readr)
@@ -63,11 +66,13 @@ count_spell <- function(x) {
 dy <- dy %>% arrange(ccode1, ccode2, year) %>% group_by(ccode1, ccode2) %>%
   mutate(gmlmidspell = count_spell(gmlmidongoing)) %>% ungroup()
 
-nmc <- rd("cow/NMC-60-abridged.csv") %>% select(ccode, year, milper, tpop, cinc) %>%
-  mutate(across(c(milper, tpop, cinc), ~ ifelse(. == -9, NA, .)))
+nmc <- rd("peacesciencer/cow_nmc.csv") %>% select(ccode, year, milper, tpop, cinc)
 dem <- rd("regime/cw_democracy.csv") %>% select(ccode, year, aeuds)
 gdp <- rd("regime/cw_gdppop.csv") %>% select(ccode, year, mrgdppc)
-atop <- rd("peacesciencer/atop_alliance.csv.gz") %>% select(ccode1, ccode2, year, atop_defense)
+atop <- rd("peacesciencer/atop_alliance.csv.gz") %>% select(ccode1, ccode2, year, atop_defense) %>%
+  mutate(lo = pmin(ccode1, ccode2), hi = pmax(ccode1, ccode2)) %>%
+  group_by(lo, hi, year) %>% summarize(atop_defense = max(atop_defense), .groups = "drop") %>%
+  rename(ccode1 = lo, ccode2 = hi)
 both <- function(d, t) {
   n <- setdiff(names(t), c("ccode", "year"))
   t1 <- t; names(t1) <- c("ccode1", "year", paste0(n, "1"))
@@ -79,7 +84,6 @@ dy <- dy %>% both(nmc) %>% both(dem) %>%
   mutate(atop_defense = ifelse(is.na(atop_defense), 0, atop_defense)) %>%
   both(gdp)
 
-r2sd <- function(x) (x - mean(x, na.rm = TRUE)) / (2 * sd(x, na.rm = TRUE))
 dy <- dy %>%
   mutate(landcontig = ifelse(conttype == 1, 1, 0),
          cowmajdyad = ifelse(cowmaj1 == 1 | cowmaj2 == 1, 1, 0),
@@ -87,8 +91,7 @@ dy <- dy %>%
          minmilit = ifelse(milit1 > milit2, milit2, milit1),
          cincprop = ifelse(cinc1 > cinc2, cinc2 / cinc1, cinc1 / cinc2),
          mindemest = ifelse(aeuds1 > aeuds2, aeuds2, aeuds1),
-         minmgdppc = ifelse(mrgdppc1 > mrgdppc2, mrgdppc2, mrgdppc1)) %>%
-  mutate(across(c(cincprop, mindemest, minmgdppc, minmilit), r2sd))
+         minmgdppc = ifelse(mrgdppc1 > mrgdppc2, mrgdppc2, mrgdppc1))
 
 m <- glm(gmlmidonset ~ landcontig + cincprop + cowmajdyad + atop_defense + mindemest + minmgdppc + minmilit +
            gmlmidspell + I(gmlmidspell^2) + I(gmlmidspell^3),

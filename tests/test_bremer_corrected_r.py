@@ -1,7 +1,8 @@
-"""bremer-1992 against the same pipeline written independently in R (tests/r/bremer_pipeline.R), from the same CSVs.
+"""bremer-1992 ``variant="corrected"`` against the same rules written independently in R (tests/r/
+bremer_corrected_crosscheck.R), from the same CSVs: a cross-implementation check of pactwatch's corrected variant, not a
+replication check (the comparison with peacesciencer itself is in tests/test_bremer.py, against its figures).
 
-Skipped when Rscript (with dplyr, readr, jsonlite) is not installed. The R side uses peacesciencer's ready-made
-``atop_alliance`` table, so pactwatch is run with ``atop_source="peacesciencer"`` here.
+Skipped when Rscript (with dplyr, readr, jsonlite) is not installed.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from pactwatch.replications import bremer as B
 
 RSCRIPT = shutil.which("Rscript")
-SCRIPT = Path(__file__).parent / "r" / "bremer_pipeline.R"
+SCRIPT = Path(__file__).parent / "r" / "bremer_corrected_crosscheck.R"
 
 
 def _r_has(pkgs: list[str]) -> bool:
@@ -28,12 +29,12 @@ pytestmark = pytest.mark.skipif(RSCRIPT is None or not _r_has(["dplyr", "readr",
                                 reason="Rscript with dplyr, readr and jsonlite is not installed")
 
 
-def test_bremer_matches_independent_r_pipeline(src, data_dir, tmp_path):
+def test_corrected_variant_matches_independent_r_pipeline(src, data_dir, tmp_path):
     out = tmp_path / "r.json"
     proc = subprocess.run([RSCRIPT, str(SCRIPT), str(data_dir), str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     r = json.loads(out.read_text())
-    py = B.bremer_1992(src, atop_source="peacesciencer")
+    py = B.bremer_1992(src, variant="corrected")
     rows = {s["step"]: s["rows"] for s in py.step_rows}
     assert rows["dyad_years"] == r["dyad_years"]
     assert rows["filter_prd"] == r["prd"]
