@@ -9,50 +9,63 @@ Each replication lives in its own module under :mod:`pactwatch.replications` and
 - ``summary``: one line for the list of known names;
 - ``variants`` (optional): the names ``run(src, variant=...)`` accepts, the first being the default (``--variant``).
 
-Adding one = writing the module and adding a line to :data:`REPLICATIONS` (modules are imported only when asked for).
+Adding one = writing the module and a loader in :data:`REPLICATIONS` (modules are imported only when asked for).
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import typer
 
 from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, print_json
 from pactwatch.errors import PactwatchError
 
-#: CLI name -> module holding its REPLICATION dict.
-REPLICATIONS: dict[str, str] = {
-    "bremer-1992": "pactwatch.replications.bremer",
-    "leeds-anac-2005": "pactwatch.replications.leeds_anac",
-    "berkemeier-fuhrmann-2018": "pactwatch.replications.berkemeier_fuhrmann",
-    "leeds-savun-2007": "pactwatch.replications.leeds_savun",
-    "bennett-1997": "pactwatch.replications.bennett",
+def _bremer():
+    from pactwatch.replications import bremer
+    return bremer.REPLICATION
+
+
+def _leeds_anac():
+    from pactwatch.replications import leeds_anac
+    return leeds_anac.REPLICATION
+
+
+def _berkemeier_fuhrmann():
+    from pactwatch.replications import berkemeier_fuhrmann
+    return berkemeier_fuhrmann.REPLICATION
+
+
+def _leeds_savun():
+    from pactwatch.replications import leeds_savun
+    return leeds_savun.REPLICATION
+
+
+def _bennett():
+    from pactwatch.replications import bennett
+    return bennett.REPLICATION
+
+
+#: CLI name -> a function importing its module (plain imports, on demand) and returning its REPLICATION dict.
+REPLICATIONS: dict[str, Callable[[], dict[str, Any]]] = {
+    "bremer-1992": _bremer,
+    "leeds-anac-2005": _leeds_anac,
+    "berkemeier-fuhrmann-2018": _berkemeier_fuhrmann,
+    "leeds-savun-2007": _leeds_savun,
+    "bennett-1997": _bennett,
 }
 
 
 def known() -> list[str]:
-    """Names whose module can be imported (a replication still being written does not break the others)."""
-    out = []
-    for name, mod in REPLICATIONS.items():
-        try:
-            importlib.import_module(mod)
-        except ImportError:
-            continue
-        out.append(name)
-    return out
+    """The registered replication names."""
+    return list(REPLICATIONS)
 
 
 def get_replication(name: str) -> dict[str, Any]:
     """The REPLICATION dict for ``name``, or a PactwatchError listing the known names."""
-    mod = REPLICATIONS.get(name)
-    if mod is None:
-        raise PactwatchError(f"unknown replication {name!r}; known: {', '.join(known()) or '(none)'}")
-    try:
-        entry = importlib.import_module(mod).REPLICATION
-    except (ImportError, AttributeError) as exc:
-        raise PactwatchError(f"replication {name!r} is registered but its module {mod} cannot be loaded: {exc}") from None
-    return entry
+    load = REPLICATIONS.get(name)
+    if load is None:
+        raise PactwatchError(f"unknown replication {name!r}; known: {', '.join(known())}")
+    return load()
 
 
 def _to_jsonable(result: Any) -> Any:

@@ -111,7 +111,7 @@ VARIANTS = ("peacesciencer", "corrected")
 #: ``I(gmlmidspell^2)``, ``I(gmlmidspell^3)``).
 PEER: dict[str, Any] = {
     "label": "peacesciencer 1.2.9 (R)",
-    "source": "issue 11 and a run of the package (R 4.2.2, dplyr 1.1.4, stevemisc 1.9.0, isard 0.2.0)",
+    "source": "a run of the package itself (vignette bremer-example; R 4.2.2, dplyr 1.1.4, stevemisc 1.9.0, isard 0.2.0), 2026-12-06",
     "rows_after_filter_prd": 111_991,
     "n": 106_031,
     "loglik": -9801.392,
