@@ -28,12 +28,23 @@ DateOpt = Annotated[Optional[str], typer.Option("--date", help="Publication date
 
 
 def _nlp(model, people, actors, verbs, events_dir=None, root_model=None):
-    from pactwatch.events.pipeline import load_pipeline
+    """The coding pipeline. With the root layer on, its model is fitted first when no fitted model is cached
+    (on the default dictionaries of the same spaCy pipeline; see :func:`pactwatch.events_train.train`)."""
+    from pactwatch.events.pipeline import load_pipeline, root_model_default
     from pactwatch.events.refs import resolve_events_dir
 
+    ed = str(resolve_events_dir(events_dir))
+    if root_model is None:
+        root_model = root_model_default()
+    if root_model:
+        from pactwatch.events_train import train as fit_root_layer
+
+        try:
+            fit_root_layer(ed, nlp=load_pipeline(model, events_dir=ed, root_model=False))
+        except FileNotFoundError:
+            pass  # no gold files: the layer codes with the rules only and says so
     return load_pipeline(model, str(verbs) if verbs else None, str(people) if people else None,
-                         tuple(str(a) for a in actors or ()), events_dir=str(resolve_events_dir(events_dir)),
-                         root_model=root_model)
+                         tuple(str(a) for a in actors or ()), events_dir=ed, root_model=root_model)
 
 
 def _items(file: Path, date: str | None):
@@ -128,18 +139,19 @@ def train(events_dir: EventsDirOpt = None, model: ModelOpt = None, as_json: Json
     and cache it under ~/.pactwatch/cache/events/ (keyed by the gold files' sha256 and the code version)."""
     from pactwatch.events import rootmodel as rm
     from pactwatch.events.refs import resolve_events_dir
+    from pactwatch.events_train import cross_validate, train as fit_root_layer
 
     ed = resolve_events_dir(events_dir)
     nlp = _nlp(model, None, None, None, events_dir, root_model=False)
     try:
-        got = rm.train(ed, nlp=nlp, force=force)
+        got = fit_root_layer(ed, nlp=nlp, force=force)
     except FileNotFoundError as exc:
         raise PactwatchError(f"cannot train the root layer: {exc}") from None
     out = {k: v for k, v in got.items() if k != "model"}
     out.update({"C": rm.C, "fill_threshold": rm.FILL_THRESHOLD, "override_threshold": rm.OVERRIDE_THRESHOLD,
                 "on_by_default": rm.DEFAULT_ON})
     if cv:
-        out["cv"] = rm.cross_validate(ed, nlp=nlp)
+        out["cv"] = cross_validate(ed, nlp=nlp)
     if as_json:
         print_json(out)
         return

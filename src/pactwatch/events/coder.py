@@ -1,18 +1,19 @@
-"""Code texts into events: ``code_text(text, date)`` -> list of event dicts (see pipeline.EventCoder for the fields)."""
+"""Code texts into events: ``code_text(text, date)`` -> list of event dicts (fields: see
+:mod:`pactwatch.events.coding`)."""
 from __future__ import annotations
 
 from typing import Iterable
 
-from pactwatch.events.pipeline import load_pipeline
+from pactwatch.events.pipeline import CUSTOM, load_pipeline
 
-CUSTOM = ("pactwatch_actors", "pactwatch_coref", "pactwatch_events", "pactwatch_rootmodel")
+__all__ = ["CUSTOM", "code_docs", "code_text"]
 
 
 def code_docs(items: Iterable[tuple], nlp=None, batch_size: int = 64, layer: bool = True):
     """(id, text, date) or (id, text, date, date_basis) -> yields (id, doc), in input order. spaCy's own components
     parse the texts in batches (``nlp.pipe``); the article date is then set on each Doc (``doc._.date``, and
     ``doc._.date_basis``: the item's basis, ``given`` for a date without one) before the pactwatch components (actors,
-    coreference, events) run on it, since who holds an office depends on the date. An item without a date is dated by
+    coreference, events, main clause, root layer) run on it, since who holds an office depends on the date. An item without a date is dated by
     the latest full date in its text (basis ``text``) or left undated (``none``; see
     :func:`pactwatch.news.ingest.infer_date`), never as of today. ``layer=False``: skip the supervised root layer
     (``pactwatch_rootmodel``) even when the pipeline has it (the rules alone; used to train it)."""
