@@ -14,7 +14,8 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-from pactwatch.events.rootmodel import (C, FILL_THRESHOLD, GOLD_SETS, OVERRIDE_THRESHOLD, VERSION, apply_layer,
+from pactwatch.events import rootmodel as rm
+from pactwatch.events.rootmodel import (C, FILL_THRESHOLD, GOLD_SETS, OVERRIDE_THRESHOLD, apply_layer,
                                         cache_file, cache_key, gold_files, pipeline_name, token_at, verb_features)
 
 
@@ -167,13 +168,13 @@ def train(events_dir, nlp=None, cache_dir=None, force: bool = False) -> dict:
         try:
             with path.open("rb") as fh:
                 obj = pickle.load(fh)
-            if obj.get("key") == key and obj.get("version") == VERSION:
+            if obj.get("key") == key and obj.get("version") == rm.VERSION:
                 return {**obj, "cached": True, "path": str(path)}
         except Exception:  # a broken cache file is rebuilt
             pass
     X, y, _ = featurize(dev_records(files), nlp)
     model = fit(X, y)
-    obj = {"model": model, "key": key, "version": VERSION, "n": len(y), "classes": sorted(set(y)),
+    obj = {"model": model, "key": key, "version": rm.VERSION, "n": len(y), "classes": sorted(set(y)),
            "files": [str(p) for p in files]}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
