@@ -229,12 +229,18 @@ def store_events(db: NewsDbOpt = None, recode: Annotated[bool, typer.Option("--r
     else:
         console.print(f"coded {res['articles_coded']} articles, added {res['events_added']} events "
                       f"({res['near_duplicates_skipped']} near-duplicate articles not coded)")
+        for f in res["articles_failed"]:
+            console.print(f"  not coded: article {f['article_id']}: {f['reason']}", highlight=False)
+    if res["articles_failed"]:
+        raise PactwatchError(f"{len(res['articles_failed'])} stored articles could not be coded (listed above); "
+                             "the others were")
 
 
 @app.command("ingest")
 def ingest(paths: list[Path], db: Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")] = None,
            as_json: JsonOpt = False) -> None:
-    """Store articles (files or directories) in the news store; same text twice changes nothing."""
+    """Store articles (files or directories) in the news store; same text twice changes nothing. Exits non-zero when
+    no input could be read (every one skipped, or no file found)."""
     from pactwatch.news.store import ingest_files
 
     rep = ingest_files(paths, db=db)
@@ -248,6 +254,12 @@ def ingest(paths: list[Path], db: Annotated[Optional[Path], typer.Option("--db",
                           highlight=False)
         for r in s["skip_reasons"]:
             console.print(f"  skipped {r}", highlight=False)
+    if not s["added"] and not s["unchanged"]:
+        where = ", ".join(str(p) for p in paths)
+        if s["skipped"]:
+            raise PactwatchError(f"nothing stored: all {s['skipped']} inputs in {where} were skipped "
+                                 f"(first: {s['skip_reasons'][0]})")
+        raise PactwatchError(f"nothing stored: no article file found in {where}")
 
 
 def _table(doc, title):
