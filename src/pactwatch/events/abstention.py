@@ -33,7 +33,11 @@ AUTHOR_PRONOUNS = {"i", "we", "you", "one", "me", "us"}
 
 
 def abstain_reason(verb, stop_at=None, future_ok: bool = False, neg_ok: bool = False,
-                    obligation_ok: bool = False) -> str | None:
+                   obligation_ok: bool = False) -> str | None:
+    """Why ``verb`` (a spaCy token) is not coded as a realised event, or None when it may be. ``stop_at``: a head
+    token the climb through governing verbs stops at (the intent verb that makes the clause a stated intention);
+    ``future_ok``/``neg_ok``/``obligation_ok``: a future, negated or 'must' clause is acceptable (it is coded in an
+    intent, refusal or demand family instead)."""
     kids = list(verb.children)
     if not neg_ok and any(c.dep_ == "neg" or c.lower_ in ("never", "not", "n't", "no") for c in kids):
         return "negated"
