@@ -131,7 +131,9 @@ def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, peopl
                       f"quad accuracy (detected) {res['quad_accuracy_detected_ci90']}")
 
 
-@app.command("train")
+@app.command("train", help="Fit the supervised CAMEO root layer on the dev halves of the gold sets (plover_gsr, "
+                           "cameo_codebook_examples) and cache it under ~/.pactwatch/cache/events/ (keyed by the gold "
+                           "files' sha256, the rules and the code version).")
 def train(events_dir: EventsDirOpt = None, model: ModelOpt = None, as_json: JsonOpt = False,
           cv: Annotated[bool, typer.Option("--cv", help="Also run the grouped 5-fold cross-validation within the dev halves.")] = False,
           force: Annotated[bool, typer.Option("--force", help="Refit even when a cached model exists.")] = False) -> None:
@@ -236,7 +238,8 @@ def store_events(db: NewsDbOpt = None, recode: Annotated[bool, typer.Option("--r
                              "the others were")
 
 
-@app.command("ingest")
+@app.command("ingest", help="Store articles (files or directories) in the news store; the same text twice changes "
+                            "nothing. Exits non-zero when no input could be stored (every one skipped, or no file).")
 def ingest(paths: list[Path], db: Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")] = None,
            as_json: JsonOpt = False) -> None:
     """Store articles (files or directories) in the news store; same text twice changes nothing. Exits non-zero when
