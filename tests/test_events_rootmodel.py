@@ -1,6 +1,7 @@
-"""The supervised CAMEO root layer (pactwatch.events.rootmodel): trained on the gold sets' dev halves only,
-deterministic, cached by the gold files' sha256 + code version, never firing without a source actor, and absent
-gold files leave the coder exactly as the rules make it. The model is fitted once per module (a few seconds)."""
+"""The supervised CAMEO root layer (pactwatch.events.rootmodel, fitted by pactwatch.events_train.rootmodel): trained
+on the gold sets' dev halves only, deterministic, cached by the gold files' sha256 + code version, never firing without
+a source actor, and absent gold files (or no fitted model) leave the coder exactly as the rules make it. The model is
+fitted once per module (a few seconds)."""
 import json
 import warnings
 from pathlib import Path
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from pactwatch.events import rootmodel as RM
+from pactwatch.events_train import rootmodel as TR
 
 
 
@@ -17,18 +19,18 @@ from pactwatch.events import rootmodel as RM
 def data(events_dir, nlp):
     files = RM.gold_files(events_dir)
     assert [f.stem for f in files] == list(RM.GOLD_SETS)
-    recs = RM.dev_records(files)
-    X, y, _ = RM.featurize(recs, nlp)
+    recs = TR.dev_records(files)
+    X, y, _ = TR.featurize(recs, nlp)
     return recs, X, y
 
 
 @pytest.fixture(scope="module")
 def trained(events_dir, nlp, tmp_path_factory):
-    return RM.train(events_dir, nlp=nlp, cache_dir=tmp_path_factory.mktemp("rmcache"))
+    return TR.train(events_dir, nlp=nlp, cache_dir=tmp_path_factory.mktemp("rmcache"))
 
 
 def test_trains_on_dev_halves_only(events_dir, data):
-    from pactwatch.events.evaluate import read_gold, split_of
+    from pactwatch.events.scorer import read_gold, split_of
 
     recs, X, y = data
     dev_texts, test_texts = set(), set()
@@ -44,7 +46,7 @@ def test_trains_on_dev_halves_only(events_dir, data):
 
 def test_training_is_deterministic(data, trained):
     _, X, y = data
-    m1, m2 = RM.fit(X, y), RM.fit(X, y)
+    m1, m2 = TR.fit(X, y), TR.fit(X, y)
     lr1, lr2 = m1[-1], m2[-1]
     assert np.array_equal(lr1.coef_, lr2.coef_) and np.array_equal(lr1.intercept_, lr2.intercept_)
     # the cached model from train() is the same fit
@@ -91,7 +93,7 @@ def test_layer_in_pipeline_marks_what_it_changed(events_dir, trained, monkeypatc
 
     nlp_on = load_pipeline(events_dir=str(events_dir), root_model=True)
     layer = nlp_on.get_pipe("pactwatch_rootmodel")
-    layer.model, layer._loaded = trained["model"], True  # the module's fit; no training in the user's cache
+    layer.use(trained["model"])  # the module's fit; no training in the user's cache
     text = ("Zimbabwean Prime Minister Robert Mugabe today accused the United States of restoring the blackmail "
             "in the negotiations on independence for Namibia.")  # a dev sentence: gold 11x, rules 16x
     ev_on, = _coded(nlp_on, [text])
@@ -118,7 +120,7 @@ def test_without_gold_files_the_coder_is_rules_only(events_dir, tmp_path):
     nog = _events_dir_without_gold(events_dir, tmp_path)
     assert RM.gold_files(nog) == []
     with pytest.raises(FileNotFoundError, match="no gold files"):
-        RM.train(nog)
+        TR.train(nog)
     texts = ["Zimbabwean Prime Minister Robert Mugabe today accused the United States of restoring the blackmail.",
              "Russia and China signed a trade agreement in Beijing on Monday.",
              "North Korea fired two ballistic missiles into the sea, Seoul said."]
@@ -136,7 +138,7 @@ def test_without_gold_files_the_coder_is_rules_only(events_dir, tmp_path):
 
 def test_cache_is_keyed_and_invalidated(events_dir, nlp, tmp_path, monkeypatch):
     """A small dev subset so each fit takes well under a second."""
-    from pactwatch.events.evaluate import read_gold, split_of
+    from pactwatch.events.scorer import read_gold, split_of
 
     g = tmp_path / "ev" / "gold"
     g.mkdir(parents=True)
@@ -144,32 +146,32 @@ def test_cache_is_keyed_and_invalidated(events_dir, nlp, tmp_path, monkeypatch):
         recs = [r for i, r in enumerate(read_gold(Path(events_dir) / "gold" / f"{s}.jsonl")) if split_of(r, i) == "dev"]
         (g / f"{s}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs[:15]), encoding="utf-8")
     cache = tmp_path / "cache"
-    a = RM.train(tmp_path / "ev", nlp=nlp, cache_dir=cache)
+    a = TR.train(tmp_path / "ev", nlp=nlp, cache_dir=cache)
     assert not a["cached"] and Path(a["path"]).is_file() and a["key"] in a["path"]
-    b = RM.train(tmp_path / "ev", nlp=nlp, cache_dir=cache)
+    b = TR.train(tmp_path / "ev", nlp=nlp, cache_dir=cache)
     assert b["cached"] and b["key"] == a["key"]
     # a changed gold file -> a new key, refitted
     with (g / "plover_gsr.jsonl").open("a", encoding="utf-8") as fh:
         fh.write("\n")
-    c = RM.train(tmp_path / "ev", nlp=nlp, cache_dir=cache)
+    c = TR.train(tmp_path / "ev", nlp=nlp, cache_dir=cache)
     assert c["key"] != a["key"] and not c["cached"]
     # a new code version -> a new key
     monkeypatch.setattr(RM, "VERSION", RM.VERSION + "-test")
-    d = RM.train(tmp_path / "ev", nlp=nlp, cache_dir=cache)
+    d = TR.train(tmp_path / "ev", nlp=nlp, cache_dir=cache)
     assert d["key"] not in (a["key"], c["key"]) and not d["cached"]
     # a broken cache file is rebuilt, not trusted
     Path(d["path"]).write_bytes(b"not a pickle")
-    e = RM.train(tmp_path / "ev", nlp=nlp, cache_dir=cache)
+    e = TR.train(tmp_path / "ev", nlp=nlp, cache_dir=cache)
     assert not e["cached"] and e["key"] == d["key"]
     # the default cache lives under paths.home()/cache/events
-    f = RM.train(tmp_path / "ev", nlp=nlp)
+    f = TR.train(tmp_path / "ev", nlp=nlp)
     from pactwatch import paths
 
     assert Path(f["path"]).parent == paths.home() / "cache" / "events"
 
 
 def test_cross_validation_never_reads_test_and_reports_both(events_dir, nlp):
-    out = RM.cross_validate(events_dir, nlp=nlp)
+    out = TR.cross_validate(events_dir, nlp=nlp)
     assert set(out["sets"]) == set(RM.GOLD_SETS)
     for v in out["sets"].values():
         assert v["rules"]["tp"] + v["rules"]["fn"] == v["rules+layer"]["tp"] + v["rules+layer"]["fn"]
@@ -183,27 +185,42 @@ def test_cross_validation_never_reads_test_and_reports_both(events_dir, nlp):
         assert out["sets"][s]["rules"]["fn"] == ev["root"]["fn"]
 
 
-def test_layer_trains_with_the_default_dictionaries(events_dir, nlp, tmp_path, monkeypatch):
-    """A pipeline coding with other dictionaries (--verbs) gets the model fitted with the registered ones, so the
-    cache key (gold files + version + spaCy pipeline) is enough."""
+def _cache_in_home(trained):
+    """The module's fitted model copied where the layer looks for it (paths.home()/cache/events)."""
+    import shutil
+
+    from pactwatch import paths
+
+    dst = paths.home() / "cache" / "events"
+    dst.mkdir(parents=True, exist_ok=True)
+    shutil.copy(trained["path"], dst)
+
+
+def test_layer_uses_the_model_fitted_with_the_default_dictionaries(events_dir, trained):
+    """A pipeline coding with other dictionaries (verbs=...) loads the model fitted with the registered ones: the cache
+    key (gold files + version + rules + spaCy pipeline) does not depend on the dictionaries."""
     from pactwatch.events.pipeline import load_pipeline
 
-    seen = {}
-
-    def fake_train(ed, nlp=None, **kw):
-        seen["nlp"] = nlp
-        raise FileNotFoundError("stop here")
-
-    monkeypatch.setattr(RM, "train", fake_train)
     verbs = Path(events_dir) / "dictionaries" / "petrarch2" / "PETR.Validate.verbs.txt"
     if not verbs.is_file():
         pytest.skip("PETR.Validate verbs not available")
+    _cache_in_home(trained)
     custom = load_pipeline(verbs=str(verbs), events_dir=str(events_dir), root_model=True)
-    layer = custom.get_pipe("pactwatch_rootmodel")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    layer = RM.RootModelLayer(custom, str(events_dir))  # a fresh layer (the pipeline's own is shared across tests)
+    layer.load()
+    assert layer.model is not None and trained["key"] in layer.status
+    assert np.array_equal(layer.model[-1].coef_, trained["model"][-1].coef_)
+
+
+def test_layer_never_fits_at_coding_time(events_dir, nlp, monkeypatch):
+    """The runtime layer only loads a fitted model: with none cached it codes with the rules, says why, and points to
+    the training module; it never fits one itself (fitting lives in pactwatch.events_train)."""
+    monkeypatch.setattr(TR, "fit", lambda *a, **k: pytest.fail("the coding pipeline fitted a model"))
+    layer = RM.RootModelLayer(nlp, str(events_dir))
+    with pytest.warns(UserWarning, match="rules only"):
         layer.load()
-    assert seen["nlp"] is nlp  # the cached default rules-only pipeline, not the custom one
+    assert layer.model is None
+    assert layer.status.startswith("rules only") and "events_train" in layer.status
 
 
 def test_cache_key_changes_with_the_rule_coder(tmp_path, monkeypatch):

@@ -28,12 +28,23 @@ DateOpt = Annotated[Optional[str], typer.Option("--date", help="Publication date
 
 
 def _nlp(model, people, actors, verbs, events_dir=None, root_model=None):
-    from pactwatch.events.pipeline import load_pipeline
+    """The coding pipeline. With the root layer on, its model is fitted first when no fitted model is cached
+    (on the default dictionaries of the same spaCy pipeline; see :func:`pactwatch.events_train.train`)."""
+    from pactwatch.events.pipeline import load_pipeline, root_model_default
     from pactwatch.events.refs import resolve_events_dir
 
+    ed = str(resolve_events_dir(events_dir))
+    if root_model is None:
+        root_model = root_model_default()
+    if root_model:
+        from pactwatch.events_train import train as fit_root_layer
+
+        try:
+            fit_root_layer(ed, nlp=load_pipeline(model, events_dir=ed, root_model=False))
+        except FileNotFoundError:
+            pass  # no gold files: the layer codes with the rules only and says so
     return load_pipeline(model, str(verbs) if verbs else None, str(people) if people else None,
-                         tuple(str(a) for a in actors or ()), events_dir=str(resolve_events_dir(events_dir)),
-                         root_model=root_model)
+                         tuple(str(a) for a in actors or ()), events_dir=ed, root_model=root_model)
 
 
 def _items(file: Path, date: str | None):
@@ -120,7 +131,9 @@ def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, peopl
                       f"quad accuracy (detected) {res['quad_accuracy_detected_ci90']}")
 
 
-@app.command("train")
+@app.command("train", help="Fit the supervised CAMEO root layer on the dev halves of the gold sets (plover_gsr, "
+                           "cameo_codebook_examples) and cache it under ~/.pactwatch/cache/events/ (keyed by the gold "
+                           "files' sha256, the rules and the code version).")
 def train(events_dir: EventsDirOpt = None, model: ModelOpt = None, as_json: JsonOpt = False,
           cv: Annotated[bool, typer.Option("--cv", help="Also run the grouped 5-fold cross-validation within the dev halves.")] = False,
           force: Annotated[bool, typer.Option("--force", help="Refit even when a cached model exists.")] = False) -> None:
@@ -128,18 +141,19 @@ def train(events_dir: EventsDirOpt = None, model: ModelOpt = None, as_json: Json
     and cache it under ~/.pactwatch/cache/events/ (keyed by the gold files' sha256 and the code version)."""
     from pactwatch.events import rootmodel as rm
     from pactwatch.events.refs import resolve_events_dir
+    from pactwatch.events_train import cross_validate, train as fit_root_layer
 
     ed = resolve_events_dir(events_dir)
     nlp = _nlp(model, None, None, None, events_dir, root_model=False)
     try:
-        got = rm.train(ed, nlp=nlp, force=force)
+        got = fit_root_layer(ed, nlp=nlp, force=force)
     except FileNotFoundError as exc:
         raise PactwatchError(f"cannot train the root layer: {exc}") from None
     out = {k: v for k, v in got.items() if k != "model"}
     out.update({"C": rm.C, "fill_threshold": rm.FILL_THRESHOLD, "override_threshold": rm.OVERRIDE_THRESHOLD,
                 "on_by_default": rm.DEFAULT_ON})
     if cv:
-        out["cv"] = rm.cross_validate(ed, nlp=nlp)
+        out["cv"] = cross_validate(ed, nlp=nlp)
     if as_json:
         print_json(out)
         return
@@ -217,12 +231,19 @@ def store_events(db: NewsDbOpt = None, recode: Annotated[bool, typer.Option("--r
     else:
         console.print(f"coded {res['articles_coded']} articles, added {res['events_added']} events "
                       f"({res['near_duplicates_skipped']} near-duplicate articles not coded)")
+        for f in res["articles_failed"]:
+            console.print(f"  not coded: article {f['article_id']}: {f['reason']}", highlight=False)
+    if res["articles_failed"]:
+        raise PactwatchError(f"{len(res['articles_failed'])} stored articles could not be coded (listed above); "
+                             "the others were")
 
 
-@app.command("ingest")
+@app.command("ingest", help="Store articles (files or directories) in the news store; the same text twice changes "
+                            "nothing. Exits non-zero when no input could be stored (every one skipped, or no file).")
 def ingest(paths: list[Path], db: Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")] = None,
            as_json: JsonOpt = False) -> None:
-    """Store articles (files or directories) in the news store; same text twice changes nothing."""
+    """Store articles (files or directories) in the news store; same text twice changes nothing. Exits non-zero when
+    no input could be read (every one skipped, or no file found)."""
     from pactwatch.news.store import ingest_files
 
     rep = ingest_files(paths, db=db)
@@ -236,6 +257,12 @@ def ingest(paths: list[Path], db: Annotated[Optional[Path], typer.Option("--db",
                           highlight=False)
         for r in s["skip_reasons"]:
             console.print(f"  skipped {r}", highlight=False)
+    if not s["added"] and not s["unchanged"]:
+        where = ", ".join(str(p) for p in paths)
+        if s["skipped"]:
+            raise PactwatchError(f"nothing stored: all {s['skipped']} inputs in {where} were skipped "
+                                 f"(first: {s['skip_reasons'][0]})")
+        raise PactwatchError(f"nothing stored: no article file found in {where}")
 
 
 def _table(doc, title):

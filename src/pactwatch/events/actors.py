@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from pactwatch.events.lexicon import _res_text
+from pactwatch.events.lexicon import res_text
 from pactwatch.errors import DataError, PactwatchError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -73,7 +73,7 @@ class ActorTable:
 
 def load_people(path: str | Path | None = None) -> list[dict]:
     """The people table (shipped resources/people.yaml, or a user file of the same layout)."""
-    text = Path(path).read_text(encoding="utf-8") if path else _res_text("people.yaml")
+    text = Path(path).read_text(encoding="utf-8") if path else res_text("people.yaml")
     try:
         data = yaml.load(text, Loader=_Loader)
         out = []
@@ -143,7 +143,7 @@ def country_extras() -> dict:
     """pactwatch's hand-written additions (resources/country_extras.yaml): ``{"additions": {ISO3: {"names": [...],
     "capitals": [...], "as_names": [...]}}, "countries_not_in_table": [{"iso3", "name", "names", "demonyms",
     "capitals"}]}``. ``as_names``: NGEC Nationality forms taken as names of the state (kind country), not demonyms."""
-    data = yaml.load(_res_text("country_extras.yaml"), Loader=_Loader) or {}
+    data = yaml.load(res_text("country_extras.yaml"), Loader=_Loader) or {}
     return {"additions": data.get("additions") or {}, "countries_not_in_table": data.get("countries_not_in_table") or []}
 
 
@@ -198,7 +198,7 @@ def build_table(people_path: str | None = None, phoenix: tuple[str, ...] = (), e
             t.add(n, {"code": c["iso3"], "sector": "", "kind": "demonym", "name": c["name"]})
         for n in c["capitals"]:
             t.add(n, {"code": c["iso3"], "sector": "GOV", "kind": "capital", "name": c["name"]})
-    for g in yaml.load(_res_text("igos.yaml"), Loader=_Loader):
+    for g in yaml.load(res_text("igos.yaml"), Loader=_Loader):
         for n in g["names"]:
             t.add(n, {"code": g["code"], "sector": g.get("sector", "IGO"), "kind": "igo", "name": g["names"][0]})
     for p in load_people(people_path):
@@ -207,7 +207,7 @@ def build_table(people_path: str | None = None, phoenix: tuple[str, ...] = (), e
         for n in [p["name"], *p["aliases"]]:
             t.add(n, e)
         t.add("@short:" + short_name(p["name"]), e)
-    for kind, words in yaml.load(_res_text("agents.yaml"), Loader=_Loader).items():
+    for kind, words in yaml.load(res_text("agents.yaml"), Loader=_Loader).items():
         for w in words:
             t.agents.setdefault(w.lower(), kind)
     for path in phoenix:

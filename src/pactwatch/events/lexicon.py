@@ -24,7 +24,7 @@ from pactwatch.errors import DataError, PactwatchError
 RES = "pactwatch.events.resources"
 
 
-def _res_text(name: str) -> str:
+def res_text(name: str) -> str:
     """A hand-written project resource (countries, IGOs, agents, people)."""
     return resources.files(RES).joinpath(name).read_text(encoding="utf-8")
 

@@ -74,7 +74,7 @@ def resolve_events_dir(events_dir: str | os.PathLike | None = None) -> Path:
     """The events directory (see the module docstring). Raises DataMissingError with instructions when none exists."""
     if events_dir is not None or os.environ.get(ENV_VAR):
         p = Path(events_dir if events_dir is not None else os.environ[ENV_VAR])
-        how = "--events-dir" if events_dir is not None else ENV_VAR
+        how = "the events_dir argument" if events_dir is not None else ENV_VAR
         if not p.is_dir():
             raise DataMissingError(f"events directory {p} (from {how}) does not exist; it must hold the event-coding "
                                    f"reference files listed by `pactwatch events refs` ({_required_list()})")
@@ -88,7 +88,7 @@ def resolve_events_dir(events_dir: str | os.PathLike | None = None) -> Path:
         if p.is_dir():
             return p.resolve()
     raise DataMissingError(
-        "no events directory: pass --events-dir DIR or set PACTWATCH_EVENTS_DIR=DIR, where DIR holds the event-coding "
+        "no events directory: give one (events_dir) or set PACTWATCH_EVENTS_DIR=DIR, where DIR holds the event-coding "
         f"reference files ({_required_list()}); `pactwatch events refs` lists every file with its upstream URL. "
         "By default pactwatch looks for an `events` folder beside the data directory.")
 
@@ -147,7 +147,7 @@ def cached_parse(path: Path, kind: str, parse: Callable[[Path], object], to_json
     if expect_sha256 and digest != expect_sha256:
         raise DataError(f"{path}: sha256 {digest[:12]}… differs from the registered version ({expect_sha256[:12]}…): a "
                         "different or damaged copy. Get the registered file (`pactwatch events refs` lists its URL) or "
-                        "pass your own file explicitly (e.g. --verbs).")
+                        "pass your own file explicitly (e.g. a verb dictionary of your own).")
     cache = home() / "cache" / "events" / f"{kind}-{digest[:32]}.json"
     if cache.is_file():
         try:

@@ -2,13 +2,8 @@
 
 What it is: a multinomial logistic regression (scikit-learn) from features of one verb's parse (its lemma, particle,
 object head, prepositional heads, governing verb, negation/modality flags, lemmas of its subtree) and of the rule
-coder's own candidate code for that verb, to the CAMEO root (01-20).
-
-Trained ONLY on the ``dev`` halves (:func:`pactwatch.events.evaluate.split_of`) of the gold sets ``plover_gsr`` and
-``cameo_codebook_examples`` found in the events reference directory (``gold/``); the ``test`` halves are never read
-for training. Unit of training: one distinct gold sentence (the PLOVER and codebook copies of a sentence count once),
-label = the root of its first gold CAMEO code, features = those of the verb the rule coder coded (else the verb it
-abstained on, else the sentence's root verb).
+coder's own candidate code for that verb, to the CAMEO root (01-20), fitted on the dev halves of the gold sets by
+:mod:`pactwatch.events_train.rootmodel` (outside this runtime package, which never imports it).
 
 What it does at coding time (component ``pactwatch_rootmodel``, after ``pactwatch_events``):
 (a) *fill*: in a sentence where the rules coded nothing, a verb the rules abstained on only because the dictionary
@@ -21,7 +16,8 @@ What it does at coding time (component ``pactwatch_rootmodel``, after ``pactwatc
 
 The fitted model is a derived artifact of the shared gold files: it is cached under
 ``paths.home()/cache/events/rootmodel-<key>.pkl`` keyed by the sha256 of the gold files, the rule coder's source
-and :data:`VERSION`, never shipped. Without the gold files the coder runs on its rules alone (``status`` says why).
+and :data:`VERSION`, never shipped. This module only loads it (:func:`load_cached`). Without the gold files, or
+before the model is fitted, the coder runs on its rules alone (``status`` says why).
 """
 from __future__ import annotations
 
@@ -30,6 +26,11 @@ import json
 import pickle
 import warnings
 from pathlib import Path
+
+from spacy.language import Language
+
+from pactwatch.events.abstention import MODALS, abstain_reason
+from pactwatch.events.lexicon import code_info
 
 #: bump when features, labels or the training recipe change (invalidates cached models)
 VERSION = "rootmodel-2"
@@ -49,8 +50,6 @@ FILL_REASONS = ("verb has no code without a matching pattern", "residual 'make s
 # -- features ---------------------------------------------------------------------------------------------------
 def verb_features(tok, rule_code: str | None = None) -> dict:
     """Features of one verb token (spaCy Token) and the rule coder's code for it (None when it abstained)."""
-    from pactwatch.events.pipeline import MODALS
-
     lem = tok.lemma_.lower()
     f = {f"v={lem}": 1.0}
     kids = list(tok.children)
@@ -91,28 +90,13 @@ def verb_features(tok, rule_code: str | None = None) -> dict:
     return f
 
 
-def _token_at(doc, char):
+
+def token_at(doc, char):
+    """The token starting at character ``char`` of ``doc``, else None."""
     for t in doc:
         if t.idx == char:
             return t
     return None
-
-
-def training_instance(doc) -> tuple[object, str | None] | None:
-    """(verb token, rule code) a gold sentence is represented by: the rule coder's top event's verb, else the first
-    verb it abstained on, else the sentence's root verb."""
-    ev = doc._.events or []
-    if ev:
-        top = max(ev, key=lambda e: e["confidence"])
-        tok = _token_at(doc, top["verb_span"][0])
-        if tok is not None:
-            return tok, top["code"]
-    for a in doc._.abstained or []:
-        tok = _token_at(doc, a["verb_span"][0])
-        if tok is not None:
-            return tok, None
-    roots = [t for t in doc if t.dep_ == "ROOT"]
-    return (roots[0], None) if roots else None
 
 
 # -- data ---------------------------------------------------------------------------------------------------------
@@ -122,6 +106,11 @@ def gold_files(events_dir) -> list[Path]:
     return [g / f"{s}.jsonl" for s in GOLD_SETS if (g / f"{s}.jsonl").is_file()]
 
 
+#: the rule coder's modules (their source is part of the cache key)
+RULE_SOURCES = ("pipeline.py", "segment.py", "docattrs.py", "actor_mentions.py", "coref.py", "coding.py", "patterns.py",
+                "roles.py", "abstention.py", "syntax.py", "intent.py", "lexicon.py", "actors.py", "coder.py")
+
+
 def rules_fingerprint() -> str:
     """sha256 of the rule coder's source and hand-written tables: the layer's training instances (the rules' top
     event per sentence) change when they do, so a model cached under older rules must not be reused."""
@@ -129,7 +118,7 @@ def rules_fingerprint() -> str:
 
     h = hashlib.sha256()
     pkg = resources.files("pactwatch.events")
-    for name in ("pipeline.py", "intent.py", "lexicon.py", "actors.py", "coder.py"):
+    for name in RULE_SOURCES:
         h.update(pkg.joinpath(name).read_bytes())
     res = pkg.joinpath("resources")
     for f in sorted((x for x in res.iterdir() if x.name.endswith(".yaml")), key=lambda x: x.name):
@@ -150,153 +139,39 @@ def cache_key(files, spacy_model: str = "") -> str:
     return h.hexdigest()[:20]
 
 
-def dev_records(files) -> list[dict]:
-    """Dev-half records with a CAMEO code, one per distinct text (first occurrence kept), in file order."""
-    from pactwatch.events.evaluate import read_gold, split_of
-
-    seen, out = set(), []
-    for p in files:
-        for i, r in enumerate(read_gold(p)):
-            if split_of(r, i) != "dev" or r.get("noevents"):
-                continue
-            codes = [e["code"] for e in r["events"] if e.get("code_system") == "CAMEO" and e.get("code")]
-            if not codes or r["text"] in seen:
-                continue
-            seen.add(r["text"])
-            out.append({"text": r["text"], "date": r.get("date") or None, "root": str(codes[0])[:2],
-                        "group": str(codes[0])})
-    return out
+def pipeline_name(nlp) -> str:
+    """The spaCy pipeline's name and version as the cache key takes them (``en_core_web_sm-3.8.0``)."""
+    return f"{nlp.meta.get('name', '')}-{nlp.meta.get('version', '')}"
 
 
-def featurize(records, nlp) -> tuple[list[dict], list[str], list[str]]:
-    """Run the rule coder (without this layer) on the records -> (feature dicts, labels, groups)."""
-    from pactwatch.events.coder import code_docs
-
-    X, y, g = [], [], []
-    items = [(str(i), r["text"], r["date"]) for i, r in enumerate(records)]
-    for r, (_id, doc) in zip(records, code_docs(items, nlp=nlp, layer=False)):
-        inst = training_instance(doc)
-        if inst is None:
-            continue
-        X.append(verb_features(*inst))
-        y.append(r["root"])
-        g.append(r["group"])
-    return X, y, g
-
-
-def fit(X, y, c: float = C):
-    """Deterministic fit (lbfgs, no random state involved): DictVectorizer + multinomial logistic regression."""
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    m = make_pipeline(DictVectorizer(sparse=True), LogisticRegression(C=c, max_iter=2000))
-    m.fit(X, y)
-    return m
-
-
-def cross_validate(events_dir, nlp=None, folds: int = 5, c: float = C, fill_t: float = FILL_THRESHOLD,
-                   override_t: float = OVERRIDE_THRESHOLD) -> dict:
-    """Grouped k-fold cross-validation WITHIN the dev halves: records are grouped by their first gold CAMEO code
-    (the key that splits dev from test, so a held-out fold, like the test half, holds codes the model has not seen,
-    and the PLOVER and codebook copies of a sentence stay together). Per gold set: root precision/recall/F1 of the
-    rules alone and of rules + layer on the held-out folds, scored as :func:`pactwatch.events.evaluate.evaluate`
-    scores roots. Never reads the test halves."""
-    from sklearn.model_selection import GroupKFold
-
-    from pactwatch.events.coder import code_docs
-    from pactwatch.events.evaluate import _mentions, _overlap, _prf, read_gold, split_of
-    from pactwatch.events.lexicon import code_info
-
-    if nlp is None:
-        from pactwatch.events.pipeline import load_pipeline
-
-        nlp = load_pipeline(events_dir=str(events_dir), root_model=False)
-    coder = nlp.get_pipe("pactwatch_events")
-    recs = []
-    for p in gold_files(events_dir):
-        for i, r in enumerate(read_gold(p)):
-            if split_of(r, i) != "dev":
-                continue
-            codes = [e["code"] for e in r["events"] if e.get("code_system") == "CAMEO" and e.get("code")]
-            gold = [] if r.get("noevents") else [(code_info(c_, coder.codes).root if code_info(c_, coder.codes)
-                                                   else str(c_)[:2]) for c_ in codes]
-            if r["events"] and not r.get("noevents") and not gold:
-                continue  # gold only in another code system: not scored for roots
-            recs.append({"set": p.stem, "text": r["text"], "date": r.get("date") or None, "gold": gold,
-                         "group": str(codes[0]) if codes else f"id:{r.get('id', i)}"})
-    docs = [d for _, d in code_docs([(str(i), r["text"], r["date"]) for i, r in enumerate(recs)], nlp=nlp,
-                                    layer=False)]
-    base = [[e["root"] for e in _mentions(d._.events)] for d in docs]
-    inst = [training_instance(d) for d in docs]
-    feats = [verb_features(*x) if x else None for x in inst]
-    after = [None] * len(recs)
-    changed = []
-    for tr, te in GroupKFold(n_splits=folds).split(recs, groups=[r["group"] for r in recs]):
-        seen, X, y = set(), [], []
-        for j in tr:
-            if recs[j]["gold"] and feats[j] is not None and recs[j]["text"] not in seen:
-                seen.add(recs[j]["text"])
-                X.append(feats[j])
-                y.append(recs[j]["gold"][0])
-        model = fit(X, y, c=c)
-        for j in te:
-            d = coder(docs[j])  # the rules again, then the layer fitted without this fold
-            apply_layer(d, coder, model, fill_t=fill_t, override_t=override_t)
-            after[j] = [e["root"] for e in _mentions(d._.events)]
-            if after[j] != base[j]:
-                changed.append({"set": recs[j]["set"], "text": recs[j]["text"], "gold": recs[j]["gold"],
-                                "rules": base[j], "layer": after[j]})
-    out = {"folds": folds, "C": c, "fill_threshold": fill_t, "override_threshold": override_t, "sets": {},
-           "changed": changed}
-    for s in sorted({r["set"] for r in recs}):
-        res = {}
-        for name, pv in (("rules", base), ("rules+layer", after)):
-            t = [0, 0, 0]
-            for r, p in zip(recs, pv):
-                if r["set"] == s:
-                    tp, fp, fn = _overlap(p, r["gold"])
-                    t[0] += tp; t[1] += fp; t[2] += fn
-            res[name] = _prf(*t)
-        out["sets"][s] = {"records": sum(r["set"] == s for r in recs), **res}
-    return out
-
-
-def train(events_dir, nlp=None, cache_dir=None, force: bool = False) -> dict:
-    """Fit (or load from the cache) the model on the dev halves of the gold files in ``events_dir``. ``nlp``: the
-    rules-only pipeline whose parse and rule output give the features; it must use the registered dictionaries
-    (the default of ``load_pipeline``): the cache key covers the spaCy pipeline, not extra dictionaries. Returns
-    {"model", "key", "n", "classes", "files", "cached"}; raises FileNotFoundError when no gold file is present."""
+def cache_file(key: str, cache_dir=None) -> Path:
+    """Where the model of ``key`` is cached: ``<cache_dir or paths.home()/cache/events>/rootmodel-<key>.pkl``."""
     from pactwatch import paths
 
+    cdir = Path(cache_dir) if cache_dir else paths.home() / "cache" / "events"
+    return cdir / f"rootmodel-{key}.pkl"
+
+
+def load_cached(events_dir, spacy_model: str, cache_dir=None) -> dict:
+    """The fitted model for the gold files in ``events_dir``, the rules of this code and the spaCy pipeline
+    ``spacy_model`` (:func:`pipeline_name`): ``{"model", "key", "n", "classes", "files", "version", "path"}``.
+    Raises FileNotFoundError when there are no gold files or no model fitted for this key (a cache file that cannot
+    be read, or holds another key or version, counts as none)."""
     files = gold_files(events_dir)
     if not files:
         raise FileNotFoundError(f"no gold files ({', '.join(GOLD_SETS)}) in {Path(events_dir) / 'gold'}")
-    if nlp is None:
-        from pactwatch.events.pipeline import load_pipeline
-
-        nlp = load_pipeline(events_dir=str(events_dir), root_model=False)
-    key = cache_key(files, f"{nlp.meta.get('name', '')}-{nlp.meta.get('version', '')}")
-    cdir = Path(cache_dir) if cache_dir else paths.home() / "cache" / "events"
-    path = cdir / f"rootmodel-{key}.pkl"
-    if path.is_file() and not force:
+    key = cache_key(files, spacy_model)
+    path = cache_file(key, cache_dir)
+    if path.is_file():
         try:
             with path.open("rb") as fh:
                 obj = pickle.load(fh)
             if obj.get("key") == key and obj.get("version") == VERSION:
-                return {**obj, "cached": True, "path": str(path)}
-        except Exception:  # a broken cache file is rebuilt
+                return {**obj, "path": str(path)}
+        except Exception:  # a broken cache file is no model
             pass
-    X, y, _ = featurize(dev_records(files), nlp)
-    model = fit(X, y)
-    obj = {"model": model, "key": key, "version": VERSION, "n": len(y), "classes": sorted(set(y)),
-           "files": [str(p) for p in files]}
-    cdir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as fh:
-        pickle.dump(obj, fh)
-    tmp.replace(path)
-    return {**obj, "cached": False, "path": str(path)}
+    raise FileNotFoundError(f"no root-code model fitted for these gold files and rules (key {key}, expected {path}); "
+                            "fit it with pactwatch.events_train.train (the `events train` command)")
 
 
 # -- applying -----------------------------------------------------------------------------------------------------
@@ -311,13 +186,11 @@ def predict(model, feats: list[dict]):
 
 def apply_layer(doc, coder, model, fill_t: float = FILL_THRESHOLD, override_t: float = OVERRIDE_THRESHOLD):
     """Fill/override roots in ``doc._.events`` (see the module docstring). ``coder``: the EventCoder (for its source
-    finder, abstention checks and code table)."""
-    from pactwatch.events.lexicon import code_info
-
+    finder and code table)."""
     events = list(doc._.events or [])
     # (b) override
     if override_t <= 1.0 and events:
-        toks = [_token_at(doc, e["verb_span"][0]) for e in events]
+        toks = [token_at(doc, e["verb_span"][0]) for e in events]
         pairs = [(e, t) for e, t in zip(events, toks) if t is not None]
         for (e, t), (root, p) in zip(pairs, predict(model, [verb_features(t, e["code"]) for e, t in pairs])):
             if p >= override_t and root != e["root"]:
@@ -332,11 +205,11 @@ def apply_layer(doc, coder, model, fill_t: float = FILL_THRESHOLD, override_t: f
     for a in doc._.abstained or []:
         if not a["reason"].startswith(FILL_REASONS):
             continue
-        tok = _token_at(doc, a["verb_span"][0])
+        tok = token_at(doc, a["verb_span"][0])
         if tok is None or tok.i in seen_tok or tok.sent.start_char in with_event:
             continue
         seen_tok.add(tok.i)
-        if coder._abstain_reason(tok):
+        if abstain_reason(tok):
             continue
         cands.append(tok)
     if cands:
@@ -346,7 +219,7 @@ def apply_layer(doc, coder, model, fill_t: float = FILL_THRESHOLD, override_t: f
         for tok, (root, p) in zip(cands, preds):
             if p < fill_t or tok.sent.start_char in filled:
                 continue
-            kind, payload = coder._emit(tok, root + "0", None, idx, None)
+            kind, payload = coder.emit(tok, root + "0", None, idx, None)
             if kind != "event" or not payload:
                 continue  # no source actor: the layer never fires
             for e in payload:
@@ -368,9 +241,16 @@ def _recode(e, info, coder, model_info):
               "model": model_info})
 
 
+@Language.factory("pactwatch_rootmodel", default_config={"events_dir": None, "enabled": True, "spacy_model": None})
+def make_rootmodel(nlp, name, events_dir, enabled, spacy_model):
+    return RootModelLayer(nlp, events_dir, enabled, spacy_model)
+
+
 class RootModelLayer:
-    """spaCy component ``pactwatch_rootmodel``. Loads (training when needed) the model on first use; when the gold
-    files are absent it does nothing and ``status`` says so (a warning is issued once)."""
+    """spaCy component ``pactwatch_rootmodel``. Loads the fitted model on first use (:func:`load_cached`: fitted with
+    the default dictionaries of the same spaCy pipeline, whatever dictionaries this pipeline codes with, so one cached
+    model serves them all); without gold files or a fitted model it does nothing and ``status`` says so (a warning is
+    issued once)."""
 
     def __init__(self, nlp, events_dir, enabled: bool = True, spacy_model: str | None = None):
         self.nlp = nlp
@@ -381,25 +261,23 @@ class RootModelLayer:
         self.status = "not loaded"
         self._loaded = False
 
+    def use(self, model, status: str = "model given") -> None:
+        """Code with ``model`` (a fitted model, e.g. from :func:`pactwatch.events_train.train`) instead of the cached one."""
+        self.model, self.status, self._loaded = model, status, True
+
     def load(self):
         self._loaded = True
         if not self.enabled:
             self.status = "disabled"
             return
         try:
-            # fitted with the default dictionaries of the same spaCy pipeline, whatever dictionaries this pipeline
-            # codes with (--verbs/--actors/--people), so one cached model serves them all
-            from pactwatch.events.pipeline import load_pipeline
-
-            base = load_pipeline(self.spacy_model, events_dir=self.events_dir,
-                                 root_model=False) if gold_files(self.events_dir) else None
-            got = train(self.events_dir, nlp=base)
+            got = load_cached(self.events_dir, pipeline_name(self.nlp))
         except FileNotFoundError as exc:
             self.status = f"rules only: {exc}"
             warnings.warn(f"pactwatch root-code model not used ({exc}); coding with the rules only", stacklevel=2)
             return
         self.model = got["model"]
-        self.status = f"model {got['key']} ({got['n']} dev sentences{', cached' if got['cached'] else ''})"
+        self.status = f"model {got['key']} ({got['n']} dev sentences, cached)"
 
     def __call__(self, doc):
         if not self._loaded:

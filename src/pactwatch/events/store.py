@@ -111,7 +111,9 @@ def coded_rows(article_id: str, events: list[dict], date: str | None, url: str =
 
 def code_stored_articles(con, nlp=None, recode: bool = False) -> dict:
     """Code every stored article that is not a near-duplicate (``duplicate_of is null``) into the event table.
-    ``recode``: drop and redo pactwatch events of articles already coded. Returns counts."""
+    ``recode``: drop and redo pactwatch events of articles already coded. Returns counts and ``articles_failed``
+    (article id and reason of each article the coder could not code: one such article never blocks the others, and
+    it is tried again on the next run)."""
     from pactwatch.events.coder import code_docs
 
     ensure(con)
@@ -125,7 +127,22 @@ def code_stored_articles(con, nlp=None, recode: bool = False) -> dict:
     added = 0
     meta = {aid: url for aid, _, _, url, _ in todo}
     # the date's basis as recorded at ingest (file name / text / given); rows stored before it was kept: 'given'
-    for aid, doc in code_docs([(aid, body, date, basis) for aid, body, date, _, basis in todo], nlp=nlp):
-        rows = coded_rows(aid, doc._.events, doc._.date, meta[aid])
-        added += insert_events(con, rows)[0]
-    return {"articles_coded": len(todo), "events_added": added, "near_duplicates_skipped": n_dup}
+    items = [(aid, body, date, basis) for aid, body, date, _, basis in todo]
+    done: set[str] = set()
+    failed: list[dict] = []
+    try:
+        for aid, doc in code_docs(items, nlp=nlp):
+            added += insert_events(con, coded_rows(aid, doc._.events, doc._.date, meta[aid]))[0]
+            done.add(aid)
+    except Exception:  # one article the coder cannot take: code the rest one by one, report the ones that fail
+        for item in items:
+            if item[0] in done:
+                continue
+            try:
+                (aid, doc), = code_docs([item], nlp=nlp)
+                added += insert_events(con, coded_rows(aid, doc._.events, doc._.date, meta[aid]))[0]
+                done.add(aid)
+            except Exception as exc:
+                failed.append({"article_id": item[0], "reason": f"{type(exc).__name__}: {exc}"})
+    return {"articles_coded": len(done), "events_added": added, "near_duplicates_skipped": n_dup,
+            "articles_failed": failed}

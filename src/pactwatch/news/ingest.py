@@ -58,9 +58,20 @@ class Skip:
     reason: str
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text as it enters pactwatch (news ingest, the event coder, the web reader): every lone UTF-16 surrogate
+    (U+D800-U+DFFF, from JSON escapes such as ``"\\ud800"`` or surrogate-escaped bytes; no UTF-8 text can hold one,
+    and spaCy fails on them) becomes U+FFFD, one character for one, so character offsets into the text stay valid."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def normalise_text(text: str) -> str:
-    """NFC, unified quotes/dashes kept, whitespace collapsed per line, blank lines dropped."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    """Lone surrogates replaced (:func:`clean_text`), NFC, unified quotes/dashes kept, whitespace collapsed per line,
+    blank lines dropped."""
+    text = unicodedata.normalize("NFC", clean_text(text)).replace("\r\n", "\n").replace("\r", "\n")
     lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.split("\n")]
     return "\n".join(ln for ln in lines if ln)
 
@@ -263,7 +274,9 @@ def articles_from_feed(data: bytes | str, where: str = "<feed>") -> tuple[list[A
 
 
 def articles_from_jsonl(text: str, where: str = "<jsonl>") -> tuple[list[Article], list[Skip]]:
-    """JSON Lines: one object a line with ``text`` (required), optional ``id``, ``title``, ``byline``, ``date``, ``url``."""
+    """JSON Lines: one object a line with ``text`` (required), optional ``id``, ``title``, ``byline``, ``date``, ``url``.
+    Each record's text passes the checks a file's text does (length, share of letters); a record that fails is skipped
+    with the reason."""
     out, skips = [], []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -278,15 +291,14 @@ def articles_from_jsonl(text: str, where: str = "<jsonl>") -> tuple[list[Article
             skips.append(Skip(loc, "no string field 'text'"))
             continue
         try:
-            body = normalise_text(rec["text"])
-            if not body:
-                raise IngestError(f"{loc}: empty text")
+            body = _check_body(rec["text"], loc)
         except IngestError as exc:
             skips.append(Skip(loc, str(exc)))
             continue
-        out.append(Article(text=body, title=str(rec.get("title") or ""), byline=str(rec.get("byline") or ""),
-                           date=parse_date(rec.get("date")), url=str(rec.get("url") or ""), source=where,
-                           ext_id=str(rec.get("id", n)), meta={k: v for k, v in rec.items() if k in ("meta",)}))
+        out.append(Article(text=body, title=clean_text(str(rec.get("title") or "")),
+                           byline=clean_text(str(rec.get("byline") or "")), date=parse_date(rec.get("date")),
+                           url=clean_text(str(rec.get("url") or "")), source=where, ext_id=clean_text(str(rec.get("id", n))),
+                           meta={k: v for k, v in rec.items() if k in ("meta",)}))
     return out, skips
 
 

@@ -23,9 +23,11 @@ import hashlib
 import os
 import re
 import struct
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pactwatch.errors import PactwatchError
 from pactwatch.news.ingest import Article, Skip
 
 NEAR_DUP_JACCARD = 0.8
@@ -54,13 +56,48 @@ def default_news_db() -> Path:
     return Path(os.environ.get("PACTWATCH_NEWS_DB") or home() / "news.duckdb")
 
 
-def connect(db: str | Path | None = None):
+#: how long a writer waits for readers of the news store to finish before giving up (seconds)
+LOCK_WAIT_SECONDS = 5.0
+
+
+class StoreBusyError(PactwatchError):
+    """The news store is locked by another process (DuckDB allows one writing process, or readers only)."""
+
+    exit_code = 4
+
+
+def connect(db: str | Path | None = None, read_only: bool = False, wait: float | None = None):
+    """A DuckDB connection to the news store (default :func:`default_news_db`). Writers (``read_only=False``) create
+    the tables; readers should open short-lived read-only connections and close them, since DuckDB lets one process
+    write only while no other process has the file open. A store locked by another process is retried for ``wait``
+    seconds (default :data:`LOCK_WAIT_SECONDS`), then :class:`StoreBusyError` names the store and the holder."""
     import duckdb
 
     path = Path(db) if db is not None else default_news_db()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    con.execute(SCHEMA)
+    if read_only and not path.is_file():
+        raise PactwatchError(f"news store {path}: no such file (ingest articles first)")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+    delay = 0.05
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.Error as exc:
+            if "lock" not in str(exc).lower():
+                raise PactwatchError(f"news store {path}: cannot open it ({exc})") from None
+            if time.monotonic() >= deadline:
+                holder = re.search(r"Conflicting lock is held in (.*?\(PID \d+\))", str(exc))
+                raise StoreBusyError(
+                    f"news store {path} is in use by another process"
+                    f"{' (' + holder.group(1).strip() + ')' if holder else ''}; it can be written only while no other "
+                    "process has it open: try again when that process has finished (a server reading the store "
+                    "opens it only for the moment of each request)") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+    if not read_only:
+        con.execute(SCHEMA)
     return con
 
 

@@ -1,20 +1,11 @@
-"""Round-4 coder changes for issue 5 (hand-written sentences, none from the gold sets): dictionary patterns match
-within the verb's own phrase only (not in a that-clause, relative clause, adverbial clause or coordinated verb),
-and events named by a light verb's object noun ("announced the expulsion of", "carried out strikes against")."""
+"""Events named by nouns: deverbal nouns, a light verb's object noun ("announced the expulsion of", "carried out
+strikes against"), appeal/pledge nouns with an infinitive, event nouns as subjects of aspectual verbs. Hand-written
+sentences, none from the gold sets."""
+
 import pytest
 
-from pactwatch.events.coder import code_text
-from pactwatch.events.pipeline import deverbal_candidates
-
-D = "2024-11-01"
-
-
-def events(nlp, text):
-    return code_text(text, D, nlp)
-
-
-def codes(nlp, text):
-    return [(x["source"], x["target"], x["code"]) for x in events(nlp, text)]
+from pactwatch.events.patterns import deverbal_candidates
+from tests.helpers.events import codes, events
 
 
 @pytest.mark.parametrize("noun, verb", [("suspension", "suspend"), ("withdrawal", "withdraw"), ("admission", "admit"),
@@ -23,13 +14,6 @@ def codes(nlp, text):
                                         ("bombing", "bomb"), ("release", "release"), ("denial", "deny")])
 def test_deverbal_candidates(noun, verb):
     assert verb in deverbal_candidates(noun)
-
-
-def test_pattern_words_inside_a_that_clause_do_not_match_the_main_verb(nlp):
-    # 'demand' has a pattern for security words ('DEMAND * &SECURITY'); here 'security' is inside the clause that
-    # depends on the object noun, so it is not what was demanded. The demand itself is coded in family 10.
-    got = codes(nlp, "Poland demanded an apology from Germany for the crimes that German security forces committed.")
-    assert got and all(c[:2] == "10" for _, _, c in got), got
 
 
 def test_light_verb_with_event_noun_takes_the_nouns_code(nlp):
@@ -80,42 +64,7 @@ def test_event_noun_as_subject_of_an_aspectual_verb(nlp):
     assert codes(nlp, "The weather continued to be cold in Moscow.") == []
 
 
-def test_passive_victim_of_an_attack_by_someone(nlp):
-    got = events(nlp, "Three Lebanese soldiers were killed in an air strike by Israel on Tuesday.")
-    assert [(e["source"], e["target"], e["code"][:2]) for e in got] == [("ISR", "LBN", "19")], got
-    # no doer named: still no event (abstain rather than guess)
-    assert codes(nlp, "Three Lebanese soldiers were killed in an air strike on Tuesday.") == []
-
-
 def test_undertaking_an_event_noun_performs_it(nlp):
     # 'undertake' + to-infinitive is a stated intention (03); 'undertook a mediation' is the mediation itself
     got = events(nlp, "Egypt undertook a mediation between Israel and Hamas.")
     assert got and all(e["code"][:2] != "03" for e in got), got
-
-
-def test_imperative_addressed_to_the_reader_is_not_an_event(nlp):
-    # the motivating article: "Strip away the ... tirades both men frequently unveil and what you have are ..."
-    text = ("Kim Jong-un and Vladimir Putin met in Pyongyang. Strip away the demagogic tirades both men frequently "
-            "unveil and what you have are two leaders who are predictable.")
-    got = events(nlp, text)
-    assert [e["verb"] for e in got if e["verb"] == "unveil"] == [], got
-    assert {e["verb"] for e in got} == {"met"}
-    # a coordinated clause with its own subject, or a that-clause, is the author's assertion of a fact: still coded
-    got = codes(nlp, "Forget the rhetoric, and Russia attacked Ukraine on Monday.")
-    assert ("RUS", "UKR") in {(s, t) for s, t, _ in got}, got
-    assert [c[:2] for _, _, c in codes(nlp, "Remember that Russia attacked Ukraine in 2022.")] == ["19"]
-
-
-def test_hedged_clauses_are_guesses_not_events(nlp):
-    assert codes(nlp, "Russia attacked Ukraine.") != []
-    for t in ("Russia probably attacked Ukraine.", "Russia is likely to send more troops to Syria.",
-              "Russia likely knows this but is going along with it anyway."):
-        assert codes(nlp, t) == [], t
-
-
-def test_a_reason_denied_by_a_negated_verb_is_not_an_event(nlp):
-    # the motivating article's sentence
-    text = ("But a key fact should be remembered: the North Koreans aren't supporting Russia's war against Ukraine for "
-            "free, out of the goodness of their hearts, or even because the Kim regime agrees philosophically with what "
-            "Putin is attempting to do.")
-    assert all(e["verb"] != "agrees" for e in events(nlp, "Kim Jong-un met Putin. " + text))
