@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, print_json
+from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, data_source, print_json
 
 
 def _pct(x) -> str:
@@ -30,14 +30,13 @@ def base_rates_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """How long have alliances like this lasted? KM median and survival at 5, 10, 20 years with 95% intervals."""
-    from pactwatch.cli.panel import _source
     from pactwatch.models.baserates import base_rates
     from pactwatch.models.evaluation import load_data
     from pactwatch.models.specs import event_definition, event_indicator
 
     keys = [b.strip() for b in by.split(",") if b.strip()]
     event_definition(event)
-    data = load_data(_source(data_dir, db))
+    data = load_data(data_source(data_dir, db))
     table = base_rates(data.alliances, keys, event=event)
     if plot is not None:
         from pactwatch.models.plots import plot_survival_by_group

@@ -22,6 +22,14 @@ DbOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")]
 
 
+def data_source(data_dir: Path | None, db: Path | None):
+    """The DataSource for --data-dir/--db (the store defaults to ~/.pactwatch/pactwatch.duckdb)."""
+    from pactwatch.data.source import DataSource
+    from pactwatch.paths import default_db
+
+    return DataSource(data_dir=data_dir, db=db if db is not None else default_db())
+
+
 def print_json(obj: Any) -> None:
     """JSON to stdout, plain (no colour codes), so another program can read it."""
     typer.echo(json.dumps(obj, indent=2, default=str))
