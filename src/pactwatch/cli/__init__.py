@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
+
+from pactwatch import __version__
 
 from pactwatch.cli import baserates as baserates_cli
 from pactwatch.cli import data as data_cli
@@ -23,6 +26,20 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"pactwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    pass
+
+
 app.command("main", help="The main job: find or download the data, build the store, forecast the North Korea–Russia alliance under every default scenario and write the HTML report.")(main_job_cli.main_job)
 app.add_typer(data_cli.app, name="data", help="Check, fetch and build the datasets (ATOP, COW, MIDs, democracy, ...).")
 app.add_typer(panel_cli.app, name="panel", help="Build state-year, dyad-year and alliance panels and export them.")

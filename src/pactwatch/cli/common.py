@@ -1,15 +1,47 @@
-"""Options and output helpers shared by the CLI modules."""
+"""Options and output helpers shared by the CLI modules.
+
+Only typer and rich are imported here (and by every cli module at start-up); the library (pandas, numpy, DuckDB, spaCy,
+lifelines, scikit-learn, matplotlib, FastAPI, ...) is imported inside the commands that use it, so `pactwatch --help`
+and a command's own start-up stay fast.
+"""
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperOption
 
-console = Console()
-console_err = Console(stderr=True)
+#: Width for output that is not a terminal (a pipe or a file): wide enough that rich never wraps a table or cuts a
+#: cell ("[94%–99…"); tables are only as wide as their content. $COLUMNS still wins when set.
+PIPE_WIDTH = 10_000
+
+
+def _width(stream) -> int | None:
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return None if tty or os.environ.get("COLUMNS") else PIPE_WIDTH
+
+
+console = Console(width=_width(sys.stdout))
+console_err = Console(stderr=True, width=_width(sys.stderr))
+
+
+def _flag_type(self: TyperOption, ctx) -> str | None:
+    """Help shows an on/off flag as ``--json``, not ``--json <bool>`` (typer 0.29 labels every option with its type)."""
+    if self.is_flag and self.metavar is None:
+        return None
+    return _typer_display_type_rich(self, ctx)
+
+
+_typer_display_type_rich = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 DataDirOpt = Annotated[
     Optional[Path],

@@ -109,8 +109,7 @@ def build_cmd(
     else:
         rows = sum(n for _, n in r.tables)
         console.print(f"{r.db}: built {len(r.tables)} tables, {rows:,} rows in {r.seconds:.1f}s", highlight=False)
-    for path, why in r.skipped:
-        console_err.print(f"skipped {path}: {why}", highlight=False)
+    # r.skipped lists absent optional datasets only (a missing required file is an error): `data check` reports them.
 
 
 @app.command("summary")
