@@ -80,9 +80,13 @@ def main(argv=None) -> int:
     names = [n for n in WORKLOADS if not (args.skip_replicate and n == "replicate")]
     rows = []
     for n in names:
-        t = _time(WORKLOADS[n], args.runs)
+        try:
+            t = _time(WORKLOADS[n], args.runs)
+        except RuntimeError as exc:  # e.g. --version on a tree that does not have it yet
+            rows.append({"workload": n, "error": str(exc).splitlines()[0][-200:]})
+            continue
         rows.append({"workload": n, "best_s": min(t), "median_s": statistics.median(t), "runs": len(t)})
-    by = {r["workload"]: r for r in rows}
+    by = {r["workload"]: r for r in rows if "error" not in r}
     peer = {"seconds": PEER_FIGURE_S, "source": PEER_SOURCE}
     if args.peer_cmd:
         t = _time(shlex.split(args.peer_cmd), max(1, min(args.runs, 3)))
@@ -93,7 +97,7 @@ def main(argv=None) -> int:
     }
     if "replicate" in by:
         out["replicate_speedup_vs_peer"] = peer["seconds"] / by["replicate"]["best_s"]
-    if "help" in by:
+    if "help" in by and "python" in by:
         out["help_over_python_start"] = by["help"]["best_s"] / by["python"]["best_s"]
     if args.json:
         print(json.dumps(out, indent=2))
@@ -102,10 +106,13 @@ def main(argv=None) -> int:
           f"best and median of {args.runs} runs after a warm-up; process start included")
     print(f"{'workload':<11} {'best s':>8} {'median s':>9} {'target s':>9}  verdict")
     for r in rows:
+        if "error" in r:
+            print(f"{r['workload']:<11} failed: {r['error']}")
+            continue
         tgt = TARGETS.get(r["workload"])
         verdict = "" if tgt is None else ("meets target" if r["best_s"] < tgt else "MISSES target")
         print(f"{r['workload']:<11} {r['best_s']:>8.3f} {r['median_s']:>9.3f} {'' if tgt is None else f'{tgt:.2f}':>9}  {verdict}")
-    if "help" in by:
+    if "help_over_python_start" in out:
         print(f"help / bare interpreter start: {out['help_over_python_start']:.1f}x")
     if "replicate" in by:
         print(f"replicate bremer-1992 vs peacesciencer ({peer['seconds']:.2f} s; {peer['source']}): "

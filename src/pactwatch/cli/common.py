@@ -62,6 +62,35 @@ def data_source(data_dir: Path | None, db: Path | None):
     return DataSource(data_dir=data_dir, db=db if db is not None else default_db())
 
 
+def progress():
+    """A progress display on stderr for the long commands; shown only when stderr is a terminal, so pipes, files and
+    --json output never carry it."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=console_err, transient=True, disable=not console_err.is_terminal)
+
+
+#: Steps of :func:`evaluation_data` (for a progress total).
+EVALUATION_DATA_STEPS = 4
+
+
+def evaluation_data(src, spec: str = "formation", step=lambda desc: None):
+    """``pactwatch.models.evaluation.load_data`` built panel by panel, calling ``step(description)`` before each of
+    its :data:`EVALUATION_DATA_STEPS` parts (the alliance panels take most of the 20-30 s)."""
+    from pactwatch.models.evaluation import load_data
+    from pactwatch.panels import alliances as AL
+
+    step("ATOP alliances")
+    al = AL.alliances(src)
+    step("alliance-member-years")
+    my = AL.alliance_member_years(src)
+    step("alliance-years (time-varying covariates)")
+    ay = AL.alliance_years(src, member_years=my)
+    step("formation covariates")
+    return load_data(src, spec, alliances_df=al, member_years=my, years_df=ay)
+
+
 def print_json(obj: Any) -> None:
     """JSON to stdout, plain (no colour codes), so another program can read it."""
     typer.echo(json.dumps(obj, indent=2, default=str))
