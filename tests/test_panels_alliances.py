@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,8 @@ import pytest
 
 from pactwatch.errors import PactwatchError
 from pactwatch.panels import alliances as A
+
+log = logging.getLogger(__name__)
 
 CENSOR = pd.Timestamp("2018-12-31")
 
@@ -78,7 +81,7 @@ def test_durations_and_events_match_raw(raw, al_q):
     assert int(((al["event"] == 1) & (al["event_atop"] == 0)).sum()) == int(((a["ineffect"] == 0) & (a["term"] == 0)).sum())
 
 
-def test_bilateral_1816_1989_counts_and_km_median(raw, al_q, capsys):
+def test_bilateral_1816_1989_counts_and_km_median(raw, al_q):
     from lifelines import KaplanMeierFitter
 
     a, _, _ = raw
@@ -95,11 +98,10 @@ def test_bilateral_1816_1989_counts_and_km_median(raw, al_q, capsys):
     assert KaplanMeierFitter().fit(mine["duration_years"], mine["event"]).median_survival_time_ == pytest.approx(hand)
     # sanity of the figures themselves
     assert 300 < n < 600 and ended < n and 0 < hand < 50
-    with capsys.disabled():
-        print(f"\n[bilateral 1816-1989] n={n} ended_by_2018={ended} KM median={hand:.3f} years")
+    log.info(f"[bilateral 1816-1989] n={n} ended_by_2018={ended} KM median={hand:.3f} years")
 
 
-def test_termination_mode_distribution(raw, al_q, capsys):
+def test_termination_mode_distribution(raw, al_q):
     a, m, _ = raw
     al, _ = al_q
     ended = a[a["ineffect"] == 0]
@@ -114,8 +116,7 @@ def test_termination_mode_distribution(raw, al_q, capsys):
     modal = fin.groupby("atopid")["termmode"].agg(lambda v: min(v.mode()))
     mine = al.set_index("atopid").loc[modal.index, "termmode_final"]
     assert (mine.astype(int) == modal.astype(int)).all()
-    with capsys.disabled():
-        print(f"\n[term among ended] {expected.to_dict()}  [modal termmode at end] {modal.value_counts().sort_index().to_dict()}")
+    log.info(f"[term among ended] {expected.to_dict()}  [modal termmode at end] {modal.value_counts().sort_index().to_dict()}")
 
 
 def test_seato_style_quirk_detected(raw, al_q):
@@ -156,7 +157,7 @@ def test_other_quirks_match_raw(raw, al_q):
 
 
 # --------------------------------------------------------------------------------------------------- member-years
-def test_member_years_count_matches_yrent_yrexit(raw, my, capsys):
+def test_member_years_count_matches_yrent_yrexit(raw, my):
     _, m, _ = raw
     keys = set()
     for r in m.itertuples(index=False):
@@ -165,8 +166,7 @@ def test_member_years_count_matches_yrent_yrexit(raw, my, capsys):
     assert len(my) == len(keys)
     assert not my.duplicated(["atopid", "ccode", "year"]).any()
     assert set(zip(my["atopid"], my["ccode"], my["year"])) == keys
-    with capsys.disabled():
-        print(f"\n[member-years] {len(my)} rows, {my['atopid'].nunique()} alliances, exits={int(my['member_exit'].sum())}")
+    log.info(f"[member-years] {len(my)} rows, {my['atopid'].nunique()} alliances, exits={int(my['member_exit'].sum())}")
 
 
 def test_member_exit_events(raw, my):

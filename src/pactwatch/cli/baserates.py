@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
-from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, print_json
+from pactwatch.cli.common import (EVALUATION_DATA_STEPS, DataDirOpt, DbOpt, JsonOpt, console, data_source,
+                                  evaluation_data, print_json, progress)
 
 
 def _pct(x) -> str:
@@ -30,20 +30,35 @@ def base_rates_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """How long have alliances like this lasted? KM median and survival at 5, 10, 20 years with 95% intervals."""
-    from pactwatch.cli.panel import _source
-    from pactwatch.models.baserates import base_rates
-    from pactwatch.models.evaluation import load_data
+    from rich.table import Table
+
+    from pactwatch.models.baserates import GROUPINGS, base_rates
     from pactwatch.models.specs import event_definition, event_indicator
 
     keys = [b.strip() for b in by.split(",") if b.strip()]
     event_definition(event)
-    data = load_data(_source(data_dir, db))
-    table = base_rates(data.alliances, keys, event=event)
-    if plot is not None:
-        from pactwatch.models.plots import plot_survival_by_group
+    unknown = [b for b in keys if b not in GROUPINGS]  # before the panels are built, not after
+    if unknown:
+        from pactwatch.errors import PactwatchError
 
-        a = data.alliances.assign(_event=event_indicator(data.alliances, event))
-        paths = plot_survival_by_group(a, "_event", plot, event_label=event)
+        raise PactwatchError(f"--by: unknown grouping(s) {', '.join(unknown)}; choose from {', '.join(GROUPINGS)}")
+    n_parts = EVALUATION_DATA_STEPS + 1 + (plot is not None)
+    with progress() as prog:
+        task = prog.add_task("alliance panels", total=n_parts)
+        parts_done = iter(range(n_parts))
+
+        def step(desc):  # called before each part starts
+            prog.update(task, completed=next(parts_done), description=desc)
+
+        data = evaluation_data(data_source(data_dir, db), step=step)
+        step("Kaplan–Meier by group")
+        table = base_rates(data.alliances, keys, event=event)
+        if plot is not None:
+            from pactwatch.models.plots import plot_survival_by_group
+
+            step("plots")
+            a = data.alliances.assign(_event=event_indicator(data.alliances, event))
+            paths = plot_survival_by_group(a, "_event", plot, event_label=event)
     if json_out:
         print_json({"event": event, "by": keys, "unit": table.attrs["unit"], "unclassified": table.attrs["unclassified"],
                     "groups": table.to_dict(orient="records"), **({"plots": paths} if plot is not None else {})})

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, console_err, print_json
 
@@ -30,8 +29,12 @@ def check_cmd(
     full: Annotated[bool, typer.Option("--full/--quick", help="--full: sha256 and parse every table (default); "
                                        "--quick: size and header line only.")] = True,
 ) -> None:
-    """Check every registered dataset file: present, size, sha256, columns, rows. Exits non-zero when a required file
-    is missing or wrong; absent optional datasets are reported but do not fail."""
+    """Check every registered dataset file: present, size, sha256, columns, rows.
+
+    Exits non-zero when a required file is missing or wrong; absent optional datasets are reported here (and only
+    here) but do not fail."""
+    from rich.table import Table
+
     from pactwatch.data.check import check_all, raise_for_failures
 
     statuses = check_all(data_dir, full=full, datasets=dataset or None)
@@ -70,6 +73,8 @@ def fetch_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Download the datasets from their publishers, verify each file, and put it in place atomically."""
+    from rich.table import Table
+
     from pactwatch.data.fetch import FetchError, fetch
 
     try:
@@ -109,13 +114,14 @@ def build_cmd(
     else:
         rows = sum(n for _, n in r.tables)
         console.print(f"{r.db}: built {len(r.tables)} tables, {rows:,} rows in {r.seconds:.1f}s", highlight=False)
-    for path, why in r.skipped:
-        console_err.print(f"skipped {path}: {why}", highlight=False)
+    # r.skipped lists absent optional datasets only (a missing required file is an error): `data check` reports them.
 
 
 @app.command("summary")
 def summary_cmd(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """List the tables in the store with their dataset, version and row count."""
+    from rich.table import Table
+
     from pactwatch.data.store import store_summary
 
     rows = store_summary(db)

@@ -5,13 +5,16 @@ Register in the app with ``app.command("evaluate", help=...)(evaluate)``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.table import Table
 
-from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, console_err, print_json
+from pactwatch.cli.common import (EVALUATION_DATA_STEPS, DataDirOpt, DbOpt, JsonOpt, console, data_source,
+                                  evaluation_data, print_json, progress)
 from pactwatch.errors import PactwatchError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def _int_list(text: str, what: str) -> list[int]:
@@ -42,6 +45,8 @@ def _ci(r, k):
 
 
 def _models_table(res: dict) -> Table:
+    from rich.table import Table
+
     i = res["info"]
     t = Table(title=f"Cut-off {res['cutoff']}: trained on {i['train_alliances']} alliances formed {i['train_formed']} "
                     f"({i['train_events']} events by {i['train_follow_up_ends']}); tested on {i['test_alliances']} formed "
@@ -65,6 +70,8 @@ def _models_table(res: dict) -> Table:
 
 
 def _calibration_table(res: dict) -> Table:
+    from rich.table import Table
+
     from pactwatch.models.evaluation import MODEL_LABELS
 
     cal = res["calibration"]
@@ -90,6 +97,8 @@ def _calibration_table(res: dict) -> Table:
 
 
 def _summary_table(res: dict) -> Table:
+    from rich.table import Table
+
     t = Table(title=f"Rolling origin over cut-offs {', '.join(map(str, res['cutoffs']))} (event '{res['event']['name']}'): "
                     "means over cut-offs", title_justify="left")
     for c in ("model", "Harrell C", "Uno C", "IBS", "Brier 5y", "Brier 10y", "cal. err 5y", "ΔIBS", "ΔUno C",
@@ -126,12 +135,8 @@ def evaluate(
     db: DbOpt = None,
 ) -> None:
     """Out-of-time evaluation: Harrell's/Uno's C, (integrated) Brier, calibration, each beside the Kaplan–Meier baseline."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from pactwatch.data.source import DataSource
     from pactwatch.models import evaluation as E
     from pactwatch.models.specs import event_definition, event_indicator, model_spec
-    from pactwatch.paths import default_db
 
     event_definition(event)
     model_spec(spec)
@@ -142,13 +147,17 @@ def evaluate(
     if forest_trees < 1 or n_boot < 0:
         raise PactwatchError("--forest-trees must be >= 1 and --n-boot >= 0")
     cutoffs = _int_list(rolling, "--rolling") if rolling else [train_end]
-    src = DataSource(data_dir=data_dir, db=db if db is not None else default_db())
+    src = data_source(data_dir, db)
     n_models = len(set(mlist) | {"km"})
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console_err, transient=True) as prog:
-        task = prog.add_task("building alliance panels", total=1 + len(cutoffs) * (n_models + 1))
-        data = E.load_data(src, spec)
-        prog.advance(task)
+    with progress() as prog:
+        task = prog.add_task("alliance panels", total=EVALUATION_DATA_STEPS + len(cutoffs) * (n_models + 1))
+        parts_done = iter(range(EVALUATION_DATA_STEPS))
+
+        def panel_step(desc):  # called before each part starts
+            prog.update(task, completed=next(parts_done), description=desc)
+
+        data = evaluation_data(src, spec, step=panel_step)
+        prog.update(task, completed=EVALUATION_DATA_STEPS)
 
         def step(desc):
             prog.update(task, advance=1, description=desc)

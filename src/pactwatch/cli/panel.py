@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, print_json
+from pactwatch.cli import panel_alliances
+from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, data_source, print_json
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -21,13 +22,6 @@ AddOpt = Annotated[Optional[str], typer.Option("--add", help="Comma-separated st
 OutFileOpt = Annotated[Path, typer.Option("--out", help="Output file: .parquet, .csv or .dta (by extension).")]
 CarryOpt = Annotated[bool, typer.Option("--carry-forward", help="Allow years after 2016: states alive at the end of 2016 are "
                                         "assumed to remain members (logged).")]
-
-
-def _source(data_dir, db):
-    from pactwatch.data.source import DataSource
-    from pactwatch.paths import default_db
-
-    return DataSource(data_dir=data_dir, db=db if db is not None else default_db())
 
 
 def _step_names(add: str | None) -> list[str]:
@@ -83,7 +77,7 @@ def state_years_cmd(
     from pactwatch.panels.states import state_years
 
     names = _step_names(add)
-    src = _source(data_dir, db)
+    src = data_source(data_dir, db)
     panel = state_years(start, end, src=src, carry_forward=carry_forward)
     _build_and_write(panel, names, src, out, json_out, "state-years")
 
@@ -105,10 +99,13 @@ def dyad_years_cmd(
     from pactwatch.panels.dyads import dyad_years
 
     names = _step_names(add)
-    src = _source(data_dir, db)
+    src = data_source(data_dir, db)
     panel = dyad_years(start, end, directed=directed, src=src, carry_forward=carry_forward)
     _build_and_write(panel, names, src, out, json_out, "directed dyad-years" if directed else "non-directed dyad-years")
 
 
-# Alliance-panel commands live in their own module and register on `app`.
-from pactwatch.cli import panel_alliances  # noqa: E402,F401
+# The alliance-panel commands live in their own module (which does not import this one).
+app.command("alliances", help="One row per ATOP 5.1 alliance with duration, censoring, termination codes and design "
+            "fields.")(panel_alliances.alliances_cmd)
+app.command("alliance-years", help="ATOP alliance-member-years (--level member) or alliance-years (--level alliance) "
+            "with time-varying covariates.")(panel_alliances.alliance_years_cmd)

@@ -1,17 +1,19 @@
-"""`pactwatch panel alliances` and `pactwatch panel alliance-years`."""
+"""`pactwatch panel alliances` and `pactwatch panel alliance-years` (registered on the `panel` app by cli/panel.py).
+
+pandas and the panel modules are imported inside the commands, so `pactwatch --help` stays fast.
+"""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, print_json
-from pactwatch.cli.panel import _source, app
-from pactwatch.panels.export import check_out_path as _check_out
-from pactwatch.panels.export import to_file as _write
+from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, data_source, print_json
 from pactwatch.errors import PactwatchError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Output file: .parquet, .csv or .dta (by extension).")]
 
@@ -34,15 +36,16 @@ def _report(summary: dict, as_json: bool) -> None:
         console.print(f"  - {rec['step']}: {counts}  [dim]{rec.get('note', '')}[/]")
 
 
-@app.command("alliances", help="One row per ATOP 5.1 alliance with duration, censoring, termination codes and design fields.")
 def alliances_cmd(out: OutOpt, data_dir: DataDirOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
                   quirks: Annotated[Path | None, typer.Option("--quirks", help="Also write the detected ATOP coding quirks here.")] = None) -> None:
     from pactwatch.panels.alliances import _alliances_and_quirks
+    from pactwatch.panels.export import check_out_path as _check_out
+    from pactwatch.panels.export import to_file as _write
 
     _check_out(out)
     if quirks is not None:
         _check_out(quirks)
-    df, q = _alliances_and_quirks(_source(data_dir, db))
+    df, q = _alliances_and_quirks(data_source(data_dir, db))
     _write(df, out)
     if quirks is not None:
         _write(q, quirks)
@@ -52,19 +55,20 @@ def alliances_cmd(out: OutOpt, data_dir: DataDirOpt = None, db: DbOpt = None, as
     _report(_summary(df, "alliances", out, extra), as_json)
 
 
-@app.command("alliance-years", help="ATOP alliance-member-years (--level member) or alliance-years (--level alliance) with time-varying covariates.")
 def alliance_years_cmd(out: OutOpt, level: Annotated[str, typer.Option("--level", help="member or alliance")] = "alliance",
                        end: Annotated[int, typer.Option("--end", help="Last year (<= 2018).")] = 2018,
                        rivalries: Annotated[str, typer.Option("--rivalries", help="tss or td")] = "tss",
                        data_dir: DataDirOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     from pactwatch.panels.alliances import alliance_member_years, alliance_years
+    from pactwatch.panels.export import check_out_path as _check_out
+    from pactwatch.panels.export import to_file as _write
 
     if level not in ("member", "alliance"):
         raise PactwatchError(f"--level must be 'member' or 'alliance', not {level!r}")
     if rivalries not in ("tss", "td"):
         raise PactwatchError(f"--rivalries must be 'tss' or 'td', not {rivalries!r}")
     _check_out(out)
-    src = _source(data_dir, db)
+    src = data_source(data_dir, db)
     my = alliance_member_years(src, end, rivalries=rivalries)
     if level == "member":
         df = my

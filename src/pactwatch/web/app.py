@@ -6,10 +6,13 @@
 Everything is read-only and offline: no page loads anything from another host (a Content-Security-Policy of 'self'
 enforces it), charts are SVG drawn on the server, and errors are RFC 9457 problems (``application/problem+json``) under
 ``/api`` and HTML error pages elsewhere. Request bodies over 1 MB are refused with 413 before they are read in full.
+Every response (413 and 500 included) carries the CSP and ``nosniff`` headers; HEAD is answered like GET without the
+body; with ``allowed_hosts`` (``pactwatch serve`` always passes them) other Host headers get 400 (DNS rebinding).
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -88,18 +91,68 @@ class BodyLimit:
         await resp(scope, _noreceive, send)
 
 
+SECURITY_HEADERS = ((b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"))
+
+
+class Edge:
+    """The outermost layer, around Starlette's own error handling, so that it sees every response: adds
+    :data:`SECURITY_HEADERS` where a response lacks them (the 413 of :class:`BodyLimit` and the 500 of an unhandled
+    error included), and answers HEAD as GET without the body (RFC 9110: same headers, Content-Length included)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+
+        async def send_secured(msg):
+            if msg["type"] == "http.response.start":
+                have = {k.lower() for k, _ in msg.get("headers", [])}
+                msg = {**msg, "headers": [*msg.get("headers", []), *(h for h in SECURITY_HEADERS if h[0] not in have)]}
+            elif head and msg["type"] == "http.response.body":
+                msg = {**msg, "body": b""}
+            await send(msg)
+
+        return await self.app(scope, receive, send_secured)
+
+
+class PactwatchApp(FastAPI):
+    """FastAPI with :class:`Edge` (and, when ``allowed_hosts`` is set, Starlette's TrustedHostMiddleware) wrapped
+    around the whole middleware stack, Starlette's 500 handler included."""
+
+    allowed_hosts: Sequence[str] | None = None
+
+    def build_middleware_stack(self):
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        inner = super().build_middleware_stack()
+        if self.allowed_hosts is not None:
+            inner = TrustedHostMiddleware(inner, allowed_hosts=list(self.allowed_hosts), www_redirect=False)
+        return Edge(inner)
+
+
 def _wants_problem(request: Request) -> bool:
     return request.url.path.startswith("/api") or request.url.path == "/openapi.json"
 
 
 def create_app(data_dir: str | Path | None = None, db: str | Path | None = None, cases_dir: str | Path | None = None,
-               events_dir: str | Path | None = None, news_db: str | Path | None = None) -> FastAPI:
+               events_dir: str | Path | None = None, news_db: str | Path | None = None,
+               allowed_hosts: Sequence[str] | None = None) -> FastAPI:
     """The app over ``data_dir`` (default $PACTWATCH_DATA_DIR), the store ``db`` (default: the built store if any),
     ``cases_dir`` (default $PACTWATCH_CASES_DIR or the checkout's ``cases/``), the events reference directory and the
-    news store (their defaults as in ``pactwatch events``). Nothing is loaded until a page needs it."""
+    news store (their defaults as in ``pactwatch events``). Nothing is loaded until a page needs it.
+
+    ``allowed_hosts``: Host header values answered (e.g. ``["127.0.0.1", "localhost", "[::1]"]``; ``"*"`` any; an IPv6
+    address in brackets); others get 400. None (the default, for tests and embedding) checks nothing; ``pactwatch
+    serve`` always passes loopback, its ``--host`` and each ``--allow-host``."""
     from pactwatch.web import api, pages
 
-    app = FastAPI(
+    app = PactwatchApp(
         title="pactwatch",
         summary="Alliance durability forecasts, the ATOP alliance explorer and an event reader, served locally.",
         description=("Read-only. Errors are RFC 9457 problem details (`application/problem+json`). Request bodies are "
@@ -107,6 +160,7 @@ def create_app(data_dir: str | Path | None = None, db: str | Path | None = None,
         version=_version(),
         docs_url=None, redoc_url=None,  # Swagger UI / ReDoc load from a CDN; the offline reference is /api-docs
     )
+    app.allowed_hosts = list(allowed_hosts) if allowed_hosts is not None else None
     app.state.web = WebState(data_dir=Path(data_dir) if data_dir else None, db=Path(db) if db else None,
                              cases_dir=Path(cases_dir) if cases_dir else default_cases_dir(),
                              events_dir=Path(events_dir) if events_dir else None,
@@ -162,14 +216,6 @@ def create_app(data_dir: str | Path | None = None, db: str | Path | None = None,
         if _wants_problem(request):
             return problem(500, "Internal error", msg)
         return pages.error_page(request, 500, "Internal error", msg)
-
-    @app.middleware("http")
-    async def _headers(request: Request, call_next):
-        resp = await call_next(request)
-        resp.headers.setdefault("Content-Security-Policy", CSP)
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "no-referrer")
-        return resp
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
