@@ -107,10 +107,7 @@ def _commands(group=None, prefix=""):
 
 
 def _all_commands():
-    return [pytest.param(name, cmd, id=name, marks=[pytest.mark.xfail(strict=True, reason="cli/events.py (owned by "
-                         "another branch): the `events train` docstring's first paragraph spans two lines")]
-                         if name == "events train" else [])
-            for name, cmd in _commands()]
+    return [pytest.param(name, cmd, id=name) for name, cmd in _commands()]
 
 
 @pytest.mark.parametrize("name,cmd", _all_commands())

@@ -137,8 +137,10 @@ def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, peopl
 def train(events_dir: EventsDirOpt = None, model: ModelOpt = None, as_json: JsonOpt = False,
           cv: Annotated[bool, typer.Option("--cv", help="Also run the grouped 5-fold cross-validation within the dev halves.")] = False,
           force: Annotated[bool, typer.Option("--force", help="Refit even when a cached model exists.")] = False) -> None:
-    """Fit the supervised CAMEO root layer on the DEV halves of the gold sets (plover_gsr, cameo_codebook_examples)
-    and cache it under ~/.pactwatch/cache/events/ (keyed by the gold files' sha256 and the code version)."""
+    """Fit the supervised CAMEO root layer on the DEV halves of the gold sets.
+
+    Uses plover_gsr and cameo_codebook_examples; cached under ~/.pactwatch/cache/events/ (keyed by the gold files'
+    sha256 and the code version)."""
     from pactwatch.events import rootmodel as rm
     from pactwatch.events.refs import resolve_events_dir
     from pactwatch.events_train import cross_validate, train as fit_root_layer
