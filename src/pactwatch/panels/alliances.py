@@ -433,6 +433,29 @@ def alliance_quirks(src: DataSource | None = None) -> pd.DataFrame:
     return q
 
 
+#: Phase-level provisions read from the phase file for the first phase (the alliance's terms at formation).
+FIRST_PHASE_COLUMNS = ["atopid", "phase", *OBLIGATIONS, "wartime", "speclgth", "renounce", "ecaid", "compag", "agprois"]
+
+
+def first_phase(src: DataSource | None = None) -> pd.DataFrame:
+    """The obligations and design of each alliance's **first phase** (ATOP 5.1 phase file ``atop5_1aph``), index
+    ``atopid``: ``phase`` plus :data:`FIRST_PHASE_COLUMNS`, numeric, NA where ATOP did not locate the text.
+
+    The alliance-level file codes the maximum over phases (later renegotiations leak into it, codebook 2.4); the first
+    phase is what the alliance promised when it was formed."""
+    ph = get_source(src).table("atop_phase")
+    miss = [c for c in FIRST_PHASE_COLUMNS if c not in ph.columns]
+    if miss:
+        raise DataError(f"atop_phase (atop5_1aph): columns {miss} missing; expected the ATOP 5.1 layout")
+    p = ph[FIRST_PHASE_COLUMNS].copy()
+    for c in FIRST_PHASE_COLUMNS[1:]:
+        p[c] = pd.to_numeric(p[c], errors="coerce")
+    if p["atopid"].isna().any():
+        raise DataError(f"atop_phase: {int(p['atopid'].isna().sum())} rows without an atopid")
+    p["atopid"] = p["atopid"].astype("int64")
+    return p.sort_values(["atopid", "phase"]).drop_duplicates("atopid").set_index("atopid")
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # alliance-member-years
 # --------------------------------------------------------------------------------------------------------------------
