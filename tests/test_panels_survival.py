@@ -91,7 +91,7 @@ def test_every_excluded_row_is_counted():
     a = _alliances([(1, "1950-01-01", "1955-01-01", 1.0),
                     (2, "1951-01-01", None, np.nan),             # incomplete covariate
                     (3, "1960-12-31", "1970-01-01", 1.0),        # formed on the cut-off: no follow-up
-                    (4, "1952-01-01", "1958-01-01", 0.0)])
+                    (4, "1952-01-01", "1958-06-01", 0.0)])
     fu, n = SV.follow_up(a, censor_at=pd.Timestamp("1960-12-31"), covariates=["x"])
     assert n["excluded_incomplete"] == 1 and n["excluded_no_follow_up"] == 1
     assert len(fu) + n["excluded_incomplete"] + n["excluded_no_follow_up"] == len(a)

@@ -18,7 +18,7 @@ Specifications (:data:`SPECS`; the covariates are defined, with their timing, in
 ``design``     treaty obligations and design only (phase 1), same time-varying covariates.
 ``forecast``   the specification the forecasts fit (:mod:`pactwatch.scenarios.training`); ``evaluate`` can score it
                too. It has drifted from ``formation``: no ``shared_rival`` at formation; ``cap_change`` (largest
-               \|log CINC ratio\| since entry) instead of ``max_cinc_change`` (largest CINC difference); adds
+               |log CINC ratio| since entry) instead of ``max_cinc_change`` (largest CINC difference); adds
                ``at_war_x_wartime``, ``any_leader_change`` (usable window from 1875) and ``shared_rivals`` (time-varying
                count). Kept as is until the forecast science is rebuilt.
 
