@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pactwatch.data.atop import OBLIGATIONS
 from pactwatch.errors import PactwatchError
 from pactwatch.panels.survival import (CAUSES, EVENT_DEFINITIONS, FORMATION_COVARIATES,  # noqa: F401 - re-exported
                                        EventDefinition, event_definition, event_indicator, termination_cause)
@@ -58,9 +59,8 @@ TV_COVARIATES = ("max_cinc_change", "max_abs_polity2_change", "any_at_war", "any
 #: The forecast specification (:mod:`pactwatch.scenarios.training`): the formation covariates without ``shared_rival``,
 #: and time-varying capability change (|log CINC ratio|), regime change, war, war x formed-in-wartime, leader change,
 #: new outside alliances and the number of shared rivals (see :mod:`pactwatch.scenarios.training`).
-FORECAST_COVARIATES = ("defense", "offense", "neutral", "nonagg", "consul", "bilateral", "log_members", "any_major",
-                       "asymmetric", "dem_share", "wartime", "fixed_term", "conditional_term", "renounce_clause",
-                       "econ_linkage")
+FORECAST_COVARIATES = (*OBLIGATIONS, "bilateral", "log_members", "any_major", "asymmetric", "dem_share", "wartime",
+                       "fixed_term", "conditional_term", "renounce_clause", "econ_linkage")
 FORECAST_TV_COVARIATES = ("cap_change", "max_abs_polity2_change", "any_at_war", "at_war_x_wartime", "any_leader_change",
                           "any_new_outside_alliance", "shared_rivals")
 
@@ -69,8 +69,8 @@ SPECS: dict[str, ModelSpec] = {
                            "membership, power asymmetry, democracy, wartime, shared rivals)", FORMATION_COVARIATES,
                            TV_COVARIATES),
     "design": ModelSpec("design", "treaty obligations and design only (phase 1)",
-                        ("defense", "offense", "neutral", "nonagg", "consul", "bilateral", "log_members", "fixed_term",
-                         "conditional_term", "renounce_clause", "econ_linkage"), TV_COVARIATES),
+                        (*OBLIGATIONS, "bilateral", "log_members", "fixed_term", "conditional_term", "renounce_clause",
+                         "econ_linkage"), TV_COVARIATES),
     "forecast": ModelSpec("forecast", "formation covariates (phase-1 obligations and design, membership, power "
                           "asymmetry, democracy, wartime) + time-varying capability change, regime change, war, leader "
                           "change, new outside alliances and shared rivals", FORECAST_COVARIATES, FORECAST_TV_COVARIATES),

@@ -70,6 +70,7 @@ from pactwatch.errors import DataError, PactwatchError
 from pactwatch.panels.base import get_source, log_step
 from pactwatch.data.atop import (CENSOR_DATE, OBLIGATIONS, TERM_LABELS, TERMCAUS_LABELS,  # noqa: F401 - re-exported
                                   TERMMODE_LABELS)
+from pactwatch.data.atop import FIRST_YEAR as ATOP_FIRST_YEAR
 from pactwatch.data.atop import LAST_YEAR as ATOP_LAST_YEAR
 
 IMPUTED_DAY = 15
@@ -320,7 +321,7 @@ def _alliances_and_quirks(src: DataSource | None = None) -> tuple[pd.DataFrame, 
 
     q = _quirks(a, mr, p, sp, out)
     out.attrs = {}
-    log_step(out, "alliances", "ATOP 5.1 alliance level; censoring 2018-12-31; missing day -> 15th of the month",
+    log_step(out, "alliances", f"ATOP 5.1 alliance level; censoring {CENSOR_DATE.date()}; missing day -> 15th of the month",
              alliances=len(out), ended=int(out["event"].sum()), censored=int((out["event"] == 0).sum()),
              ended_but_atop_censored=int(((out["event"] == 1) & (out["event_atop"] == 0)).sum()),
              days_imputed=int(out["begday_imputed"].sum() + out["endday_imputed"].sum()),
@@ -469,7 +470,7 @@ COVERAGE = {
     "leader_change": (1875, 2015),  # Archigos 4.1 (peacesciencer); per state from its first leader (a few from 1840)
     "at_war": (1816, 2007),        # COW inter-state wars 4.0
     "shared_rival": (1816, 2020),  # Thompson, Sakuwa & Suhas 2021 (tss); (1816, 2010) with rivalries="td"
-    "new_outside_alliance": (1815, 2018),  # ATOP 5.1 itself
+    "new_outside_alliance": (ATOP_FIRST_YEAR, ATOP_LAST_YEAR),  # ATOP 5.1 itself
 }
 
 #: Gleditsch–Ward -> COW codes where they differ for the states/years Archigos covers. Everything else is identical.
@@ -490,8 +491,8 @@ def _check_end(end) -> int:
         e = int(end)
     except (TypeError, ValueError):
         raise PactwatchError(f"alliance_member_years: end must be a year, got {end!r}") from None
-    if e != end or not 1815 <= e <= ATOP_LAST_YEAR:
-        raise PactwatchError(f"alliance_member_years: end must be a whole year in 1815..{ATOP_LAST_YEAR} (ATOP 5.1 coverage), got {end!r}")
+    if e != end or not ATOP_FIRST_YEAR <= e <= ATOP_LAST_YEAR:
+        raise PactwatchError(f"alliance_member_years: end must be a whole year in {ATOP_FIRST_YEAR}..{ATOP_LAST_YEAR} (ATOP 5.1 coverage), got {end!r}")
     return e
 
 

@@ -124,9 +124,8 @@ def event_indicator(al: pd.DataFrame, definition: str) -> pd.Series:
 
 # ----------------------------------------------------------------------------------------------------- covariates
 #: Covariates measured at formation, one value per alliance (columns of :attr:`SurvivalTable.alliances`).
-FORMATION_COVARIATES = ("defense", "offense", "neutral", "nonagg", "consul", "bilateral", "log_members", "any_major",
-                        "asymmetric", "dem_share", "wartime", "fixed_term", "conditional_term", "renounce_clause",
-                        "econ_linkage", "shared_rival")
+FORMATION_COVARIATES = (*OBLIGATIONS, "bilateral", "log_members", "any_major", "asymmetric", "dem_share", "wartime",
+                        "fixed_term", "conditional_term", "renounce_clause", "econ_linkage", "shared_rival")
 #: Time-varying covariates the model specifications use, one value per alliance-year (columns of
 #: :attr:`SurvivalTable.years`, besides every column of :func:`~pactwatch.panels.alliances.alliance_years`).
 TIME_VARYING_COVARIATES = ("max_cinc_change", "cap_change", "max_abs_polity2_change", "regime_change", "any_at_war",

@@ -5,7 +5,8 @@ become *more* likely to end the longer they last once the covariates are control
 effect) - against the falling hazard a covariate-free look suggests. This replication asks the same question of ATOP 5.1.
 
 Sample and unit of analysis
-    **Alliance-years**: one row per (atopid, year) with at least one member (pactwatch ``alliance_years``), for every ATOP
+    **Alliance-years**: one row per (atopid, year) with at least one member (the alliance-survival table,
+    :func:`pactwatch.panels.survival.survival_table`), for every ATOP
     5.1 alliance formed 1816-1984, followed to 31 Dec 1984 (Bennett's window; alliances in effect then are censored).
     Analysis time is the alliance's age in years, rows (age, age + 1] with age = year - begin year; the event
     (``event`` = 1: the alliance ended - any way, ATOP end date) sits in the end year. A variant follows the same
@@ -153,9 +154,10 @@ def analyze(p: dict[str, Any], windows: dict[str, tuple[int, int]] | None = None
 def run(src=None) -> dict[str, Any]:
     """Build the panels from ``src`` and run the replication (JSON-ready: NaN -> None)."""
     from pactwatch.models.base import jsonable
-    from pactwatch.replications.leeds_savun import panels
+    from pactwatch.panels.survival import survival_table
 
-    return jsonable(analyze(panels(src)))
+    t = survival_table(src)
+    return jsonable(analyze({"alliances": t.panel, "alliance_years": t.years, "table": t}))
 
 
 def _f(x, nd=3):

@@ -9,7 +9,9 @@ states: capability change +, regime change +, new outside alliance +, democracy 
 
 Sample and unit of analysis
     **Alliance-years of bilateral alliances** (equivalently dyad-years of the two-member alliances): one row per
-    (atopid, year) from the alliance's begin year until its end year or 2003, for ATOP 5.1 alliances formed 1816-1989
+    (atopid, year) of the alliance-survival table (:func:`pactwatch.panels.survival.survival_table`, which also
+    supplies ``cap_change`` and ``regime_change``) from the alliance's begin year until its end year or 2003, for ATOP 5.1
+    alliances formed 1816-1989
     that never had more than two members at once (``max_concurrent_members`` <= 2; ATOP's ``bilat`` is a maximum over
     phases, see :mod:`pactwatch.panels.alliances`). Observation ends 31 Dec 2003, the last year of ATOP 3.0, the edition
     the article used; alliances still in effect then are censored (the Leeds-Savun threat measure runs to 2008, so it
