@@ -50,14 +50,14 @@ import pandas as pd
 
 from pactwatch.data.atop import CENSOR_DATE
 from pactwatch.errors import PactwatchError
+from pactwatch.panels import survival as SV
 
 from . import metrics as M
 from .base import ModelError, jsonable
-from .specs import CAUSES, EventDefinition, ModelSpec, event_definition, event_indicator, formation_covariates, model_spec, \
-    termination_cause
+from .specs import CAUSES, EventDefinition, ModelSpec, event_definition, model_spec
 
 DATA_END = CENSOR_DATE
-DAYS_PER_YEAR = 365.25
+DAYS_PER_YEAR = SV.DAYS_PER_YEAR
 MAX_HORIZON = 20
 T_CALIBRATION = 5.0
 BRIER_TIMES = (5.0, 10.0)
@@ -79,8 +79,9 @@ class EvaluationError(PactwatchError):
 # ------------------------------------------------------------------------------------------------------------- data
 @dataclass
 class EvaluationData:
-    """Alliances (one row per alliance: dates, outcome, cause, formation covariates) and alliance-years (time-varying
-    covariates), built once and split at any cut-off."""
+    """The alliance-survival table (:func:`pactwatch.panels.survival.survival_table`) seen through one model
+    specification: ``alliances`` (one row per alliance: dates, outcome, cause, formation covariates) and ``years``
+    (atopid, year and the specification's time-varying covariates as floats), split at any cut-off."""
 
     alliances: pd.DataFrame
     years: pd.DataFrame
@@ -88,32 +89,31 @@ class EvaluationData:
     log: list = field(default_factory=list)
 
 
-def load_data(src=None, spec: str = "formation", *, alliances_df=None, member_years=None, years_df=None) -> EvaluationData:
-    """Build the evaluation frames from ATOP 5.1 (and the covariate sources) via :mod:`pactwatch.panels.alliances`.
-    Pre-built panels can be passed to avoid rebuilding them."""
-    from pactwatch.panels import alliances as AL
-    from pactwatch.panels.base import get_source
-
-    sp = model_spec(spec)
-    s = get_source(src)
-    al = alliances_df if alliances_df is not None else AL.alliances(s)
-    my = member_years if member_years is not None else AL.alliance_member_years(s)
-    ay = years_df if years_df is not None else AL.alliance_years(s, member_years=my)
-    cov = formation_covariates(al, my, ay, s)
-    a = al[["atopid", "begin", "end", "begyr", "event", "event_atop", "duration_years", "termmode_final",
-            "termcaus_final"]].copy()
-    a["cause"] = termination_cause(al)
-    a = a.merge(cov.reset_index(), on="atopid", how="left")
-    tv = [c for c in sp.tv_covariates if c not in ay.columns]
-    if tv:
-        raise EvaluationError(f"alliance_years lacks time-varying covariate(s) {tv}")
-    y = ay[["atopid", "year", *sp.tv_covariates]].copy()
+def evaluation_data(table: SV.SurvivalTable, spec: str | ModelSpec = "formation") -> EvaluationData:
+    """The frames a specification needs from the survival table (no data are read here)."""
+    sp = spec if isinstance(spec, ModelSpec) else model_spec(spec)
+    a = table.alliances
+    miss = [c for c in sp.covariates if c not in a.columns]
+    tv = [c for c in sp.tv_covariates if c not in table.years.columns]
+    if miss or tv:
+        raise EvaluationError(f"the survival table lacks covariate(s) {miss + tv} of specification {sp.name!r}")
+    y = table.years[["atopid", "year", *sp.tv_covariates]].copy()
     for c in sp.tv_covariates:
         y[c] = y[c].astype("Float64").astype(float)
     log = [{"step": "load", "rows": int(len(a)), "note": f"ATOP 5.1 alliances with spec {sp.name!r}",
             "incomplete_covariates": int(a[list(sp.covariates)].isna().any(axis=1).sum()),
             "alliance_years": int(len(y))}]
     return EvaluationData(alliances=a, years=y, spec=sp, log=log)
+
+
+def load_data(src=None, spec: str = "formation", *, alliances_df=None, member_years=None, years_df=None,
+              table: SV.SurvivalTable | None = None) -> EvaluationData:
+    """:func:`evaluation_data` of the survival table built by :func:`pactwatch.panels.survival.survival_table` from
+    ``src`` (or of ``table`` when given; pre-built panels can be passed to avoid rebuilding them)."""
+    model_spec(spec)  # an unknown name fails before the panels are built
+    if table is None:
+        table = SV.survival_table(src, alliances=alliances_df, member_years=member_years, alliance_years=years_df)
+    return evaluation_data(table, spec)
 
 
 @dataclass
@@ -126,13 +126,10 @@ class Split:
     info: dict
 
 
-def _years(delta: pd.Series) -> pd.Series:
-    return delta.dt.days / DAYS_PER_YEAR
-
-
 def split_at(data: EvaluationData, cutoff: int, event: str = "any-end") -> Split:
     """Training/test split at ``cutoff`` (see the module docstring): training follow-up administratively censored
-    at 31 Dec ``cutoff``; test = alliances formed after ``cutoff``, followed to 31 Dec 2018."""
+    at 31 Dec ``cutoff``; test = alliances formed after ``cutoff``, followed to 31 Dec 2018. Follow-up and the
+    counting-process rows come from :func:`pactwatch.panels.survival.follow_up` / ``counting_process``."""
     ev = event_definition(event)
     try:
         c = int(cutoff)
@@ -144,32 +141,22 @@ def split_at(data: EvaluationData, cutoff: int, event: str = "any-end") -> Split
         raise EvaluationError(f"cut-off {cutoff!r}: must be a whole year in {lo}..{hi - 1} (alliances must be formed on "
                               "both sides of it)")
     covs = list(data.spec.covariates)
-    a = a.assign(event_def=event_indicator(a, ev.name))
-    complete = a[covs].notna().all(axis=1)
     cut = pd.Timestamp(year=c, month=12, day=31)
     info: dict = {"cutoff": c, "train_follow_up_ends": str(cut.date()), "test_follow_up_ends": str(DATA_END.date())}
 
     tr = a[a["begyr"] <= c]
     info["train_formed"] = f"{int(tr['begyr'].min())}-{c}"
-    info["train_excluded_incomplete"] = int((~complete[tr.index]).sum())
-    tr = tr[complete[tr.index]].copy()
-    end = tr["end"].fillna(DATA_END)
-    stop = end.where(end <= cut, cut)
-    tr["duration"] = _years(stop - tr["begin"])
-    tr["event"] = ((tr["event_def"] == 1) & tr["end"].notna() & (tr["end"] <= cut)).astype("int64")
-    no_fu = tr["duration"] <= 0
-    info["train_excluded_no_follow_up"] = int(no_fu.sum())
-    tr = tr[~no_fu]
-    info["train_censored_at_cutoff"] = int((tr["end"].isna() | (tr["end"] > cut)).sum())
+    tr, n = SV.follow_up(tr, ev.name, censor_at=cut, covariates=covs)
+    info["train_excluded_incomplete"] = n["excluded_incomplete"]
+    info["train_excluded_no_follow_up"] = n["excluded_no_follow_up"]
+    info["train_censored_at_cutoff"] = n["censored"]
 
     te = a[a["begyr"] > c]
     info["test_formed"] = f"{c + 1}-{int(te['begyr'].max()) if len(te) else c + 1}"
-    info["test_excluded_incomplete"] = int((~complete[te.index]).sum())
-    te = te[complete[te.index]].copy()
-    te["duration"] = te["duration_years"].astype(float)
-    te["event"] = te["event_def"].astype("int64")
-    if te["duration"].le(0).any():
-        raise EvaluationError(f"{int(te['duration'].le(0).sum())} test alliance(s) have zero duration")
+    te, n = SV.follow_up(te, ev.name, censor_at=DATA_END, covariates=covs)
+    info["test_excluded_incomplete"] = n["excluded_incomplete"]
+    if n["excluded_no_follow_up"]:
+        raise EvaluationError(f"{n['excluded_no_follow_up']} test alliance(s) have zero duration")
 
     for side, d in (("train", tr), ("test", te)):
         if len(d) == 0 or d["event"].sum() == 0:
@@ -178,35 +165,11 @@ def split_at(data: EvaluationData, cutoff: int, event: str = "any-end") -> Split
     info.update(train_alliances=int(len(tr)), train_events=int(tr["event"].sum()), test_alliances=int(len(te)),
                 test_events=int(te["event"].sum()))
     keep = ["atopid", "begin", "begyr", "duration", "event", *covs]
-    tv = _train_tv(data, tr[keep], c, cut, info)
+    tv, n = SV.counting_process(data.years, tr[keep], through_year=c, tv_covariates=data.spec.tv_covariates,
+                                covariates=covs)
+    info.update(n)
     return Split(cutoff=c, event=ev, train=tr[keep].reset_index(drop=True), test=te[keep].reset_index(drop=True),
                  train_tv=tv, info=info)
-
-
-def _train_tv(data: EvaluationData, tr: pd.DataFrame, c: int, cut: pd.Timestamp, info: dict) -> pd.DataFrame:
-    """Counting-process rows (start, stop] in years since formation, calendar year by calendar year, for the training
-    alliances and years <= cutoff; the last row of an alliance ends at its (truncated) duration and carries its event."""
-    tvc = list(data.spec.tv_covariates)
-    y = data.years[data.years["atopid"].isin(tr["atopid"]) & (data.years["year"] <= c)]
-    y = y.merge(tr, on="atopid", how="inner")
-    jan1 = pd.to_datetime(y["year"].astype(str) + "-01-01")
-    nxt = pd.to_datetime((y["year"] + 1).astype(str) + "-01-01")
-    y["start"] = _years(jan1 - y["begin"]).clip(lower=0.0)
-    y["stop"] = np.minimum(_years(nxt - y["begin"]), y["duration"])
-    y = y[y["stop"] > y["start"]].copy()  # an alliance ending on 1 Jan has no time in that year
-    y = y.sort_values(["atopid", "start"])
-    last = ~y.duplicated("atopid", keep="last")
-    at_end = np.isclose(y["stop"], y["duration"])
-    y["event"] = (last & at_end & (y["event"] == 1)).astype("int64")
-    na = y[tvc].isna().any(axis=1)
-    ev_lost = int(((y["event"] == 1) & na).sum())
-    info["tv_rows"] = int(len(y))
-    info["tv_rows_dropped_missing"] = int(na.sum())
-    info["tv_events_lost_missing"] = ev_lost
-    events_in_tv = int(y["event"].sum())
-    info["tv_events"] = events_in_tv - ev_lost
-    info["tv_events_without_row"] = int(tr["event"].sum()) - events_in_tv  # ends in years without members (gaps)
-    return y.loc[~na, ["atopid", "start", "stop", "event", *data.spec.covariates, *tvc]].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------------------------------------- models
@@ -463,5 +426,5 @@ def summary_table(splits: Sequence[dict]) -> pd.DataFrame:
     return res
 
 
-__all__ = ["EvaluationData", "Split", "load_data", "split_at", "evaluate_split", "evaluate_rolling", "horizon",
+__all__ = ["EvaluationData", "Split", "evaluation_data", "load_data", "split_at", "evaluate_split", "evaluate_rolling", "horizon",
            "models_table", "summary_table", "MODEL_LABELS", "DEFAULT_MODELS", "CAUSES", "EvaluationError"]

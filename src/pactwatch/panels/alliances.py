@@ -70,6 +70,7 @@ from pactwatch.errors import DataError, PactwatchError
 from pactwatch.panels.base import get_source, log_step
 from pactwatch.data.atop import (CENSOR_DATE, OBLIGATIONS, TERM_LABELS, TERMCAUS_LABELS,  # noqa: F401 - re-exported
                                   TERMMODE_LABELS)
+from pactwatch.data.atop import FIRST_YEAR as ATOP_FIRST_YEAR
 from pactwatch.data.atop import LAST_YEAR as ATOP_LAST_YEAR
 
 IMPUTED_DAY = 15
@@ -320,7 +321,7 @@ def _alliances_and_quirks(src: DataSource | None = None) -> tuple[pd.DataFrame, 
 
     q = _quirks(a, mr, p, sp, out)
     out.attrs = {}
-    log_step(out, "alliances", "ATOP 5.1 alliance level; censoring 2018-12-31; missing day -> 15th of the month",
+    log_step(out, "alliances", f"ATOP 5.1 alliance level; censoring {CENSOR_DATE.date()}; missing day -> 15th of the month",
              alliances=len(out), ended=int(out["event"].sum()), censored=int((out["event"] == 0).sum()),
              ended_but_atop_censored=int(((out["event"] == 1) & (out["event_atop"] == 0)).sum()),
              days_imputed=int(out["begday_imputed"].sum() + out["endday_imputed"].sum()),
@@ -433,6 +434,29 @@ def alliance_quirks(src: DataSource | None = None) -> pd.DataFrame:
     return q
 
 
+#: Phase-level provisions read from the phase file for the first phase (the alliance's terms at formation).
+FIRST_PHASE_COLUMNS = ["atopid", "phase", *OBLIGATIONS, "wartime", "speclgth", "renounce", "ecaid", "compag", "agprois"]
+
+
+def first_phase(src: DataSource | None = None) -> pd.DataFrame:
+    """The obligations and design of each alliance's **first phase** (ATOP 5.1 phase file ``atop5_1aph``), index
+    ``atopid``: ``phase`` plus :data:`FIRST_PHASE_COLUMNS`, numeric, NA where ATOP did not locate the text.
+
+    The alliance-level file codes the maximum over phases (later renegotiations leak into it, codebook 2.4); the first
+    phase is what the alliance promised when it was formed."""
+    ph = get_source(src).table("atop_phase")
+    miss = [c for c in FIRST_PHASE_COLUMNS if c not in ph.columns]
+    if miss:
+        raise DataError(f"atop_phase (atop5_1aph): columns {miss} missing; expected the ATOP 5.1 layout")
+    p = ph[FIRST_PHASE_COLUMNS].copy()
+    for c in FIRST_PHASE_COLUMNS[1:]:
+        p[c] = pd.to_numeric(p[c], errors="coerce")
+    if p["atopid"].isna().any():
+        raise DataError(f"atop_phase: {int(p['atopid'].isna().sum())} rows without an atopid")
+    p["atopid"] = p["atopid"].astype("int64")
+    return p.sort_values(["atopid", "phase"]).drop_duplicates("atopid").set_index("atopid")
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # alliance-member-years
 # --------------------------------------------------------------------------------------------------------------------
@@ -446,7 +470,7 @@ COVERAGE = {
     "leader_change": (1875, 2015),  # Archigos 4.1 (peacesciencer); per state from its first leader (a few from 1840)
     "at_war": (1816, 2007),        # COW inter-state wars 4.0
     "shared_rival": (1816, 2020),  # Thompson, Sakuwa & Suhas 2021 (tss); (1816, 2010) with rivalries="td"
-    "new_outside_alliance": (1815, 2018),  # ATOP 5.1 itself
+    "new_outside_alliance": (ATOP_FIRST_YEAR, ATOP_LAST_YEAR),  # ATOP 5.1 itself
 }
 
 #: Gleditsch–Ward -> COW codes where they differ for the states/years Archigos covers. Everything else is identical.
@@ -467,8 +491,8 @@ def _check_end(end) -> int:
         e = int(end)
     except (TypeError, ValueError):
         raise PactwatchError(f"alliance_member_years: end must be a year, got {end!r}") from None
-    if e != end or not 1815 <= e <= ATOP_LAST_YEAR:
-        raise PactwatchError(f"alliance_member_years: end must be a whole year in 1815..{ATOP_LAST_YEAR} (ATOP 5.1 coverage), got {end!r}")
+    if e != end or not ATOP_FIRST_YEAR <= e <= ATOP_LAST_YEAR:
+        raise PactwatchError(f"alliance_member_years: end must be a whole year in {ATOP_FIRST_YEAR}..{ATOP_LAST_YEAR} (ATOP 5.1 coverage), got {end!r}")
     return e
 
 

@@ -5,7 +5,8 @@ become *more* likely to end the longer they last once the covariates are control
 effect) - against the falling hazard a covariate-free look suggests. This replication asks the same question of ATOP 5.1.
 
 Sample and unit of analysis
-    **Alliance-years**: one row per (atopid, year) with at least one member (pactwatch ``alliance_years``), for every ATOP
+    **Alliance-years**: one row per (atopid, year) with at least one member (the alliance-survival table,
+    :func:`pactwatch.panels.survival.survival_table`), for every ATOP
     5.1 alliance formed 1816-1984, followed to 31 Dec 1984 (Bennett's window; alliances in effect then are censored).
     Analysis time is the alliance's age in years, rows (age, age + 1] with age = year - begin year; the event
     (``event`` = 1: the alliance ended - any way, ATOP end date) sits in the end year. A variant follows the same
@@ -37,13 +38,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pactwatch.panels.survival import REGIME_THRESHOLD  # noqa: F401 - the threshold of regime_change
+
 NAME = "bennett-1997"
 CITATION = ("Bennett, D. Scott. 1997. \"Testing Alternative Models of Alliance Duration, 1816-1984.\" American Journal "
             "of Political Science 41(3): 846-878.")
 WINDOWS = {"bennett": (1816, 1984), "extended": (1816, 2007)}
 BANDS = [(0, 5), (5, 10), (10, 20), (20, 40), (40, 80), (80, 200)]
 TERMS = ["cap_change", "regime_change", "asymmetric", "log_members", "at_war", "shared_rival", "wartime"]
-REGIME_THRESHOLD = 3
 PUBLISHED_CONCLUSION = "rising hazard with age once covariates are controlled for (p > 1)"
 
 
@@ -52,10 +54,7 @@ def build(p: dict[str, Any], first: int, last: int) -> pd.DataFrame:
     a, ay = p["alliances"], p["alliance_years"]
     ids = a.loc[a["begyr"].between(first, last), "atopid"]
     d = ay[ay["atopid"].isin(ids) & (ay["year"] <= last)].copy()
-    lr = np.log(d[["min_cinc_ratio", "max_cinc_ratio"]].astype(float))
-    d["cap_change"] = lr.abs().max(axis=1, skipna=False)
-    pc = d["max_abs_polity2_change"].astype(float)
-    d["regime_change"] = (pc >= REGIME_THRESHOLD).astype(float).where(pc.notna())
+    # cap_change and regime_change come with the survival table (pactwatch.panels.survival)
     d["asymmetric"] = d["asymmetric"].astype(float)
     d["log_members"] = np.log(d["n_members"].astype(float))
     d["at_war"] = d["any_at_war"].astype(float)
@@ -155,9 +154,10 @@ def analyze(p: dict[str, Any], windows: dict[str, tuple[int, int]] | None = None
 def run(src=None) -> dict[str, Any]:
     """Build the panels from ``src`` and run the replication (JSON-ready: NaN -> None)."""
     from pactwatch.models.base import jsonable
-    from pactwatch.replications.leeds_savun import panels
+    from pactwatch.panels.survival import survival_table
 
-    return jsonable(analyze(panels(src)))
+    t = survival_table(src)
+    return jsonable(analyze({"alliances": t.panel, "alliance_years": t.years, "table": t}))
 
 
 def _f(x, nd=3):

@@ -9,7 +9,9 @@ states: capability change +, regime change +, new outside alliance +, democracy 
 
 Sample and unit of analysis
     **Alliance-years of bilateral alliances** (equivalently dyad-years of the two-member alliances): one row per
-    (atopid, year) from the alliance's begin year until its end year or 2003, for ATOP 5.1 alliances formed 1816-1989
+    (atopid, year) of the alliance-survival table (:func:`pactwatch.panels.survival.survival_table`, which also
+    supplies ``cap_change`` and ``regime_change``) from the alliance's begin year until its end year or 2003, for ATOP 5.1
+    alliances formed 1816-1989
     that never had more than two members at once (``max_concurrent_members`` <= 2; ATOP's ``bilat`` is a maximum over
     phases, see :mod:`pactwatch.panels.alliances`). Observation ends 31 Dec 2003, the last year of ATOP 3.0, the edition
     the article used; alliances still in effect then are censored (the Leeds-Savun threat measure runs to 2008, so it
@@ -49,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from pactwatch.errors import DataError
+from pactwatch.panels.survival import REGIME_THRESHOLD  # noqa: F401 - the threshold of regime_change
 
 NAME = "leeds-savun-2007"
 CITATION = (
@@ -58,7 +61,6 @@ CITATION = (
 THREAT_TABLE = "rep_leeds_savun_threat"
 FORMED = (1816, 1989)
 OBS_END = 2003
-REGIME_THRESHOLD = 3
 DEMOCRACY_THRESHOLD = 6
 ABROGATION, OTHER_END = 1, 2
 CAUSE_LABELS = {ABROGATION: "abrogation (termmode 3: broken before scheduled end)", OTHER_END: "other end"}
@@ -83,18 +85,18 @@ LABELS = {
 
 
 # ----------------------------------------------------------------------------------------------------- data
-def panels(src=None) -> dict[str, pd.DataFrame]:
-    """The three ATOP panels this replication (and bennett-1997) uses, built once: alliances, member-years,
-    alliance-years."""
-    from pactwatch.panels.alliances import alliance_member_years, alliance_years, alliances
+def panels(src=None) -> dict[str, Any]:
+    """The alliance-survival table (:func:`pactwatch.panels.survival.survival_table`) this replication and bennett-1997
+    use, built once: ``alliances`` (the ATOP alliance-level panel), ``member_years``, ``alliance_years`` (the table's
+    alliance-years, with ``cap_change`` and ``regime_change``), ``table`` and ``src``."""
+    from pactwatch.panels.survival import survival_table
 
     if src is None:
         from pactwatch.data.source import default_source
 
         src = default_source()
-    my = alliance_member_years(src)
-    return {"alliances": alliances(src), "member_years": my, "alliance_years": alliance_years(src, member_years=my),
-            "src": src}
+    t = survival_table(src)
+    return {"alliances": t.panel, "member_years": t.member_years, "alliance_years": t.years, "table": t, "src": src}
 
 
 def load_threat(src) -> tuple[pd.DataFrame, int]:
@@ -150,10 +152,7 @@ def build(p: dict[str, Any], *, obs_end: int = OBS_END) -> tuple[pd.DataFrame, d
     }).reset_index()
     ay = ay.merge(agg, on=["atopid", "year"], how="left")
 
-    lr = np.log(ay[["min_cinc_ratio", "max_cinc_ratio"]].astype(float))
-    ay["cap_change"] = lr.abs().max(axis=1, skipna=False)
-    pc = ay["max_abs_polity2_change"].astype(float)
-    ay["regime_change"] = (pc >= REGIME_THRESHOLD).astype(float).where(pc.notna())
+    # cap_change (max |log CINC ratio| over members) and regime_change (|dPolity2| >= 3) come with the survival table
     ay["new_outside_alliance"] = ay["any_new_outside_alliance"].astype(float)
     ay["asymmetric"] = ay["asymmetric"].astype(float)
     al = bil.set_index("atopid")

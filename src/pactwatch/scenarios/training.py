@@ -1,11 +1,14 @@
 """Training data and the time-varying Cox fit behind the forecasts, with an on-disk cache.
 
 Unit of analysis: the alliance-year (ATOP 5.1), rows (start, stop] of the alliance's age in years (days / 365.25)
-over each calendar year, built exactly as :mod:`pactwatch.models.evaluation` builds them (the same code:
-``evaluation.split_at`` / ``_train_tv``), so the forecast model and the evaluated ``tvcox`` model share their rules.
+over each calendar year, from the alliance-survival table (:func:`pactwatch.panels.survival.survival_table`, whose
+docstring states the unit, clock, delayed entry, censoring, events and covariate timing) through the same follow-up
+and counting-process code as the evaluation (:func:`pactwatch.panels.survival.follow_up` / ``counting_process``;
+with a cut-off, ``evaluation.split_at``), so the forecast model and the evaluated models share their rules.
 
-Specification ``forecast`` (:data:`FORECAST_SPEC`)
---------------------------------------------------
+Specification ``forecast`` (:data:`FORECAST_SPEC` = ``models.specs.model_spec("forecast")``, defined once there;
+``pactwatch evaluate --spec forecast`` scores the same specification)
+--------------------------------------------------------------------------------------------------------------
 Time-constant, measured at formation (see :mod:`pactwatch.models.specs`): obligations of phase 1 (``defense offense
 neutral nonagg consul``), ``bilateral``, ``log_members``, ``any_major``, ``asymmetric``, ``dem_share``, ``wartime``,
 ``fixed_term``, ``conditional_term``, ``renounce_clause``, ``econ_linkage``.
@@ -46,21 +49,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pactwatch.data.atop import CENSOR_DATE, LAST_YEAR
 from pactwatch.errors import PactwatchError
-from pactwatch.models.specs import ModelSpec
+from pactwatch.models.specs import ModelSpec, event_definition, model_spec
+from pactwatch.panels import survival as SV
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 #: Tables the panels read (checked after every build: a table outside this list disables the cache with a note).
 DATA_TABLES = ("archigos", "atop_alliance", "atop_member", "atop_phase", "cow_majors", "cow_nmc", "cow_states",
                "cow_war_inter", "cw_democracy", "polity5", "tss_rivalries")
 
-FORMATION = ("defense", "offense", "neutral", "nonagg", "consul", "bilateral", "log_members", "any_major", "asymmetric",
-             "dem_share", "wartime", "fixed_term", "conditional_term", "renounce_clause", "econ_linkage")
-TIME_VARYING = ("cap_change", "max_abs_polity2_change", "any_at_war", "at_war_x_wartime", "any_leader_change",
-                "any_new_outside_alliance", "shared_rivals")
-FORECAST_SPEC = ModelSpec("forecast", "formation covariates (phase-1 obligations and design, membership, power "
-                          "asymmetry, democracy, wartime) + time-varying capability change, regime change, war, leader "
-                          "change, new outside alliances and shared rivals", FORMATION, TIME_VARYING)
+FORECAST_SPEC: ModelSpec = model_spec("forecast")
+FORMATION = FORECAST_SPEC.covariates
+TIME_VARYING = FORECAST_SPEC.tv_covariates
 
 LABELS = {
     "defense": "Defence obligation", "offense": "Offence obligation", "neutral": "Neutrality obligation",
@@ -196,33 +197,12 @@ def build_data(src=None, *, use_cache: bool = True, progress=None) -> tuple[Fore
 
 def _build(s, fp) -> ForecastData:
     from pactwatch.models import evaluation as E
-    from pactwatch.models.specs import formation_covariates, termination_cause
-    from pactwatch.panels import alliances as AL
     from pactwatch.panels import conflict
 
-    al = AL.alliances(s)
-    my = AL.alliance_member_years(s)
-    ay = AL.alliance_years(s, member_years=my)
-    cov = formation_covariates(al, my, ay, s)
-    a = al[["atopid", "begin", "end", "begyr", "event", "event_atop", "duration_years", "termmode_final",
-            "termcaus_final"]].copy()
-    a["cause"] = termination_cause(al)
-    a = a.merge(cov.reset_index(), on="atopid", how="left")
-    # member-level aggregates alliance_years does not carry
-    lr = np.log(my["cinc_ratio"].astype("Float64").astype(float)).abs()
-    g = pd.DataFrame({"atopid": my["atopid"], "year": my["year"], "lr": lr,
-                      "nsr": my["n_shared_rivals"].astype("Float64").astype(float)}).groupby(["atopid", "year"])
-    extra = pd.DataFrame({"cap_change": g["lr"].max(), "shared_rivals": g["nsr"].max()}).reset_index()
-    y = ay.merge(extra, on=["atopid", "year"], how="left")
-    y = y.merge(a[["atopid", "wartime"]], on="atopid", how="left")
-    y["at_war_x_wartime"] = y["any_at_war"].astype("Float64").astype(float) * y["wartime"]
-    y = y[["atopid", "year", *TIME_VARYING]].copy()
-    for c in TIME_VARYING:
-        y[c] = y[c].astype("Float64").astype(float)
-    ev = E.EvaluationData(alliances=a, years=y, spec=FORECAST_SPEC,
-                          log=[{"step": "load", "rows": int(len(a)), "note": "ATOP 5.1 alliances, spec 'forecast'",
-                                "incomplete_covariates": int(a[list(FORMATION)].isna().any(axis=1).sum()),
-                                "alliance_years": int(len(y))}])
+    t = SV.survival_table(s)
+    ev = E.evaluation_data(t, FORECAST_SPEC)
+    ev.log[0]["note"] = "ATOP 5.1 alliances, spec 'forecast'"
+    al, my = t.panel, t.member_years
     mcols = ["atopid", "ccode", "year", "at_war", "cinc_ratio", "polity2_change", "leader_change", "new_outside_alliance",
              "polity2", "cowmaj"]
     m = my[mcols].copy()
@@ -291,22 +271,18 @@ def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None
         info = dict(sp.info)
         rows = sp.train_tv
     else:
-        # the whole data: the split's training side with the cut-off at the data's end (31 Dec 2018)
-        from pactwatch.models.specs import event_definition, event_indicator
-
-        d = event_definition(event)
-        a = ev.alliances.assign(event_def=event_indicator(ev.alliances, d.name))
+        # the whole data: follow-up to the data's end (31 Dec 2018), the same rules as a split's training side
         covs = list(ev.spec.covariates)
-        complete = a[covs].notna().all(axis=1)
-        info = {"cutoff": None, "train_follow_up_ends": str(E.DATA_END.date()),
-                "train_excluded_incomplete": int((~complete).sum())}
-        tr = a[complete].copy()
-        tr["duration"] = tr["duration_years"].astype(float)
-        tr["event"] = tr["event_def"].astype("int64")
-        tr = tr[tr["duration"] > 0]
+        tr, n = SV.follow_up(ev.alliances, event_definition(event).name, censor_at=CENSOR_DATE, covariates=covs)
+        info = {"cutoff": None, "train_follow_up_ends": str(CENSOR_DATE.date()),
+                "train_excluded_incomplete": n["excluded_incomplete"]}
+        if n["excluded_no_follow_up"]:  # none in ATOP 5.1 (reported if a data update brings one)
+            info["train_excluded_no_follow_up"] = n["excluded_no_follow_up"]
         info.update(train_alliances=int(len(tr)), train_events=int(tr["event"].sum()))
         keep = ["atopid", "begin", "begyr", "duration", "event", *covs]
-        rows = E._train_tv(ev, tr[keep], E.DATA_END.year, E.DATA_END, info)
+        rows, n = SV.counting_process(ev.years, tr[keep], through_year=LAST_YEAR,
+                                      tv_covariates=ev.spec.tv_covariates, covariates=covs)
+        info.update(n)
     info["excluded_atopids"] = sorted(int(x) for x in exclude)
     return rows, info
 
