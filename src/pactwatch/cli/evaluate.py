@@ -124,7 +124,7 @@ def evaluate(
                                                    "variant, e.g. 1945,1960,1975,1989 (replaces --train-end).")] = None,
     models: Annotated[str, typer.Option("--models", help="Comma-separated models: km,cox,weibull,forest,tvcox "
                                         "(the KM baseline is always included).")] = "km,cox,weibull,forest,tvcox",
-    spec: Annotated[str, typer.Option("--spec", help="Covariate specification: formation or design.")] = "formation",
+    spec: Annotated[str, typer.Option("--spec", help="Covariate specification: formation, design or forecast (the forecast model's).")] = "formation",
     forest_trees: Annotated[int, typer.Option("--forest-trees", help="Trees in the random survival forest.")] = 200,
     n_boot: Annotated[int, typer.Option("--n-boot", help="Paired bootstrap resamples for the differences to the "
                                         "baseline (0 = none).")] = 200,
