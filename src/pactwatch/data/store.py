@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pactwatch.data.readers import read_table, sha256_file
+from pactwatch.data.readers import cached_sha256, read_table, sha256_file
 from pactwatch.data.registry import FileSpec, registry, resolve_data_dir
 from pactwatch.errors import DataError, DataMissingError
 
@@ -161,7 +161,7 @@ def build_store(
     load, skipped = _plan(root, datasets)
 
     # Up to date? Same files, same bytes, same pactwatch.
-    current = {spec.path: sha256_file(root / spec.path) for spec in load}
+    current = {spec.path: cached_sha256(root / spec.path) for spec in load}
     if not force:
         prev = _store_provenance(db)
         if prev is not None and set(prev) == set(current) and all(
