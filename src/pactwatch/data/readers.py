@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from pactwatch.data.registry import FileSpec, find_file, registry, resolve_data_dir
+from pactwatch.data.tempfiles import remove_stale, temp_name
 from pactwatch.errors import DataError, DataMissingError
 
 # Codes the COW family uses for "missing" / "not applicable" / "unknown" in numeric columns. Raw tables keep
@@ -89,7 +90,8 @@ def cached_sha256(path: str | os.PathLike, *, use_cache: bool = True) -> str:
                         _CACHE_MEMO[str(cache_file)] = memo
                 except (OSError, ValueError):
                     pass
-                tmp = cache_file.with_name(f"{cache_file.name}.tmp-{os.getpid()}")
+                remove_stale(cache_file)
+                tmp = temp_name(cache_file)
                 tmp.write_text(json.dumps(memo))
                 os.replace(tmp, cache_file)
         return digest
