@@ -64,19 +64,20 @@ def cached_sha256(path: str | os.PathLike, *, use_cache: bool = True) -> str:
     cache_file = _checksum_cache_path()
     with _CACHE_LOCK:
         if use_cache:
-            entry = _CACHE_MEMO.get(str(cache_file), {}).get(key)
-            if entry is None:
+            mem = _CACHE_MEMO.setdefault(str(cache_file), {})
+            entry = mem.get(key)
+            if entry is None:  # another process may have hashed it
                 try:
-                    _CACHE_MEMO[str(cache_file)] = disk = json.loads(cache_file.read_text())
-                    if not isinstance(disk, dict):
-                        raise ValueError
+                    disk = json.loads(cache_file.read_text())
                 except (OSError, ValueError):
-                    _CACHE_MEMO[str(cache_file)] = disk = {}
-                entry = disk.get(key)
+                    disk = {}
+                if isinstance(disk, dict):
+                    mem.update({k: v for k, v in disk.items() if k not in mem})
+                entry = mem.get(key)
             if isinstance(entry, dict) and entry.get("stat") == stamp and isinstance(entry.get("sha256"), str):
                 return entry["sha256"]
         digest = sha256_file(real)
-        if real.stat().st_mtime_ns != st.st_mtime_ns:  # written while hashing: do not remember a torn digest
+        if _stat_key(real.stat()) != stamp:  # written while hashing: do not remember a torn digest
             return digest
         if use_cache:
             memo = _CACHE_MEMO.setdefault(str(cache_file), {})
@@ -87,9 +88,10 @@ def cached_sha256(path: str | os.PathLike, *, use_cache: bool = True) -> str:
                     disk = json.loads(cache_file.read_text())
                     if isinstance(disk, dict):
                         memo = {**disk, **memo}
-                        _CACHE_MEMO[str(cache_file)] = memo
                 except (OSError, ValueError):
                     pass
+                memo = {k: v for k, v in memo.items() if os.path.exists(k)}  # forget files that are gone
+                _CACHE_MEMO[str(cache_file)] = memo
                 remove_stale(cache_file)
                 tmp = temp_name(cache_file)
                 tmp.write_text(json.dumps(memo))
