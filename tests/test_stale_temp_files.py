@@ -1,5 +1,6 @@
-"""A store build killed outright (SIGKILL: no `finally` runs) leaves `<db>.tmp-<pid>` (and its `.wal`); the next
-build removes the temporary files of processes that are gone, and leaves those of a live build alone."""
+"""A store build or a fetch killed outright (SIGKILL: no `finally` runs) leaves its temporary files (`<db>.tmp-<pid>`
+and its `.wal`; `.part-<pid>-*`, `.pactwatch-fetch-<pid>-*`); the next build / fetch removes those of processes that are
+gone, and leaves those of a live one alone."""
 import os
 import signal
 import subprocess
@@ -72,3 +73,23 @@ def test_stale_temp_files_of_dead_or_old_processes_are_removed(tmp_path):
     assert {p.name for p in remove_stale(db)} == {f"pw.duckdb.tmp-{os.getppid()}"}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["pw.duckdb", f"pw.duckdb.tmp-{os.getppid()}.wal", "other.duckdb.tmp-1", "pw.duckdb.tmp-x"])
+
+
+def test_killed_fetch_leftovers_are_removed_by_the_next_fetch(data_dir, tmp_path):
+    from pactwatch.data.fetch import fetch
+
+    root = mirror_data_dir(data_dir, tmp_path / "data", only=["cow/states2016.csv", "cow/system2016.csv",
+                                                              "cow/majors2016.csv"])
+    dead, live = _dead_pid(), os.getppid()
+    stale = [root / "cow" / f".part-{dead}-states2016.csv", root / "cow" / f".part-{dead}-src-system2016.csv",
+             root / f".pactwatch-fetch-{dead}-x1y2"]
+    keep = [root / "cow" / f".part-{live}-states2016.csv", root / f".pactwatch-fetch-{live}-abcd"]
+    for p in stale + keep:
+        if p.name.startswith(".pactwatch-fetch-"):
+            p.mkdir()
+            (p / "0-download.zip").write_bytes(b"partial")
+        else:
+            p.write_bytes(b"partial")
+    results = fetch(root, ["cow-states-2016"], progress=False)  # every file present and verified: nothing to download
+    assert {r.status for r in results} == {"skipped"}
+    assert not any(p.exists() for p in stale) and all(p.exists() for p in keep)
