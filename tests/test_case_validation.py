@@ -51,7 +51,7 @@ def _set(*path_and_value):
     (_set("observed", "members", 731, "cinc_ratio", "value", float("inf")), "observed.members.731.cinc_ratio.value",
      "finite number"),
     (_set("formation", "polity2", 365, "value", float("-inf")), "formation.polity2.365.value", "finite number"),
-    (_set("in_force", "value", "2024-01-01"), "in_force.value", "before the signature (2024-06-19)"),
+    (_set("in_force", "value", "2027-01-01"), "observed.date", "before the alliance's entry into force (2027-01-01)"),
 ])
 def test_case_values_out_of_range_or_unknown_are_refused(tmp_path, rus_prk, edit, field, words):
     msg = _case_error(tmp_path, rus_prk, edit)

@@ -194,8 +194,6 @@ class Case(_Strict):
             what = "entry into force" if self.in_force is not None else "signature"
             raise _at("observed.date", f"{self.observed.date} is before the alliance's {what} ({start.value}): the "
                       "observed member states must describe a date when the alliance existed")
-        if self.signed is not None and self.in_force is not None and self.in_force.value < self.signed.value:
-            raise _at("in_force.value", f"{self.in_force.value} is before the signature ({self.signed.value})")
         if self.observed is not None and self.members:
             miss = sorted(set(cc) - set(self.observed.members))
             extra = sorted(set(self.observed.members) - set(cc))
