@@ -24,7 +24,7 @@ def _write(tmp_path, data, name="bad.yaml"):
     (lambda d: d["design"]["length"].__setitem__("value", "forever"), "design.length.value"),
     (lambda d: d["in_force"].__setitem__("value", "4 Dec 2024"), "in_force.value"),
     (lambda d: d.__setitem__("obligatons", {}), "obligatons"),
-    (lambda d: d["observed"]["members"][365]["cinc_ratio"].__setitem__("value", -1), "observed.members.365.cinc_ratio"),
+    (lambda d: d["observed"]["members"][365]["cinc_ratio"].__setitem__("value", -1), "observed.members.365.cinc_ratio.value"),
     (lambda d: d["members"][0].__setitem__("ccode", "Russia"), "members.0.ccode"),
 ])
 def test_bad_case_names_file_and_field(tmp_path, edit, field):

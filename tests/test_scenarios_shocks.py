@@ -95,8 +95,8 @@ def test_check_scenario_requires_model_covariates():
 
 
 def test_member_selection_errors():
-    with pytest.raises(PactwatchError, match=r"member\(s\) \[999\]"):
-        _path([_shock("war-ends", 2027, members=999)], [2027])
+    with pytest.raises(PactwatchError, match=r"member\(s\) \[2\]"):
+        _path([_shock("war-ends", 2027, members=2)], [2027])  # a COW state, not a member
 
 
 def test_timing_distributions():

@@ -14,7 +14,9 @@ Verification before a file is put in place:
 
 Every file is written to a temporary file in its own directory and renamed over the target only after it
 passed verification, so a failed, mismatching or interrupted download never leaves a partial file and never
-touches an existing good one. Files already present and verified are skipped unless ``force``.
+touches an existing good one. Files already present and verified are skipped unless ``force``. A fetch that was
+killed outright leaves its ``.part-<pid>-*`` files and ``.pactwatch-fetch-<pid>-*`` download folder behind; the next
+fetch removes those of processes that no longer run (:mod:`pactwatch.data.tempfiles`).
 
 ``base_url`` (or $PACTWATCH_MIRROR) replaces the scheme and host of every URL (its path, if any, is prefixed),
 for mirrors and for tests that serve the files locally.
@@ -26,6 +28,7 @@ import dataclasses
 import gzip
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -36,6 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pactwatch.data.readers import is_converted, read_table, sha256_file
 from pactwatch.data.registry import ENV_VAR, FileSpec, registry
+from pactwatch.data.tempfiles import remove_stale_in
 from pactwatch.errors import DataError, DataMissingError
 
 MIRROR_ENV = "PACTWATCH_MIRROR"
@@ -273,6 +277,7 @@ def fetch(
     root = _data_root(data_dir)
     base_url = base_url or os.environ.get(MIRROR_ENV) or None
     specs = _select(datasets)
+    _remove_stale_parts(root, specs)
     results: list[FetchResult] = []
     pending: list[tuple[FileSpec, str]] = []
     for spec in specs:
@@ -295,7 +300,7 @@ def fetch(
     prog = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                     console=Console(stderr=True), disable=not progress, transient=True)
     downloads: dict[str, Path | DataError] = {}
-    cache = Path(tempfile.mkdtemp(prefix=".pactwatch-fetch-", dir=root)) if pending else None
+    cache = Path(tempfile.mkdtemp(prefix=f".pactwatch-fetch-{os.getpid()}-", dir=root)) if pending else None
     try:
         with httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)), follow_redirects=True,
                           headers={"User-Agent": f"pactwatch/{__version__}"}) as client, prog:
@@ -329,6 +334,17 @@ def fetch(
         raise FetchError(f"{len(failed)} of {len(results)} file(s) could not be fetched (existing files were left as they were):\n{lines}",
                          results)
     return results
+
+
+_STALE_PART = re.compile(r"\.part-(?P<pid>\d+)-.+")
+_STALE_CACHE = re.compile(r"\.pactwatch-fetch-(?P<pid>\d+)-.+")
+
+
+def _remove_stale_parts(root: Path, specs: list[FileSpec]) -> None:
+    """Remove what killed fetches left: ``.part-<pid>-*`` beside the targets, ``.pactwatch-fetch-<pid>-*`` in ``root``."""
+    remove_stale_in(root, _STALE_CACHE)
+    for d in sorted({(root / s.path).parent for s in specs}):
+        remove_stale_in(d, _STALE_PART)
 
 
 def _install(spec: FileSpec, url: str, download: Path, root: Path) -> tuple[str, int]:

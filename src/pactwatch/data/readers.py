@@ -3,18 +3,29 @@
 Every failure is a :class:`~pactwatch.errors.DataError` that names the file and what is wrong:
 missing, truncated or altered (size / sha256), undecodable bytes, a renamed or missing column,
 ragged rows, or a ``version`` column that is not the registered version.
+
+By default every read verifies the file's sha256 against the registry (a same-size edit, such as two swapped column
+names, is caught). The digest of each file is cached under ``paths.home()/cache/checksums.json``, keyed by the file's
+real path, size, mtime, ctime and inode (:func:`cached_sha256`), so a file is hashed once until it changes. Files
+pactwatch converts itself (:func:`is_converted`) are exempt from the byte check and judged by columns and row count.
+``verify="size"`` (only the size) and ``verify="none"`` are the escape hatches, for data the user supplies on purpose.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import hashlib
 import io
+import json
+import os
+import threading
 from pathlib import Path
 
 import pandas as pd
 
 from pactwatch.data.registry import FileSpec, find_file, registry, resolve_data_dir
+from pactwatch.data.tempfiles import remove_stale, temp_name
 from pactwatch.errors import DataError, DataMissingError
 
 # Codes the COW family uses for "missing" / "not applicable" / "unknown" in numeric columns. Raw tables keep
@@ -28,6 +39,64 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+_CACHE_LOCK = threading.Lock()
+_CACHE_MEMO: dict[str, dict] = {}
+
+
+def _checksum_cache_path() -> Path:
+    from pactwatch.paths import home
+
+    return home() / "cache" / "checksums.json"
+
+
+def _stat_key(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def cached_sha256(path: str | os.PathLike, *, use_cache: bool = True) -> str:
+    """The sha256 of ``path``'s bytes, remembered in ``paths.home()/cache/checksums.json`` by the file's real path,
+    size, mtime, ctime and inode: any write to the file (which changes mtime or ctime) makes it hash again."""
+    real = Path(path).resolve()
+    st = real.stat()
+    key, stamp = str(real), _stat_key(st)
+    cache_file = _checksum_cache_path()
+    with _CACHE_LOCK:
+        if use_cache:
+            mem = _CACHE_MEMO.setdefault(str(cache_file), {})
+            entry = mem.get(key)
+            if entry is None:  # another process may have hashed it
+                try:
+                    disk = json.loads(cache_file.read_text())
+                except (OSError, ValueError):
+                    disk = {}
+                if isinstance(disk, dict):
+                    mem.update({k: v for k, v in disk.items() if k not in mem})
+                entry = mem.get(key)
+            if isinstance(entry, dict) and entry.get("stat") == stamp and isinstance(entry.get("sha256"), str):
+                return entry["sha256"]
+        digest = sha256_file(real)
+        if _stat_key(real.stat()) != stamp:  # written while hashing: do not remember a torn digest
+            return digest
+        if use_cache:
+            memo = _CACHE_MEMO.setdefault(str(cache_file), {})
+            memo[key] = {"stat": stamp, "sha256": digest}
+            with contextlib.suppress(OSError):  # a read-only home only costs speed
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                try:  # merge with what other processes wrote meanwhile
+                    disk = json.loads(cache_file.read_text())
+                    if isinstance(disk, dict):
+                        memo = {**disk, **memo}
+                except (OSError, ValueError):
+                    pass
+                memo = {k: v for k, v in memo.items() if os.path.exists(k)}  # forget files that are gone
+                _CACHE_MEMO[str(cache_file)] = memo
+                remove_stale(cache_file)
+                tmp = temp_name(cache_file)
+                tmp.write_text(json.dumps(memo))
+                os.replace(tmp, cache_file)
+        return digest
 
 
 def file_path(spec: FileSpec, data_dir: str | Path | None = None) -> Path:
@@ -50,14 +119,15 @@ def is_converted(spec: FileSpec) -> bool:
     return spec.source is not None and spec.source.convert is not None
 
 
-def verify_bytes(spec: FileSpec, path: Path, *, full: bool = False) -> str | None:
-    """Check size (always) and sha256 (when ``full``). Returns the sha256 when computed.
+def verify_bytes(spec: FileSpec, path: Path, *, full: bool = False, use_cache: bool = True) -> str | None:
+    """Check size (always) and sha256 (when ``full``; the digest is cached, see :func:`cached_sha256`). Returns the
+    sha256 when computed.
 
     Converted files (:func:`is_converted`) are exempt: :func:`read_table` checks their columns and row count.
     """
     size = path.stat().st_size
     if is_converted(spec):
-        return sha256_file(path) if full else None
+        return cached_sha256(path, use_cache=use_cache) if full else None
     if spec.bytes is not None and size != spec.bytes:
         hint = "truncated" if size < spec.bytes else "longer than expected"
         raise DataError(
@@ -66,11 +136,13 @@ def verify_bytes(spec: FileSpec, path: Path, *, full: bool = False) -> str | Non
             "Re-fetch it with `pactwatch data fetch`."
         )
     if full:
-        digest = sha256_file(path)
+        digest = cached_sha256(path, use_cache=use_cache)
         if spec.sha256 and digest != spec.sha256:
             raise DataError(
                 f"{path}: sha256 {digest[:16]}… does not match the registered {spec.sha256[:16]}… for "
-                f"{spec.dataset} {registry()[spec.dataset].version}: the file was altered or is another release."
+                f"{spec.dataset} {registry()[spec.dataset].version}: the file was altered or is another release "
+                f"(expected sha256 {spec.sha256}, found {digest}). Re-fetch it with "
+                f"`pactwatch data fetch --force --dataset {spec.dataset}`, or restore the published file."
             )
         return digest
     return None
@@ -157,11 +229,15 @@ def check_row_count(spec: FileSpec, path: Path, df: pd.DataFrame) -> None:
         )
 
 
-def read_table(key: str | FileSpec, data_dir: str | Path | None = None, *, verify: str = "size") -> pd.DataFrame:
+def read_table(key: str | FileSpec, data_dir: str | Path | None = None, *, verify: str = "sha256") -> pd.DataFrame:
     """Read a registered file (by table name or path) as a DataFrame.
 
-    ``verify``: "size" (default, cheap: catches truncation and other releases), "sha256" (full checksum) or "none".
+    ``verify``: "sha256" (default: size and the full checksum, cached by path, size and mtime), "size" (only the
+    size: catches truncation and other releases, not a same-size edit) or "none". Use "size" / "none" only for data
+    a user supplies on purpose (a custom or corrected copy), never to silence a mismatch.
     """
+    if verify not in ("sha256", "size", "none"):
+        raise ValueError(f"verify must be 'sha256', 'size' or 'none', not {verify!r}")
     spec = key if isinstance(key, FileSpec) else find_file(key)
     path = file_path(spec, data_dir)
     if verify != "none":

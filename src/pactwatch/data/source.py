@@ -3,6 +3,11 @@
     >>> from pactwatch.data.source import DataSource
     >>> src = DataSource()                  # $PACTWATCH_DATA_DIR, and the default store if it was built
     >>> states = src.table("cow_states")    # a pandas DataFrame, cached for the life of ``src``
+
+Tables read from the files are verified against the registry's sha256 (cached by path, size and mtime; see
+:mod:`pactwatch.data.readers`): an altered file is a DataError naming it. ``verify="size"`` is the escape hatch for a
+data directory a user has changed on purpose (a corrected or custom copy of a dataset); the default always verifies.
+Tables served by the store were verified when the store was built.
 """
 from __future__ import annotations
 
@@ -29,8 +34,11 @@ def as_file_dtypes(df: pd.DataFrame) -> pd.DataFrame:
 
 
 class DataSource:
-    def __init__(self, data_dir: str | Path | None = None, db: str | Path | None = None):
+    def __init__(self, data_dir: str | Path | None = None, db: str | Path | None = None, *, verify: str = "sha256"):
+        if verify not in ("sha256", "size"):
+            raise ValueError(f"verify must be 'sha256' (the default) or 'size', not {verify!r}")
         self.data_dir = data_dir
+        self.verify = verify
         self.db = Path(db) if db is not None else None
         self._cache: dict[str, pd.DataFrame] = {}
         self._lock = threading.Lock()
@@ -56,7 +64,7 @@ class DataSource:
                     with duckdb.connect(str(self.db), read_only=True) as con:
                         self._cache[name] = as_file_dtypes(con.execute(f'select * from "{name}"').df())
                 else:
-                    self._cache[name] = read_table(name, self.data_dir)
+                    self._cache[name] = read_table(name, self.data_dir, verify=self.verify)
             return self._cache[name]
 
 

@@ -14,8 +14,10 @@ columns, loaded_at, pactwatch_version) and ``datasets`` (the registry's key, nam
 homepage, coverage). Every data table carries a ``COMMENT ON TABLE`` with its dataset name, version and citation.
 
 The build is atomic: it writes ``<db>.tmp-<pid>`` and renames it over ``<db>`` only when every table loaded, so a
-failed or interrupted build leaves the previous store as it was and no temporary file behind. When the store's
-provenance already lists the same files with the same sha256 (and the same pactwatch version), nothing is done.
+failed or interrupted build leaves the previous store as it was and no temporary file behind. A build that was killed
+outright (SIGKILL, power cut) cannot clean up: the next build removes the ``<db>.tmp-<pid>`` and ``.wal`` files of
+processes that no longer run (:func:`pactwatch.data.tempfiles.remove_stale`). When the store's provenance already
+lists the same files with the same sha256 (and the same pactwatch version), nothing is done.
 """
 from __future__ import annotations
 
@@ -30,8 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pactwatch.data.readers import read_table, sha256_file
+from pactwatch.data.readers import cached_sha256, read_table, sha256_file
 from pactwatch.data.registry import FileSpec, registry, resolve_data_dir
+from pactwatch.data.tempfiles import remove_stale, temp_name
 from pactwatch.errors import DataError, DataMissingError
 
 TABLE_KINDS = ("csv", "csv.gz", "dta")
@@ -158,10 +161,11 @@ def build_store(
     t0 = time.perf_counter()
     root = resolve_data_dir(data_dir)
     db = Path(db) if db is not None else default_db()
+    remove_stale(db)  # temporary files of builds that were killed
     load, skipped = _plan(root, datasets)
 
     # Up to date? Same files, same bytes, same pactwatch.
-    current = {spec.path: sha256_file(root / spec.path) for spec in load}
+    current = {spec.path: cached_sha256(root / spec.path) for spec in load}
     if not force:
         prev = _store_provenance(db)
         if prev is not None and set(prev) == set(current) and all(
@@ -171,7 +175,7 @@ def build_store(
                 tables = con.execute("select table_name, rows from provenance order by table_name").fetchall()
             return BuildResult(db, "up to date", [(t, int(r)) for t, r in tables], skipped, time.perf_counter() - t0)
 
-    tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
+    tmp = temp_name(db)
     try:
         db.parent.mkdir(parents=True, exist_ok=True)
         _remove_db_files(tmp)
@@ -217,9 +221,9 @@ def build_store(
             con.execute("checkpoint")
         finally:
             con.close()
-        os.replace(tmp, db)
         with contextlib.suppress(FileNotFoundError):
             Path(f"{db}.wal").unlink()  # a stale WAL of an older store must not be replayed onto the new one
+        os.replace(tmp, db)
     finally:
         _remove_db_files(tmp)
     return BuildResult(db, "built", loaded, skipped, time.perf_counter() - t0)

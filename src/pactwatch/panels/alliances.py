@@ -146,7 +146,20 @@ def _member_records(m: pd.DataFrame) -> pd.DataFrame:
     ended = m["ineffect"] == 0
     m["entry"], m["dayent_imputed"], _ = _dates(m["yrent"], m["moent"], m["dayent"], what="member entry date")
     m["exit"], m["dayexit_imputed"], _ = _dates(m["yrexit"], m["moexit"], m["dayexit"], ended=ended, what="member exit date")
+    _check_exit_after_entry(m)
     return m
+
+
+def _check_exit_after_entry(m: pd.DataFrame) -> None:
+    """A member record that ends before it starts is an error in the file, never a negative spell."""
+    bad = m[m["exit"].notna() & (m["exit"] < m["entry"])]
+    if len(bad):
+        rows = "; ".join(f"atopid {int(r.atopid)} member {int(r.member)} phase {int(r.phase)}: entry "
+                         f"{r.entry.date()} (yrent {int(r.yrent)}), exit {r.exit.date()} (yrexit {int(r.yrexit)})"
+                         for r in bad.head(5).itertuples(index=False))
+        raise DataError(f"atop_member (atop/atop5_1m.csv): {len(bad)} member record(s) exit before they enter: {rows}"
+                        f"{' …' if len(bad) > 5 else ''}. The file is not the published ATOP 5.1; re-fetch it with "
+                        "`pactwatch data fetch --force --dataset atop-5.1`.")
 
 
 def member_spells(src: DataSource | None = None, *, _m: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -9,12 +9,19 @@ For an ATOP case at a date inside the data the member states come from the panel
 regime change since entry, that year's leader change and new outside alliances); after the data's end they must be
 given in the file's ``observed`` block — nothing is carried forward silently. A needed value that is missing in the
 data raises an error naming it.
+
+Reading YAML safely (:func:`read_yaml`): files larger than :data:`MAX_YAML_BYTES` are refused unread; the text must be
+UTF-8; the safe loader builds plain data only, and a document whose aliases would expand to more than
+:data:`MAX_YAML_NODES` nodes (an "alias bomb": ten lines that expand to a billion) or refer to themselves is refused
+before anything walks it. Every problem is a PactwatchError naming the file. :func:`list_cases_with_errors` lists every
+case file with its problem, so one bad file never hides the good ones.
 """
 from __future__ import annotations
 
 import math
 import os
 from dataclasses import dataclass, field
+from typing import Optional
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +34,12 @@ from .schema import Case, Scenario, parse
 from .shocks import MemberState
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+#: Largest case or scenario file read (the shipped ones are under 20 kB).
+MAX_YAML_BYTES = 1 << 20
+#: Largest number of nodes a YAML document may hold once its aliases are expanded.
+MAX_YAML_NODES = 100_000
+#: Deepest nesting of mappings and lists (the shipped files nest 6 levels).
+MAX_YAML_DEPTH = 50
 #: Years the member-state covariates are observed in the panels (war data end 2007, leaders 2015, CINC 2016).
 DATA_STATE_END = 2007
 
@@ -59,19 +72,103 @@ def list_names(kind: str = "cases") -> list[str]:
     return []
 
 
-def _read_yaml(path: Path):
+class _Refused(yaml.YAMLError):
+    """A YAML document refused for its shape (an alias bomb, a recursive alias), not for its syntax."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses a document whose aliases expand past :data:`MAX_YAML_NODES` nodes, or
+    that refers to itself, before it is turned into Python objects (aliases share objects there, but everything
+    that walks the result, validation included, would see the expanded tree)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(f"nested more than {MAX_YAML_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def compose_document(self):
+        node = super().compose_document()
+        _check_expanded_size(node, MAX_YAML_NODES)
+        return node
+
+
+def _check_expanded_size(root, limit: int) -> None:
+    """Raise _Refused when ``root`` expanded (each alias counted as a copy of its anchor) exceeds ``limit``
+    nodes, or is recursive. Linear in the number of distinct nodes (sizes are memoised per node)."""
+    size: dict[int, int] = {}
+    active: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        k = id(node)
+        if done:
+            active.discard(k)
+            if isinstance(node, yaml.MappingNode):
+                kids = [x for pair in node.value for x in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                kids = node.value
+            else:
+                kids = []
+            size[k] = 1 + sum(size[id(c)] for c in kids)
+            if size[k] > limit:
+                raise _Refused(f"its aliases expand to more than {limit:,} nodes (an alias bomb?); "
+                                     "write the values out instead of repeating anchors")
+            continue
+        if k in size:
+            continue
+        if k in active:
+            raise _Refused("an alias refers to the node that contains it (a recursive document)")
+        active.add(k)
+        stack.append((node, True))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((x, False) for pair in node.value for x in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((x, False) for x in node.value)
+
+
+def read_yaml(path: str | os.PathLike):
+    """The content of a YAML case or scenario file, read safely (see the module docstring). Every problem (too
+    large, not UTF-8, not YAML, an alias bomb, unreadable) is a PactwatchError naming the file."""
+    path = Path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise PactwatchError(f"{path}: {size:,} bytes, more than the {MAX_YAML_BYTES:,} a case or scenario file "
+                                 "may have; is this the right file?")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PactwatchError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_YAML_BYTES:  # grew since the stat
+        raise PactwatchError(f"{path}: more than the {MAX_YAML_BYTES:,} bytes a case or scenario file may have")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PactwatchError(f"{path}: not UTF-8 text (byte {raw[exc.start]:#04x} on line {line}); save the file as "
+                             "UTF-8 (it may be Latin-1 / Windows-1252)") from None
+    try:
+        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+    except _Refused as exc:
+        raise PactwatchError(f"{path}: refused: {exc}") from None
     except yaml.YAMLError as exc:
         raise PactwatchError(f"{path}: not valid YAML ({exc})") from None
-    except OSError as exc:
-        raise PactwatchError(f"{path}: cannot read ({exc})") from None
+    except RecursionError:
+        raise PactwatchError(f"{path}: not valid YAML (nested too deeply)") from None
+
+
+_read_yaml = read_yaml  # the name other modules used before
 
 
 def load_case(name: str | os.PathLike) -> Case:
     """A validated case by name (``rus-prk-2024``) or path; a bad file raises naming the file and the field."""
     path = _find(name, "cases")
-    case = parse(Case, _read_yaml(path), str(path))
+    case = parse(Case, read_yaml(path), str(path))
     case.__dict__["_path"] = str(path)
     return case
 
@@ -83,12 +180,49 @@ def load_scenarios(directory: str | os.PathLike | None = None) -> dict[str, Scen
         if d.is_dir() and list(d.glob("*.yaml")):
             out = {}
             for p in sorted(d.glob("*.yaml")):
-                sc = parse(Scenario, _read_yaml(p), str(p))
+                sc = parse(Scenario, read_yaml(p), str(p))
                 if sc.name != p.stem:
                     raise PactwatchError(f"{p}: field 'name': {sc.name!r} differs from the file name {p.stem!r}")
                 out[sc.name] = sc
             return out
     raise PactwatchError(f"no scenario files found (looked in {', '.join(str(d) for d in dirs)})")
+
+
+@dataclass
+class CaseListing:
+    """One case file as :func:`list_cases_with_errors` finds it: ``case`` when it loads, else ``error`` (a message
+    naming the file and each problem)."""
+    name: str
+    path: Path
+    case: Optional[Case] = None
+    error: Optional[str] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def list_cases_with_errors(directory: str | os.PathLike | None = None) -> list[CaseListing]:
+    """Every case file (``*.yaml`` / ``*.yml``) in ``directory`` (default: the first cases directory that has any,
+    as :func:`list_names` finds it), sorted by name, each loaded and validated: a bad file is listed with its error
+    (too large, not UTF-8, not YAML, an alias bomb, a schema error naming the field) and never hides the others."""
+    dirs = [Path(directory)] if directory is not None else _dirs("cases")
+    files: list[Path] = []
+    for d in dirs:
+        if d.is_dir():
+            files = sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            if files:
+                break
+    out = []
+    for p in files:
+        try:
+            case = parse(Case, read_yaml(p), str(p))
+        except PactwatchError as exc:
+            out.append(CaseListing(p.stem, p, None, str(exc)))
+        else:
+            case.__dict__["_path"] = str(p)
+            out.append(CaseListing(p.stem, p, case, None))
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------- resolve

@@ -83,8 +83,11 @@ def cache_dir() -> Path:
 
 # ---------------------------------------------------------------------------------------------------- data identity
 def data_fingerprint(src, *, memo: bool = True) -> dict[str, str]:
-    """sha256 of each file in :data:`DATA_TABLES` (hashes memoised by path, size and mtime). Without the files (a
-    store-only setup) the registry's sha256 plus the store file's size and mtime stand in."""
+    """sha256 of each file in :data:`DATA_TABLES`, verified against the registry (a file whose bytes differ from the
+    registered ones raises DataError naming it; hashes cached by path, size and mtime, see
+    :func:`pactwatch.data.readers.cached_sha256`). Without the files (a store-only setup) the registry's sha256 plus
+    the store file's size and mtime stand in."""
+    from pactwatch.data.readers import cached_sha256, verify_bytes
     from pactwatch.data.registry import find_file, resolve_data_dir
 
     out = {}
@@ -92,33 +95,18 @@ def data_fingerprint(src, *, memo: bool = True) -> dict[str, str]:
         ddir = resolve_data_dir(getattr(src, "data_dir", None))
     except PactwatchError:
         ddir = None
-    memo_path = cache_dir() / "file_hashes.json"
-    use_memo = memo
-    try:
-        memo = json.loads(memo_path.read_text()) if use_memo else {}
-    except (OSError, ValueError):
-        memo = {}
-    changed = False
     for t in DATA_TABLES:
         spec = find_file(t)
         p = ddir / spec.path if ddir is not None else None
         if p is not None and p.exists():
-            st = p.stat()
-            k = f"{p}|{st.st_size}|{st.st_mtime_ns}"
-            if k not in memo:
-                memo[k] = hashlib.sha256(p.read_bytes()).hexdigest()
-                changed = True
-            out[t] = memo[k]
+            if getattr(src, "verify", "sha256") == "sha256":
+                out[t] = verify_bytes(spec, p, full=True, use_cache=memo)
+            else:  # a data directory changed on purpose (DataSource(verify="size")): fingerprinted, not verified
+                out[t] = cached_sha256(p, use_cache=memo)
         else:
             db = getattr(src, "db", None)
             tag = f"{db.stat().st_size}:{db.stat().st_mtime_ns}" if db is not None and Path(db).exists() else "none"
             out[t] = f"registry:{spec.sha256}|store:{tag}"
-    if changed and use_memo:
-        try:
-            memo_path.parent.mkdir(parents=True, exist_ok=True)
-            memo_path.write_text(json.dumps(memo))
-        except OSError:
-            pass
     return out
 
 
