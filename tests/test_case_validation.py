@@ -102,3 +102,19 @@ def test_shipped_cases_and_scenarios_still_validate():
     for n in list_names("cases"):
         load_case(n)
     assert "war-ends" in load_scenarios()
+
+
+def test_case_not_found_lists_each_folder_once(monkeypatch):
+    """Run from the checkout's root, the checkout's cases folder and the working directory's are the same folder: the
+    "no case named" message names it once."""
+    import pytest
+
+    from pactwatch.errors import PactwatchError
+    from pactwatch.scenarios.cases import REPO_ROOT, load_case
+
+    monkeypatch.delenv("PACTWATCH_CASES_DIR", raising=False)
+    monkeypatch.chdir(REPO_ROOT)
+    with pytest.raises(PactwatchError) as ei:
+        load_case("no-such-case")
+    looked = str(ei.value).split("looked in ")[1].split(";")[0]
+    assert looked.count(str(REPO_ROOT / "cases")) == 1

@@ -45,9 +45,14 @@ DATA_STATE_END = 2007
 
 
 def _dirs(kind: str) -> list[Path]:
+    """Where case (or scenario) files are looked for, in order, each folder once: $PACTWATCH_<KIND>_DIR, the checkout's
+    own folder, the working directory's."""
     env = os.environ.get(f"PACTWATCH_{kind.upper()}_DIR")
-    out = [Path(env)] if env else []
-    return out + [REPO_ROOT / kind, Path.cwd() / kind]
+    out: list[Path] = []
+    for d in ([Path(env)] if env else []) + [REPO_ROOT / kind, Path.cwd() / kind]:
+        if all(d.resolve() != k.resolve() for k in out):
+            out.append(d)
+    return out
 
 
 def _find(name: str | os.PathLike, kind: str) -> Path:
