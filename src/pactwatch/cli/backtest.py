@@ -140,6 +140,21 @@ def backtest_cmd(
             console.print(_subgroup_table(split, h, r))
             if r.get("plot"):
                 console.print(f"  reliability diagram: {r['plot']}")
+    named = (3200, 3440, 3670, 3675, 3690, 3735, 3825, 3840, 3880, 4940)
+    rows = [r for r in res["soviet_bilateral"] if r["atopid"] in named and r["model"] is not None]
+    if rows:
+        t = Table(title="Soviet/Russian bilateral treaties (named cases): the forecast at the first origin after "
+                        "formation beside what happened (all origins in the JSON)", title_justify="left")
+        for col in ("ATOP", "treaty", "origin", "horizon", "model", "km_30y", "const_10y", "survived"):
+            t.add_column(col)
+        seen = set()
+        for r in rows:
+            if (r["atopid"], r["horizon"]) in seen:
+                continue
+            seen.add((r["atopid"], r["horizon"]))
+            t.add_row(str(r["atopid"]), r["name"], str(r["origin"]), f"{r['horizon']:g}", _f(r["model"], 2),
+                      _f(r["km_30y"], 2), _f(r["const_10y"], 2), {1: "yes", 0: "no"}.get(r["survived"], "–"))
+        console.print(t)
     lo = res["later_origins"]
     console.print(f"later origins {lo['origins']}: {'scored in this run' if lo['scored'] else 'not scored'}; "
                   f"scored {lo['times_scored_total']} time(s) in all ({lo['ledger']})")

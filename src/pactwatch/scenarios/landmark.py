@@ -469,10 +469,12 @@ def reliability_plot(rel: dict, pooled: dict, h: float, split: str, plots_dir) -
     return str(p)
 
 
-def soviet_table(frame: pd.DataFrame, data, horizons) -> list[dict]:
+def soviet_table(frame: pd.DataFrame, data, *, dev_end: int, include_later: bool) -> list[dict]:
     """Each Soviet/Russian bilateral treaty since 1945 at each origin: the model's and the baselines' forecasts beside
-    what happened."""
+    what happened (development origins only unless ``include_later``)."""
     f = frame[frame["soviet_bilateral_since_1945"]]
+    if not include_later:
+        f = f[f["origin"] <= dev_end]
     names = {}
     my = data.member_years
     for aid in f["atopid"].unique():
@@ -597,7 +599,8 @@ def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: i
     es = event_study(data, src, event=event, window=event_study_window, level=level)
     out = {"schema": "pactwatch.backtest-landmark/1", "spec": spec, "notes": notes,
            "baselines": BASELINE_LABELS, "fit_info": info, "scores": sc,
-           "soviet_bilateral": soviet_table(frame, data, horizons), "event_study": es,
+           "soviet_bilateral": soviet_table(frame, data, dev_end=dev_end, include_later=include_later and bool(later)),
+           "event_study": es,
            "later_origins": {"scored": bool(include_later and later), "origins": [min(later), max(later)] if later else None,
                              "times_scored_total": (ledger or {}).get("later_looks_total", 0),
                              "times_scored_this_spec": (ledger or {}).get("looks_this_spec", 0),
