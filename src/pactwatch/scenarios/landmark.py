@@ -583,8 +583,11 @@ def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: i
     if data is None:
         data, _ = build_data(src, use_cache=use_cache, progress=progress)
     frame, info = landmark_frame(data, origins, event, use_cache=use_cache, oracle=oracle, progress=progress)
+    failed = {T: v["error"] for T, v in info["origins"].items() if "error" in v}
+    for T, err in sorted(failed.items()):
+        notes.append(f"origin {T} not back-tested: the model could not be fitted ({err})")
     if frame.empty:
-        raise PactwatchError("no origin could be back-tested (see the fit errors)")
+        raise PactwatchError("no origin could be back-tested: " + "; ".join(notes[-3:]))
     ledger = None
     if include_later and later:
         ledger = record_look(spec, later)
