@@ -42,6 +42,9 @@ Inputs still coded in hindsight (the data do not allow otherwise)
   retrospective codings; Archigos leader entries are as later coded.
 - The panels' complete-case rule (training.py) is applied with all data in view, but it only drops rows with missing
   values, never by outcome.
+- ``training.fit(cutoff=T)`` goes through ``evaluation.split_at``, which refuses a cut-off when no alliance formed
+  after it ends by 2018 (a check on its *test* side): the fit does not use those alliances, but origins 2005–2007 fail
+  for that reason and are listed in the notes, not scored.
 
 Baselines (each computed only on alliances formed by 31 Dec T with follow-up censored there)
 --------------------------------------------------------------------------------------------
