@@ -72,6 +72,11 @@ def _replicate():
     return replicate
 
 
+def _backtest():
+    from pactwatch.cli.backtest import backtest_cmd
+    return backtest_cmd
+
+
 #: name -> (loader of the command function or sub-app, help shown in the command list), in display order.
 COMMANDS: dict[str, tuple[Callable[[], object], str]] = {
     "main": (_main_job, "The main job: find or download the data, build the store, forecast the North Korea–Russia "
@@ -79,10 +84,12 @@ COMMANDS: dict[str, tuple[Callable[[], object], str]] = {
     "dyad": (_dyad, "Monthly event series of a pair of countries, with change points."),
     "read": (_read, "An article's events as a table, with the evidence highlighted."),
     "forecast": (_forecast, "Scenario forecasts of an alliance's survival: Monte Carlo, base rate, analogues, back-test."),
+    "backtest": (_backtest, "Landmark back-test of the forecast: every alliance in force at yearly origins, scored against "
+                            "four baselines."),
     "base-rates": (_base_rates, "Kaplan–Meier base rates of ATOP alliances, overall or by obligation, size, era, wartime."),
     "evaluate": (_evaluate, "Out-of-time evaluation of the alliance durability models against a Kaplan–Meier baseline."),
     "serve": (_serve, "The local web app and REST API (127.0.0.1:8000 by default)."),
-    "replicate": (_replicate, "Replicate a published analysis and print the result beside the published one."),
+    "replicate": (_replicate, "Replicate a published analysis and print the result beside the peer's own figures."),
     "data": (_data, "Check, fetch and build the datasets (ATOP, COW, MIDs, democracy, ...)."),
     "panel": (_panel, "Build state-year, dyad-year and alliance panels and export them."),
     "events": (_events, "Code news text into CAMEO/PLOVER events; evaluate the coder on gold sets."),
