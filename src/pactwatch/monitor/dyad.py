@@ -79,9 +79,9 @@ def dyad_series(con, a: str, b: str, start: str | None = None, end: str | None =
     for c in (a, b):
         if not (2 <= len(c) <= 8 and c.isalnum()):
             raise PactwatchError(f"{c!r} is not a country code (ISO3, e.g. RUS PRK)")
-    p0, p1 = _month(start, "--from"), _month(end, "--to")
+    p0, p1 = _month(start, "start"), _month(end, "end")
     if p0 is not None and p1 is not None and p1 < p0:
-        raise PactwatchError(f"--to {end} is before --from {start}")
+        raise PactwatchError(f"end {end} is before start {start}")
     ev = dyad_events(con, a, b)
     log = []
     if origin:

@@ -1,6 +1,8 @@
-"""The forecast report: one self-contained HTML file built from a ``pactwatch.forecast/1`` result.
+"""The forecast report: one self-contained HTML file built from a forecast result
+(:class:`pactwatch.scenarios.result.ForecastResult` or its JSON form, ``pactwatch.forecast/2``).
 
-:func:`render_report` (``result``, ``path``, optional ``backtest`` = a ``pactwatch.backtest/1`` result) writes the file;
+:func:`render_report` (``result``, ``path``, optional ``backtest`` = a ``pactwatch.backtest/1`` result; default: the result's
+``validation``) writes the file;
 :func:`render_html` returns the text. The page holds: the question (the case's ``question``), a one-paragraph answer
 written from the numbers (:func:`answer`), the survival curves per scenario with their bands and the scenario table,
 the driver chart and table, the base rate, the historical analogues, the back-test (Brier score of the model against

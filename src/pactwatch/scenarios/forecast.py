@@ -23,18 +23,17 @@ Base rate: Kaplan–Meier of similar ATOP alliances (same obligation class, bila
 major–minor or not; filters dropped in that reverse order while fewer than 20 alliances match), conditional on
 surviving to a0, with Greenwood log-log intervals.
 
-Result shape (``schema`` = "pactwatch.forecast/1"; keys are stable, values None when not computable)::
+Result: :class:`.result.ForecastResult` (``schema`` = "pactwatch.forecast/2"; every field typed and documented there,
+values None when not computable; JSON Schema in ``docs/forecast.schema.json``)::
 
-    {schema, case{id,name,kind,atopid,members[],in_force,signed,age_at_as_of,file,state_source,notes[],events[]},
-     as_of, event{name,description}, horizon, times[], level, n_sims, seed,
-     model{spec,covariates[],labels{},coefficients[{covariate,label,coef,se,hr,p}],info{},cache{},data{table:sha256}},
-     covariates{formation{},now{},sources{}},
+    {schema, case{...}, as_of, event{name,description}, horizon, times[], level, n_sims, seed,
+     model{spec,covariates[],labels{},coefficients[],info{},cache{},data{table:sha256}}, covariates{formation,now,sources},
      scenarios[{name,label,description,shocks[],survival[{t,point,mean,lower,upper}],
-                vs_status_quo[{t,point,lower,upper}],median_remaining{point,lower,upper,beyond_horizon,horizon},
-                curve{t[],point[],lower[],upper[]}, drivers[{covariate,label,value_now,reference,coef,log_hazard,
-                delta_s5}], path[{year,start,stop,<covariates>}], timing_notes[]}],
-     base_rate{filters{},relaxed[],n_alliances,n_events,survival[{t,estimate,lower,upper}],at_risk_at_age},
-     analogues{k,features[],distance,rows[]}, notes[], runtime_seconds}
+                vs_status_quo[{t,point,lower,upper}],median_remaining{...},curve{t[],point[],lower[],upper[]},
+                drivers[...], path[...], timing_notes[]}],
+     base_rate{...}, analogues{...}, notes[] (caveats),
+     provenance{as_of,seed,n_sims,model_version,pactwatch_version,data{},case_sha256,scenarios_sha256{}},
+     validation (the back-test, or null), runtime_seconds}
 """
 from __future__ import annotations
 
