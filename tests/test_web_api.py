@@ -250,6 +250,12 @@ def test_case_page_shows_the_report_answer_and_every_caveat(client, web_forecast
     assert "engine defaults" not in html and "[Driver chart" not in html
     assert 'href="/cases/rus-prk-2024/report?scenario=war-ends&amp;as_of=2026-11-26"' in html
     assert 'id="analogues"' in html and f'href="/alliances/{web_forecast["analogues"]["rows"][0]["atopid"]}"' in html
+    # every default scenario: one curve each, a band only for the status quo (the table has every interval)
+    full = client.get("/cases/rus-prk-2024", params={"as_of": AS_OF}).text
+    fig = full.split('id="curves"')[1].split("</figure>")[0]
+    n = len(client.get("/api/cases/rus-prk-2024/forecast", params={"as_of": AS_OF}).json()["scenarios"])
+    assert n > 2 and fig.count('class="curve"') == n and fig.count('class="band"') == 1
+    assert 'class="band" data-scenario="status-quo"' in fig
     rep = client.get("/cases/rus-prk-2024/report", params=[("scenario", "war-ends"), ("as_of", AS_OF)])
     assert rep.status_code == 200 and 'id="provenance"' in rep.text and "script-src" not in rep.headers["content-security-policy"]
 

@@ -33,16 +33,18 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 
 
 def survival_svg(scenarios: list[dict], title: str = "Survival probability by scenario", width: int = 640,
-                 height: int = 360) -> Markup:
+                 height: int = 360, max_bands: int = 2) -> Markup:
     """Step curves S(t) with shaded bands per scenario (the forecast result's ``scenarios``: ``curve`` {t, point, lower,
-    upper}); x in years, y in [0, 1]."""
+    upper}); x in years, y in [0, 1]. With more than ``max_bands`` scenarios only the status quo's band is drawn (the
+    table gives every interval), so the bands do not hide each other. The legend is one labelled line per scenario."""
     curves = [(i, s) for i, s in enumerate(scenarios) if s.get("curve")]
     if not curves:
         return Markup("")
     ml, mr, mt, mb = 56, 16, 16, 44
     W, H = width - ml - mr, height - mt - mb
-    legend_rows = (len(curves) + 1) // 2
-    height += 8 + 18 * legend_rows  # legend below the plot, two columns
+    legend_rows = len(curves)
+    height += 8 + 18 * legend_rows  # legend below the plot, one row per scenario
+    banded = {s["name"] for _, s in curves} if len(curves) <= max_bands else {"status-quo"}
     tmax = max(float(max(s["curve"]["t"])) for _, s in curves) or 1.0
     X = lambda t: ml + W * float(t) / tmax  # noqa: E731
     Y = lambda p: mt + H * (1.0 - max(0.0, min(1.0, float(p))))  # noqa: E731
@@ -65,7 +67,7 @@ def survival_svg(scenarios: list[dict], title: str = "Survival probability by sc
         c = s["curve"]
         col = PALETTE[i % len(PALETTE)]
         t = [float(x) for x in c["t"]]
-        if c.get("lower") and c.get("upper"):
+        if c.get("lower") and c.get("upper") and s["name"] in banded:
             top = " ".join(f"{_f(X(a))},{_f(Y(b))}" for a, b in zip(t, c["upper"]) if b is not None)
             bot = " ".join(f"{_f(X(a))},{_f(Y(b))}" for a, b in reversed(list(zip(t, c["lower"]))) if b is not None)
             parts.append(f'<polygon class="band" data-scenario="{escape(s["name"])}" points="{top} {bot}" '
@@ -82,8 +84,8 @@ def survival_svg(scenarios: list[dict], title: str = "Survival probability by sc
                      f'fill="none" stroke="{col}" stroke-width="2.5"{dash}><title>{escape(str(s.get("label") or s["name"]))}</title></polyline>')
     # legend
     for j, (i, s) in enumerate(curves):
-        x = ml + (j % 2) * (W / 2)
-        y = mt + H + 44 + 18 * (j // 2)
+        x = ml
+        y = mt + H + 44 + 18 * j
         col = PALETTE[i % len(PALETTE)]
         dash = f' stroke-dasharray="{DASHES[i % len(DASHES)]}"' if DASHES[i % len(DASHES)] else ""
         parts.append(f'<line x1="{_f(x)}" x2="{_f(x + 30)}" y1="{y}" y2="{y}" stroke="{col}" stroke-width="2.5"{dash}/>'

@@ -96,8 +96,10 @@ def _forecast_view(st: WebState, name: str, scenario: list[str], day: dt.date) -
     return {"fc": fc, "table": P.scenario_table(fc), "answer": R.answer(fc)["text"], "caveats": R.caveats(fc),
             "level": P.level_text(fc["level"]), "question": R.question(fc)["text"],
             "curves": charts.survival_svg(fc["scenarios"]),
-            "drivers": [(s["label"], charts.bars_svg(s["drivers"], f"Drivers under “{s['label']}”: change in 5-year "
-                                                     "survival against a typical alliance-year"))
+            "drivers": [(s["label"], charts.bars_svg([d for d in s["drivers"] if d["value_now"] != d["reference"]],
+                                                     f"Drivers under “{s['label']}”: change in 5-year survival against "
+                                                     "a typical alliance-year"),
+                         [d["label"] for d in s["drivers"] if d["value_now"] == d["reference"]])
                         for s in fc["scenarios"][:3] if s["drivers"]]}
 
 
