@@ -209,20 +209,25 @@ def test_forecast_cache_follows_the_content_of_case_and_scenario_files(data_dir,
 
 
 def test_web_forecast_follows_the_server_data_dir(data_dir, cases_dir, tmp_path, web_forecast):
-    """A copy of the data in which one table differs (atop5_1aph.csv with the 'defense' and 'offense' column names
-    swapped: same size, so the size check passes): the web forecast served over that copy follows it."""
+    """A copy of the data in which one table differs and which the project's data check accepts: Polity5 (a file
+    pactwatch converts from the publisher's Excel, so checked by columns and row count, not bytes) with the USSR coded
+    a democracy (polity2 +7) throughout. The web app served over that copy forecasts from it."""
     import shutil
+
+    from pactwatch.data.check import check_file
+    from pactwatch.data.registry import find_file
 
     copy = tmp_path / "data"
     shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns("*.pdf"))
-    ph = copy / "atop" / "atop5_1aph.csv"
-    raw = ph.read_bytes()
-    head, rest = raw.split(b"\n", 1)
-    cols = head.split(b",")
-    i, j = cols.index(b"defense"), cols.index(b"offense")
-    cols[i], cols[j] = cols[j], cols[i]
-    ph.write_bytes(b",".join(cols) + b"\n" + rest)
-    assert ph.stat().st_size == len(raw)
+    spec = find_file("polity5")
+    p = copy / spec.path
+    df = pd.read_csv(p, low_memory=False)
+    ussr = df["ccode"] == 364
+    assert ussr.sum() > 50 and (df.loc[ussr, "polity2"] < 7).all()
+    df.loc[ussr, "polity2"] = 7
+    df.to_csv(p, index=False)
+    st = check_file(spec, copy)
+    assert st.status == "ok" and st.converted and st.rows == spec.rows  # what `pactwatch data check` accepts
     a = create_app(data_dir=copy, cases_dir=cases_dir)
     a.state.web.sims = SIMS
     with TestClient(a) as c:
@@ -230,7 +235,7 @@ def test_web_forecast_follows_the_server_data_dir(data_dir, cases_dir, tmp_path,
         assert r.status_code == 200, r.text
         other = r.json()
     fp_real, fp_copy = web_forecast["provenance"]["data"], other["provenance"]["data"]
-    assert [t for t in fp_real if fp_real[t] != fp_copy[t]] == ["atop_phase"]  # only that table's checksum differs
+    assert [t for t in fp_real if fp_real[t] != fp_copy[t]] == ["polity5"]  # only that table's checksum differs
     assert other["model"]["coefficients"] != web_forecast["model"]["coefficients"]
     assert other["scenarios"][0]["survival"] != web_forecast["scenarios"][0]["survival"]
 
