@@ -149,6 +149,7 @@ class WebState:
     seed: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _nlp_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _ctx_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one model fit at a time
     _explorer: Any = field(default=None, repr=False)
     _source: Any = field(default=None, repr=False)
     _contexts: dict = field(default_factory=dict, repr=False)  # data fingerprint -> (source, fitted context)
@@ -257,19 +258,19 @@ class WebState:
         from pactwatch.scenarios.forecast import context
 
         fp = _sha(self._fingerprint())
-        with self._lock:
+        with self._ctx_lock:  # concurrent first requests wait for one fit instead of fitting twice
             hit = self._contexts.get((fp, event))
-        if hit is not None:
-            return hit
-        src = self.source if not self._contexts else self._new_source()  # changed files: no stale in-memory tables
-        try:
-            ctx = context(src, event)
-        except DataMissingError as exc:
-            raise WebError(503, "Datasets not available", str(exc)) from None
-        with self._lock:
-            self._contexts = {(fp, event): ctx}  # only the current data's model is kept
-            self._source = src
-        return ctx
+            if hit is not None:
+                return hit
+            src = self.source if not self._contexts else self._new_source()  # changed files: no stale tables
+            try:
+                ctx = context(src, event)
+            except DataMissingError as exc:
+                raise WebError(503, "Datasets not available", str(exc)) from None
+            with self._lock:
+                self._contexts = {(fp, event): ctx}  # only the current data's model is kept
+                self._source = src
+            return ctx
 
     def cached_forecast(self, key: tuple):
         with self._lock:
