@@ -27,11 +27,11 @@ mode, sims, as_of = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 src = DataSource()
 if mode == "backtest":
     from pactwatch.scenarios.backtest import backtest
-    r = backtest(n_sims=min(sims, 1000), src=src)
+    r = backtest(n_sims=min(sims, 1000), src=src).to_json()
     extra = {"brier": r["brier"]}
 else:
-    from pactwatch.scenarios.forecast import forecast
-    r = forecast("rus-prk-2024", n_sims=sims, as_of=as_of, src=src)
+    from pactwatch.scenarios.forecast import forecast_case
+    r = forecast_case("rus-prk-2024", sims=sims, as_of=as_of, source=src).to_json()
     extra = {"scenarios": len(r["scenarios"]), "cache": r["model"]["cache"],
              "status_quo_5y": r["scenarios"][0]["survival"][2]["point"]}
 wall = time.perf_counter() - t0

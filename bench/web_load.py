@@ -134,14 +134,12 @@ def main() -> None:
             out["alliances"] = asyncio.run(run(url, alliance_requests(), a.concurrency, a.duration))
         if a.target in ("forecast", "all"):
             cases = httpx.get(f"{url}/api/cases", timeout=60).json()
-            if not cases.get("forecast_available"):
-                out["forecast"] = {"skipped": "forecast engine (pactwatch.scenarios.forecast) not installed"}
-            elif not any(c["name"] == a.case for c in cases["cases"]):
+            if not any(c["name"] == a.case for c in cases["cases"]):
                 out["forecast"] = {"skipped": f"no case {a.case!r} in the cases folder"}
             else:
-                from pactwatch.web import forecasting
+                from pactwatch.scenarios.cases import list_names
 
-                names = forecasting.scenario_names() or [None]
+                names = list_names("scenarios") or [None]
                 reqs = [(f"/api/cases/{a.case}/forecast", {"scenario": s} if s else {}) for s in names]
                 t0 = time.perf_counter()
                 first = httpx.get(url + reqs[0][0], params=reqs[0][1], timeout=600)

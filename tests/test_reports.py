@@ -21,13 +21,18 @@ AS_OF = "2026-11-26"
 
 
 @pytest.fixture(scope="module")
-def result(forecast_ctx):
-    return F.forecast("rus-prk-2024", n_sims=100, as_of=AS_OF, ctx=forecast_ctx)
+def typed(forecast_ctx):
+    return F.forecast_case("rus-prk-2024", sims=100, as_of=AS_OF, ctx=forecast_ctx)
+
+
+@pytest.fixture(scope="module")
+def result(typed):
+    return typed.to_json()
 
 
 @pytest.fixture(scope="module")
 def bt(forecast_data):
-    return backtest(n_sims=50, data=forecast_data, use_cache=False)
+    return backtest(n_sims=50, data=forecast_data, use_cache=False).to_json()
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +86,7 @@ def test_answer_is_generated_from_the_numbers(result, bt):
     d = best["vs_status_quo"][2]
     assert facts["largest"]["name"] == best["name"]
     assert (f"“{best['label']}” moves 5-year survival most: it {'raises' if d['point'] > 0 else 'lowers'} it by "
-            f"{abs(100 * d['point']):.0f} percentage points (90% interval {R.pts(d['lower'])} to {R.pts(d['upper'])})") in text
+            f"{R.pts_abs(d['point'])} percentage points (90% interval {R.pts(d['lower'])} to {R.pts(d['upper'])})") in text
     # on the real data ending the war is the largest mover and raises survival (the at-war hazard is large)
     assert best["name"].startswith("war-ends") and d["point"] > 0
     # scenarios whose difference interval includes zero are named as such, and only those
@@ -144,6 +149,14 @@ def test_provenance_names_datasets_with_sha256_model_and_run(html, result):
     assert prov["case"]["sha256"] and prov["case"]["sha256"] in text
 
 
+def test_report_from_the_typed_result_is_the_report_from_its_json(typed, result, bt):
+    from pactwatch.scenarios.result import Backtest
+
+    typed2 = typed.model_copy(update={"validation": Backtest.model_validate(bt)})
+    strip = lambda h: re.sub(r"<dd>[^<]*T\d\d:\d\d:\d\d[^<]*</dd>", "", h)  # noqa: E731 - generated-at time
+    assert strip(render_html(typed2)) == strip(render_html(result, bt))
+
+
 def test_values_are_escaped(result, bt):
     r2 = json.loads(json.dumps(result))
     r2["case"]["name"] = "<script>alert(1)</script> & Co"
@@ -155,10 +168,10 @@ def test_values_are_escaped(result, bt):
 
 
 def test_bad_input_is_named(result, bt, tmp_path):
-    with pytest.raises(PactwatchError, match="pactwatch.forecast/1"):
+    with pytest.raises(PactwatchError, match="pactwatch.forecast/2"):
         render_report({"schema": "something/else"}, tmp_path / "x.html")
     bad = dict(bt, event="death")
-    with pytest.raises(PactwatchError, match="same --event"):
+    with pytest.raises(PactwatchError, match="same event definition"):
         render_report(result, tmp_path / "x.html", backtest=bad)
     with pytest.raises(PactwatchError, match="is a directory"):
         render_report(result, tmp_path, backtest=bt)
@@ -196,7 +209,9 @@ def test_cli_report_option(forecast_ctx, bt, monkeypatch, tmp_path, data_dir):
     from pactwatch.scenarios import backtest as BT
 
     monkeypatch.setattr(F, "context", lambda *a, **k: forecast_ctx)
-    monkeypatch.setattr(BT, "backtest", lambda *a, **k: bt)
+    from pactwatch.scenarios.result import Backtest
+
+    monkeypatch.setattr(BT, "backtest", lambda *a, **k: Backtest.model_validate(bt))
     app = typer.Typer()
     app.command("forecast")(forecast)
     app.command("noop")(lambda: None)
@@ -205,6 +220,7 @@ def test_cli_report_option(forecast_ctx, bt, monkeypatch, tmp_path, data_dir):
                                  "--json", "--report", str(out), "--data-dir", str(data_dir)])
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
+    assert res["validation"] == bt  # the back-test the report shows is the result's validation
     h = out.read_text(encoding="utf-8")
     assert external_resources(h) == [] and "40 (seed 0" in _text(h)
     for s in res["scenarios"]:

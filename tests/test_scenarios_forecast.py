@@ -1,6 +1,7 @@
 """Forecasts on the real data: rus-prk-2024 end to end, scenario directions from the fitted model, analogues against a
 brute-force search, and a back-test that sees no data after the case's formation year."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,19 +11,27 @@ from pactwatch.scenarios import forecast as F
 from pactwatch.scenarios.analogues import FEATURES, analogues
 from pactwatch.scenarios.backtest import backtest
 from pactwatch.scenarios.cases import load_case, resolve
+from pactwatch.scenarios.result import SCHEMA, ForecastResult, json_schema
 from pactwatch.scenarios.training import training_rows
+
+REPO = Path(__file__).resolve().parents[1]
 
 AS_OF = "2026-11-26"
 
 
 @pytest.fixture(scope="module")
-def result(forecast_ctx):
-    return F.forecast("rus-prk-2024", n_sims=200, as_of=AS_OF, ctx=forecast_ctx)
+def typed(forecast_ctx):
+    return F.forecast_case("rus-prk-2024", sims=200, as_of=AS_OF, ctx=forecast_ctx)
+
+
+@pytest.fixture(scope="module")
+def result(typed):
+    return typed.to_json()
 
 
 def test_rus_prk_end_to_end(result, forecast_ctx):
     r = result
-    assert r["schema"] == F.SCHEMA and r["as_of"] == AS_OF and r["times"] == [1.0, 3.0, 5.0, 10.0]
+    assert r["schema"] == SCHEMA and r["as_of"] == AS_OF and r["times"] == [1.0, 3.0, 5.0, 10.0]
     json.dumps(r, allow_nan=False)  # JSON-ready, no NaN
     assert r["case"]["age_at_as_of"] == pytest.approx((pd.Timestamp(AS_OF) - pd.Timestamp("2024-12-04")).days / 365.25)
     names = [s["name"] for s in r["scenarios"]]
@@ -90,8 +99,47 @@ def test_analogues_are_true_k_nearest(forecast_data, name, when):
         assert an["case_features"]["defense"] == row["defense"] and an["case_features"]["shared_rival"] == row["shared_rival"]
 
 
+def test_published_schema_is_the_generated_one():
+    committed = json.loads((REPO / "docs" / "forecast.schema.json").read_text(encoding="utf-8"))
+    assert committed == json.loads(json.dumps(json_schema())), \
+        "docs/forecast.schema.json is stale: regenerate it from pactwatch.scenarios.result.json_schema()"
+
+
+def test_real_result_validates_against_the_published_schema(typed, result):
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    schema = json.loads((REPO / "docs" / "forecast.schema.json").read_text(encoding="utf-8"))
+    v = jsonschema_rs.validator_for(schema)
+    assert not list(v.iter_errors(result))
+    # the schema is not vacuous: a result missing a field, or with a survival point out of type, fails
+    broken = json.loads(json.dumps(result))
+    del broken["scenarios"][0]["survival"][0]["upper"]
+    assert list(v.iter_errors(broken))
+    broken = json.loads(json.dumps(result))
+    broken["provenance"]["seed"] = "zero"
+    assert list(v.iter_errors(broken))
+    # the JSON form reads back into the same typed result
+    assert ForecastResult.model_validate(result) == typed
+
+
+def test_provenance_names_data_model_and_run(typed, forecast_ctx):
+    p = typed.provenance
+    assert p.as_of == AS_OF and p.seed == 0 and p.n_sims == 200
+    assert p.data == forecast_ctx.data.fingerprint and p.data and all(len(v) == 64 for v in p.data.values())
+    assert p.model_version == F.model_version() and p.model_version.startswith("forecast-")
+    assert len(p.case_sha256) == 64 and {"status-quo", "war-ends"} <= set(p.scenarios_sha256)
+
+
+def test_library_errors_speak_library_terms(forecast_ctx):
+    from pactwatch.errors import PactwatchError
+
+    for kwargs, term in (({"as_of": "not a date"}, "as_of"), ({"sims": 3}, "sims"), ({"horizon": 100}, "horizon")):
+        with pytest.raises(PactwatchError) as e:
+            F.forecast_case("rus-prk-2024", ctx=forecast_ctx, **{"as_of": AS_OF, **kwargs})
+        assert term in str(e.value) and "--" not in str(e.value)
+
+
 def test_backtest_uses_no_later_data(forecast_data):
-    res = backtest(["ussr-prk-1961", "egy-ussr-1971"], n_sims=100, data=forecast_data, use_cache=False)
+    res = backtest(["ussr-prk-1961", "egy-ussr-1971"], n_sims=100, data=forecast_data, use_cache=False).to_json()
     al = forecast_data.eval.alliances.set_index("atopid")
     for c in res["cases"]:
         Y = c["cutoff"]
@@ -136,3 +184,5 @@ def test_cli_json_and_errors(forecast_ctx, monkeypatch, tmp_path, data_dir):
     assert r.exit_code != 0 and "unknown scenario" in str(r.exception)
     r = CliRunner().invoke(app, ["forecast", "rus-prk-2024", "--as-of", "2023-01-01", "--data-dir", str(data_dir)])
     assert "before the alliance's entry into force" in str(r.exception)
+    r = CliRunner().invoke(app, ["forecast", "rus-prk-2024", "--as-of", "someday", "--data-dir", str(data_dir)])
+    assert r.exit_code != 0 and str(r.exception).startswith("--as-of: expected a date")  # the CLI names its flag

@@ -1,10 +1,13 @@
-"""REST API of the web app (FastAPI TestClient): cases and path safety, the ATOP alliance explorer checked against the raw
-member file, problem+json errors, the body limit, the event coder, the dyad monitor and the forecast seam (with a
-stand-in engine, since the real one is built separately)."""
+"""REST API and pages of the web app (FastAPI TestClient) on the shared data: cases through the case schema and path
+safety, forecasts by the real engine (equal to the library's, following the server's data directory and the as-of date,
+cached by the content of every input), the case page and the report, one presentation of numbers across CLI, report and
+web, the ATOP alliance explorer checked against the raw member file, problem+json errors, the body limit, the event
+coder and the dyad monitor (read-only)."""
 from __future__ import annotations
 
-import sys
-import types
+import re
+from html import unescape
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,33 +18,23 @@ from fastapi.testclient import TestClient  # noqa: E402
 from pactwatch.web.app import MAX_BODY_BYTES, create_app  # noqa: E402
 
 PROBLEM = "application/problem+json"
+REPO = Path(__file__).resolve().parents[1]
 
-CASE_A = """\
-title: Russia–DPRK Comprehensive Strategic Partnership (test copy)
-members:
-  - {ccode: 365, name: Russia, iso3: RUS}
-  - {ccode: 731, name: North Korea, iso3: PRK}
-signed: 2024-06-19
-in_force: 2024-12-04
-scenarios: [war-ends, leader-change]
-"""
-CASE_B = """\
-title: USSR–Egypt 1971
-atopid: 3720
-members: [365, 651]
-dates: {signed: 1971-05-27, ended: 1976-03-15}
-"""
+AS_OF = "2026-11-26"
+SIMS = 60
 
 
 @pytest.fixture(scope="module")
 def cases_dir(tmp_path_factory):
+    """The repository's case files, a file that is not valid YAML, one that breaks the schema, a name the API cannot
+    address and a symlink leading out of the folder."""
+    import shutil
+
     root = tmp_path_factory.mktemp("web")
     d = root / "cases"
-    d.mkdir()
-    (d / "rus-prk-test.yaml").write_text(CASE_A, encoding="utf-8")
-    (d / "egy-ussr-1971.yaml").write_text(CASE_B, encoding="utf-8")
-    (d / "atop-only.yaml").write_text("name: Egypt-USSR 1971\nkind: atop\natopid: 3670\n", encoding="utf-8")
-    (d / "broken.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    shutil.copytree(REPO / "cases", d)
+    (d / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")
+    (d / "no-kind.yaml").write_text("id: no-kind\nname: A case without its kind\n", encoding="utf-8")
     (d / "Not_A_Case.yaml").write_text("title: x\n", encoding="utf-8")  # a name the API cannot address: not listed
     (root / "secret.yaml").write_text("title: SECRET-OUTSIDE\n", encoding="utf-8")
     (d / "link.yaml").symlink_to(root / "secret.yaml")  # a symlink leading outside the folder
@@ -49,9 +42,15 @@ def cases_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def client(data_dir, cases_dir, tmp_path_factory):
+def app(data_dir, cases_dir, tmp_path_factory):
     news = tmp_path_factory.mktemp("news") / "absent.duckdb"
-    app = create_app(data_dir=data_dir, cases_dir=cases_dir, news_db=news)
+    a = create_app(data_dir=data_dir, cases_dir=cases_dir, news_db=news)
+    a.state.web.sims = SIMS
+    return a
+
+
+@pytest.fixture(scope="module")
+def client(app):
     with TestClient(app) as c:
         yield c
 
@@ -66,30 +65,32 @@ def _is_problem(r, status):
 
 # ---------------------------------------------------------------------------------------------------------- cases
 
-def test_cases_listed_from_files(client):
+def test_cases_listed_through_the_case_schema(client, cases_dir):
+    from pactwatch.scenarios.cases import load_case
+
     r = client.get("/api/cases")
     assert r.status_code == 200
     cases = {c["name"]: c for c in r.json()["cases"]}
-    assert set(cases) == {"atop-only", "broken", "egy-ussr-1971", "rus-prk-test"}  # not Not_A_Case, not the symlink out
+    real = {p.stem for p in (REPO / "cases").glob("*.yaml")}
+    assert set(cases) == real | {"broken", "no-kind"}  # not Not_A_Case, not the symlink out
     assert "SECRET-OUTSIDE" not in r.text
-    a = cases["rus-prk-test"]
-    assert [m["ccode"] for m in a["members"]] == [365, 731] and [m["iso3"] for m in a["members"]] == ["RUS", "PRK"]
-    assert a["signed"] == "2024-06-19" and a["in_force"] == "2024-12-04" and a["scenarios"] == ["war-ends", "leader-change"]
-    b = cases["egy-ussr-1971"]
-    assert b["atopid"] == 3720 and [m["ccode"] for m in b["members"]] == [365, 651]
-    assert b["signed"] == "1971-05-27" and b["ended"] == "1976-03-15"
+    c = load_case(cases_dir / "rus-prk-2024.yaml")
+    a = cases["rus-prk-2024"]
+    assert a["title"] == c.name and a["kind"] == "direct" and a["error"] is None
+    assert [m["ccode"] for m in a["members"]] == [m.ccode for m in c.members] == [365, 731]
+    assert a["in_force"] == c.in_force.value.isoformat() and a["question"] == c.question.value
     assert "not valid YAML" in cases["broken"]["error"]
-    assert "Not_A_Case" not in cases
+    assert "kind" in cases["no-kind"]["error"]  # the schema's message, naming the field
 
 
 def test_atop_case_filled_from_atop(client, src):
-    c = client.get("/api/cases/atop-only").json()
+    c = client.get("/api/cases/egy-ussr-1971").json()
     m = src.table("atop_member")
     assert sorted(x["ccode"] for x in c["members"]) == sorted(set(m.loc[m["atopid"] == 3670, "member"].astype(int)))
     a = src.table("atop_alliance").set_index("atopid").loc[3670]
     assert c["signed"] == f"{int(a['begyr'])}-{int(a['begmo']):02d}-{int(a['begday']):02d}"
-    assert c["ended"].startswith(f"{int(a['endyr'])}-{int(a['endmo']):02d}")
-    assert c["from_atop"] == ["members", "signed", "ended"] and c["title"] == "Egypt-USSR 1971"
+    assert c["ended"] == "1976-03-15"  # from the case file's outcome
+    assert c["from_atop"] == ["members", "signed"] and c["kind"] == "atop" and c["atopid"] == 3670
 
 
 @pytest.mark.parametrize("name", [
@@ -107,7 +108,6 @@ def test_case_names_cannot_leave_the_folder(client, name):
     assert r.status_code in (404, 422) or not r.url.path.startswith("/cases/")  # '/cases/..' is the client's '/'
 
 
-
 def test_symlink_out_of_folder_is_not_served(client):
     p = _is_problem(client.get("/api/cases/link"), 404)
     assert "not in the cases folder" in p["detail"]
@@ -118,76 +118,190 @@ def test_invalid_case_name_message(client):
     assert "name" in p["detail"]
 
 
-def test_forecast_without_engine_is_503(client, monkeypatch):
-    monkeypatch.setitem(sys.modules, "pactwatch.scenarios", None)  # import fails as if not installed
-    p = _is_problem(client.get("/api/cases/rus-prk-test/forecast"), 503)
-    assert "pactwatch.scenarios" in p["detail"]
-    _is_problem(client.get("/api/cases/no-such-case/forecast"), 404)  # the case is checked before the engine
-    page = client.get("/cases/rus-prk-test")
-    assert page.status_code == 200 and 'id="curves-slot"' in page.text and "not installed" in page.text
+# ---------------------------------------------------------------------------------------------------------- forecasts
+
+def _numbers(a, b, path="$", skip=("runtime_seconds", "cache", "panels_built_at", "fitted_at", "fit_seconds")):
+    """Every difference between two JSON values (numbers to 1e-12), keys in ``skip`` left out."""
+    out = []
+    if isinstance(a, dict):
+        if set(a) != set(b):
+            return [f"{path}: keys {sorted(set(a) ^ set(b))}"]
+        for k in a:
+            if k not in skip:
+                out += _numbers(a[k], b[k], f"{path}.{k}", skip)
+    elif isinstance(a, list):
+        if len(a) != len(b):
+            return [f"{path}: length {len(a)} vs {len(b)}"]
+        for i, (x, y) in enumerate(zip(a, b)):
+            out += _numbers(x, y, f"{path}[{i}]", skip)
+    elif isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        if abs(a - b) > 1e-12:
+            out.append(f"{path}: {a} vs {b}")
+    elif a != b:
+        out.append(f"{path}: {a!r} vs {b!r}")
+    return out
 
 
-def _fake_engine(calls):
-    """A stand-in forecast engine with the real one's result shape ("pactwatch.forecast/1"): S(t) = exp(-h t) with h
-    depending on the scenario; records its calls."""
-    import math
-
-    mod = types.ModuleType("pactwatch.scenarios")
-    hazards = {"war-ends": 0.30, "leader-change": 0.10}
-
-    def forecast(case, scenarios=None):
-        calls.append((str(case), scenarios))
-        out = []
-        for s in scenarios or ["war-ends"]:
-            h = hazards[s]
-            t = [i * 0.5 for i in range(21)]
-            S = lambda x, k=1.0: math.exp(-k * h * x)  # noqa: E731
-            out.append({"name": s, "label": s.replace("-", " ").title(),
-                        "curve": {"t": t, "point": [S(x) for x in t], "lower": [S(x, 1.3) for x in t],
-                                  "upper": [S(x, 0.7) for x in t]},
-                        "survival": [{"t": y, "point": S(y), "lower": S(y, 1.3), "upper": S(y, 0.7)} for y in (1.0, 5.0, 10.0)],
-                        "median_remaining": {"point": math.log(2) / h if math.log(2) / h <= 10 else None, "lower": None,
-                                             "upper": None, "beyond_horizon": math.log(2) / h > 10, "horizon": 10.0},
-                        "drivers": [{"covariate": "any_at_war", "label": "A member at war", "delta_s5": -h},
-                                    {"covariate": "rival", "label": "Shared rival", "delta_s5": 0.05}]})
-        return {"scenarios": out, "analogues": {"k": 1, "rows": [{"atopid": 3720, "years": 4.8, "ended": True,
-                                                                   "members": ["RUS", "EGY"], "distance": 1.5}]},
-                "notes": ["a caveat"], "level": 0.9, "n_sims": 100}
-
-    mod.forecast = forecast
-    mod.scenario_names = lambda: list(hazards)
-    return mod
-
-
-def test_forecast_through_the_adapter(client, monkeypatch, cases_dir):
-    from pactwatch.web import api
-
-    calls = []
-    monkeypatch.setitem(sys.modules, "pactwatch.scenarios", _fake_engine(calls))
-    api._fc_cache.clear()
-    r = client.get("/api/cases/rus-prk-test/forecast", params=[("scenario", "war-ends"), ("scenario", "leader-change")])
+@pytest.fixture(scope="module")
+def web_forecast(client):
+    r = client.get("/api/cases/rus-prk-2024/forecast", params=[("scenario", "war-ends"), ("as_of", AS_OF)])
     assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["case"] == "rus-prk-test" and [s["name"] for s in body["scenarios"]] == ["war-ends", "leader-change"]
-    assert calls == [(str((cases_dir / "rus-prk-test.yaml").resolve()), ["war-ends", "leader-change"])]
-    client.get("/api/cases/rus-prk-test/forecast", params=[("scenario", "war-ends"), ("scenario", "leader-change")])
-    assert len(calls) == 1  # cached per case file version and scenario list
-    _is_problem(client.get("/api/cases/rus-prk-test/forecast", params={"scenario": "War Ends"}), 422)
+    return r.json()
 
-    # the case page draws one curve per scenario and changes with the picker
-    p1 = client.get("/cases/rus-prk-test", params={"scenario": "war-ends"}).text
-    p2 = client.get("/cases/rus-prk-test", params={"scenario": "leader-change"}).text
-    assert 'class="curve" data-scenario="war-ends"' in p1 and 'data-scenario="leader-change"' not in p1.split('id="curves"')[1].split("</figure>")[0]
-    assert 'class="curve" data-scenario="leader-change"' in p2
-    assert 'class="band"' in p1 and 'id="analogues"' in p1 and 'href="/alliances/3720"' in p1
-    assert '<option value="leader-change" selected>' in p2
-    home = client.get("/").text
-    assert "S(1 y) = 0.74" in home and "(0.68–0.81)" in home  # exp(-0.3) = 0.741, band exp(-0.39)..exp(-0.21)
-    assert "A member at war" in p1 and "a caveat" in p1 and "S(5&nbsp;y)" in p1
-    import re
 
-    assert re.search(r">\s*2\.3\s*<", p1.split('id="survival-table"')[1])  # median remaining ln 2 / 0.3 = 2.31 years
-    api._fc_cache.clear()
+def test_web_forecast_is_the_library_forecast_on_the_server_data(web_forecast, app, cases_dir, forecast_ctx):
+    from pactwatch.scenarios.forecast import forecast_case
+
+    assert web_forecast["as_of"] == AS_OF and web_forecast["n_sims"] == SIMS
+    assert [s["name"] for s in web_forecast["scenarios"]] == ["status-quo", "war-ends"]
+    lib = forecast_case(cases_dir / "rus-prk-2024.yaml", ["war-ends"], as_of=AS_OF, sims=SIMS, seed=0,
+                        ctx=forecast_ctx).to_json()
+    assert _numbers(lib, web_forecast) == []
+    assert app.state.web._fc_locks == {}  # the per-query lock table is freed once the forecast is computed
+
+
+def test_forecast_as_of_is_a_validated_query_parameter(client, web_forecast):
+    other = client.get("/api/cases/rus-prk-2024/forecast", params=[("scenario", "war-ends"), ("as_of", "2027-06-01")])
+    assert other.status_code == 200 and other.json()["as_of"] == "2027-06-01"
+    assert other.json()["case"]["age_at_as_of"] > web_forecast["case"]["age_at_as_of"]
+    for bad, words in (("0", "as_of"), ("2026-02-30", "as_of"), ("9999-12-31", "as_of"),
+                       ("2023-01-01", "before the alliance's entry into force")):
+        p = _is_problem(client.get("/api/cases/rus-prk-2024/forecast", params={"as_of": bad}), 422)
+        assert words in p["detail"], (bad, p["detail"])
+    _is_problem(client.get("/api/cases/rus-prk-2024/forecast", params={"scenario": "War Ends"}), 422)
+    _is_problem(client.get("/api/cases/rus-prk-2024/forecast", params={"scenario": "no-such"}), 422)
+    _is_problem(client.get("/api/cases/no-such-case/forecast"), 404)
+
+
+def test_forecast_cache_follows_the_content_of_case_and_scenario_files(data_dir, cases_dir, tmp_path, monkeypatch):
+    import shutil
+
+    cdir = tmp_path / "cases"
+    cdir.mkdir()
+    shutil.copy(cases_dir / "rus-prk-2024.yaml", cdir)
+    sdir = tmp_path / "scenarios"
+    shutil.copytree(REPO / "scenarios", sdir)
+    monkeypatch.setenv("PACTWATCH_SCENARIOS_DIR", str(sdir))
+    a = create_app(data_dir=data_dir, cases_dir=cdir)
+    a.state.web.sims = SIMS
+    st = a.state.web
+    day = pd.Timestamp(AS_OF).date()
+    with TestClient(a) as c:
+        get = lambda: c.get("/api/cases/rus-prk-2024/forecast", params=[("scenario", "war-ends"), ("as_of", AS_OF)])  # noqa: E731
+        first = get().json()
+        key1 = st.forecast_key("rus-prk-2024", ["war-ends"], day)
+        assert get().json() == first and len(st._fc_cache) == 1  # the same inputs: served from the cache
+        # a same-path, same-size edit of a scenario file: its timing changes, so the forecast must change
+        war = sdir / "war-ends.yaml"
+        text = war.read_text(encoding="utf-8")
+        assert "low: 0, mode: 1, high: 4" in text
+        war.write_text(text.replace("low: 0, mode: 1, high: 4", "low: 5, mode: 6, high: 8"), encoding="utf-8")
+        assert len(war.read_bytes()) == len(text.encode())
+        key2 = st.forecast_key("rus-prk-2024", ["war-ends"], day)
+        assert key2 != key1
+        second = get().json()
+        assert second["scenarios"][1]["survival"] != first["scenarios"][1]["survival"]
+        # an edit of the case file's content (a note) makes a new key; the path and the scenario list are the same
+        case = cdir / "rus-prk-2024.yaml"
+        case.write_text(case.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        assert st.forecast_key("rus-prk-2024", ["war-ends"], day) != key2
+        assert st._fc_locks == {}
+
+
+def test_web_forecast_follows_the_server_data_dir(data_dir, cases_dir, tmp_path, web_forecast):
+    """A copy of the data in which one table differs and which the project's data check accepts: Polity5 (a file
+    pactwatch converts from the publisher's Excel, so checked by columns and row count, not bytes) with the USSR coded
+    a democracy (polity2 +7) throughout. The web app served over that copy forecasts from it."""
+    import shutil
+
+    from pactwatch.data.check import check_file
+    from pactwatch.data.registry import find_file
+
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns("*.pdf"))
+    spec = find_file("polity5")
+    p = copy / spec.path
+    df = pd.read_csv(p, low_memory=False)
+    ussr = df["ccode"] == 364
+    assert ussr.sum() > 50 and (df.loc[ussr, "polity2"] < 7).all()
+    df.loc[ussr, "polity2"] = 7
+    df.to_csv(p, index=False)
+    st = check_file(spec, copy)
+    assert st.status == "ok" and st.converted and st.rows == spec.rows  # what `pactwatch data check` accepts
+    a = create_app(data_dir=copy, cases_dir=cases_dir)
+    a.state.web.sims = SIMS
+    with TestClient(a) as c:
+        r = c.get("/api/cases/rus-prk-2024/forecast", params=[("scenario", "war-ends"), ("as_of", AS_OF)])
+        assert r.status_code == 200, r.text
+        other = r.json()
+    fp_real, fp_copy = web_forecast["provenance"]["data"], other["provenance"]["data"]
+    assert [t for t in fp_real if fp_real[t] != fp_copy[t]] == ["polity5"]  # only that table's checksum differs
+    assert other["model"]["coefficients"] != web_forecast["model"]["coefficients"]
+    assert other["scenarios"][0]["survival"] != web_forecast["scenarios"][0]["survival"]
+
+
+def test_case_page_shows_the_report_answer_and_every_caveat(client, web_forecast):
+    from pactwatch.reports import report as R
+
+    page = client.get("/cases/rus-prk-2024", params=[("scenario", "war-ends"), ("as_of", AS_OF)])
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert 'class="curve" data-scenario="war-ends"' in html and 'class="band"' in html
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert " ".join(R.answer(web_forecast)["text"].split()) in text
+    for c in R.caveats(web_forecast):
+        assert " ".join(c["text"].split()) in text, c["title"]
+    assert '<option value="war-ends" selected>The Ukraine war ends</option>' in html  # labels, not slugs
+    assert "engine defaults" not in html and "[Driver chart" not in html
+    assert 'href="/cases/rus-prk-2024/report?scenario=war-ends&amp;as_of=2026-11-26"' in html
+    assert 'id="analogues"' in html and f'href="/alliances/{web_forecast["analogues"]["rows"][0]["atopid"]}"' in html
+    # every default scenario: one curve each, a band only for the status quo (the table has every interval)
+    full = client.get("/cases/rus-prk-2024", params={"as_of": AS_OF}).text
+    fig = full.split('id="curves"')[1].split("</figure>")[0]
+    n = len(client.get("/api/cases/rus-prk-2024/forecast", params={"as_of": AS_OF}).json()["scenarios"])
+    assert n > 2 and fig.count('class="curve"') == n and fig.count('class="band"') == 1
+    assert 'class="band" data-scenario="status-quo"' in fig
+    rep = client.get("/cases/rus-prk-2024/report", params=[("scenario", "war-ends"), ("as_of", AS_OF)])
+    assert rep.status_code == 200 and 'id="provenance"' in rep.text and "script-src" not in rep.headers["content-security-policy"]
+
+
+def test_same_number_renders_the_same_in_cli_report_and_web(client, web_forecast):
+    """The 5-year difference to the status quo and its interval, and every survival cell, read the same in the CLI's
+    table, the report and the web page (one presentation module)."""
+    import io
+
+    from rich.console import Console
+
+    from pactwatch.cli.forecast import summary_table
+    from pactwatch.reports import present as P
+    from pactwatch.reports import render_html
+
+    fc = web_forecast
+    d = fc["scenarios"][1]["vs_status_quo"][2]
+    want_diff = P.pts_interval(d["lower"], d["upper"])
+    cells = [P.pct_ci(x["point"], x["lower"], x["upper"]) for x in fc["scenarios"][1]["survival"]]
+    buf = io.StringIO()
+    Console(file=buf, width=400, color_system=None).print(summary_table(fc))
+    cli = buf.getvalue()
+    report = " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(fc))).split())
+    web = unescape(client.get("/cases/rus-prk-2024", params=[("scenario", "war-ends"), ("as_of", AS_OF)]).text)
+    for where, text in (("cli", cli), ("report", report), ("web", web)):
+        assert want_diff in text, where
+        assert P.pts(d["point"]) + " pts" in text, where
+        for cell in cells:
+            assert cell.split(" [")[0] in text, (where, cell)
+    for where, text in (("cli", cli), ("web", web)):  # the table cells with their brackets
+        for cell in cells:
+            assert cell in text, (where, cell)
+
+
+@pytest.mark.parametrize("v,text", [(-0.0007, "−0.1"), (-0.031, "−3"), (0.088, "+9"), (0.0, "0"), (-0.00004, "0"),
+                                    (0.004, "+0.4")])
+def test_points_never_round_a_change_to_zero(v, text):
+    from pactwatch.reports import present as P
+
+    assert P.pts(v) == text
+    assert P.pts_interval(-0.031, v) == f"−3 to {text}"
 
 
 # ---------------------------------------------------------------------------------------------------------- alliances
@@ -403,6 +517,21 @@ def test_highlight_keeps_every_character():
 
 # ---------------------------------------------------------------------------------------------------------- dyads
 
+def test_dyad_on_a_store_without_events_reads_without_writing(data_dir, cases_dir, tmp_path):
+    import duckdb
+
+    db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()  # a store in which nothing was coded yet
+    with TestClient(create_app(data_dir=data_dir, cases_dir=cases_dir, news_db=db)) as c:
+        p = _is_problem(c.get("/api/dyads/RUS/PRK"), 503)
+    assert "no events table" in p["detail"]
+    con = duckdb.connect(str(db), read_only=True)
+    try:  # nothing was created by the read
+        assert con.execute("select count(*) from information_schema.tables").fetchone()[0] == 0
+    finally:
+        con.close()
+
+
 def test_dyad_without_store_is_503(client):
     p = _is_problem(client.get("/api/dyads/RUS/PRK"), 503)
     assert "news store" in p["detail"] or "monitor" in p["detail"]
@@ -435,3 +564,14 @@ def test_dyad_series_from_a_store(data_dir, cases_dir, tmp_path):
     assert months["2024-06"]["n"] == 2 and months["2024-08"]["n"] == 1 and months["2024-07"]["n"] == 0
     assert months["2024-06"]["index"] == pytest.approx(1.0) and months["2024-08"]["index"] == pytest.approx(-1.0)
     assert [e["event_date"][:10] for e in body["recent_events"]] == ["2024-08-02", "2024-06-20", "2024-06-19"]
+
+
+def test_api_docs_render_docstrings_and_describe_paging(client):
+    html = client.get("/api-docs").text
+    assert "``" not in html and ":mod:`" not in html and ":func:`" not in html
+    assert "<code>from_atop</code>" in html or "<code>pactwatch.forecast/2</code>" in html
+    doc = client.get("/openapi.json").json()
+    params = {p["name"]: p for p in doc["paths"]["/api/alliances"]["get"]["parameters"]}
+    assert params["limit"].get("description") and params["offset"].get("description")
+    fc = {p["name"]: p for p in doc["paths"]["/api/cases/{name}/forecast"]["get"]["parameters"]}
+    assert "as_of" in fc and fc["as_of"].get("description")

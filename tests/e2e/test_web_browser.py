@@ -186,12 +186,6 @@ def test_explorer_search_and_open_an_alliance(server, browser, out_dir):
     assert _console_errors(browser) == []
 
 
-def _engine_available() -> bool:
-    from pactwatch.web import forecasting
-
-    return forecasting.available()
-
-
 def test_case_page(server, browser, out_dir):
     from selenium.webdriver.common.by import By
 
@@ -205,13 +199,14 @@ def test_case_page(server, browser, out_dir):
     _wait(browser, "#h-scen")
     _shot(browser, out_dir, f"case-{name}")
     assert _console_errors(browser) == []
-    if not _engine_available():
-        assert browser.find_elements(By.ID, "curves-slot")
-        pytest.skip("forecast engine (pactwatch.scenarios.forecast) not installed: scenario switching not tested")
+    assert browser.find_elements(By.ID, "answer") and browser.find_elements(By.ID, "report-link")
+    assert "[Driver chart" not in browser.page_source and "engine defaults" not in browser.page_source
     from selenium.webdriver.support.ui import Select
 
     options = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#scenario option")
                if o.get_attribute("value") not in ("", "status-quo")]  # the engine draws the status quo beside each
+    labels = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#scenario option")]
+    assert "war-ends" not in labels and "The Ukraine war ends" in labels  # labels, not slugs
     assert len(options) >= 2, options
     options = ["war-ends", "leader-change"] if {"war-ends", "leader-change"} <= set(options) else options
     curves = []
@@ -222,4 +217,8 @@ def test_case_page(server, browser, out_dir):
         assert browser.find_element(By.CSS_SELECTOR, "#scenario option:checked").get_attribute("value") == s
         _shot(browser, out_dir, f"case-{name}-{s}")
     assert curves[0] != curves[1]
+    assert _console_errors(browser) == []
+    browser.find_element(By.ID, "report-link").click()  # the report of the same forecast, self-contained
+    _wait(browser, "#provenance", timeout=600)
+    _shot(browser, out_dir, f"case-{name}-report")
     assert _console_errors(browser) == []

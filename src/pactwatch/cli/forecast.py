@@ -12,35 +12,29 @@ from rich.table import Table
 
 from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, console_err, print_json
 from pactwatch.errors import PactwatchError
+from pactwatch.reports import present as P
+from pactwatch.scenarios.result import as_json
 
 
-def _pct(v) -> str:
-    return "–" if v is None else f"{100 * v:.0f}%"
+#: Library terms in error messages -> this command's flags.
+FLAGS = {"as_of": "--as-of", "sims": "--sims", "horizon": "--horizon", "report path": "--report",
+         "interval level": "--level", "k analogues": "--k"}
 
 
-def _ci(d, k="point") -> str:
-    if d is None or d.get(k) is None:
-        return "–"
-    return f"{_pct(d[k])} [{_pct(d['lower'])}–{_pct(d['upper'])}]"
+def flag_error(exc: PactwatchError) -> PactwatchError:
+    """The library's error with its leading parameter name (``as_of: ...``) written as this command's flag."""
+    msg = str(exc)
+    for term, flag in FLAGS.items():
+        if msg.startswith(term):
+            try:
+                return type(exc)(flag + msg[len(term):])
+            except TypeError:  # an error class with another constructor: keep it as it is
+                return exc
+    return exc
 
 
-def _median(m) -> str:
-    h = f"{m['horizon']:g}"
-    pt = f"> {h}" if m["point"] is None else f"{m['point']:.1f}"
-    lo = f"> {h}" if m["lower"] is None else f"{m['lower']:.1f}"
-    hi = f"> {h}" if m["upper"] is None else f"{m['upper']:.1f}"
-    if m["point"] is None and m["lower"] is None:  # the whole interval lies beyond the horizon
-        return f"> {h} y"
-    return f"{pt} y [{lo}–{hi}]"
-
-
-def _pts(x: float) -> str:
-    """Percentage points with a sign, rounded; never '-0' (a rounded zero has no sign)."""
-    v = round(100 * x)
-    return "0" if v == 0 else f"{v:+d}"
-
-
-def render(res: dict) -> None:
+def render(res) -> None:
+    res = as_json(res)
     c = res["case"]
     console.print(f"[bold]{c['name']}[/] ({c['id']}), in force {c['in_force']}; age {c['age_at_as_of']:.1f} years on "
                   f"{res['as_of']}. Event '{res['event']['name']}': {res['event']['description']}.")
@@ -48,24 +42,24 @@ def render(res: dict) -> None:
     _render_details(res)
 
 
-def summary_table(res: dict) -> Table:
-    """The scenario table: survival at each horizon with intervals, median remaining, Δ vs status quo, base rate."""
-    lvl = f"{100 * res['level']:.0f}%"
+def summary_table(res) -> Table:
+    """The scenario table: survival at each horizon with intervals, median remaining, Δ vs status quo, base rate
+    (cells written by :func:`pactwatch.reports.present.scenario_table`, as in the report and the web page)."""
+    res = as_json(res)
+    lvl = P.level_text(res["level"])
+    tab = P.scenario_table(res)
     t = Table(title=f"Probability the alliance is still in effect t years after {res['as_of']} (given it is now); "
                     f"{lvl} intervals from {res['n_sims']} Monte Carlo draws", title_justify="left")
     t.add_column("scenario")
     for x in res["times"]:
         t.add_column(f"{x:g} y", justify="right")
     t.add_column("median remaining", justify="right")
-    t.add_column(f"Δ {min(5.0, res['horizon']):g} y vs status quo", justify="right")
-    i5 = min(range(len(res["times"])), key=lambda i: abs(res["times"][i] - 5.0))
-    for s in res["scenarios"]:
-        d = s["vs_status_quo"][i5] if s["vs_status_quo"] and s["name"] != "status-quo" else None
-        dtxt = "–" if d is None else f"{_pts(d['point'])} pts [{_pts(d['lower'])}, {_pts(d['upper'])}]"
-        t.add_row(s["label"], *[_ci(x) for x in s["survival"]], _median(s["median_remaining"]), dtxt)
+    t.add_column(f"Δ {tab['t_diff']:g} y vs status quo", justify="right")
+    for row in tab["rows"]:
+        t.add_row(row["label"], *row["survival"], row["median"], row["diff"])
     br = res["base_rate"]
     t.add_row(f"[dim]base rate: KM, {br['n_alliances']} similar alliances[/]",
-              *[f"[dim]{_pct(x['estimate'])} [{_pct(x['lower'])}–{_pct(x['upper'])}][/]" for x in br["survival"]], "", "")
+              *[f"[dim]{cell}[/]" for cell in tab["base_rate"]], "", "")
     return t
 
 
@@ -81,7 +75,7 @@ def _render_details(res: dict) -> None:
         d.add_column(col, justify="left" if col == "covariate" else "right")
     for r in sq["drivers"][:10]:
         d.add_row(r["label"], f"{r['value_now']:.3g}", f"{r['reference']:.3g}", f"{r['coef']:+.2f}",
-                  f"{r['log_hazard']:+.2f}", f"{100 * r['delta_s5']:+.1f} pts")
+                  f"{r['log_hazard']:+.2f}", f"{P.pts(r['delta_s5'], 1)} pts")
     console.print(d)
     an = res["analogues"]
     a = Table(title=f"Historical analogues: the {an['k']} ATOP alliances most similar at formation", title_justify="left")
@@ -102,7 +96,8 @@ def _render_details(res: dict) -> None:
         console.print(f"[dim]• Case values marked uncertain: {', '.join(c['uncertain_values'])}.[/]")
 
 
-def render_backtest(res: dict) -> None:
+def render_backtest(res) -> None:
+    res = as_json(res)
     t = Table(title=f"Back-test: forecast at formation with data up to the formation year (event '{res['event']}')",
               title_justify="left")
     for col in ("case", "formed", "trained on", "lasted", "5 y: predicted / base rate / actual",
@@ -112,7 +107,7 @@ def render_backtest(res: dict) -> None:
         cells = []
         for x in r["by_t"]:
             act = "?" if x["actual_survived"] is None else ("in effect" if x["actual_survived"] else "ended")
-            cells.append(f"{_pct(x['predicted'])} [{_pct(x['lower'])}–{_pct(x['upper'])}] / {_pct(x['base_rate'])} / {act}")
+            cells.append(f"{P.pct_ci(x['predicted'], x['lower'], x['upper'])} / {P.pct(x['base_rate'])} / {act}")
         t.add_row(r["case"], r["formed"], f"{r['train_alliances']} alliances, ≤ {r['train_years'][1]}",
                   f"{r['duration_years']:.1f} y" + ("" if r["ended"] else "+"), *cells)
     console.print(t)
@@ -148,6 +143,7 @@ def forecast(
 
     from pactwatch.data.source import DataSource
     from pactwatch.paths import default_db
+    from pactwatch.reports.run import BACKTEST_MAX_SIMS, forecast_and_report
     from pactwatch.scenarios import backtest as BT
     from pactwatch.scenarios import forecast as F
     from pactwatch.scenarios.cases import list_names, load_scenarios
@@ -169,32 +165,31 @@ def forecast(
     if not backtest and case is None:
         raise PactwatchError("give a CASE (e.g. rus-prk-2024), or --backtest, or --list")
     src = DataSource(data_dir=data_dir, db=db if db is not None else default_db())
+    written = None
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console_err, transient=True, disable=json_out and not console_err.is_terminal) as prog:
-        if backtest:
-            names = BT.backtest_cases()
-            task = prog.add_task("back-test", total=len(names))
-            res = BT.backtest(names, event=event, n_sims=min(sims, 1000), level=level, seed=seed, src=src,
-                              use_cache=not no_cache,
-                              progress=lambda d: prog.update(task, advance=1 if d in names else 0, description=d))
-        else:
-            allsc = load_scenarios()
-            n = len(set(scenario or F.default_scenarios(allsc)) | {"status-quo"})
-            task = prog.add_task("Monte Carlo", total=n)
-
-            def step(desc):
-                prog.update(task, advance=1 if desc in allsc else 0, description=desc)
-
-            res = F.forecast(case, scenario, horizon=horizon, as_of=as_of, n_sims=sims, event=event, level=level,
-                             seed=seed, k_analogues=k, src=src, use_cache=not no_cache, progress=step)
-            if report is not None:
+        try:
+            if backtest:
                 names = BT.backtest_cases()
-                prog.update(task, description="back-test for the report")
-                bt = BT.backtest(names, event=event, n_sims=min(sims, 1000), level=level, seed=seed, src=src,
-                                 use_cache=not no_cache) if names else None
-                from pactwatch.reports import render_report
+                task = prog.add_task("back-test", total=len(names))
+                res = BT.backtest(names, event=event, n_sims=min(sims, BACKTEST_MAX_SIMS), level=level, seed=seed,
+                                  src=src, use_cache=not no_cache,
+                                  progress=lambda d: prog.update(task, advance=1 if d in names else 0, description=d))
+            else:
+                allsc = load_scenarios()
+                n = len(set(scenario or F.default_scenarios(allsc)) | {"status-quo"})
+                task = prog.add_task("Monte Carlo", total=n)
 
-                written = render_report(res, report, backtest=bt)
+                def step(desc):
+                    prog.update(task, advance=1 if desc in allsc else 0, description=desc)
+
+                run = forecast_and_report(case, scenario, horizon=horizon, as_of=as_of, sims=sims, event=event,
+                                          level=level, seed=seed, k_analogues=k, source=src, use_cache=not no_cache,
+                                          backtest=report is not None, report=report, progress=step)
+                res, written = run.result, run.report
+        except PactwatchError as exc:
+            raise flag_error(exc) from None
+    res = as_json(res)
     if json_out:
         print_json(res)
     elif backtest:

@@ -4,10 +4,10 @@
    downloads it from the publishers into ``<home>/data``; builds (or confirms up to date) the DuckDB store.
 2. Forecasts the case :data:`MAIN_CASE` (``cases/rus-prk-2024.yaml``, the 2024 Russia–DPRK treaty) under every default
    scenario (Monte Carlo, ``--sims`` draws, seed ``--seed``, as of ``--as-of`` or today) and runs the back-test over
-   the historical cases.
+   the historical cases (both through :func:`pactwatch.reports.run.forecast_and_report`).
 3. Writes the self-contained HTML report (default ``<home>/reports/rus-prk-2024.html``, ``--report PATH``) and prints
-   the forecast's summary table and the report's path. ``--json`` prints the store summary, the report path, the
-   forecast and the back-test as one JSON object instead.
+   the forecast's summary table and the report's path. ``--json`` prints the store summary, the report path and the
+   forecast (its ``validation`` holds the back-test) as one JSON object instead.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, console_err, print_json
-from pactwatch.errors import DataError, DataMissingError
+from pactwatch.errors import DataError, DataMissingError, PactwatchError
 
 
 def _find_or_fetch(data_dir: Path | None) -> Path:
@@ -92,7 +92,8 @@ def main_job(
     from pactwatch.data.source import DataSource
     from pactwatch.data.store import build_store
     from pactwatch.paths import home
-    from pactwatch.reports import render_report
+    from pactwatch.cli.forecast import flag_error
+    from pactwatch.reports.run import forecast_and_report
     from pactwatch.scenarios import backtest as BT
     from pactwatch.scenarios import forecast as F
     from pactwatch.scenarios.cases import load_scenarios
@@ -123,13 +124,14 @@ def main_job(
         def step(desc):
             prog.update(task, advance=1 if desc in allsc or desc in bt_cases else 0, description=desc)
 
-        res = F.forecast(MAIN_CASE, names, as_of=as_of, n_sims=sims, seed=seed, src=src, progress=step)
-        bt = (BT.backtest(bt_cases, event=res["event"]["name"], n_sims=min(sims, 1000), level=res["level"], seed=seed,
-                          src=src, progress=step) if bt_cases else None)
-        path = render_report(res, report if report is not None else home() / "reports" / f"{MAIN_CASE}.html",
-                             backtest=bt)
+        try:
+            run = forecast_and_report(MAIN_CASE, names, as_of=as_of, sims=sims, seed=seed, source=src, progress=step,
+                                      report=report if report is not None else home() / "reports" / f"{MAIN_CASE}.html")
+        except PactwatchError as exc:
+            raise flag_error(exc) from None
+    res, path = run.result.to_json(), run.report
     if json_out:
-        print_json({**summary, "report": str(path), "forecast": res, "backtest": bt})
+        print_json({**summary, "report": str(path), "forecast": res})
         return
     from pactwatch.cli.forecast import summary_table
     from pactwatch.reports.report import answer, question
@@ -139,7 +141,7 @@ def main_job(
     console.print(f"{c['name']}, in force {c['in_force']}; age {c['age_at_as_of']:.1f} years on {res['as_of']}; "
                   f"event '{res['event']['name']}'.")
     console.print(summary_table(res))
-    console.print(answer(res, bt)["text"])
+    console.print(answer(res)["text"])
     console.print(f"\n[bold]Report:[/] {path}")
     console.print("Drivers, analogues, back-test, caveats and provenance are in the report; "
                   "`pactwatch forecast --list` lists the other cases and scenarios.")

@@ -48,10 +48,21 @@ def _month(s: str | None, what: str) -> pd.Period | None:
         raise PactwatchError(f"{what} {s!r}: give a date as YYYY-MM or YYYY-MM-DD") from None
 
 
-def dyad_events(con, a: str, b: str) -> pd.DataFrame:
-    from pactwatch.events.store import ensure
+class NoEventTable(PactwatchError):
+    """The news store has no ``events`` table yet (nothing coded into it)."""
 
-    ensure(con)
+
+def has_events(con) -> bool:
+    """True when the store has the ``events`` table (read only: nothing is created)."""
+    n = con.execute("select count(*) from information_schema.tables where table_name = 'events'").fetchone()[0]
+    return bool(n)
+
+
+def dyad_events(con, a: str, b: str) -> pd.DataFrame:
+    """Every stored event between ``a`` and ``b`` (either direction). Reads only: a store without the ``events``
+    table raises :class:`NoEventTable` (it is not created here, so a read-only connection works)."""
+    if not has_events(con):
+        raise NoEventTable("the news store has no events table yet: code articles first (events store)")
     return con.execute(
         "select origin, event_date, source_country, target_country, quad, goldstein from events "
         "where (source_country = ? and target_country = ?) or (source_country = ? and target_country = ?)",
@@ -68,9 +79,9 @@ def dyad_series(con, a: str, b: str, start: str | None = None, end: str | None =
     for c in (a, b):
         if not (2 <= len(c) <= 8 and c.isalnum()):
             raise PactwatchError(f"{c!r} is not a country code (ISO3, e.g. RUS PRK)")
-    p0, p1 = _month(start, "--from"), _month(end, "--to")
+    p0, p1 = _month(start, "start"), _month(end, "end")
     if p0 is not None and p1 is not None and p1 < p0:
-        raise PactwatchError(f"--to {end} is before --from {start}")
+        raise PactwatchError(f"end {end} is before start {start}")
     ev = dyad_events(con, a, b)
     log = []
     if origin:

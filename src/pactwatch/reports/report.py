@@ -1,6 +1,8 @@
-"""The forecast report: one self-contained HTML file built from a ``pactwatch.forecast/1`` result.
+"""The forecast report: one self-contained HTML file built from a forecast result
+(:class:`pactwatch.scenarios.result.ForecastResult` or its JSON form, ``pactwatch.forecast/2``).
 
-:func:`render_report` (``result``, ``path``, optional ``backtest`` = a ``pactwatch.backtest/1`` result) writes the file;
+:func:`render_report` (``result``, ``path``, optional ``backtest`` = a ``pactwatch.backtest/1`` result; default: the result's
+``validation``) writes the file;
 :func:`render_html` returns the text. The page holds: the question (the case's ``question``), a one-paragraph answer
 written from the numbers (:func:`answer`), the survival curves per scenario with their bands and the scenario table,
 the driver chart and table, the base rate, the historical analogues, the back-test (Brier score of the model against
@@ -19,50 +21,29 @@ from pathlib import Path
 
 from pactwatch.errors import PactwatchError
 
-FORECAST_SCHEMA = "pactwatch.forecast/1"
-BACKTEST_SCHEMA = "pactwatch.backtest/1"
+from pactwatch.scenarios.result import BACKTEST_SCHEMA, SCHEMA as FORECAST_SCHEMA, as_json  # noqa: F401
 
 
 # ------------------------------------------------------------------------------------------------------ formatting
-def pct(v, digits: int = 0) -> str:
-    """0.789 -> '79%'; None -> '–'."""
-    return "–" if v is None else f"{100 * v:.{digits}f}%"
+# every number is written by .present (shared with the CLI and the web pages)
+from .present import index_of as _idx  # noqa: E402
+from .present import join as _join  # noqa: E402
+from .present import lc as _lc  # noqa: E402
+from .present import median_text, pct, pct_interval, pts, pts_abs, pts_interval, years  # noqa: E402,F401
 
 
-def pts(v, digits: int = 0) -> str:
-    """A difference in probability as signed percentage points: 0.088 -> '+9'; None -> '–'."""
-    if v is None:
-        return "–"
-    x = 100 * v
-    if digits == 0 and 0 < abs(x) < 0.95:
-        digits = 1  # a small non-zero change shows as −0.1, not as 0
-    s = f"{x:+.{digits}f}"
-    return "0" if s.lstrip("+-").strip("0.") == "" else s.replace("-", "−")
-
-
-def years(v, digits: int = 1) -> str:
-    return "–" if v is None else f"{v:.{digits}f}"
-
-
-def _idx(times: list, t: float) -> int:
-    return min(range(len(times)), key=lambda i: abs(times[i] - t))
-
-
-def _lc(s: str) -> str:
-    """Lower-case the first letter of a label for use inside a sentence ('US …' and other acronyms stay)."""
-    return s if len(s) > 1 and s[0].isupper() and s[1].isupper() else s[:1].lower() + s[1:]
-
-
-def _join(xs: list[str]) -> str:
-    xs = list(xs)
-    if len(xs) <= 1:
-        return "".join(xs)
-    return ", ".join(xs[:-1]) + " and " + xs[-1]
+def _plain(result, backtest=None):
+    """(result, backtest) in their JSON form; the back-test defaults to the result's ``validation``."""
+    result = as_json(result)
+    if backtest is None and isinstance(result, dict):
+        backtest = result.get("validation")
+    return result, as_json(backtest)
 
 
 # ----------------------------------------------------------------------------------------------------- checks
 def check_result(result: dict, backtest: dict | None = None) -> None:
     """A clear error when ``result`` (or ``backtest``) is not what the report is built from."""
+    result, backtest = _plain(result, backtest)
     if not isinstance(result, dict) or result.get("schema") != FORECAST_SCHEMA:
         got = result.get("schema") if isinstance(result, dict) else type(result).__name__
         raise PactwatchError(f"report: expected a forecast result with schema {FORECAST_SCHEMA!r}, got {got!r}")
@@ -77,7 +58,7 @@ def check_result(result: dict, backtest: dict | None = None) -> None:
             raise PactwatchError(f"report: expected a back-test result with schema {BACKTEST_SCHEMA!r}, got {got!r}")
         if backtest.get("event") != result["event"]["name"]:
             raise PactwatchError(f"report: the back-test used event {backtest.get('event')!r} but the forecast "
-                                 f"{result['event']['name']!r}; run both with the same --event")
+                                 f"{result['event']['name']!r}; run both with the same event definition")
 
 
 # ------------------------------------------------------------------------------------------------ derived facts
@@ -119,6 +100,7 @@ def filters_text(br: dict) -> str:
 def scenario_rows(result: dict) -> list[dict]:
     """One row per scenario for the table: survival cells, median, the 5-year difference to the status quo, what
     the scenario changes (covariates) and its timing assumptions."""
+    result = as_json(result)
     times = result["times"]
     i5 = _idx(times, min(5.0, result["horizon"]))
     labels = result["model"]["labels"]
@@ -148,18 +130,10 @@ def scenario_rows(result: dict) -> list[dict]:
     return rows
 
 
-def median_text(m: dict) -> str:
-    """'> 10 y' (beyond the horizon, interval too), '> 10 y [8.2, > 10]', '6.3 y [4.1, 9.0]'."""
-    h = f"{m['horizon']:g}"
-    fmt = lambda v: f"> {h}" if v is None else f"{v:.1f}"  # noqa: E731
-    if m["point"] is None and m["lower"] is None and m["upper"] is None:
-        return f"> {h} y"
-    return f"{fmt(m['point'])} y [{fmt(m['lower'])}, {fmt(m['upper'])}]"
-
-
 def answer(result: dict, backtest: dict | None = None) -> dict:
     """The one-paragraph answer, written from the numbers. Returns {"text", "facts"}: ``facts`` are the figures the
     sentences quote (for checking the text against the result)."""
+    result, backtest = _plain(result, backtest)
     times, lvl = result["times"], f"{100 * result['level']:.0f}%"
     T5 = min(5.0, result["horizon"])
     i5 = _idx(times, T5)
@@ -168,11 +142,11 @@ def answer(result: dict, backtest: dict | None = None) -> dict:
     case = result["case"]
     facts = {"t": T5, "status_quo": s5}
     out = [f"As of {result['as_of']}, {case['age_at_as_of']:.1f} years after it entered into force, the model gives "
-           f"the {case['name']} a {pct(s5['point'])} chance ({lvl} interval {pct(s5['lower'])}–{pct(s5['upper'])}) "
+           f"the {case['name']} a {pct(s5['point'])} chance ({lvl} interval {pct_interval(s5['lower'], s5['upper'])}) "
            f"of still being in effect {T5:g} years later if nothing changes"]
     if len(times) > i5 + 1:
         sl = sq["survival"][-1]
-        out[-1] += f", and {pct(sl['point'])} ({pct(sl['lower'])}–{pct(sl['upper'])}) after {sl['t']:g} years"
+        out[-1] += f", and {pct(sl['point'])} ({pct_interval(sl['lower'], sl['upper'])}) after {sl['t']:g} years"
         facts["status_quo_last"] = sl
     out[-1] += "."
     others = [s for s in result["scenarios"] if s is not sq and s.get("vs_status_quo")]
@@ -182,7 +156,8 @@ def answer(result: dict, backtest: dict | None = None) -> dict:
         facts["largest"] = {"name": best["name"], "label": best["label"], "diff": d, "survival": best["survival"][i5]}
         word = "raises" if d["point"] > 0 else "lowers"
         sent = (f"Of the {len(others)} scenarios, “{best['label']}” moves {T5:g}-year survival most: it {word} it by "
-                f"{abs(100 * d['point']):.0f} percentage points ({lvl} interval {pts(d['lower'])} to {pts(d['upper'])}) "
+                f"{pts_abs(d['point'])} percentage points ({lvl} interval "
+                f"{pts_interval(d['lower'], d['upper'])}) "
                 f"to {pct(best['survival'][i5]['point'])}")
         ch = [_lc(result["model"]["labels"].get(c, c)) for c in changed_covariates(result, best)]
         if ch:
@@ -204,21 +179,21 @@ def answer(result: dict, backtest: dict | None = None) -> dict:
             mx = max(abs(s["vs_status_quo"][i5]["point"]) for s in null)
             via = sorted({_lc(result["model"]["labels"].get(c, c)) for s in null for c in changed_covariates(result, s)})
             out.append(f"For {_join(['“' + s['label'] + '”' for s in null])} the change is at most "
-                       f"{100 * mx:.{0 if 100 * mx >= 0.95 else 1}f} points and every interval includes zero: in this model they act only through "
+                       f"{pts_abs(mx)} points and every interval includes zero: in this model they act only through "
                        f"{_join(via) or 'no covariate'}, and the data show no clear effect.")
             facts["no_clear_effect"] = [s["name"] for s in null]
         sig = [s for s in others if s is not best and s not in null]
         if sig:
             out.append("Other scenarios: " + "; ".join(
-                f"“{s['label']}” {pts(s['vs_status_quo'][i5]['point'])} points ({pts(s['vs_status_quo'][i5]['lower'])} "
-                f"to {pts(s['vs_status_quo'][i5]['upper'])})" for s in sig) + ".")
+                f"“{s['label']}” {pts(s['vs_status_quo'][i5]['point'])} points "
+                f"({pts_interval(s['vs_status_quo'][i5]['lower'], s['vs_status_quo'][i5]['upper'])})" for s in sig) + ".")
     br = result["base_rate"]
     b5 = br["survival"][i5] if br.get("survival") else None
     if b5 and b5.get("estimate") is not None:
         facts["base_rate"] = b5
         out.append(f"For comparison, of {br['n_alliances']} similar alliances ({filters_text(br)}), those that had "
                    f"lasted {br['conditional_on_age']:.1f} years were still in effect {T5:g} years later with "
-                   f"probability {pct(b5['estimate'])} ({pct(b5['lower'])}–{pct(b5['upper'])}, Kaplan–Meier).")
+                   f"probability {pct(b5['estimate'])} ({pct_interval(b5['lower'], b5['upper'])}, Kaplan–Meier).")
     m = sq["median_remaining"]
     if m["point"] is None:
         out.append(f"Under the status quo the median remaining life lies beyond the {m['horizon']:g}-year horizon.")
@@ -251,6 +226,7 @@ def _case_model(result: dict):
 def uncertain_values(result: dict) -> list[dict]:
     """The case's values marked ``uncertain: true`` with value, source and note (from the case file when it can be
     read; else the dotted paths the result lists)."""
+    result = as_json(result)
     c = _case_model(result)
     paths = result["case"].get("uncertain_values", [])
     if c is None:
@@ -277,6 +253,7 @@ def uncertain_values(result: dict) -> list[dict]:
 def caveats(result: dict, backtest: dict | None = None) -> list[dict]:
     """What a careful analyst would say alongside the numbers, derived from the model, the case and the scenarios.
     Each item: {"title", "text"}."""
+    result, backtest = _plain(result, backtest)
     from pactwatch.data.registry import find_file, registry
 
     out = []
@@ -358,14 +335,15 @@ def caveats(result: dict, backtest: dict | None = None) -> list[dict]:
             if x["base_rate"] is not None) + " " + backtest.get("note", "")
         out.append({"title": "Small back-test", "text": txt})
     else:
-        out.append({"title": "No back-test", "text": "This report was made without a back-test; run "
-                    "`pactwatch forecast --backtest` (it is included when the report comes from `pactwatch main`)."})
+        out.append({"title": "No back-test", "text": "This report was made without a back-test (the back-test over the historical "
+                    "cases is included when the report is made together with it, as `pactwatch main` does)."})
     return out
 
 
 def provenance(result: dict) -> dict:
     """Where every number comes from: dataset files (version, sha256 used vs the registry's), model, event, fit date,
     pactwatch version, run settings, case file (sha256)."""
+    result = as_json(result)
     import pactwatch
     from pactwatch.data.registry import find_file, registry
 
@@ -421,6 +399,7 @@ def provenance(result: dict) -> dict:
 
 def question(result: dict) -> dict:
     """The question the report answers: the case's ``question``, else one made from the case's name."""
+    result = as_json(result)
     c = result["case"]
     if c.get("question"):
         return {"text": c["question"], "source": c.get("question_source")}
@@ -430,6 +409,7 @@ def question(result: dict) -> dict:
 # ------------------------------------------------------------------------------------------------------- render
 def context(result: dict, backtest: dict | None = None) -> dict:
     """Everything the template shows (charts as data URIs)."""
+    result, backtest = _plain(result, backtest)
     from . import charts
 
     check_result(result, backtest)
@@ -457,6 +437,7 @@ def _env():
 
 
 def render_html(result: dict, backtest: dict | None = None) -> str:
+    result, backtest = _plain(result, backtest)
     return _env().get_template("report.html.j2").render(**context(result, backtest))
 
 
@@ -465,12 +446,12 @@ def render_report(result: dict, path, backtest: dict | None = None) -> Path:
     html = render_html(result, backtest)
     p = Path(path).expanduser()
     if p.exists() and p.is_dir():
-        raise PactwatchError(f"--report {p}: is a directory; give a file name such as {p / 'report.html'}")
+        raise PactwatchError(f"report path {p}: is a directory; give a file name such as {p / 'report.html'}")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(p.name + ".tmp")
         tmp.write_text(html, encoding="utf-8")
         tmp.replace(p)
     except OSError as exc:
-        raise PactwatchError(f"--report {p}: cannot write the report ({exc.strerror or exc})") from None
+        raise PactwatchError(f"report path {p}: cannot write the report ({exc.strerror or exc})") from None
     return p

@@ -19,6 +19,7 @@ from pactwatch.models.specs import event_indicator
 
 from .cases import list_names, load_case, load_scenarios, resolve
 from .forecast import base_rate, context, run_scenarios
+from .result import BACKTEST_SCHEMA, Backtest
 
 
 def backtest_cases() -> list[str]:
@@ -26,7 +27,9 @@ def backtest_cases() -> list[str]:
 
 
 def backtest(cases: list[str] | None = None, *, event: str = "any-end", n_sims: int = 400, level: float = 0.9,
-             seed: int = 0, src=None, data=None, use_cache: bool = True, progress=None, times=(5.0, 10.0)) -> dict:
+             seed: int = 0, src=None, data=None, use_cache: bool = True, progress=None, times=(5.0, 10.0)) -> Backtest:
+    """Forecast each back-test case (default: every case file with ``backtest: true``) from its formation with the
+    data up to then, and score it (see the module docstring). Returns a :class:`.result.Backtest`."""
     from .training import build_data
 
     names = list(cases) if cases else backtest_cases()
@@ -79,8 +82,8 @@ def backtest(cases: list[str] | None = None, *, event: str = "any-end", n_sims: 
         model = float(np.mean([(p - y) ** 2 for p, _, y in pr])) if n else None
         kmp = [(b - y) ** 2 for _, b, y in pr if b is not None]
         brier.append({"t": t, "n_cases": n, "model": model, "base_rate": float(np.mean(kmp)) if kmp else None})
-    return jsonable({"schema": "pactwatch.backtest/1", "event": event, "level": level, "n_sims": n_sims, "cases": rows,
+    return Backtest.model_validate(jsonable({"schema": BACKTEST_SCHEMA, "event": event, "level": level, "n_sims": n_sims, "cases": rows,
                      "brier": brier,
                      "note": "Each case is forecast from its formation date with a model fitted only on alliances formed "
                              "up to that year and follow-up censored at its end; status-quo path (no later shocks). "
-                             "Four cases make a very noisy score: read it as a sanity check, not a validation."})
+                             "Four cases make a very noisy score: read it as a sanity check, not a validation."}))

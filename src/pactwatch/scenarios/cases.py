@@ -68,6 +68,11 @@ def _find(name: str | os.PathLike, kind: str) -> Path:
                          f"available: {avail})")
 
 
+def search_dirs(kind: str = "cases") -> list[Path]:
+    """Where case (``kind`` "cases") or scenario ("scenarios") files are looked for, in order."""
+    return _dirs(kind)
+
+
 def list_names(kind: str = "cases") -> list[str]:
     for d in _dirs(kind):
         if d.is_dir():

@@ -1,4 +1,5 @@
-"""Scenario forecasts of an alliance's survival: :func:`forecast` returns one JSON-ready dict (:data:`SCHEMA`).
+"""Scenario forecasts of an alliance's survival: :func:`forecast_case` returns a :class:`.result.ForecastResult`
+(one JSON form, :data:`.result.SCHEMA`, JSON Schema in ``docs/forecast.schema.json``).
 
 What is estimated
 -----------------
@@ -22,18 +23,17 @@ Base rate: Kaplan–Meier of similar ATOP alliances (same obligation class, bila
 major–minor or not; filters dropped in that reverse order while fewer than 20 alliances match), conditional on
 surviving to a0, with Greenwood log-log intervals.
 
-Result shape (``schema`` = "pactwatch.forecast/1"; keys are stable, values None when not computable)::
+Result: :class:`.result.ForecastResult` (``schema`` = "pactwatch.forecast/2"; every field typed and documented there,
+values None when not computable; JSON Schema in ``docs/forecast.schema.json``)::
 
-    {schema, case{id,name,kind,atopid,members[],in_force,signed,age_at_as_of,file,state_source,notes[],events[]},
-     as_of, event{name,description}, horizon, times[], level, n_sims, seed,
-     model{spec,covariates[],labels{},coefficients[{covariate,label,coef,se,hr,p}],info{},cache{},data{table:sha256}},
-     covariates{formation{},now{},sources{}},
+    {schema, case{...}, as_of, event{name,description}, horizon, times[], level, n_sims, seed,
+     model{spec,covariates[],labels{},coefficients[],info{},cache{},data{table:sha256}}, covariates{formation,now,sources},
      scenarios[{name,label,description,shocks[],survival[{t,point,mean,lower,upper}],
-                vs_status_quo[{t,point,lower,upper}],median_remaining{point,lower,upper,beyond_horizon,horizon},
-                curve{t[],point[],lower[],upper[]}, drivers[{covariate,label,value_now,reference,coef,log_hazard,
-                delta_s5}], path[{year,start,stop,<covariates>}], timing_notes[]}],
-     base_rate{filters{},relaxed[],n_alliances,n_events,survival[{t,estimate,lower,upper}],at_risk_at_age},
-     analogues{k,features[],distance,rows[]}, notes[], runtime_seconds}
+                vs_status_quo[{t,point,lower,upper}],median_remaining{...},curve{t[],point[],lower[],upper[]},
+                drivers[...], path[...], timing_notes[]}],
+     base_rate{...}, analogues{...}, notes[] (caveats),
+     provenance{as_of,seed,n_sims,model_version,pactwatch_version,data{},case_sha256,scenarios_sha256{}},
+     validation (the back-test, or null), runtime_seconds}
 """
 from __future__ import annotations
 
@@ -51,10 +51,12 @@ from pactwatch.models.base import jsonable
 from . import shocks as SH
 from .cases import ResolvedCase, load_case, load_scenarios, resolve
 from .engine import Engine, draw_betas, median_time
+from .result import SCHEMA, ForecastResult
 from .training import FORECAST_SPEC, LABELS, build_data, fit
 
-SCHEMA = "pactwatch.forecast/1"
 TIMES = (1.0, 3.0, 5.0, 10.0)
+#: Bump when the engine's arithmetic changes (part of :func:`model_version`).
+ENGINE_VERSION = 1
 
 
 @dataclass
@@ -85,7 +87,7 @@ def _as_of(as_of) -> pd.Timestamp:
     try:
         return pd.Timestamp(as_of).normalize()
     except (ValueError, TypeError):
-        raise PactwatchError(f"--as-of: expected a date like 2026-11-26, got {as_of!r}") from None
+        raise PactwatchError(f"as_of: expected a date like 2026-11-26, got {as_of!r}") from None
 
 
 def _q(x: np.ndarray, level: float, axis=-1):
@@ -270,20 +272,46 @@ def default_scenarios(scenarios: dict) -> list[str]:
     return [n for n, s in sorted(scenarios.items(), key=lambda kv: (kv[1].order, kv[0])) if s.default]
 
 
-def forecast(case, scenarios: list[str] | None = None, *, horizon: float = 10.0, as_of=None, n_sims: int = 1000,
-             event: str = "any-end", level: float = 0.9, seed: int = 0, k_analogues: int = 8, src=None,
-             ctx: Context | None = None, scenario_dir=None, use_cache: bool = True, progress=None) -> dict:
+def model_version() -> str:
+    """Identifies the forecast model: specification (covariates), training-data layout and engine. Changes whenever
+    the same data could give other numbers."""
+    import hashlib
+    import json
+
+    from .training import CACHE_VERSION
+
+    key = json.dumps({"spec": FORECAST_SPEC.name, "covariates": list(FORECAST_SPEC.covariates) + list(FORECAST_SPEC.tv_covariates),
+                      "data_layout": CACHE_VERSION, "engine": ENGINE_VERSION}, sort_keys=True)
+    return f"{FORECAST_SPEC.name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def content_sha256(obj) -> str:
+    """sha256 of a pydantic model's canonical JSON (what a file says, independent of its layout and path)."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(obj.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
+
+def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = 1000,
+                  seed: int = 0, horizon: float = 10.0, event: str = "any-end", level: float = 0.9,
+                  k_analogues: int = 8, ctx: Context | None = None, scenario_dir=None, use_cache: bool = True,
+                  progress=None) -> ForecastResult:
     """Forecast ``case`` (a name, a path or a :class:`.schema.Case`) under ``scenarios`` (default: every default
-    scenario, status quo first). See the module docstring for what each number means."""
+    scenario; the status quo is always included, first) as of ``as_of`` (a date; default today) with the data of
+    ``source`` (a :class:`pactwatch.data.source.DataSource`; default the process-wide one), ``sims`` Monte Carlo draws
+    and random seed ``seed``. ``ctx``: a fitted :class:`Context` to reuse (its data and model; ``source`` is then not
+    read). Returns a :class:`.result.ForecastResult` (see the module docstring for what each number means)."""
     from .analogues import analogues
 
     t0 = time.perf_counter()
     if not 0 < level < 1:
         raise PactwatchError(f"interval level must be in (0, 1), got {level}")
     if not 1 <= horizon <= 50:
-        raise PactwatchError(f"--horizon must be between 1 and 50 years, got {horizon}")
-    if n_sims < 10:
-        raise PactwatchError(f"--sims must be at least 10, got {n_sims}")
+        raise PactwatchError(f"horizon must be between 1 and 50 years, got {horizon}")
+    if sims < 10:
+        raise PactwatchError(f"sims (Monte Carlo draws) must be at least 10, got {sims}")
+    n_sims = sims
     c = case if not isinstance(case, (str, bytes)) and hasattr(case, "kind") else load_case(case)
     allsc = load_scenarios(scenario_dir)
     names = list(dict.fromkeys(scenarios)) if scenarios else default_scenarios(allsc)
@@ -293,7 +321,7 @@ def forecast(case, scenarios: list[str] | None = None, *, horizon: float = 10.0,
         SH.scenario_shocks(n, allsc)  # unknown names / cycles fail before any work
     day = _as_of(as_of)
     if ctx is None:
-        ctx = context(src, event, use_cache=use_cache, progress=progress)
+        ctx = context(source, event, use_cache=use_cache, progress=progress)
     elif ctx.event != event:
         raise PactwatchError(f"context was fitted for event {ctx.event!r}, not {event!r}")
     fm = ctx.model
@@ -318,16 +346,26 @@ def forecast(case, scenarios: list[str] | None = None, *, horizon: float = 10.0,
         "alliances, wars or regime changes. Alliances in the training data lived through such shocks at their usual "
         "rates, so the status-quo path is optimistic relative to an average future.",
         "Age is measured from entry into force; a treaty replacing an earlier one (renegotiation) starts at age 0, as "
-        "in ATOP. Under 'any-end', replacement by a new treaty counts as an ending; use --event death to censor it.",
+        "in ATOP. Under 'any-end', replacement by a new treaty counts as an ending; the event definition 'death' "
+        "censors it.",
         "Intervals cover coefficient uncertainty (robust covariance clustered by alliance), the baseline hazard's "
         "sampling error and shock timing; not model misspecification or errors in the case's coded values.",
     ]
+    import hashlib
+    from pathlib import Path
+
+    import pactwatch
+
+    cfile = c.__dict__.get("_path")
+    case_sha = (hashlib.sha256(Path(cfile).read_bytes()).hexdigest() if cfile and Path(cfile).exists()
+                else content_sha256(c))
+    used = sorted({p for n in names for p in _composed(n, allsc)})
     out = {
         "schema": SCHEMA,
         "case": {"id": c.id, "name": c.name, "question": c.question.value if c.question else None,
                  "question_source": c.question.source if c.question else None, "kind": c.kind, "atopid": rc.atopid, "members": rc.members,
                  "in_force": str(rc.in_force.date()), "signed": str(c.signed.value) if c.signed else None,
-                 "age_at_as_of": a0, "file": c.__dict__.get("_path"), "state_source": rc.state_source,
+                 "age_at_as_of": a0, "file": cfile, "state_source": rc.state_source,
                  "notes": [*c.notes, *rc.notes], "events": [e.model_dump(mode="json") for e in c.events],
                  "uncertain_values": _uncertain(c)},
         "as_of": str(day.date()),
@@ -342,9 +380,22 @@ def forecast(case, scenarios: list[str] | None = None, *, horizon: float = 10.0,
         "base_rate": br,
         "analogues": an,
         "notes": notes,
+        "provenance": {"as_of": str(day.date()), "seed": seed, "n_sims": n_sims, "model_version": model_version(),
+                       "pactwatch_version": pactwatch.__version__, "data": ctx.data.fingerprint,
+                       "case_sha256": case_sha,
+                       "scenarios_sha256": {n: content_sha256(allsc[n]) for n in used if n in allsc}},
+        "validation": None,
         "runtime_seconds": round(time.perf_counter() - t0, 2),
     }
-    return jsonable(out)
+    return ForecastResult.model_validate(jsonable(out))
+
+
+def _composed(name: str, scenarios: dict) -> list[str]:
+    """``name`` and every scenario it composes (recursively)."""
+    out = [name]
+    for c in scenarios[name].compose:
+        out += _composed(c, scenarios)
+    return out
 
 
 def _uncertain(c) -> list[str]:

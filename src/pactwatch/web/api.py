@@ -5,21 +5,21 @@ Read-only: every route is a GET, except ``POST /api/events/code``, which compute
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Annotated, Any, Literal, Optional
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from pactwatch.web import forecasting
+from pactwatch.scenarios.result import ForecastResult
 from pactwatch.web.services import (ATOP_FIRST_YEAR, ATOP_LAST_YEAR, MAX_TEXT_CHARS, OBLIGATIONS, WebState,
-                                    case_path)
+                                    parse_as_of)
 
 router = APIRouter(prefix="/api")
 
 CASE_PATTERN = r"^[a-z0-9-]+$"
 SCENARIO_PATTERN = r"^[a-z0-9+-]+$"  # '+' composes scenarios: war-ends+us-retrenchment
 MONTH_PATTERN = r"^[12]\d{3}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -37,26 +37,26 @@ class Problem(BaseModel):
 
 
 class CaseMember(BaseModel):
-    ccode: Optional[Any] = Field(None, description="COW state code as written in the case file")
+    ccode: int = Field(..., description="COW state code")
     name: Optional[str] = None
-    iso3: Optional[str] = None
 
 
 class CaseSummary(BaseModel):
     name: str = Field(..., description="Case name (file name without .yaml)")
-    title: str
-    atopid: Optional[Any] = None
+    title: str = Field(..., description="The case's name as the file gives it")
+    kind: Optional[Literal["atop", "direct"]] = Field(None, description="An ATOP alliance or one defined in the file")
+    atopid: Optional[int] = None
+    question: Optional[str] = None
     members: list[CaseMember]
-    signed: Optional[Any] = None
-    in_force: Optional[Any] = None
-    ended: Optional[Any] = None
-    scenarios: list[Optional[str]] = []
-    error: Optional[str] = Field(None, description="Why the case file could not be read, if it could not")
+    signed: Optional[str] = None
+    in_force: Optional[str] = None
+    ended: Optional[str] = None
+    backtest: Optional[bool] = Field(None, description="Whether the case is in the back-test set")
+    error: Optional[str] = Field(None, description="Why the case file is not a valid case, if it is not")
     from_atop: list[str] = Field([], description="Fields the file leaves out, filled from ATOP 5.1 (ATOP cases)")
 
 
 class CaseList(BaseModel):
-    forecast_available: bool = Field(..., description="Whether the forecast engine is installed")
     cases: list[CaseSummary]
 
 
@@ -179,10 +179,10 @@ def health() -> dict[str, str]:
 
 @router.get("/cases", response_model=CaseList, tags=["cases"], summary="The case files")
 def cases(request: Request) -> dict:
-    """Every case file in the cases folder (name, members, dates; for an ATOP case what the file leaves out comes from
-    ATOP 5.1, named in ``from_atop``). Files that fail to parse are listed with ``error``."""
-    st = state(request)
-    return {"forecast_available": forecasting.available(), "cases": st.cases()}
+    """Every case file in the cases folder, read through the case schema (name, members, dates; for an ATOP case what
+    the file leaves out comes from ATOP 5.1, named in ``from_atop``). Files that are not valid cases are listed with
+    ``error``."""
+    return {"cases": state(request).cases()}
 
 
 CaseName = Annotated[str, Path(pattern=CASE_PATTERN, max_length=100, description="Case name, e.g. rus-prk-2024")]
@@ -194,33 +194,20 @@ def case(request: Request, name: CaseName) -> dict:
     return state(request).case(name)
 
 
-_fc_cache: dict[tuple, dict] = {}
-_fc_locks: dict[tuple, threading.Lock] = {}
-_fc_guard = threading.Lock()
-
-
-@router.get("/cases/{name}/forecast", tags=["cases"], summary="Forecast a case under scenarios",
-            responses=_problems(404, 422, 503))
+@router.get("/cases/{name}/forecast", response_model=ForecastResult, tags=["cases"],
+            summary="Forecast a case under scenarios", responses=_problems(404, 422, 503))
 def forecast(request: Request, name: CaseName,
              scenario: Annotated[Optional[list[Annotated[str, Query(pattern=SCENARIO_PATTERN, max_length=200)]]],
-                                 Query(description="Scenario name; repeat for several (default: the engine's)")] = None
-             ) -> dict[str, Any]:
-    """Survival under each scenario with uncertainty bands, drivers and analogues, from the forecast engine
-    (:mod:`pactwatch.scenarios`). 503 when the engine is not installed. Results are cached per case file version."""
+                                 Query(description="Scenario name; repeat for several (default: every default "
+                                                   "scenario). The status quo is always included.")] = None,
+             as_of: Annotated[Optional[str], Query(pattern=DATE_PATTERN, description="Forecast date YYYY-MM-DD "
+                                                   "(default: today)")] = None) -> ForecastResult:
+    """Survival under each scenario with uncertainty bands, differences from the status quo, drivers, base rate and
+    analogues (``pactwatch.forecast/2``, the same JSON as ``pactwatch forecast --json``), on the server's data. Results
+    are cached by the content of the case file, the scenario files, the data tables, the as-of date and the model
+    version."""
     st = state(request)
-    path = case_path(st.cases_dir, name)
-    key = (str(path), path.stat().st_mtime_ns, tuple(scenario or ()))
-    with _fc_guard:
-        lock = _fc_locks.setdefault(key, threading.Lock())
-    with lock:  # one computation per key; concurrent identical requests wait for it
-        res = _fc_cache.get(key)
-        if res is None:
-            res = forecasting.case_forecast(name, scenario, cases_dir=st.cases_dir)
-            with _fc_guard:
-                if len(_fc_cache) >= 64:  # bounded: forget everything rather than grow without limit
-                    _fc_cache.clear()
-                _fc_cache[key] = res
-    return res
+    return st.forecast(name, scenario, parse_as_of(as_of))
 
 
 @router.get("/alliances", response_model=AllianceSearch, tags=["alliances"], summary="Search ATOP 5.1 alliances",
@@ -229,18 +216,19 @@ def alliances(request: Request,
               member: Annotated[Optional[str], Query(min_length=1, max_length=100, pattern=r"\S", description="COW code (365), COW abbreviation (RUS) or part of a state name (korea)")] = None,
               year: Annotated[Optional[int], Query(ge=ATOP_FIRST_YEAR, le=ATOP_LAST_YEAR, description="In effect during this year (with member: that member was in it)")] = None,
               obligation: Annotated[Optional[Literal["defense", "offense", "neutral", "nonagg", "consul"]], Query(description="ATOP obligation")] = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50,
-              offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict:
+              limit: Annotated[int, Query(ge=1, le=500, description="Results per page (at most 500)")] = 50,
+              offset: Annotated[int, Query(ge=0, le=100_000, description="Results to skip before the page starts "
+                                                                          "(offset 50 with limit 50: the second page)")] = 0) -> dict:
     """Alliances by member, year and obligation (all optional, combined with AND), ordered by atopid."""
     assert obligation is None or obligation in OBLIGATIONS
-    return state(request).explorer.search(member=member, year=year, obligation=obligation, limit=limit, offset=offset)
+    return state(request).search(member=member, year=year, obligation=obligation, limit=limit, offset=offset)
 
 
 @router.get("/alliances/{atopid}", response_model=AllianceDetail, tags=["alliances"], summary="One ATOP alliance",
             responses=_problems(404, 422, 503))
 def alliance(request: Request, atopid: Annotated[int, Path(ge=0, le=10**9, description="ATOP alliance id")]) -> dict:
     """Members (per phase, with entry/exit and how each left), provisions and lifetime (begin, end, censoring)."""
-    return state(request).explorer.detail(atopid)
+    return state(request).detail(atopid)
 
 
 @router.post("/events/code", response_model=CodeResult, tags=["events"], summary="Code a text into events",

@@ -9,6 +9,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from pactwatch.reports import present as P
+
 PALETTE = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7f7f7f"]
 DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 4", "12 2 2 2"]
 
@@ -31,19 +33,23 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 
 
 def survival_svg(scenarios: list[dict], title: str = "Survival probability by scenario", width: int = 640,
-                 height: int = 360) -> Markup:
-    """Step curves S(t) with shaded bands (lo..hi) per scenario; x in years, y in [0, 1]."""
+                 height: int = 360, max_bands: int = 2) -> Markup:
+    """Step curves S(t) with shaded bands per scenario (the forecast result's ``scenarios``: ``curve`` {t, point, lower,
+    upper}); x in years, y in [0, 1]. With more than ``max_bands`` scenarios only the status quo's band is drawn (the
+    table gives every interval), so the bands do not hide each other. The legend is one labelled line per scenario."""
     curves = [(i, s) for i, s in enumerate(scenarios) if s.get("curve")]
     if not curves:
         return Markup("")
     ml, mr, mt, mb = 56, 16, 16, 44
     W, H = width - ml - mr, height - mt - mb
-    legend_rows = (len(curves) + 1) // 2
-    height += 8 + 18 * legend_rows  # legend below the plot, two columns
+    legend_rows = len(curves)
+    height += 8 + 18 * legend_rows  # legend below the plot, one row per scenario
+    banded = {s["name"] for _, s in curves} if len(curves) <= max_bands else {"status-quo"}
     tmax = max(float(max(s["curve"]["t"])) for _, s in curves) or 1.0
     X = lambda t: ml + W * float(t) / tmax  # noqa: E731
     Y = lambda p: mt + H * (1.0 - max(0.0, min(1.0, float(p))))  # noqa: E731
-    desc = "; ".join(f"{s['name']}: S({_num(s['curve']['t'][-1])} y) = {_num(s['curve']['s'][-1])}" for _, s in curves)
+    desc = "; ".join(f"{s.get('label') or s['name']}: {P.pct(s['curve']['point'][-1])} still in force after "
+                     f"{s['curve']['t'][-1]:g} years" for _, s in curves)
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" aria-labelledby="svt svd" '
              f'xmlns="http://www.w3.org/2000/svg"><title id="svt">{escape(title)}</title><desc id="svd">{escape(desc)}</desc>']
     for v in _ticks(0, 1, 5):
@@ -61,13 +67,13 @@ def survival_svg(scenarios: list[dict], title: str = "Survival probability by sc
         c = s["curve"]
         col = PALETTE[i % len(PALETTE)]
         t = [float(x) for x in c["t"]]
-        if c.get("lo") and c.get("hi"):
-            top = " ".join(f"{_f(X(a))},{_f(Y(b))}" for a, b in zip(t, c["hi"]) if b is not None)
-            bot = " ".join(f"{_f(X(a))},{_f(Y(b))}" for a, b in reversed(list(zip(t, c["lo"]))) if b is not None)
+        if c.get("lower") and c.get("upper") and s["name"] in banded:
+            top = " ".join(f"{_f(X(a))},{_f(Y(b))}" for a, b in zip(t, c["upper"]) if b is not None)
+            bot = " ".join(f"{_f(X(a))},{_f(Y(b))}" for a, b in reversed(list(zip(t, c["lower"]))) if b is not None)
             parts.append(f'<polygon class="band" data-scenario="{escape(s["name"])}" points="{top} {bot}" '
                          f'fill="{col}" fill-opacity="0.15" stroke="none"/>')
         pts = []
-        for k, (a, b) in enumerate(zip(t, c["s"])):
+        for k, (a, b) in enumerate(zip(t, c["point"])):
             if b is None:
                 continue
             if k and pts:
@@ -78,8 +84,8 @@ def survival_svg(scenarios: list[dict], title: str = "Survival probability by sc
                      f'fill="none" stroke="{col}" stroke-width="2.5"{dash}><title>{escape(str(s.get("label") or s["name"]))}</title></polyline>')
     # legend
     for j, (i, s) in enumerate(curves):
-        x = ml + (j % 2) * (W / 2)
-        y = mt + H + 44 + 18 * (j // 2)
+        x = ml
+        y = mt + H + 44 + 18 * j
         col = PALETTE[i % len(PALETTE)]
         dash = f' stroke-dasharray="{DASHES[i % len(DASHES)]}"' if DASHES[i % len(DASHES)] else ""
         parts.append(f'<line x1="{_f(x)}" x2="{_f(x + 30)}" y1="{y}" y2="{y}" stroke="{col}" stroke-width="2.5"{dash}/>'
@@ -88,16 +94,10 @@ def survival_svg(scenarios: list[dict], title: str = "Survival probability by sc
     return Markup("".join(parts))
 
 
-def _num(v) -> str:
-    try:
-        return f"{float(v):.2f}"
-    except (TypeError, ValueError):
-        return "NA"
-
-
-def bars_svg(items: list[dict], title: str, label_key: str = "name", value_key: str = "contribution",
-             width: int = 640, unit: str = "") -> Markup:
-    """Horizontal bars around zero (negative left, positive right), one per item, largest magnitude first."""
+def bars_svg(items: list[dict], title: str, label_key: str = "label", value_key: str = "delta_s5",
+             width: int = 640) -> Markup:
+    """Horizontal bars around zero (negative left, positive right), one per item, largest magnitude first; values are
+    differences of probabilities, written as percentage points (:func:`pactwatch.reports.present.pts`)."""
     items = sorted([d for d in items if isinstance(d.get(value_key), (int, float))], key=lambda d: -abs(d[value_key]))
     if not items:
         return Markup("")
@@ -118,8 +118,8 @@ def bars_svg(items: list[dict], title: str, label_key: str = "name", value_key: 
         short = lab if len(lab) <= 42 else lab[:40] + "…"
         parts.append(f'<text x="{ml - 8}" y="{y + 15}" text-anchor="end" font-size="12">{escape(short)}</text>'
                      f'<rect x="{_f(x)}" y="{y + 4}" width="{_f(max(w, 0.5))}" height="{row - 8}" fill="{col}">'
-                     f'<title>{escape(lab)}: {v:+.3f}{unit}</title></rect>'
-                     f'<text x="{_f(x0 + (W / 2) + 6)}" y="{y + 15}" font-size="12">{v:+.3f}</text>')
+                     f'<title>{escape(lab)}: {P.pts(v, 1)} pts</title></rect>'
+                     f'<text x="{_f(x0 + (W / 2) + 6)}" y="{y + 15}" font-size="12">{P.pts(v, 1)} pts</text>')
     parts.append(f'<line x1="{_f(x0)}" x2="{_f(x0)}" y1="{mt}" y2="{mt + row * len(items)}" stroke="#333"/></svg>')
     return Markup("".join(parts))
 

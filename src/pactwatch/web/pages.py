@@ -2,6 +2,8 @@
 Reader (an article's events highlighted), and an offline API reference. Every page works without JavaScript."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 from html import escape
 from pathlib import Path
@@ -12,14 +14,17 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from pactwatch.web import charts, forecasting
-from pactwatch.web.services import (ATOP_FIRST_YEAR, ATOP_LAST_YEAR, SCENARIO_NAME, MAX_TEXT_CHARS, OBLIGATION_LABELS,
-                                    OBLIGATIONS, WebError, WebState, case_path)
+from pactwatch.errors import PactwatchError
+from pactwatch.reports import present as P
+from pactwatch.web import charts
+from pactwatch.web.services import (ATOP_FIRST_YEAR, ATOP_LAST_YEAR, MAX_TEXT_CHARS, OBLIGATION_LABELS, OBLIGATIONS,
+                                    SCENARIO_NAME, WebError, WebState, parse_as_of)
 HERE = Path(__file__).resolve().parent
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(OBLIGATION_LABELS=OBLIGATION_LABELS, OBLIGATIONS=OBLIGATIONS)
+templates.env.filters.update(pct=P.pct, pct_ci=P.pct_ci, pts=P.pts, median=P.median_text, years=P.years)
 
 #: The home page computes headline forecasts until this many seconds have passed; later cases link to their page.
 HOME_FORECAST_BUDGET_S = 20.0
@@ -47,69 +52,90 @@ def error_page(request: Request, status: int, title: str, detail: str) -> HTMLRe
 def home(request: Request):
     st = _st(request)
     cases = st.cases()
-    avail = forecasting.available()
+    today = dt.date.today()
     budget = time.perf_counter() + HOME_FORECAST_BUDGET_S
     for c in cases:
         c["headline"] = None
         c["headline_error"] = None
         c["headline_pending"] = False
-        if c.get("error") or not avail:
+        if c.get("error"):
             continue
         if c.get("ended"):  # a historical (back-test) case: it has no future to forecast from today
             continue
-        if time.perf_counter() > budget and not _is_cached(st, c["name"], None):
-            c["headline_pending"] = True  # the page does not wait for every Monte Carlo forecast
-            continue
         try:
-            fc = _cached_forecast(st, c["name"], None)
-            norm = forecasting.normalize(fc)
-            c["headline"] = norm["scenarios"][0] if norm["scenarios"] else None
+            if time.perf_counter() > budget and st.cached_forecast(st.forecast_key(c["name"], None, today)) is None:
+                c["headline_pending"] = True  # the page does not wait for every Monte Carlo forecast
+                continue
+            fc = st.forecast(c["name"], None, today).to_json()
+            sq = fc["scenarios"][0]
+            c["headline"] = {"label": sq["label"], "cells": [
+                (f"{x['t']:g}", P.pct_ci(x["point"], x["lower"], x["upper"])) for x in sq["survival"] if x["t"] in (1.0, 5.0)]}
         except WebError as exc:
             c["headline_error"] = exc.detail
-    return render(request, "home.html", title="Cases", cases=cases, forecast_available=avail, cases_dir=st.cases_dir)
+    return render(request, "home.html", title="Cases", cases=cases, cases_dir=st.cases_dir, as_of=today.isoformat())
 
 
-def _is_cached(st: WebState, name: str, scenarios: list[str] | None) -> bool:
-    from pactwatch.web import api
+def _scenario_menu() -> list[tuple[str, str]]:
+    """(name, label) of every scenario, in the scenario files' order."""
+    from pactwatch.scenarios.cases import load_scenarios
 
-    path = case_path(st.cases_dir, name)
-    return (str(path), path.stat().st_mtime_ns, tuple(scenarios or ())) in api._fc_cache
-
-
-def _cached_forecast(st: WebState, name: str, scenarios: list[str] | None) -> dict:
-    from pactwatch.web import api
-
-    path = case_path(st.cases_dir, name)
-    key = (str(path), path.stat().st_mtime_ns, tuple(scenarios or ()))
-    res = api._fc_cache.get(key)
-    if res is None:
-        res = forecasting.case_forecast(name, scenarios, cases_dir=st.cases_dir)
-        api._fc_cache[key] = res
-    return res
+    try:
+        sc = load_scenarios()
+    except PactwatchError:
+        return []
+    return [(n, s.label) for n, s in sorted(sc.items(), key=lambda kv: (kv[1].order, kv[0]))]
 
 
-@router.get("/cases/{name}", response_class=HTMLResponse)
-def case_page(request: Request, name: str, scenario: Annotated[Optional[list[str]], Query()] = None):
-    st = _st(request)
-    case = st.case(name)
+def _forecast_view(st: WebState, name: str, scenario: list[str], day: dt.date) -> dict:
+    """Everything the case page shows of a forecast, written by :mod:`pactwatch.reports.present` and
+    :mod:`pactwatch.reports.report` (the same sentences and numbers as the report)."""
+    from pactwatch.reports import report as R
+
+    res = st.forecast(name, scenario or None, day)
+    fc = res.to_json()
+    return {"fc": fc, "table": P.scenario_table(fc), "answer": R.answer(fc)["text"], "caveats": R.caveats(fc),
+            "level": P.level_text(fc["level"]), "question": R.question(fc)["text"],
+            "curves": charts.survival_svg(fc["scenarios"]),
+            "drivers": [(s["label"], charts.bars_svg([d for d in s["drivers"] if d["value_now"] != d["reference"]],
+                                                     f"Drivers under “{s['label']}”: change in 5-year survival against "
+                                                     "a typical alliance-year"),
+                         [d["label"] for d in s["drivers"] if d["value_now"] == d["reference"]])
+                        for s in fc["scenarios"][:3] if s["drivers"]]}
+
+
+def _query(scenario: list[str], as_of: str | None) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode([("scenario", s) for s in scenario] + ([("as_of", as_of)] if as_of else []))
+
+
+def _check_scenarios(scenario: list[str] | None) -> list[str]:
     scenario = [s for s in (scenario or []) if s]
     for s in scenario:
         if not SCENARIO_NAME.match(s) or len(s) > 200:
             raise WebError(422, "Invalid scenario name", f"scenario {s!r}: use lower-case letters, digits, '-' and '+'")
-    offered = forecasting.scenario_names(case)
-    fc, fc_error, norm = None, None, {"scenarios": [], "analogues": []}
-    try:
-        fc = _cached_forecast(st, name, scenario or None)
-        norm = forecasting.normalize(fc)
-    except WebError as exc:
-        fc_error = exc.detail
-    curves = charts.survival_svg(norm["scenarios"]) if norm["scenarios"] else Markup("")
-    drivers = [(s["label"], charts.bars_svg(s["drivers"], f"Drivers under '{s['label']}': change in 5-year survival"))
-               for s in norm["scenarios"][:3] if s["drivers"]]
+    return scenario
+
+
+@router.get("/cases/{name}", response_class=HTMLResponse)
+def case_page(request: Request, name: str, scenario: Annotated[Optional[list[str]], Query()] = None,
+              as_of: Optional[str] = None):
+    st = _st(request)
+    case = st.case(name)
+    scenario = _check_scenarios(scenario)
+    day = parse_as_of(as_of)
+    view, fc_error = None, None
+    if case.get("error"):
+        fc_error = case["error"]
+    else:
+        try:
+            view = _forecast_view(st, name, scenario, day)
+        except WebError as exc:
+            if exc.status == 404:
+                raise
+            fc_error = exc.detail
     dyad, dyad_error = None, None
-    codes = [m.get("iso3") for m in case["members"] if m.get("iso3")]
-    if len(codes) < 2:
-        codes = _iso_from_cow(st, case["members"])
+    codes = _iso_from_cow(st, case["members"])
     if len(codes) >= 2:
         try:
             dyad = st.dyad(codes[0], codes[1])
@@ -118,10 +144,27 @@ def case_page(request: Request, name: str, scenario: Annotated[Optional[list[str
         except WebError as exc:
             dyad_error = exc.detail
     else:
-        dyad_error = "the case file does not give the members' ISO3 codes, which the news store uses"
-    return render(request, "case.html", title=case["title"], case=case, offered=offered, chosen=scenario,
-                  forecast=fc, forecast_error=fc_error, norm=norm, curves=curves, drivers=drivers,
+        dyad_error = "the members' ISO3 codes (which the news store uses) could not be found"
+    return render(request, "case.html", title=case["title"], case=case, offered=_scenario_menu(), chosen=scenario,
+                  as_of=day.isoformat(), view=view, forecast_error=fc_error, report_query=_query(scenario, as_of),
                   dyad=dyad, dyad_error=dyad_error, dyad_codes=codes[:2], QUAD=QUAD)
+
+
+#: The report is one self-contained file with inline CSS and embedded PNGs (no script): its own policy.
+REPORT_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+              "frame-ancestors 'none'")
+
+
+@router.get("/cases/{name}/report", response_class=HTMLResponse)
+def case_report(request: Request, name: str, scenario: Annotated[Optional[list[str]], Query()] = None,
+                as_of: Optional[str] = None):
+    """The HTML report of the forecast the case page shows (:func:`pactwatch.reports.render_html`)."""
+    from pactwatch.reports import render_html
+
+    st = _st(request)
+    st.case(name)
+    res = st.forecast(name, _check_scenarios(scenario) or None, parse_as_of(as_of))
+    return HTMLResponse(render_html(res), headers={"Content-Security-Policy": REPORT_CSP})
 
 
 def _iso_from_cow(st: WebState, members: list[dict]) -> list[str]:
@@ -172,7 +215,7 @@ def explorer(request: Request, member: Optional[str] = None, year: Optional[str]
                 y = int(q["year"])
             per = 50
             page = max(1, page)
-            result = st.explorer.search(member=q["member"] or None, year=y, obligation=q["obligation"] or None,
+            result = st.search(member=q["member"] or None, year=y, obligation=q["obligation"] or None,
                                         limit=per, offset=(page - 1) * per)
             result["page"], result["pages"] = page, max(1, -(-result["count"] // per))
         except WebError as exc:
@@ -185,7 +228,7 @@ def explorer(request: Request, member: Optional[str] = None, year: Optional[str]
 
 @router.get("/alliances/{atopid}", response_class=HTMLResponse)
 def alliance_page(request: Request, atopid: int):
-    d = _st(request).explorer.detail(atopid)
+    d = _st(request).detail(atopid)
     return render(request, "alliance.html", title=f"ATOP alliance {atopid}", a=d)
 
 
@@ -272,6 +315,23 @@ def highlight(text: str, events: list[dict]) -> Markup:
 # API reference (offline, from the OpenAPI document)
 # --------------------------------------------------------------------------------------------------------------------
 
+_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
+_LITERAL = re.compile(r"``([^`]+)``")
+
+
+def rst_text(text: str) -> Markup:
+    """A docstring's reStructuredText inline markup as HTML: ``literal`` and :role:`target` become <code>; the rest is
+    escaped text."""
+    out, pos = [], 0
+    text = text or ""
+    for m in re.finditer(f"{_ROLE.pattern}|{_LITERAL.pattern}", text):
+        out.append(escape(text[pos:m.start()]))
+        out.append(f"<code>{escape(m.group(1) or m.group(2))}</code>")
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("".join(out))
+
+
 @router.get("/api-docs", response_class=HTMLResponse)
 def api_docs(request: Request):
     doc = request.app.openapi()
@@ -279,8 +339,9 @@ def api_docs(request: Request):
     for path, methods in doc.get("paths", {}).items():
         for method, op in methods.items():
             ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                        "description": op.get("description", ""),
+                        "description": rst_text(op.get("description", "")),
                         "params": [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
-                                    "description": p.get("description", "")} for p in op.get("parameters", [])],
+                                    "description": rst_text(p.get("description", ""))}
+                                   for p in op.get("parameters", [])],
                         "responses": sorted(op.get("responses", {}).keys())})
     return render(request, "api_docs.html", title="API", ops=ops, info=doc.get("info", {}))

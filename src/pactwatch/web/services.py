@@ -1,17 +1,25 @@
-"""What the web app serves, as plain Python: cases, the ATOP alliance explorer, the event reader and the dyad monitor.
+"""What the web app serves, as plain Python: cases, forecasts, the ATOP alliance explorer, the event reader and the dyad
+monitor. Request handling only: every answer comes from the library —
 
-Everything here is read-only. The pages (:mod:`pactwatch.web.pages`) and the REST API (:mod:`pactwatch.web.api`) are
-thin layers over one :class:`WebState` per app, which caches the ATOP tables and the spaCy pipeline for the app's life.
+- cases: :mod:`pactwatch.scenarios.cases` and its pydantic schema (a file that fails validation is listed with the
+  error);
+- forecasts: :func:`pactwatch.scenarios.forecast.forecast_case` on the server's data source (``--data-dir``/``--db``)
+  at the as-of date asked for; results are cached by the content of every input (:meth:`WebState.forecast_key`);
+- alliance search and detail: :mod:`pactwatch.panels.search`; labels from :mod:`pactwatch.data.atop`;
+- events: :mod:`pactwatch.events.coder`; the dyad monitor: :mod:`pactwatch.monitor.dyad` over the news store opened
+  read-only.
 
 Errors are :class:`WebError` (a :class:`~pactwatch.errors.PactwatchError` with an HTTP status and a problem type), turned
 into ``application/problem+json`` (RFC 9457) by the app.
 """
 from __future__ import annotations
 
-import math
-import os
+import datetime as dt
+import hashlib
+import json
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,15 +27,20 @@ from typing import Any
 import pandas as pd
 
 from pactwatch.data.atop import FIRST_YEAR as ATOP_FIRST_YEAR  # noqa: F401 - ATOP constants from the codebook
-from pactwatch.data.atop import LAST_YEAR as ATOP_LAST_YEAR
+from pactwatch.data.atop import LAST_YEAR as ATOP_LAST_YEAR  # noqa: F401
 from pactwatch.data.atop import OBLIGATION_LABELS, OBLIGATIONS, PROVISIONS  # noqa: F401
 from pactwatch.errors import DataMissingError, PactwatchError
+from pactwatch.models.base import jsonable
 
 CASE_NAME = re.compile(r"^[a-z0-9-]+$")
 SCENARIO_NAME = re.compile(r"^[a-z0-9+-]+$")
 COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
 #: Longest text the reader codes (characters); the request body limit (1 MB) is enforced before this.
 MAX_TEXT_CHARS = 80_000  # x 12 bytes (a surrogate pair escaped in JSON) stays under the 1 MB body limit
+#: Forecasts kept in memory per app (least recently used dropped first).
+FORECAST_CACHE_SIZE = 64
+#: As-of dates the web accepts (the engine checks the case's own limits: entry into force, the model's horizon).
+AS_OF_RANGE = (dt.date(1816, 1, 1), dt.date(2100, 12, 31))
 
 
 class WebError(PactwatchError):
@@ -38,26 +51,13 @@ class WebError(PactwatchError):
         self.status, self.title, self.detail, self.type = status, title, detail, type_
 
 
-def jsonable(v: Any) -> Any:
-    """Plain JSON values from pandas/numpy ones: NA/NaN/NaT -> None, timestamps -> ISO dates, numpy scalars -> Python."""
-    if isinstance(v, dict):
-        return {str(k): jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date().isoformat()
-    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        try:
-            v = v.item()
-        except (ValueError, AttributeError):
-            pass
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return v
+def _records(df: pd.DataFrame) -> list[dict]:
+    """Rows as plain JSON values (dates as ISO strings, NA as None)."""
+    df = df.copy()
+    for c in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[c]):
+            df[c] = df[c].dt.strftime("%Y-%m-%d")
+    return jsonable(df.astype(object).where(df.notna(), None).to_dict("records"))
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -65,18 +65,11 @@ def jsonable(v: Any) -> Any:
 # --------------------------------------------------------------------------------------------------------------------
 
 def default_cases_dir() -> Path:
-    """$PACTWATCH_CASES_DIR, else ``cases/`` at the root of the checkout (cwd upward, then the package's own checkout)."""
-    env = os.environ.get("PACTWATCH_CASES_DIR")
-    if env:
-        return Path(env)
-    here = Path.cwd()
-    for base in (here, *here.parents):
-        if (base / "pyproject.toml").exists():
-            if (base / "cases").is_dir():
-                return base / "cases"
-            break
-    pkg = Path(__file__).resolve()
-    return pkg.parents[3] / "cases"  # <repo>/src/pactwatch/web/services.py -> <repo>/cases
+    """The first existing cases folder in :func:`pactwatch.scenarios.cases.search_dirs` order."""
+    from pactwatch.scenarios.cases import search_dirs
+
+    dirs = search_dirs("cases")
+    return next((d for d in dirs if d.is_dir()), dirs[0])
 
 
 def case_path(cases_dir: Path, name: str) -> Path:
@@ -95,62 +88,24 @@ def case_path(cases_dir: Path, name: str) -> Path:
     raise WebError(404, "Case not found", f"no case named {name!r} in the cases folder ({cases_dir})")
 
 
-def _value(v):
-    """A case file's value: ``{value: ..., source: ...}`` (every value carries its source) or the bare value."""
-    return v.get("value") if isinstance(v, dict) and "value" in v else v
-
-
-def _first(d: dict, *keys):
-    for k in keys:
-        if isinstance(d, dict) and _value(d.get(k)) not in (None, ""):
-            return _value(d[k])
-    return None
-
-
-def _members(raw) -> list[dict]:
-    """Members from a case file, whatever the exact layout: a list of COW codes, of {ccode:, name:} maps, or a map."""
-    out = []
-    if isinstance(raw, dict):
-        raw = [{"ccode": k, **(v if isinstance(v, dict) else {"name": v})} for k, v in raw.items()]
-    for m in raw or []:
-        if isinstance(m, dict):
-            cc = _first(m, "ccode", "cow", "cow_code", "code")
-            out.append({"ccode": cc, "name": _first(m, "name", "state", "country"), "iso3": _first(m, "iso3", "iso")})
-        else:
-            out.append({"ccode": m, "name": None, "iso3": None})
-    return out
-
-
 def read_case(path: Path) -> dict:
-    """A case file's headline fields (name, title, members, dates, ATOP id) and its parsed content.
-
-    The case schema belongs to the forecast engine (:mod:`pactwatch.scenarios`); this reader only picks out what the
-    pages show and never fails on extra or missing fields: a file that is not valid YAML gives ``error``."""
-    import yaml
+    """A case file through the case schema (:func:`pactwatch.scenarios.cases.load_case`): its headline fields, or
+    ``error`` with the schema's message when the file is not a valid case."""
+    from pactwatch.scenarios.cases import load_case
 
     name = path.stem
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return {"name": name, "title": name, "members": [], "error": f"{path.name} is not valid YAML: {exc}"}
-    if not isinstance(data, dict):
-        return {"name": name, "title": name, "members": [], "error": f"{path.name}: expected a mapping at the top level"}
-    alliance = data.get("alliance") if isinstance(data.get("alliance"), dict) else {}
-    src = {**alliance, **data}
-    dates = src.get("dates") if isinstance(src.get("dates"), dict) else {}
+        c = load_case(path)
+    except PactwatchError as exc:
+        return {"name": name, "title": name, "kind": None, "members": [], "error": str(exc)}
     return {
-        "name": name,
-        "title": str(_first(src, "title", "label", "name") or name),
-        "atopid": _first(src, "atopid", "atop_id"),
-        "members": _members(_first(src, "members", "states")),
-        "signed": jsonable(_first(dates, "signed", "signature") or _first(src, "signed", "signing_date", "signed_on", "signature_date")),
-        "in_force": jsonable(_first(dates, "in_force", "entry_into_force", "effective") or
-                             _first(src, "in_force", "entry_into_force", "effective", "in_force_on")),
-        "ended": jsonable(_first(dates, "ended", "end", "expired") or _first(src, "ended", "end_date", "expired") or
-                          _first(src.get("outcome") if isinstance(src.get("outcome"), dict) else {}, "ended", "end")),
-        "scenarios": [s if isinstance(s, str) else _first(s, "name", "id") for s in (src.get("scenarios") or [])
-                      if isinstance(s, (str, dict))],
-        "error": None,
+        "name": name, "title": c.name, "kind": c.kind, "atopid": c.atopid,
+        "question": c.question.value if c.question else None,
+        "members": [{"ccode": m.ccode, "name": m.name} for m in c.members],
+        "signed": c.signed.value.isoformat() if c.signed else None,
+        "in_force": c.in_force.value.isoformat() if c.in_force else None,
+        "ended": c.outcome.ended.isoformat() if c.outcome and c.outcome.ended else None,
+        "backtest": c.backtest, "error": None,
     }
 
 
@@ -161,6 +116,20 @@ def list_cases(cases_dir: Path) -> list[dict]:
     files = sorted(p for p in cases_dir.iterdir() if p.suffix in (".yaml", ".yml") and CASE_NAME.match(p.stem)
                    and p.resolve().parent == root)  # a symlink leading out of the folder is not a case
     return [read_case(p) for p in files]
+
+
+def parse_as_of(value: str | None) -> dt.date:
+    """The as-of date of a request: YYYY-MM-DD within :data:`AS_OF_RANGE`; default today."""
+    if value is None or value == "":
+        return dt.date.today()
+    day = dt.date.fromisoformat(check_date(value, "as_of"))
+    if not AS_OF_RANGE[0] <= day <= AS_OF_RANGE[1]:
+        raise WebError(422, "Invalid date", f"as_of {value}: give a date between {AS_OF_RANGE[0]} and {AS_OF_RANGE[1]}")
+    return day
+
+
+def _sha(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -176,26 +145,37 @@ class WebState:
     cases_dir: Path = field(default_factory=default_cases_dir)
     events_dir: Path | None = None
     news_db: Path | None = None
+    sims: int = 1000
+    seed: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _nlp_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _explorer: "AllianceExplorer | None" = field(default=None, repr=False)
+    _ctx_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one model fit at a time
+    _explorer: Any = field(default=None, repr=False)
     _source: Any = field(default=None, repr=False)
+    _contexts: dict = field(default_factory=dict, repr=False)  # data fingerprint -> (source, fitted context)
+    _fc_cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _fc_locks: dict = field(default_factory=dict, repr=False)  # key -> [lock, waiting requests]; freed at 0
+
+    def _new_source(self):
+        from pactwatch.data.source import DataSource
+
+        db = self.db
+        if db is None:
+            from pactwatch.paths import default_db
+
+            db = default_db()
+        return DataSource(data_dir=self.data_dir, db=db)
 
     @property
     def source(self):
-        from pactwatch.data.source import DataSource
-
         if self._source is None:
-            db = self.db
-            if db is None:
-                from pactwatch.paths import default_db
-
-                db = default_db()
-            self._source = DataSource(data_dir=self.data_dir, db=db)
+            self._source = self._new_source()
         return self._source
 
     @property
-    def explorer(self) -> "AllianceExplorer":
+    def explorer(self):
+        from pactwatch.panels.search import AllianceExplorer
+
         with self._lock:
             if self._explorer is None:
                 try:
@@ -203,6 +183,23 @@ class WebState:
                 except DataMissingError as exc:
                     raise WebError(503, "Datasets not available", str(exc)) from None
             return self._explorer
+
+    # -- alliances ---------------------------------------------------------------------------------------------------
+    def _explore(self, fn, *args, **kw):
+        from pactwatch.panels.search import InvalidQuery, NotFound
+
+        try:
+            return fn(*args, **kw)
+        except NotFound as exc:
+            raise WebError(404, "Not found", str(exc)) from None
+        except InvalidQuery as exc:
+            raise WebError(422, "Invalid input", str(exc)) from None
+
+    def search(self, **kw) -> dict:
+        return self._explore(self.explorer.search, **kw)
+
+    def detail(self, atopid: int) -> dict:
+        return self._explore(self.explorer.detail, atopid)
 
     # -- cases -------------------------------------------------------------------------------------------------------
     def cases(self) -> list[dict]:
@@ -215,15 +212,16 @@ class WebState:
         """An ATOP case (``atopid`` given) gets its members and begin/end dates from ATOP 5.1 where the file has none
         (``from_atop`` lists what was filled). Without the datasets the case is returned as it is."""
         aid = case.get("atopid")
+        case.setdefault("from_atop", [])
         if aid is None or case.get("error"):
             return case
         try:
-            d = self.explorer.detail(int(aid))
+            d = self.detail(int(aid))
         except (WebError, TypeError, ValueError):
             return case
         filled = []
         if not case["members"]:
-            case["members"] = [{"ccode": m["ccode"], "name": m["name"], "iso3": None} for m in d["summary"]["members"]]
+            case["members"] = [{"ccode": m["ccode"], "name": m["name"]} for m in d["summary"]["members"]]
             filled.append("members")
         if not case["signed"]:
             case["signed"] = d["lifetime"]["begin"]
@@ -233,6 +231,92 @@ class WebState:
             filled.append("ended")
         case["from_atop"] = filled
         return case
+
+    # -- forecasts ---------------------------------------------------------------------------------------------------
+    def _fingerprint(self) -> dict:
+        from pactwatch.scenarios.training import data_fingerprint
+
+        try:
+            return data_fingerprint(self.source)
+        except DataMissingError as exc:
+            raise WebError(503, "Datasets not available", str(exc)) from None
+
+    def forecast_key(self, name: str, scenarios: list[str] | None, as_of: dt.date) -> tuple:
+        """What a forecast depends on, by content: the case file's bytes, every scenario definition, the scenarios
+        asked for, the as-of date, the data tables' sha256, the model version, the draws and the seed."""
+        import pactwatch
+        from pactwatch.scenarios.cases import load_scenarios
+        from pactwatch.scenarios.forecast import content_sha256, model_version
+
+        path = case_path(self.cases_dir, name)
+        scen = {n: content_sha256(s) for n, s in load_scenarios().items()}
+        return (hashlib.sha256(path.read_bytes()).hexdigest(), _sha(scen), tuple(scenarios or ()), as_of.isoformat(),
+                _sha(self._fingerprint()), model_version(), pactwatch.__version__, self.sims, self.seed)
+
+    def _context(self, event: str = "any-end"):
+        """The fitted model for the data as they are now (refitted, from a fresh source, when a table changed)."""
+        from pactwatch.scenarios.forecast import context
+
+        fp = _sha(self._fingerprint())
+        with self._ctx_lock:  # concurrent first requests wait for one fit instead of fitting twice
+            hit = self._contexts.get((fp, event))
+            if hit is not None:
+                return hit
+            src = self.source if not self._contexts else self._new_source()  # changed files: no stale tables
+            try:
+                ctx = context(src, event)
+            except DataMissingError as exc:
+                raise WebError(503, "Datasets not available", str(exc)) from None
+            with self._lock:
+                self._contexts = {(fp, event): ctx}  # only the current data's model is kept
+                self._source = src
+            return ctx
+
+    def cached_forecast(self, key: tuple):
+        with self._lock:
+            res = self._fc_cache.get(key)
+            if res is not None:
+                self._fc_cache.move_to_end(key)
+            return res
+
+    def forecast(self, name: str, scenarios: list[str] | None = None, as_of: dt.date | None = None):
+        """The :class:`~pactwatch.scenarios.result.ForecastResult` of case ``name`` (cached by
+        :meth:`forecast_key`; concurrent identical requests wait for one computation)."""
+        from pactwatch.scenarios.forecast import forecast_case
+
+        as_of = as_of or dt.date.today()
+        key = self.forecast_key(name, scenarios, as_of)
+        res = self.cached_forecast(key)
+        if res is not None:
+            return res
+        with self._lock:
+            entry = self._fc_locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                res = self.cached_forecast(key)
+                if res is None:
+                    path = case_path(self.cases_dir, name)
+                    try:
+                        res = forecast_case(path, scenarios or None, as_of=as_of, sims=self.sims, seed=self.seed,
+                                            ctx=self._context())
+                    except WebError:
+                        raise
+                    except DataMissingError as exc:
+                        raise WebError(503, "Datasets not available", str(exc)) from None
+                    except PactwatchError as exc:
+                        msg = str(exc)
+                        raise WebError(422, "Forecast failed", msg if name in msg else f"case {name!r}: {msg}") from None
+                    with self._lock:
+                        self._fc_cache[key] = res
+                        while len(self._fc_cache) > FORECAST_CACHE_SIZE:
+                            self._fc_cache.popitem(last=False)
+        finally:
+            with self._lock:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    self._fc_locks.pop(key, None)  # the lock table holds only keys being computed or waited for
+        return res
 
     # -- events ------------------------------------------------------------------------------------------------------
     def code_text(self, text: str, date: str | None) -> dict:
@@ -264,38 +348,14 @@ class WebState:
         return dyad_series(self.news_db, a, b, start, end)
 
 
-def check_date(date: str) -> str:
-    import datetime as dt
-
+def check_date(date: str, what: str = "date") -> str:
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
             raise ValueError
         dt.date.fromisoformat(date)
     except ValueError:
-        raise WebError(422, "Invalid date", f"date {date!r} is not a calendar date in the form YYYY-MM-DD") from None
+        raise WebError(422, "Invalid date", f"{what} {date!r} is not a calendar date in the form YYYY-MM-DD") from None
     return date
-
-
-class _ReadOnly:
-    """A read-only DuckDB connection for code that first runs the event table's ``create table if not exists``: that
-    statement is skipped when the table exists (a read-only connection refuses any CREATE); everything else passes."""
-
-    def __init__(self, con):
-        self._con = con
-
-    def execute(self, sql, *args, **kw):
-        if sql.lstrip().lower().startswith("create table if not exists"):
-            m = re.search(r"create table if not exists\s+([\w\"]+)", sql, re.I)
-            table = m.group(1).strip('"') if m else ""
-            n = self._con.execute("select count(*) from information_schema.tables where table_name = ?", [table]).fetchone()[0]
-            if n:
-                return self._con
-            raise WebError(503, "News store not usable", f"the news store has no {table!r} table yet: code articles first "
-                                                         "(pactwatch events store)")
-        return self._con.execute(sql, *args, **kw)
-
-    def __getattr__(self, name):
-        return getattr(self._con, name)
 
 
 def dyad_series(news_db: Path | None, a: str, b: str, start: str | None = None, end: str | None = None) -> dict:
@@ -325,11 +385,12 @@ def dyad_series(news_db: Path | None, a: str, b: str, start: str | None = None, 
         con = duckdb.connect(str(news_db), read_only=True)
     except duckdb.Error as exc:
         raise WebError(503, "News store not available", f"cannot open the news store {news_db} read-only: {exc}") from None
-    ro = _ReadOnly(con)
     try:
         try:
-            df = monitor.dyad_series(ro, a, b, start=start, end=end)
-            recent = monitor.dyad_events(ro, a, b)
+            df = monitor.dyad_series(con, a, b, start=start, end=end)
+            recent = monitor.dyad_events(con, a, b)
+        except monitor.NoEventTable as exc:
+            raise WebError(503, "News store not usable", f"{news_db}: {exc}") from None
         except duckdb.Error as exc:
             raise WebError(503, "News store not usable", f"the news store {news_db} has no event table yet ({exc})") from None
         except PactwatchError as exc:
@@ -340,137 +401,7 @@ def dyad_series(news_db: Path | None, a: str, b: str, start: str | None = None, 
         con.close()
     recent = recent.dropna(subset=["event_date"]).sort_values("event_date", ascending=False).head(50)
     months = df.reset_index() if df.index.name is not None or not isinstance(df.index, pd.RangeIndex) else df
-    return {"a": a, "b": b, "months": jsonable(months.astype(object).where(months.notna(), None).to_dict("records")),
-            "recent_events": jsonable(recent.astype(object).where(recent.notna(), None).to_dict("records")),
+    return {"a": a, "b": b, "months": _records(months), "recent_events": _records(recent),
             "log": jsonable(df.attrs.get("pactwatch_log", []))}
 
 
-# --------------------------------------------------------------------------------------------------------------------
-# alliance explorer
-# --------------------------------------------------------------------------------------------------------------------
-
-class AllianceExplorer:
-    """Search ATOP 5.1 alliances (unit: the alliance, 789 rows) by member, year and obligation, and show one alliance.
-
-    - *member*: a COW state code (``365``), a COW abbreviation (``RUS``) or part of a COW state name (``korea``),
-      matched against the COW state list (its last name for each code).
-    - *year*: alliances in effect on at least one day of that year (ATOP: begin year <= year <= end year, or still in
-      effect at the 31 Dec 2018 censoring date); with a member, that member's own membership spell must cover the year.
-    - *obligation*: ATOP's alliance-level code (1 if any member in any phase ever promised it).
-    """
-
-    def __init__(self, src):
-        from pactwatch.panels.alliances import alliances, member_spells
-
-        self.alliances = alliances(src).set_index("atopid", drop=False).sort_index()
-        self.raw = src.table("atop_alliance").set_index("atopid", drop=False)
-        self.members_raw = src.table("atop_member")
-        self.spells = member_spells(src)
-        st = src.table("cow_states")
-        last = st.sort_values(["ccode", "endyear"]).drop_duplicates("ccode", keep="last")
-        self.names: dict[int, str] = {int(c): str(n) for c, n in zip(last["ccode"], last["statenme"])}
-        self.abbs: dict[str, int] = {str(a).upper(): int(c) for a, c in zip(last["stateabb"], last["ccode"])}
-        sp = self.spells
-        self._member_sets = sp.groupby("atopid")["ccode"].apply(lambda s: sorted(set(int(x) for x in s))).to_dict()
-
-    def state_name(self, cc) -> str:
-        return self.names.get(int(cc), f"COW {int(cc)}")
-
-    def match_states(self, member: str) -> list[int]:
-        m = member.strip()
-        if not m:
-            raise WebError(422, "Invalid member", "member is empty: give a COW code (365), abbreviation (RUS) or name")
-        if m.isdigit():
-            cc = int(m)
-            if cc not in self.names and cc not in set(self.members_raw["member"].astype(int)):
-                raise WebError(404, "Unknown state", f"member {m!r}: no COW state or ATOP member has code {cc}")
-            return [cc]
-        if m.upper() in self.abbs:
-            return [self.abbs[m.upper()]]
-        hits = sorted(c for c, n in self.names.items() if m.lower() in n.lower())
-        if not hits:
-            raise WebError(404, "Unknown state", f"member {m!r} matches no COW state code, abbreviation or name")
-        return hits
-
-    def search(self, member: str | None = None, year: int | None = None, obligation: str | None = None,
-               limit: int = 50, offset: int = 0) -> dict:
-        a = self.alliances
-        keep = pd.Series(True, index=a.index)
-        matched: list[int] = []
-        if obligation is not None:
-            if obligation not in OBLIGATIONS:
-                raise WebError(422, "Invalid obligation", f"obligation {obligation!r}: use one of {', '.join(OBLIGATIONS)}")
-            keep &= a[obligation].fillna(0).astype(int) == 1
-        if year is not None:
-            if not ATOP_FIRST_YEAR <= year <= ATOP_LAST_YEAR:
-                raise WebError(422, "Year out of range", f"year {year}: ATOP 5.1 covers {ATOP_FIRST_YEAR}-{ATOP_LAST_YEAR}")
-            endyr = a["endyr"].astype("float").fillna(ATOP_LAST_YEAR)
-            keep &= (a["begyr"] <= year) & (endyr >= year)
-        if member is not None:
-            matched = self.match_states(member)
-            sp = self.spells[self.spells["ccode"].isin(matched)]
-            if year is not None:
-                ex = sp["exit_year"].astype("float").fillna(ATOP_LAST_YEAR)
-                sp = sp[(sp["entry_year"] <= year) & (ex >= year)]
-            keep &= a.index.isin(set(sp["atopid"]))
-        hits = a[keep.values]
-        page = hits.iloc[offset: offset + limit]
-        return {"count": int(len(hits)), "offset": offset, "limit": limit,
-                "matched_states": [{"ccode": c, "name": self.state_name(c)} for c in matched],
-                "results": [self.summary(r) for r in page.itertuples(index=False)]}
-
-    def summary(self, r) -> dict:
-        members = self._member_sets.get(int(r.atopid), [])
-        return {
-            "atopid": int(r.atopid),
-            "begin": jsonable(r.begin), "end": jsonable(r.end),
-            "in_effect": bool(r.ineffect == 1),
-            "duration_years": round(float(r.duration_years), 2),
-            "members": [{"ccode": c, "name": self.state_name(c)} for c in members],
-            "obligations": [o for o in OBLIGATIONS if getattr(r, o) is not pd.NA and getattr(r, o) == 1],
-            "term_label": jsonable(r.term_label) if int(r.ineffect) == 0 else None,
-        }
-
-    def detail(self, atopid: int) -> dict:
-        if atopid not in self.alliances.index:
-            raise WebError(404, "Alliance not found", f"no ATOP 5.1 alliance has atopid {atopid}")
-        r = self.alliances.loc[atopid]
-        raw = self.raw.loc[atopid]
-        m = self.members_raw[self.members_raw["atopid"] == atopid].sort_values(["phase", "member", "yrent"])
-        from pactwatch.data.atop import TERMCAUS_LABELS, TERMMODE_LABELS
-
-        def ymd(y, mo, d):
-            if pd.isna(y) or int(y) == 0:
-                return None
-            parts = [int(y), int(mo) if pd.notna(mo) and int(mo) else None, int(d) if pd.notna(d) and int(d) else None]
-            return "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(parts) if p is not None)
-
-        members = []
-        for x in m.itertuples(index=False):
-            in_eff = int(x.ineffect) == 1
-            tm = None if in_eff or pd.isna(x.termmode) else int(x.termmode)
-            tc = None if in_eff or pd.isna(x.termcaus) else int(x.termcaus)
-            members.append({
-                "ccode": int(x.member), "name": self.state_name(x.member), "phase": int(x.phase),
-                "entry": ymd(x.yrent, x.moent, x.dayent), "exit": None if in_eff else ymd(x.yrexit, x.moexit, x.dayexit),
-                "in_effect": in_eff,
-                "termmode": tm, "termmode_label": TERMMODE_LABELS.get(tm) if tm is not None else None,
-                "termcaus": tc, "termcaus_label": TERMCAUS_LABELS.get(tc) if tc is not None else None,
-            })
-        provisions = [{"code": k, "label": lab, "meaning": mean,
-                       "value": jsonable(pd.to_numeric(raw.get(k), errors="coerce"))}
-                      for k, (lab, mean) in PROVISIONS.items() if k in raw.index]
-        lifetime = {
-            "begin": jsonable(r["begin"]), "end": jsonable(r["end"]), "in_effect": bool(r["ineffect"] == 1),
-            "event": int(r["event"]), "event_atop": int(r["event_atop"]),
-            "censor_date": "2018-12-31", "duration_days": int(r["duration_days"]),
-            "duration_years": round(float(r["duration_years"]), 3),
-            "begday_imputed": bool(r["begday_imputed"]), "endday_imputed": bool(r["endday_imputed"]),
-            "term": jsonable(r["term"]), "term_label": jsonable(r["term_label"]),
-            "termmode_final_label": jsonable(r["termmode_final_label"]),
-            "termcaus_final_label": jsonable(r["termcaus_final_label"]),
-            "n_phases": jsonable(r["n_phases"]), "n_members_ever": jsonable(r["n_members_ever"]),
-            "max_concurrent_members": jsonable(r["max_concurrent_members"]),
-        }
-        return {"atopid": int(atopid), "summary": self.summary(r), "lifetime": lifetime,
-                "members": members, "provisions": provisions}

@@ -1,0 +1,296 @@
+"""The typed forecast result: :class:`ForecastResult` (and the back-test's :class:`Backtest`), returned by
+:func:`pactwatch.scenarios.forecast.forecast_case`.
+
+One JSON form: ``result.to_json()`` (= ``model_dump(mode="json")``), the same for the CLI's ``--json``, the report and the
+web API. Its JSON Schema is published as ``docs/forecast.schema.json`` (:func:`json_schema`; a test checks that the
+committed file equals the generated one).
+
+What the numbers mean (see :mod:`pactwatch.scenarios.forecast` for the method):
+
+- survival points ``S(a0 + t | a0)``: the probability the alliance is still in effect ``t`` years after the as-of date,
+  given it is in effect then. ``point``: coefficients at their estimates, averaged over shock timings; ``mean``: the mean
+  over the Monte Carlo draws; ``lower``/``upper``: the (1 − level)/2 and (1 + level)/2 quantiles of the joint draws.
+- ``vs_status_quo``: the scenario minus the status quo at each ``t`` (probability, not points), with intervals from
+  the paired draws (common random numbers).
+- drivers, base rate, analogues, validation (the back-test), provenance and caveats (``notes``) as documented per field.
+
+Values that cannot be computed are ``null``; nothing is imputed.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA = "pactwatch.forecast/2"
+BACKTEST_SCHEMA = "pactwatch.backtest/1"
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ----------------------------------------------------------------------------------------------------------- case
+class CaseInfo(_M):
+    id: str
+    name: str
+    question: Optional[str] = Field(None, description="The question the forecast answers (from the case file)")
+    question_source: Optional[str] = None
+    kind: Literal["atop", "direct"]
+    atopid: Optional[int] = None
+    members: list[dict[str, Any]] = Field(description="{ccode, name, major} per member")
+    in_force: str = Field(description="Entry into force (ISO date); age is measured from it")
+    signed: Optional[str] = None
+    age_at_as_of: float = Field(description="Years from entry into force to the as-of date (a0)")
+    file: Optional[str] = Field(None, description="The case file the forecast was made from")
+    state_source: str = Field(description="Where the member states on the as-of date come from")
+    notes: list[str]
+    events: list[dict[str, Any]]
+    uncertain_values: list[str] = Field(description="Dotted paths of the case's values marked uncertain")
+
+
+class EventDef(_M):
+    name: str
+    description: str
+
+
+class Coefficient(_M):
+    covariate: str
+    label: str
+    coef: float
+    se: float = Field(description="Robust standard error, clustered by alliance")
+    hr: float = Field(description="Hazard ratio exp(coef)")
+    p: float
+
+
+class ModelInfo(_M):
+    spec: str
+    description: str
+    covariates: list[str]
+    labels: dict[str, str]
+    coefficients: list[Coefficient]
+    info: dict[str, Any] = Field(description="Fit facts: alliances, events, rows, training years, rows left out")
+    se_type: str
+    ties: str
+    cache: dict[str, Any]
+    data: dict[str, str] = Field(description="sha256 of every data table the model was built from")
+    panels_built_at: Optional[str] = None
+
+
+class Covariates(_M):
+    formation: dict[str, Any]
+    now: dict[str, Any] = Field(description="Covariates on the as-of date (first segment of the status-quo path)")
+    sources: dict[str, Any]
+
+
+# ------------------------------------------------------------------------------------------------------ scenarios
+class SurvivalPoint(_M):
+    t: float = Field(description="Years after the as-of date")
+    point: float
+    mean: float
+    lower: float
+    upper: float
+
+
+class Difference(_M):
+    """Scenario minus status quo at ``t`` (a difference of probabilities; ×100 = percentage points)."""
+    t: float
+    point: float
+    lower: float
+    upper: float
+
+
+class Median(_M):
+    point: Optional[float] = Field(None, description="Median remaining life in years; null beyond the horizon")
+    lower: Optional[float] = None
+    upper: Optional[float] = None
+    beyond_horizon: bool
+    horizon: float
+
+
+class Curve(_M):
+    t: list[float]
+    point: list[float]
+    lower: list[float]
+    upper: list[float]
+
+
+class Driver(_M):
+    covariate: str
+    label: str
+    value_now: float
+    reference: float = Field(description="The training median (a typical alliance-year)")
+    coef: float
+    log_hazard: float = Field(description="coef × (value_now − reference)")
+    delta_s5: float = Field(description="5-year survival minus that with the covariate at its reference")
+
+
+class ScenarioResult(_M):
+    name: str
+    label: str
+    description: str
+    shocks: list[dict[str, Any]]
+    survival: list[SurvivalPoint]
+    median_remaining: Median
+    curve: Curve
+    drivers: list[Driver]
+    path: list[dict[str, Any]] = Field(description="The most frequent covariate path, one row per calendar year")
+    n_distinct_paths: int
+    timing_notes: list[str]
+    vs_status_quo: Optional[list[Difference]] = Field(None, description="Null when there is no status quo")
+
+
+# ------------------------------------------------------------------------------------------ base rate, analogues
+class BaseRatePoint(_M):
+    t: float
+    estimate: Optional[float] = None
+    lower: Optional[float] = None
+    upper: Optional[float] = None
+
+
+class BaseRate(_M):
+    filters: dict[str, Any]
+    relaxed: list[str]
+    n_alliances: int
+    n_events: int
+    at_risk_at_age: int
+    conditional_on_age: float
+    survival: list[BaseRatePoint]
+    description: str
+
+
+class Analogue(_M):
+    atopid: int
+    distance: float
+    begin: str
+    end: Optional[str] = None
+    ended: bool
+    years: float
+    in_effect_2018: bool
+    members: list[str]
+    n_members: int
+    how_ended: Optional[str] = None
+    cause: Optional[str] = None
+    term: Optional[str] = None
+    features: dict[str, float]
+
+
+class Analogues(_M):
+    k: int
+    features: list[str]
+    features_used: list[str]
+    case_features: dict[str, Any]
+    distance: str
+    n_candidates: int
+    n_excluded_incomplete: int
+    before_year: Optional[int] = None
+    rows: list[Analogue]
+
+
+# ------------------------------------------------------------------------------------------------------ back-test
+class BacktestPoint(_M):
+    t: float
+    predicted: float
+    lower: float
+    upper: float
+    base_rate: Optional[float] = None
+    actual_survived: Optional[float] = Field(None, description="1 in effect, 0 ended, null unknown")
+
+
+class BacktestCase(_M):
+    case: str
+    atopid: int
+    name: str
+    formed: str
+    cutoff: int
+    train_years: list[int]
+    train_alliances: int
+    train_events: int
+    duration_years: float
+    ended: bool
+    event: int
+    how_ended: Optional[str] = None
+    by_t: list[BacktestPoint]
+    base_rate_filters: dict[str, Any]
+
+
+class Brier(_M):
+    t: float
+    n_cases: int
+    model: Optional[float] = None
+    base_rate: Optional[float] = None
+
+
+class Backtest(_M):
+    """Historical cases forecast from their formation with the data up to then (:mod:`.backtest`)."""
+    schema_: Literal["pactwatch.backtest/1"] = Field(BACKTEST_SCHEMA, alias="schema")
+    event: str
+    level: float
+    n_sims: int
+    cases: list[BacktestCase]
+    brier: list[Brier]
+    note: str
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def to_json(self) -> dict:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# ----------------------------------------------------------------------------------------------------- provenance
+class Provenance(_M):
+    as_of: str
+    seed: int
+    n_sims: int
+    model_version: str = Field(description="Identifies the model specification and the engine")
+    pactwatch_version: str
+    data: dict[str, str] = Field(description="sha256 of every data table used")
+    case_sha256: Optional[str] = Field(None, description="sha256 of the case file (null for a case given in memory)")
+    scenarios_sha256: dict[str, str] = Field(description="sha256 of each scenario file used")
+
+
+class ForecastResult(_M):
+    """A scenario forecast of one alliance (see the module docstring)."""
+    schema_: Literal["pactwatch.forecast/2"] = Field(SCHEMA, alias="schema")
+    case: CaseInfo
+    as_of: str
+    event: EventDef
+    horizon: float
+    times: list[float]
+    level: float
+    n_sims: int
+    seed: int
+    model: ModelInfo
+    covariates: Covariates
+    scenarios: list[ScenarioResult]
+    base_rate: BaseRate
+    analogues: Analogues
+    notes: list[str] = Field(description="Caveats that hold for every forecast of this model")
+    provenance: Provenance
+    validation: Optional[Backtest] = Field(None, description="The back-test, when it was run with the forecast")
+    runtime_seconds: float
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def to_json(self) -> dict:
+        """The one JSON form (plain dicts, lists, numbers, strings; no NaN)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def scenario(self, name: str) -> ScenarioResult:
+        for s in self.scenarios:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of :meth:`ForecastResult.to_json` (published as ``docs/forecast.schema.json``)."""
+    s = ForecastResult.model_json_schema(mode="serialization", by_alias=True)
+    s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    s["$id"] = SCHEMA
+    return s
+
+
+def as_json(result) -> dict:
+    """The JSON form of a :class:`ForecastResult` (a dict in that form is returned as it is)."""
+    return result.to_json() if isinstance(result, (ForecastResult, Backtest)) else result
