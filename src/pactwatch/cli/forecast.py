@@ -17,8 +17,9 @@ from pactwatch.scenarios.result import as_json
 
 
 #: Library terms in error messages -> this command's flags.
-FLAGS = {"as_of": "--as-of", "sims": "--sims", "horizon": "--horizon", "report path": "--report",
-         "interval level": "--level", "k analogues": "--k"}
+FLAGS = {"as_of": "--as-of", "as-of date": "--as-of", "sims": "--sims", "number of Monte Carlo draws": "--sims",
+         "random seed": "--seed", "horizon": "--horizon", "report path": "--report", "interval level": "--level",
+         "k analogues": "--k"}
 
 
 def flag_error(exc: PactwatchError) -> PactwatchError:

@@ -109,8 +109,6 @@ def main_job(
             t.add_row(d["key"], d["version"], d["coverage"], str(d["tables"]), f"{d['rows']:,}")
         console.print(t)
         console.print(f"data: {root}")
-        for f, why in result.skipped:
-            console.print(f"[yellow]not loaded:[/] {f}: {why}")
 
     src = DataSource(data_dir=root, db=result.db)
     allsc = load_scenarios()

@@ -49,6 +49,7 @@ from pactwatch.errors import PactwatchError
 from pactwatch.models.base import jsonable
 
 from . import shocks as SH
+from .schema import validate_run
 from .cases import ResolvedCase, load_case, load_scenarios, resolve
 from .engine import Engine, draw_betas, median_time
 from .result import SCHEMA, ForecastResult
@@ -305,13 +306,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
     from .analogues import analogues
 
     t0 = time.perf_counter()
-    if not 0 < level < 1:
-        raise PactwatchError(f"interval level must be in (0, 1), got {level}")
-    if not 1 <= horizon <= 50:
-        raise PactwatchError(f"horizon must be between 1 and 50 years, got {horizon}")
-    if sims < 10:
-        raise PactwatchError(f"sims (Monte Carlo draws) must be at least 10, got {sims}")
-    n_sims = sims
+    run = validate_run(as_of=as_of, sims=sims, seed=seed, horizon=horizon, level=level)  # ranges, caps, dates
+    n_sims, seed, horizon, level = run.sims, run.seed, run.horizon, run.level
     c = case if not isinstance(case, (str, bytes)) and hasattr(case, "kind") else load_case(case)
     allsc = load_scenarios(scenario_dir)
     names = list(dict.fromkeys(scenarios)) if scenarios else default_scenarios(allsc)
@@ -319,7 +315,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         names = ["status-quo", *names]
     for n in names:
         SH.scenario_shocks(n, allsc)  # unknown names / cycles fail before any work
-    day = _as_of(as_of)
+    day = pd.Timestamp(run.as_of)
     if ctx is None:
         ctx = context(source, event, use_cache=use_cache, progress=progress)
     elif ctx.event != event:
