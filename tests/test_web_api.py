@@ -575,3 +575,32 @@ def test_api_docs_render_docstrings_and_describe_paging(client):
     assert params["limit"].get("description") and params["offset"].get("description")
     fc = {p["name"]: p for p in doc["paths"]["/api/cases/{name}/forecast"]["get"]["parameters"]}
     assert "as_of" in fc and fc["as_of"].get("description")
+
+
+ALIAS_BOMB = """a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_yaml_alias_bomb_in_the_cases_folder_is_listed_with_its_error(data_dir, tmp_path):
+    """A 10-line alias bomb among the case files (9**9 nodes once expanded) is refused by the loader's limits: the case
+    list answers with that file flagged and the good cases still listed, and the home page still renders."""
+    import shutil
+
+    d = tmp_path / "cases"
+    shutil.copytree(REPO / "cases", d)
+    (d / "bomb.yaml").write_text(ALIAS_BOMB, encoding="utf-8")
+    with TestClient(create_app(data_dir=data_dir, cases_dir=d)) as c:
+        r = c.get("/api/cases")
+        assert r.status_code == 200
+        by_name = {x["name"]: x for x in r.json()["cases"]}
+        assert by_name["bomb"]["error"] and "alias" in by_name["bomb"]["error"].lower()
+        assert by_name["rus-prk-2024"]["error"] is None
+        assert c.get("/").status_code == 200
