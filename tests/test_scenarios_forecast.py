@@ -132,7 +132,8 @@ def test_provenance_names_data_model_and_run(typed, forecast_ctx):
 def test_library_errors_speak_library_terms(forecast_ctx):
     from pactwatch.errors import PactwatchError
 
-    for kwargs, term in (({"as_of": "not a date"}, "as_of"), ({"sims": 3}, "sims"), ({"horizon": 100}, "horizon")):
+    for kwargs, term in (({"as_of": "not a date"}, "as-of date"), ({"sims": 3}, "Monte Carlo draws"),
+                         ({"horizon": 100}, "horizon"), ({"seed": -1}, "random seed")):
         with pytest.raises(PactwatchError) as e:
             F.forecast_case("rus-prk-2024", ctx=forecast_ctx, **{"as_of": AS_OF, **kwargs})
         assert term in str(e.value) and "--" not in str(e.value)
