@@ -220,7 +220,8 @@ def read_events(con, origin: str | None = "pactwatch") -> pd.DataFrame:
         q = f"select {sel}, null as title, null as sentence_start from events e {where}"
     df = con.execute(q, args).df()
     df["sentence_start"] = df["sentence_start"].astype("Int64")
-    df["sentence_end"] = (df["sentence_start"] + df["evidence"].fillna("").str.len()).astype("Int64")
+    # the span of the sentence without the line end the coder's sentence may carry
+    df["sentence_end"] = (df["sentence_start"] + df["evidence"].fillna("").str.rstrip().str.len()).astype("Int64")
     df.loc[df["sentence_start"].isna(), "sentence_end"] = pd.NA
     return df[cols]
 
@@ -233,7 +234,8 @@ def _evidence(r) -> dict:
     s0, s1 = val(r.sentence_start), val(r.sentence_end)
     return {"event_id": r.event_id, "date": str(pd.Timestamp(r.event_date).date()), "code": val(r.code),
             "source": val(r.source_country), "target": val(r.target_country), "article_id": val(r.article_id),
-            "url": val(r.url), "title": val(getattr(r, "title", None)), "sentence": val(r.evidence),
+            "url": val(r.url), "title": val(getattr(r, "title", None)),
+            "sentence": val(r.evidence).strip() if val(r.evidence) else None,
             "sentence_span": [int(s0), int(s1)] if s0 is not None else None,
             "confidence": None if val(r.confidence) is None else float(r.confidence)}
 

@@ -8,13 +8,15 @@ What is detected (each from pactwatch's coded events whose source or target is a
   agreement (0.75). Proposes ``observed.members.<m>.at_war`` = 0 (``since`` the event date) for that member, and for
   every other member whose war has the same name or contains it (e.g. "Russia–Ukraine war (Kursk)"), at 0.8 times the
   confidence. A ceasefire is not a peace: the analyst decides.
-- ``article-4``: one member appeals to or demands of the other military aid, cooperation or protection (CAMEO 02, 10,
-  with a military word; 0212/0232/0234/1012/1032/1034 need none; 0.55), or provides military aid or protection (06, 07)
+- ``article-4``: one member appeals to or demands of the other military aid, cooperation or protection (CAMEO
+  0212/0232/0234/1012/1032/1034; or 020/021/023/100/101/103 when the sentence asks for military aid, assistance, help
+  or protection, troops, or names Article 4 or mutual defence; 0.55), or provides military aid or protection (06, 07)
   in a sentence naming the treaty's Article 4 or its mutual-assistance clause (0.7); 0.85 for an appeal that names
   Article 4, the treaty or mutual defence. Proposes an entry in the case's ``events`` list and, when the other member is
   not at war, ``observed.members.<other>.at_war`` = 1 (the appealing member's war).
 - ``leader-change``: a member accedes to a demand for a change in leadership (0831; 0.6) or a sentence about an event of
-  the member says a leader died, resigned, was ousted, sworn in or succeeded (0.4). Proposes
+  the member says a president or leader died, resigned, stepped down or was ousted, someone was sworn in or elected
+  as president or leader, a new president or leader, or a coup (0.4). Proposes
   ``observed.members.<m>.leader_change_this_year`` = 1; the new leader's name and date are left to the analyst.
 - ``termination-notice``: a member's event against the other (any code; 0.5; reduce relations or aid, 16, 0.8) whose
   sentence says terminate, renounce, denounce, abrogate, withdraw from or pull out of the treaty, pact or partnership.
@@ -24,7 +26,8 @@ What is detected (each from pactwatch's coded events whose source or target is a
   names an alliance, mutual defence or a defence/security pact or treaty (0.75), or only a treaty or pact (0.45).
   Proposes ``observed.members.<m>.new_outside_alliance_this_year`` = 1.
 
-Guards: an evidence sentence that is hypothetical, hedged or negated (would, could, might, may, if, whether, should,
+Guards: an evidence sentence that dates what it reports in the past ("last June", "in 2016", "two years ago": the
+event is not of the article's date) proposes nothing; nor does one that is hypothetical, hedged or negated (would, could, might, may, if, whether, should,
 possibly, likely, expect, speculate, hope, plan to, not, never, deny ...; 'may' in lower case only) proposes nothing (counted in ``log``); the
 coder's own abstention (opinion, analysis) has already removed most such sentences. Several events for the same update
 are one proposal: dated by its earliest evidence, confidence 1 - prod(1 - c) over distinct articles (each article's
@@ -55,12 +58,22 @@ _HEDGE = re.compile(
 
 _CEASEFIRE = re.compile(r"cease-?fire|truce|armistice|peace (?:deal|agreement|accord|treaty)|end(?:ed|s)? (?:of )?the war",
                         re.IGNORECASE)
-_MILITARY = re.compile(r"milit|troop|soldier|defen[cs]|armed|weapon|assistance|protection|Article 4|Art\. ?4", re.IGNORECASE)
+_MILITARY = re.compile(r"military (?:aid|assistance|help|support|protection|backing)|troops|soldiers|Article (?:4|IV)\b|"
+                       r"Art\. ?4\b|mutual[- ](?:military )?(?:defen[cs]e|assistance)", re.IGNORECASE)
 _ART4 = re.compile(r"Article (?:4|IV|four)\b|Art\. ?4\b|mutual[- ](?:military )?(?:defen[cs]e|assistance)|"
                    r"the treaty|their treaty|partnership treaty|defen[cs]e (?:treaty|pact|clause)", re.IGNORECASE)
-_LEADER = re.compile(r"(?<!\w)(?:died|death of|passed away|resign\w*|stepped down|steps down|ousted|overthrown|coup|"
-                     r"assassinat\w*|sworn in|inaugurat\w*|succeeded|successor|new (?:president|leader|supreme leader))",
-                     re.IGNORECASE)
+_LEADER = re.compile(
+    r"(?:president|leader|chairman|general secretary|head of state|premier)\b[^.;]{0,40}?(?<!\w)(?:died|has died|"
+    r"resign\w*|stepped down|steps down|was ousted|ousted|overthrown|assassinated|removed from (?:office|power))|"
+    r"(?:sworn in|inaugurated|elected|installed) as (?:the )?(?:new )?(?:president|leader|supreme leader|head of state)|"
+    r"(?<!\w)new (?:president|supreme leader|head of state)|death of (?:president|leader|the leader)|"
+    r"(?<!\w)coup(?!\w)|succeeded (?:him|her|\w+ \w+) as (?:president|leader)", re.IGNORECASE)
+#: a sentence that dates what it reports in the past ("last June", "in 2016", "two years ago"): the event is not of the
+#: article's date, so it proposes nothing
+_RETRO = re.compile(
+    r"(?<!\w)(?:last (?:year|month|week|summer|winter|spring|autumn|fall|January|February|March|April|May|June|July|"
+    r"August|September|October|November|December)|(?:\d+|one|two|three|four|five|six|several|many) (?:years|months|weeks|"
+    r"decades) ago|in (?:19|20)\d\d|earlier this year|previously|in the past)(?!\w)", re.IGNORECASE)
 _TERMINATE = re.compile(r"(?<!\w)(?:terminat\w*|renounc\w*|denounc\w*|abrogat\w*|withdr[ae]w\w*|pull\w* out|annul\w*|"
                         r"scrap\w*|exit\w*)", re.IGNORECASE)
 _TREATY = re.compile(r"treaty|pact|partnership agreement|alliance", re.IGNORECASE)
@@ -68,6 +81,8 @@ _ALLIANCE = re.compile(r"allian|mutual[- ](?:military )?defen[cs]e|mutual assist
                        r"(?:pact|treaty|agreement)|collective (?:defen[cs]e|security)", re.IGNORECASE)
 
 APPEAL_MILITARY = ("0212", "0232", "0234", "1012", "1032", "1034")
+#: appeals and demands that can ask for help (not 022 policy support, 024-028 reform, yielding, meeting, mediation)
+APPEAL_ANY = ("020", "021", "023", "100", "101", "103")
 
 KINDS = ("war-ended", "article-4", "leader-change", "termination-notice", "outside-alliance")
 
@@ -133,7 +148,8 @@ def _ev(r) -> dict:
     s1 = val(getattr(r, "sentence_end", None))
     return {"event_id": r.event_id, "date": str(pd.Timestamp(r.event_date).date()), "code": val(r.code),
             "source": val(r.source_country), "target": val(r.target_country), "article_id": val(r.article_id),
-            "url": val(r.url), "title": val(getattr(r, "title", None)), "sentence": val(r.evidence),
+            "url": val(r.url), "title": val(getattr(r, "title", None)),
+            "sentence": val(r.evidence).strip() if val(r.evidence) else None,
             "sentence_span": [int(s0), int(s1)] if s0 is not None and s1 is not None else None,
             "coder_confidence": None if val(r.confidence) is None else float(r.confidence)}
 
@@ -173,7 +189,7 @@ def propose_updates(events: pd.DataFrame, case: dict, iso3: dict[int, str] | Non
     ev = ev[ev["source_country"].isin(members) | ev["target_country"].isin(members)] if len(ev) else ev
     log.append({"step": "members", "rows": int(len(ev)), "note": f"{len(ev)} events with a member as source or target"})
     hits: dict[tuple, list[dict]] = {}
-    hedged = 0
+    hedged = retro = 0
 
     def add(kind, member, conf, r, extra=None):
         e = _ev(r)
@@ -196,7 +212,7 @@ def propose_updates(events: pd.DataFrame, case: dict, iso3: dict[int, str] | Non
                 found.append(("war-ended", m, conf))
         # Article 4: appeal / demand between the members, or assistance naming the treaty
         if src_m is not None and tgt_m is not None and src_m != tgt_m:
-            if code.startswith(("02", "10")) and (code.startswith(APPEAL_MILITARY) or _MILITARY.search(sent)):
+            if code.startswith(APPEAL_MILITARY) or (code.startswith(APPEAL_ANY) and _MILITARY.search(sent)):
                 found.append(("article-4", src_m, 0.85 if _ART4.search(sent) else 0.55))
             elif code.startswith(("06", "07")) and re.search(r"Article (?:4|IV|four)\b|Art\. ?4\b|mutual[- ]assistance",
                                                              sent, re.IGNORECASE):
@@ -220,11 +236,17 @@ def propose_updates(events: pd.DataFrame, case: dict, iso3: dict[int, str] | Non
         if _HEDGE.search(sent) or re.search(r"(?<!\w)may(?!\w)", sent):  # lower-case 'may': not the month
             hedged += 1
             continue
+        if _RETRO.search(sent):
+            retro += 1
+            continue
         for kind, m, conf in found:
             add(kind, m, conf, r)
     if hedged:
         log.append({"step": "hedged", "rows": hedged, "note": f"{hedged} candidate events left out: the sentence is "
                     "hypothetical, hedged or negated"})
+    if retro:
+        log.append({"step": "retrospective", "rows": retro, "note": f"{retro} candidate events left out: the sentence "
+                    "dates what it reports in the past (last June, in 2016, years ago), not at the article's date"})
     # ceasefire of one member: the members fighting the same war
     for (kind, m), evs in list(hits.items()):
         if kind != "war-ended":
