@@ -24,11 +24,13 @@ def update(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-202
            min_confidence: Annotated[float, typer.Option("--min-confidence", min=0, max=1, help="Leave out proposals below this confidence.")] = 0.5,
            db: Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")] = None,
            as_json: JsonOpt = False) -> None:
-    """Show (and with --accept write) the dated updates to CASE's observed state that the news proposes: a war ended
-    or a ceasefire, Art. 4 invoked, a leader change, a notice of termination, a new outside alliance."""
+    """Show (and with --accept write) the updates to the case's observed state that the coded news proposes.
+
+    Each is dated, with its evidence and a confidence: a war ended or a ceasefire, Art. 4 invoked, a leader change, a
+    notice of termination, a new outside alliance."""
     import yaml
 
-    from pactwatch.cli.monitor import empty_store_message
+    from pactwatch.cli.store_help import empty_store_message
     from pactwatch.monitor.checks import store_status
     from pactwatch.monitor.indicators import read_events
     from pactwatch.monitor.updates import apply_proposals, propose_updates, unified_diff, write_atomically

@@ -314,7 +314,7 @@ def dyad(a: Annotated[str, typer.Argument(help="First country (ISO3, e.g. RUS)."
     Mount in cli/__init__.py: app.command("dyad")(events_cli.dyad)
     """
     from pactwatch.cli.common import console_err
-    from pactwatch.cli.monitor import empty_store_message
+    from pactwatch.cli.store_help import empty_store_message
     from pactwatch.monitor.checks import check_actor_codes, store_status
     from pactwatch.monitor.dyad import dyad_series, plot_series
     from pactwatch.news.store import connect

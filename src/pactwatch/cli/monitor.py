@@ -23,29 +23,6 @@ def default_articles_dir() -> Path | None:
     return Path(d).parent / "articles" / "rus-prk-news" / "articles" if d else None
 
 
-def fill_help(articles_hint: str = "DIR") -> str:
-    """How to fill the event table, in commands."""
-    return (f"fill it from news with `pactwatch events ingest {articles_hint}` (text, HTML, RSS/Atom or JSON Lines "
-            "files) then `pactwatch events store` (codes the stored articles), or in one step with "
-            f"`pactwatch monitor CASE --articles {articles_hint}` (or `--feed URL`); or import GDELT/ICEWS event "
-            "files with `pactwatch events import FILE`")
-
-
-def empty_store_message(status: dict, origin: str | None = None) -> str | None:
-    """A plain message when the store (or the origin's part of it) holds no events, else None."""
-    if not status["exists"]:
-        return f"no news store at {status['path']}: there are no events yet; {fill_help()}"
-    n = status["by_origin"].get(origin, 0) if origin else status["events"]
-    if n:
-        return None
-    what = f"no events of origin {origin!r}" if origin else "no events"
-    have = (f" (it holds {status['articles']} articles not yet coded: run `pactwatch events store`)"
-            if status["articles"] and not status["events"] else "")
-    others = (f"; origins present: {', '.join(f'{o} ({k})' for o, k in sorted(status['by_origin'].items()))}"
-              if origin and status["events"] else "")
-    return f"the news store {status['path']} has {what}{have}{others}; {fill_help()}"
-
-
 def _read_feed(url: str):
     from pactwatch.news.ingest import articles_from_feed
 
@@ -83,6 +60,7 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
     month with its evidence sentences) as JSON and a PNG, and count the updates to the case the news proposes."""
     import yaml
 
+    from pactwatch.cli.store_help import empty_store_message
     from pactwatch.monitor.checks import store_status
     from pactwatch.monitor.indicators import monitor_series, parse_indicators, plot_indicators, read_events
     from pactwatch.monitor.updates import propose_updates
