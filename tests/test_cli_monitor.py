@@ -96,6 +96,10 @@ def test_case_update_diff_then_accept(tmp_path, events_dir, monkeypatch):
                          "goldstein": 9.0, "confidence": 0.8, "article_id": "a", "url": "https://example.org/a",
                          "evidence": "Russia and Ukraine declared a ceasefire on Monday."}])
     con.close()
+    r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db), "--only", "leader-change"])
+    assert r.exit_code == 0 and "0 proposed updates" in r.output and "at_war: 0" not in r.output
+    r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db), "--only", "ceasefire"])
+    assert r.exit_code != 0 and "not a kind of update" in str(r.exception) + r.output
     r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db)])
     assert r.exit_code == 0, r.output
     assert "+        at_war: 0" in r.output and "nothing written" in r.output
@@ -115,3 +119,36 @@ def test_case_update_needs_from_news(tmp_path):
 
     r = CliRunner().invoke(app, ["case", "update", str(CASE)])
     assert r.exit_code != 0 and "--from-news" in str(r.exception) + r.output
+
+
+def test_monitor_reads_a_feed_and_the_default_folder(tmp_path, events_dir, monkeypatch):
+    from pactwatch.cli import app
+
+    monkeypatch.setenv("PACTWATCH_EVENTS_DIR", str(events_dir))
+    monkeypatch.setenv("PACTWATCH_ROOT_MODEL", "0")
+    rss = tmp_path / "feed.rss"
+    rss.write_text("""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Shoigu visits Pyongyang</title><link>https://example.org/1</link><guid>1</guid>
+<pubDate>Wed, 03 Dec 2025 10:00:00 GMT</pubDate>
+<description>Russian Security Council Secretary Sergei Shoigu visited Pyongyang on Wednesday and met Kim Jong Un.</description></item>
+</channel></rss>""", encoding="utf-8")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["monitor", str(CASE), "--feed", str(rss), "--db", str(tmp_path / "n.duckdb"),
+                                 "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    assert res["ingest"]["added"] == 1 and res["coverage"] == ["2025-12", "2025-12"]
+    full = json.loads((out / "indicators.json").read_text(encoding="utf-8"))
+    urls = {e["url"] for i in full["indicators"] for p in i["series"] for e in p["evidence"]}
+    assert urls == {"https://example.org/1"}
+    # no --articles/--feed: the shared default folder beside the data directory
+    data = tmp_path / "shared" / "data"
+    arts = tmp_path / "shared" / "articles" / "rus-prk-news" / "articles"
+    arts.mkdir(parents=True)
+    data.mkdir()
+    (arts / "2026-01-05-visit.txt").write_text("Lavrov visited Pyongyang on Monday.\n", encoding="utf-8")
+    monkeypatch.setenv("PACTWATCH_DATA_DIR", str(data))
+    r = CliRunner().invoke(app, ["monitor", str(CASE), "--db", str(tmp_path / "n2.duckdb"), "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    assert any(str(arts) in n for n in res["notes"]) and res["ingest"]["added"] == 1

@@ -21,7 +21,8 @@ def update(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-202
            from_news: Annotated[bool, typer.Option("--from-news", help="Propose updates from the coded news events in the news store.")] = False,
            accept: Annotated[bool, typer.Option("--accept", help="Write the proposed updates into the case file.")] = False,
            since: Annotated[Optional[str], typer.Option("--since", help="Only events after this day (YYYY-MM-DD; default the case's observed.date).")] = None,
-           min_confidence: Annotated[float, typer.Option("--min-confidence", min=0, max=1, help="Leave out proposals below this confidence.")] = 0.5,
+           min_confidence: Annotated[Optional[float], typer.Option("--min-confidence", min=0, max=1, help="Leave out proposals below this confidence (default 0.5).")] = None,
+           only: Annotated[Optional[list[str]], typer.Option("--only", help="Only proposals of this kind (repeatable): war-ended, article-4, leader-change, termination-notice, outside-alliance.")] = None,
            db: Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")] = None,
            as_json: JsonOpt = False) -> None:
     """Show (and with --accept write) the updates to the case's observed state that the coded news proposes.
@@ -33,7 +34,8 @@ def update(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-202
     from pactwatch.cli.store_help import empty_store_message
     from pactwatch.monitor.checks import store_status
     from pactwatch.monitor.indicators import read_events
-    from pactwatch.monitor.updates import apply_proposals, propose_updates, unified_diff, write_atomically
+    from pactwatch.monitor.updates import (DEFAULT_MIN_CONFIDENCE, KINDS, apply_proposals, propose_updates,
+                                           unified_diff, write_atomically)
     from pactwatch.news.ingest import parse_date
     from pactwatch.news.store import connect
     from pactwatch.scenarios.cases import load_case
@@ -41,6 +43,11 @@ def update(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-202
 
     if not from_news:
         raise PactwatchError("say where the updates come from: --from-news (the coded events in the news store)")
+    if min_confidence is None:
+        min_confidence = DEFAULT_MIN_CONFIDENCE
+    bad = sorted(set(only or ()) - set(KINDS))
+    if bad:
+        raise PactwatchError(f"--only {', '.join(bad)}: not a kind of update; use {', '.join(KINDS)}")
     if since is not None and parse_date(since) is None:
         raise PactwatchError(f"--since {since!r}: not a date; use YYYY-MM-DD")
     c = load_case(case)
@@ -60,8 +67,9 @@ def update(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-202
     finally:
         con.close()
     res = propose_updates(ev, yaml.safe_load(text), since=since)
-    kept = [p for p in res["proposals"] if p["confidence"] >= min_confidence]
-    low = [p for p in res["proposals"] if p["confidence"] < min_confidence]
+    wanted = [p for p in res["proposals"] if not only or p["kind"] in only]
+    kept = [p for p in wanted if p["confidence"] >= min_confidence]
+    low = [p for p in wanted if p["confidence"] < min_confidence]
     new = apply_proposals(text, kept, str(path)) if kept else text
     parse(Case, yaml.safe_load(new), f"{path} (after the proposed updates)")  # the result must still be a valid case
     diff = unified_diff(text, new, path.name)

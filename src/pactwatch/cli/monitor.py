@@ -49,24 +49,24 @@ def _out_dir(out: Path | None, case_id: str) -> Path:
     return Path(home()) / "monitor" / case_id
 
 
-def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-2024) or path to its YAML file.")],
-            articles: Annotated[Optional[list[Path]], typer.Option("--articles", help="Article files or folders to ingest and code (repeatable). Default: $PACTWATCH_DATA_DIR/../articles/rus-prk-news/articles when it exists.")] = None,
-            feed: Annotated[Optional[list[str]], typer.Option("--feed", help="RSS/Atom feed URL or file to ingest and code (repeatable).")] = None,
-            db: Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")] = None,
-            out: Annotated[Optional[Path], typer.Option("--out", help="Folder for indicators.json and indicators.png (default ~/.pactwatch/monitor/CASE).")] = None,
-            months: Annotated[int, typer.Option("--months", min=1, help="Months shown in the plot (the last N).")] = 24,
-            as_json: JsonOpt = False) -> None:
-    """Ingest and code the news, then write the case's indicator series (monthly counts with change points, each
-    month with its evidence sentences) as JSON and a PNG, and count the updates to the case the news proposes."""
+def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] | None = None, db: Path | None = None,
+                out: Path | None = None, months: int = 24, min_confidence: float | None = None) -> dict:
+    """What `pactwatch monitor` does, as a function for other commands (the main job): ingest and code ``articles``
+    (files/folders; default the shared folder when neither articles nor feeds are given) and ``feed`` (URLs or files),
+    write ``indicators.json`` and ``indicators.png`` under ``out`` and return a summary: ``status`` ('ok' or
+    'no events', with ``message``), ``notes``, ``ingest``, ``coded``, ``json``, ``plot``, ``coverage``,
+    ``indicators`` (per indicator: total, months with events, change points), ``series`` (the full series with
+    evidence) and ``proposals`` (updates to the case at or above ``min_confidence``)."""
     import yaml
 
     from pactwatch.cli.store_help import empty_store_message
     from pactwatch.monitor.checks import store_status
     from pactwatch.monitor.indicators import monitor_series, parse_indicators, plot_indicators, read_events
-    from pactwatch.monitor.updates import propose_updates
+    from pactwatch.monitor.updates import DEFAULT_MIN_CONFIDENCE, propose_updates
     from pactwatch.news.store import connect, ingest, ingest_files
     from pactwatch.scenarios.cases import load_case
 
+    min_confidence = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
     c = load_case(case)
     path = Path(c.__dict__["_path"])
     if not c.indicators:
@@ -108,14 +108,9 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
     empty = empty_store_message(status, origin="pactwatch")
     result: dict = {"case": c.id, "store": status["path"], "notes": notes, "ingest": ingest_rep, "coded": coded}
     if empty:
-        result.update({"status": "no events", "message": empty, "indicators": [], "json": None, "plot": None})
-        if as_json:
-            print_json(result)
-        else:
-            for n in notes:
-                console.print(n, highlight=False)
-            console.print(f"no coded news events for {c.id}: {empty}", highlight=False)
-        return
+        result.update({"status": "no events", "message": empty, "indicators": [], "json": None, "plot": None,
+                       "series": None, "proposals": []})
+        return result
     con = connect(status["path"], read_only=True)
     try:
         series = monitor_series(con, inds, origin="pactwatch")
@@ -126,7 +121,8 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
     try:
         props = propose_updates(ev, case_data)
     except PactwatchError as exc:
-        props = {"proposals": [], "log": [{"step": "error", "rows": 0, "note": str(exc)}]}
+        props = {"proposals": [], "since": None, "log": [{"step": "error", "rows": 0, "note": str(exc)}]}
+    kept = [p for p in props["proposals"] if p["confidence"] >= min_confidence]
     od = _out_dir(out, c.id)
     od.mkdir(parents=True, exist_ok=True)
     jpath = od / "indicators.json"
@@ -143,14 +139,29 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
                    "indicators": [{k: i[k] for k in ("id", "label", "measure", "total", "change_points")} |
                                   {"months_with_events": sum(1 for p in i["series"] if p["n"])}
                                   for i in series["indicators"]],
-                   "proposed_updates": len(props["proposals"]), "log": series["log"]})
-    if as_json:
-        print_json(result)
-        return
-    from rich.table import Table
+                   "proposals_since": props.get("since"), "proposed_updates": len(kept),
+                   "log": series["log"], "series": series, "proposals": kept})
+    return result
 
-    for n in notes:
+
+def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-2024) or path to its YAML file.")],
+            articles: Annotated[Optional[list[Path]], typer.Option("--articles", help="Article files or folders to ingest and code (repeatable). Default: $PACTWATCH_DATA_DIR/../articles/rus-prk-news/articles when it exists.")] = None,
+            feed: Annotated[Optional[list[str]], typer.Option("--feed", help="RSS/Atom feed URL or file to ingest and code (repeatable).")] = None,
+            db: Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")] = None,
+            out: Annotated[Optional[Path], typer.Option("--out", help="Folder for indicators.json and indicators.png (default ~/.pactwatch/monitor/CASE).")] = None,
+            months: Annotated[int, typer.Option("--months", min=1, help="Months shown in the plot (the last N).")] = 24,
+            as_json: JsonOpt = False) -> None:
+    """Ingest and code the news, then write the case's indicator series (JSON with evidence, and a PNG).
+
+    Monthly counts per indicator with change points, each month with its evidence sentences and articles; counts the
+    updates to the case the news proposes (review them with `pactwatch case update CASE --from-news`)."""
+    result = run_monitor(case, articles, feed, db, out, months)
+    if as_json:
+        print_json({k: v for k, v in result.items() if k not in ("series",)})
+        return
+    for n in result["notes"]:
         console.print(n, highlight=False)
+    ingest_rep, coded = result["ingest"], result["coded"]
     if ingest_rep:
         console.print(f"ingested: added {ingest_rep['added']}, unchanged {ingest_rep['unchanged']}, near-duplicates "
                       f"{ingest_rep['near_duplicates']}, skipped {ingest_rep['skipped']}; coded "
@@ -159,15 +170,20 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
             console.print(f"  skipped {r}", highlight=False)
         for f in coded["articles_failed"]:
             console.print(f"  not coded: article {f['article_id']}: {f['reason']}", highlight=False)
-    lo, hi = series["coverage"]
-    t = Table(title=f"{c.id}: indicators from {series['events_read']} coded events, {lo} to {hi}")
+    if result["status"] != "ok":
+        console.print(f"no coded news events for {result['case']}: {result['message']}", highlight=False)
+        return
+    from rich.table import Table
+
+    lo, hi = result["coverage"]
+    t = Table(title=f"{result['case']}: indicators from {result['events_read']} coded events, {lo} to {hi}")
     for col in ("indicator", "events", "months with events", "change points"):
         t.add_column(col)
     for i in result["indicators"]:
         t.add_row(i["label"], str(i["total"]), str(i["months_with_events"]), ", ".join(i["change_points"]) or "-")
     console.print(t)
-    console.print(f"series and evidence: {jpath}" + (f"\nplot: {ppath}" if ppath else ""), highlight=False)
-    n = len(props["proposals"])
-    console.print(f"{n} proposed update{'s' if n != 1 else ''} to the case from news after "
-                  f"{props.get('since')}" + (f": review with `pactwatch case update {c.id} --from-news`" if n else ""),
+    console.print(f"series and evidence: {result['json']}" + (f"\nplot: {result['plot']}" if result["plot"] else ""),
                   highlight=False)
+    n = result["proposed_updates"]
+    console.print(f"{n} proposed update{'s' if n != 1 else ''} to the case from news after {result['proposals_since']}"
+                  + (f": review with `pactwatch case update {result['case']} --from-news`" if n else ""), highlight=False)

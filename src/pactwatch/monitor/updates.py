@@ -50,6 +50,8 @@ import pandas as pd
 from pactwatch.errors import PactwatchError
 
 MAX_CONFIDENCE = 0.95
+#: proposals below this confidence are not shown by default (`case update --min-confidence`)
+DEFAULT_MIN_CONFIDENCE = 0.5
 
 _HEDGE = re.compile(
     r"(?<!\w)(?:would|could|might|if|whether|should|unless|possibl\w*|likely|unlikely|expect\w*|speculat\w*|"
