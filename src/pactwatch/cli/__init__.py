@@ -47,6 +47,16 @@ def _read():
     return read
 
 
+def _monitor():
+    from pactwatch.cli.monitor import monitor
+    return monitor
+
+
+def _case():
+    from pactwatch.cli.case import app
+    return app
+
+
 def _forecast():
     from pactwatch.cli.forecast import forecast
     return forecast
@@ -82,6 +92,8 @@ COMMANDS: dict[str, tuple[Callable[[], object], str]] = {
     "main": (_main_job, "The main job: find or download the data, build the store, forecast the North Korea–Russia "
                         "alliance under every default scenario and write the HTML report."),
     "dyad": (_dyad, "Monthly event series of a pair of countries, with change points."),
+    "monitor": (_monitor, "Ingest and code the news, then the case's indicators of the partnership by month, with change points and evidence."),
+    "case": (_case, "Update a case file: the changes to its observed state proposed by the news, as a diff to accept."),
     "read": (_read, "An article's events as a table, with the evidence highlighted."),
     "forecast": (_forecast, "Scenario forecasts of an alliance's survival: Monte Carlo, base rate, analogues, back-test."),
     "backtest": (_backtest, "Landmark back-test of the forecast: every alliance in force at yearly origins, scored against "

@@ -313,16 +313,33 @@ def dyad(a: Annotated[str, typer.Argument(help="First country (ISO3, e.g. RUS)."
 
     Mount in cli/__init__.py: app.command("dyad")(events_cli.dyad)
     """
+    from pactwatch.cli.common import console_err
+    from pactwatch.cli.store_help import empty_store_message
+    from pactwatch.monitor.checks import check_actor_codes, store_status
     from pactwatch.monitor.dyad import dyad_series, plot_series
     from pactwatch.news.store import connect
 
+    status = store_status(db)
+    a, b = check_actor_codes([a, b], status["codes"])
+    empty = empty_store_message(status, origin)
+    if empty:
+        if as_json:
+            print_json({"dyad": [a, b], "months": [], "log": [], "message": empty})
+        else:
+            console.print(empty, highlight=False)
+            if plot is not None:
+                console.print(f"no plot written to {plot}: there is nothing to plot", highlight=False)
+        return
     con = connect(db)
     try:
         df = dyad_series(con, a, b, from_, to, origin=origin)
     finally:
         con.close()
     if plot is not None:
-        plot_series(df, plot, title=f"{a.upper()}-{b.upper()}")
+        if df.empty or not (df["n"].fillna(0) > 0).any():
+            console_err.print(f"no plot written to {plot}: no events between {a} and {b}", highlight=False)
+        else:
+            plot_series(df, plot, title=f"{a.upper()}-{b.upper()}")
     if as_json:
         recs = json.loads(df.to_json(orient="records"))
         print_json({"dyad": [a.upper(), b.upper()], "months": recs, "log": df.attrs.get("pactwatch_log", [])})

@@ -170,6 +170,7 @@ class Case(_Strict):
     outcome: Optional[Outcome] = None
     backtest: bool = Field(default=False, description="include in the back-test set")
     notes: list[str] = Field(default_factory=list)
+    indicators: list[dict] = Field(default_factory=list, description="partnership indicators (pactwatch.monitor.indicators)")
 
     @model_validator(mode="after")
     def _kind(self):
