@@ -44,6 +44,11 @@ def test_main_builds_the_store_and_writes_the_north_korea_russia_report(data_dir
     assert names[0] == "status-quo" and set(names) <= scen_files and {"war-ends", "us-retrenchment"} <= set(names)
     bt = res["validation"]  # the back-test travels with the forecast it validates
     assert bt["schema"] == "pactwatch.backtest/1" and len(bt["cases"]) >= 4 and bt["n_sims"] == 60
+    # the news side: the shared Russia–DPRK articles beside the data are coded into the case's indicator series
+    mon = summary["monitor"]
+    assert mon["status"] == "ok" and mon["events_read"] > 0 and Path(mon["json"]).exists()
+    assert {i["id"] for i in mon["indicators"]} == {"summits", "arms-to-russia", "troops", "tech-energy-economy",
+                                                   "diplomatic-cover", "frictions", "coop-conflict-index"}
     # the report: default place, self-contained, carrying the JSON's scenario names and numbers
     report = Path(summary["report"])
     assert report == tmp_path / "home" / "reports" / "rus-prk-2024.html" and report.exists()
@@ -65,6 +70,7 @@ def test_main_builds_the_store_and_writes_the_north_korea_russia_report(data_dir
     assert again.returncode == 0, again.stderr
     printed = " ".join(again.stdout.split())
     assert "up to date" in printed and "Status quo" in printed and "The Ukraine war ends" in printed
+    assert "What the news says" in printed and "Summits and high-level visits" in printed
     sq5 = res["scenarios"][0]["survival"][2]
     assert f"{100 * sq5['point']:.0f}% [{100 * sq5['lower']:.0f}%–{100 * sq5['upper']:.0f}%]" in printed
     assert str(other) in printed.replace(" ", "")  # a long path may be wrapped

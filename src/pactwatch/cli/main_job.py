@@ -76,6 +76,39 @@ def _store_summary(root: Path, result) -> dict:
     }
 
 
+def _news_monitor(root: Path, quiet: bool) -> dict:
+    """The news side of the main job: `pactwatch monitor` over the news folder beside the data directory
+    (``<data>/../articles/rus-prk-news/articles``), or a plain statement that there is none."""
+    from pactwatch.cli.monitor import run_monitor
+    from pactwatch.paths import home
+
+    arts = root.parent / "articles" / "rus-prk-news" / "articles"
+    if not arts.is_dir():
+        return {"status": "no articles", "message": f"no news articles beside the data (looked for {arts}); "
+                f"`pactwatch monitor {MAIN_CASE} --articles DIR` reads a folder of articles"}
+    if not quiet:
+        console_err.print(f"news: coding the articles in {arts} (first run about 10 s; later runs reuse the store)")
+    mon = run_monitor(MAIN_CASE, articles=[arts], out=home() / "monitor" / MAIN_CASE)
+    mon.pop("series", None)  # the full series with evidence is in mon["json"]
+    return mon
+
+
+def _print_monitor(mon: dict) -> None:
+    console.print("\n[bold]What the news says[/]")
+    if mon.get("status") != "ok":
+        console.print(mon.get("message", "no events"))
+        return
+    cov = mon.get("coverage") or ["?", "?"]
+    console.print(f"{mon.get('events_read', 0)} coded events, {cov[0]} to {cov[1]}; "
+                  f"indicator series: {mon.get('json')}" + (f", plot {mon['plot']}" if mon.get("plot") else ""))
+    for i in mon.get("indicators", []):
+        cps = ", ".join(str(c) for c in i.get("change_points") or []) or "none"
+        console.print(f"  {i['label']}: {i['total']} in {i['months_with_events']} months; change points: {cps}")
+    props = mon.get("proposals") or []
+    console.print(f"Proposed updates to the case from the news: {len(props) or 'none'}"
+                  + (" (`pactwatch case update rus-prk-2024 --from-news` shows them)" if props else ""))
+
+
 def main_job(
     data_dir: DataDirOpt = None,
     db: DbOpt = None,
@@ -128,8 +161,9 @@ def main_job(
         except PactwatchError as exc:
             raise flag_error(exc) from None
     res, path = run.result.to_json(), run.report
+    mon = _news_monitor(root, json_out)
     if json_out:
-        print_json({**summary, "report": str(path), "forecast": res})
+        print_json({**summary, "report": str(path), "forecast": res, "monitor": mon})
         return
     from pactwatch.cli.forecast import summary_table
     from pactwatch.reports.report import answer, question
@@ -140,6 +174,7 @@ def main_job(
                   f"event '{res['event']['name']}'.")
     console.print(summary_table(res))
     console.print(answer(res)["text"])
+    _print_monitor(mon)
     console.print(f"\n[bold]Report:[/] {path}")
     console.print("Drivers, analogues, back-test, caveats and provenance are in the report; "
                   "`pactwatch forecast --list` lists the other cases and scenarios.")
