@@ -6,7 +6,7 @@ import pytest
 from pactwatch.data.source import DataSource
 from pactwatch.errors import DataError
 from pactwatch.panels import alliances as AL
-from tests.pw_datahelp import damage, mirror_data_dir
+from tests.helpers.data import damage, mirror_data_dir
 
 MEMBER = "atop/atop5_1m.csv"
 ROW = b"1005,,,220,0,1815,1,3,1815,2,8"  # atopid 1005, Prussia (220): entered 3 Jan 1815, left 8 Feb 1815

@@ -11,7 +11,7 @@ import pytest
 
 from pactwatch.data.readers import read_table
 from pactwatch.errors import DataError, DataMissingError
-from tests.pw_datahelp import damage, mirror_data_dir, run_cli
+from tests.helpers.data import damage, mirror_data_dir, run_cli
 
 
 def _cut_mid_line(b: bytes) -> bytes:

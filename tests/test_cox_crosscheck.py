@@ -16,7 +16,7 @@ import pytest
 
 from pactwatch.models import CoxTV
 from pactwatch.replications import leeds_savun as ls
-from tests.pw_alliance_panels import alliance_panels
+from tests.helpers.alliance_panels import alliance_panels
 
 ONE_ROW_TERMS = ["defense", "offense", "neutral", "nonagg", "wartime", "asymm", "log_members", "econ_linkage"]
 TOL = 1e-4

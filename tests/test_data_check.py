@@ -7,7 +7,7 @@ import pytest
 from pactwatch.data.check import check_all
 from pactwatch.data.registry import all_files, find_file, registry
 from pactwatch.errors import DataError, DataMissingError
-from tests.pw_datahelp import damage, mirror_data_dir, run_cli
+from tests.helpers.data import damage, mirror_data_dir, run_cli
 
 
 def test_full_check_of_the_shared_data(data_dir):

@@ -13,7 +13,7 @@ from pactwatch.data.readers import read_table
 from pactwatch.data.registry import find_file
 from pactwatch.data.source import DataSource
 from pactwatch.errors import DataError
-from tests.pw_datahelp import damage, mirror_data_dir, run_cli
+from tests.helpers.data import damage, mirror_data_dir, run_cli
 
 PHASE = "atop/atop5_1aph.csv"
 

@@ -16,7 +16,7 @@ from pactwatch.data.fetch import FetchError, fetch, mirror_url
 from pactwatch.data.readers import read_table
 from pactwatch.data.registry import find_file, registry
 from pactwatch.errors import DataError
-from tests.pw_datahelp import Server, copy_real, leftovers, run_cli, url_path
+from tests.helpers.data import Server, copy_real, leftovers, run_cli, url_path
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from pactwatch.data.registry import FileSpec, find_file, registry
 from pactwatch.data.source import DataSource
 from pactwatch.data.store import build_store, loadable_files, store_summary, tidy_types
 from pactwatch.errors import DataError, DataMissingError
-from tests.pw_datahelp import damage, leftovers, mirror_data_dir, run_cli
+from tests.helpers.data import damage, leftovers, mirror_data_dir, run_cli
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import sys
 from html import unescape
 from pathlib import Path
 
-from tests.pw_reporthelp import embedded_images, external_resources, scenario_row
+from tests.helpers.report import embedded_images, external_resources, scenario_row
 
 PACTWATCH = str(Path(sys.executable).with_name("pactwatch"))
 

@@ -14,7 +14,7 @@ import pytest
 from pactwatch.news import connect, ingest_files
 from pactwatch.news import store as nstore
 from pactwatch.news.ingest import articles_from_jsonl, clean_text
-from tests.pw_datahelp import run_cli
+from tests.helpers.data import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 BODY = "Russia and North Korea signed a defence pact on Wednesday in Pyongyang."

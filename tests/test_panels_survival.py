@@ -174,7 +174,7 @@ def test_forecast_training_reads_the_survival_table(forecast_data, table):
 def test_replications_read_the_survival_table(data_dir, table):
     from pactwatch.replications import bennett as bn
     from pactwatch.replications import leeds_savun as ls
-    from tests.pw_alliance_panels import alliance_panels
+    from tests.helpers.alliance_panels import alliance_panels
 
     p = alliance_panels(data_dir)
     d, counts = ls.build(p)

@@ -13,7 +13,7 @@ from pactwatch.cli.replicate import get_replication
 from pactwatch.errors import DataError
 from pactwatch.replications import bennett as bn
 from pactwatch.replications import leeds_savun as ls
-from tests.pw_alliance_panels import alliance_panels
+from tests.helpers.alliance_panels import alliance_panels
 
 
 def _text(renderable) -> str:

@@ -6,7 +6,7 @@ import re
 from html import unescape
 
 import pytest
-from tests.pw_reporthelp import embedded_images, external_resources, scan, scenario_row
+from tests.helpers.report import embedded_images, external_resources, scan, scenario_row
 from scipy import stats
 
 from pactwatch.data.registry import find_file

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from pactwatch.data.store import build_store
-from tests.pw_datahelp import mirror_data_dir
+from tests.helpers.data import mirror_data_dir
 
 SMALL = ["cow-states-2016", "cow-wars"]
 

@@ -577,22 +577,12 @@ def test_api_docs_render_docstrings_and_describe_paging(client):
     assert "as_of" in fc and fc["as_of"].get("description")
 
 
-ALIAS_BOMB = """a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-"""
-
-
 def test_yaml_alias_bomb_in_the_cases_folder_is_listed_with_its_error(data_dir, tmp_path):
     """A 10-line alias bomb among the case files (9**9 nodes once expanded) is refused by the loader's limits: the case
     list answers with that file flagged and the good cases still listed, and the home page still renders."""
     import shutil
+
+    from tests.helpers.yaml_attacks import ALIAS_BOMB
 
     d = tmp_path / "cases"
     shutil.copytree(REPO / "cases", d)
