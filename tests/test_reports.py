@@ -96,7 +96,11 @@ def test_answer_is_generated_from_the_numbers(result, bt):
     br = result["base_rate"]
     assert f"of {br['n_alliances']} similar alliances" in text and f"{100 * br['survival'][2]['estimate']:.0f}%" in text
     b5 = next(b for b in bt["brier"] if b["t"] == 5.0)
-    assert f"Brier score was {b5['model']:.3f} against {b5['base_rate']:.3f}" in text
+    assert f"Brier score was {b5['model']:.3f}," in text and f"the base rate {b5['base_rate']:.3f}" in text
+    # never "better than the base rate" unless the model beats the better of the base rate and a constant 50%
+    best = min(0.25, b5["base_rate"])
+    assert ("no better than" in text) == (b5["model"] >= best)
+    assert facts["brier"]["beats"] == (b5["model"] < best)
     # different numbers give a different paragraph (nothing is hand-written)
     r2 = json.loads(json.dumps(result))
     r2["scenarios"][0]["survival"][2].update(point=0.4321, lower=0.3, upper=0.55)
@@ -123,6 +127,7 @@ def test_caveats_come_from_the_model_case_and_scenarios(html, result, bt):
     assert "The status-quo path is optimistic" in cv
     assert "any-end" in cv["Event definition"]
     assert cv["Small back-test"].startswith(f"The back-test has {len(bt['cases'])} cases")
+    assert "0.250 (always 50%)" in cv["Small back-test"]
     unc = [k for k in cv if k.endswith("case values are judgements or secondary reporting")]
     assert unc == [f"{len(result['case']['uncertain_values'])} case values are judgements or secondary reporting"]
     text = _text(html)
@@ -228,3 +233,12 @@ def test_cli_report_option(forecast_ctx, bt, monkeypatch, tmp_path, data_dir):
         assert f"{100 * s['survival'][2]['point']:.0f}%" in row
     r = CliRunner().invoke(app, ["forecast", "--backtest", "--report", str(out), "--data-dir", str(data_dir)])
     assert r.exit_code != 0 and "not with --backtest" in str(r.exception)
+
+
+def test_small_backtest_is_compared_with_the_better_of_base_rate_and_a_constant_half():
+    # the 4-case back-test of issue 12: Brier 0.440 is worse than always saying 50% (0.25), whatever the base rate
+    bad = {"t": 5.0, "n_cases": 4, "model": 0.440, "base_rate": 0.45}
+    assert R.small_backtest_reference(bad) == {"best": 0.25, "best_label": "always saying 50%", "beats": False}
+    assert R.small_backtest_reference({**bad, "base_rate": 0.2})["best_label"] == "the base rate"
+    assert R.small_backtest_reference({**bad, "model": 0.1})["beats"] is True
+    assert R.small_backtest_reference({**bad, "base_rate": None})["best"] == 0.25

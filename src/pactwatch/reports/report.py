@@ -130,6 +130,20 @@ def scenario_rows(result: dict) -> list[dict]:
     return rows
 
 
+#: The Brier score of always saying 50% (whatever happens): the floor a forecast must beat to say anything.
+CONSTANT_HALF_BRIER = 0.25
+
+
+def small_backtest_reference(b: dict) -> dict:
+    """The best of the base rate and a constant 50% for one row of the small back-test's Brier table, and whether
+    the model's Brier score is below it: {"best", "best_label", "beats"}."""
+    refs = [(CONSTANT_HALF_BRIER, "always saying 50%")]
+    if b.get("base_rate") is not None:
+        refs.append((b["base_rate"], "the base rate"))
+    best, label = min(refs)
+    return {"best": best, "best_label": label, "beats": b["model"] is not None and b["model"] < best}
+
+
 def answer(result: dict, backtest: dict | None = None) -> dict:
     """The one-paragraph answer, written from the numbers. Returns {"text", "facts"}: ``facts`` are the figures the
     sentences quote (for checking the text against the result)."""
@@ -204,11 +218,14 @@ def answer(result: dict, backtest: dict | None = None) -> dict:
     if backtest:
         b = next((x for x in backtest["brier"] if abs(x["t"] - T5) < 1e-9 and x["model"] is not None), None)
         if b is not None:
-            facts["brier"] = b
-            cmp = "better than" if b["model"] < b["base_rate"] else ("no better than" if b["base_rate"] is not None else "")
+            ref = small_backtest_reference(b)
+            facts["brier"] = {**b, **ref}
+            verdict = (f"better than {ref['best_label']}" if ref["beats"] else
+                       f"no better than {ref['best_label']} ({ref['best']:.3f})")
             out.append(f"In the back-test on {b['n_cases']} historical cases the model's {T5:g}-year Brier score was "
-                       f"{b['model']:.3f} against {b['base_rate']:.3f} for the base rate ({cmp} the base rate; "
-                       f"too few cases to validate the model).")
+                       f"{b['model']:.3f}, {verdict}; a constant 50% scores {CONSTANT_HALF_BRIER:.3f} and the base rate "
+                       + (f"{b['base_rate']:.3f}" if b["base_rate"] is not None else "could not be scored")
+                       + ". Four cases are too few to validate the model.")
     return {"text": " ".join(out), "facts": facts}
 
 
@@ -331,8 +348,11 @@ def caveats(result: dict, backtest: dict | None = None) -> list[dict]:
         n = len(backtest["cases"])
         b = [x for x in backtest["brier"] if x["model"] is not None]
         txt = f"The back-test has {n} cases. " + " ".join(
-            f"At {x['t']:g} years: Brier {x['model']:.3f} (model) vs {x['base_rate']:.3f} (base rate)." for x in b
-            if x["base_rate"] is not None) + " " + backtest.get("note", "")
+            f"At {x['t']:g} years: Brier {x['model']:.3f} (model) vs "
+            + (f"{x['base_rate']:.3f} (base rate) and " if x["base_rate"] is not None else "")
+            + f"{CONSTANT_HALF_BRIER:.3f} (always 50%): the model "
+            + ("beats" if small_backtest_reference(x)["beats"] else "does not beat") + " the better of them." for x in b) \
+            + " " + backtest.get("note", "")
         out.append({"title": "Small back-test", "text": txt})
     else:
         out.append({"title": "No back-test", "text": "This report was made without a back-test (the back-test over the historical "
