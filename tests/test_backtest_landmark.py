@@ -278,7 +278,7 @@ def test_origins_after_2004_are_scored_for_five_years(forecast_data):
 
 
 def test_stored_result_round_trip_and_the_forecast_validation(forecast_data, tmp_path):
-    from tests.pw_reporthelp import tiny_landmark
+    from tests.landmark_help import tiny_landmark
 
     from pactwatch.scenarios import landmark_store as LS
     from pactwatch.scenarios.result import Validation

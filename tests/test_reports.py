@@ -6,7 +6,8 @@ import re
 from html import unescape
 
 import pytest
-from tests.pw_reporthelp import embedded_images, external_resources, scan, scenario_row, tiny_landmark
+from tests.landmark_help import tiny_landmark
+from tests.pw_reporthelp import embedded_images, external_resources, scan, scenario_row
 from scipy import stats
 
 from pactwatch.data.registry import find_file
@@ -21,8 +22,10 @@ AS_OF = "2026-11-26"
 
 
 @pytest.fixture(scope="module")
-def typed(forecast_ctx):
-    return F.forecast_case("rus-prk-2024", sims=100, as_of=AS_OF, ctx=forecast_ctx)
+def typed(forecast_ctx, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:  # a home without a stored back-test, whatever the user's holds
+        mp.setenv("PACTWATCH_HOME", str(tmp_path_factory.mktemp("fchome")))
+        return F.forecast_case("rus-prk-2024", sims=100, as_of=AS_OF, ctx=forecast_ctx)
 
 
 @pytest.fixture(scope="module")
@@ -273,6 +276,13 @@ def test_backtest_section_replaces_the_four_case_table(html, bt):
         assert lab in text
     for i in bt["landmark"]["illustrations"]:
         assert f"ATOP {i['atopid']} {i['name']} (formed {i['formed']})" in text
+    # the Soviet/Russian treaties sit in their subgroup's rows; China–DPRK 1961 (a case file) in a row of its own
+    tabs = P.backtest_tables(bt)
+    ill: dict = {}
+    for r in tabs["subgroups"]["5"]:  # development and later rows
+        ill.setdefault(r["key"], set()).update(i["atopid"] for i in r["illustrations"])
+    assert 3440 in ill["soviet_bilateral_since_1945"] and 3445 not in ill["soviet_bilateral_since_1945"]
+    assert ill["other_named"] == {3445}
 
 
 def test_answer_says_first_when_the_model_does_not_beat_the_best_baseline(result, bt):

@@ -143,8 +143,10 @@ def _numbers(a, b, path="$", skip=("runtime_seconds", "cache", "panels_built_at"
 
 
 @pytest.fixture(scope="module")
-def web_forecast(client):
-    r = client.get("/api/cases/rus-prk-2024/forecast", params=[("scenario", "war-ends"), ("as_of", AS_OF)])
+def web_forecast(client, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:  # a home without a stored back-test (as every test's own home)
+        mp.setenv("PACTWATCH_HOME", str(tmp_path_factory.mktemp("wfhome")))
+        r = client.get("/api/cases/rus-prk-2024/forecast", params=[("scenario", "war-ends"), ("as_of", AS_OF)])
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -608,7 +610,7 @@ def test_yaml_alias_bomb_in_the_cases_folder_is_listed_with_its_error(data_dir, 
 
 def test_case_page_back_test_section_comes_from_the_stored_result(client, web_forecast, forecast_data, tmp_path,
                                                                    monkeypatch):
-    from tests.pw_reporthelp import tiny_landmark
+    from tests.landmark_help import tiny_landmark
 
     from pactwatch.reports import present as P
     from pactwatch.scenarios import landmark_store as LS

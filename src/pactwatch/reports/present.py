@@ -258,21 +258,32 @@ def backtest_tables(v: dict | None) -> dict | None:
                                 s.get("calibration_slope_upper")),
                 "auc": num_ci(s.get("auc"), s.get("auc_lower"), s.get("auc_upper")), "note": s.get("note") or ""}
 
+    def illustrations(key, s: dict) -> list[dict]:
+        out = []
+        for i in lm["illustrations"]:
+            if (i.get("subgroup") != key or abs(i["horizon"] - s["horizon"]) > 1e-9
+                    or (i["origin"] <= lm["dev_end"]) != (s["split"] == "development")):
+                continue
+            bk = s.get("best_baseline")
+            out.append({"atopid": i["atopid"], "name": i["name"], "formed": str(i["formed"]), "origin": str(i["origin"]),
+                        "age": years(i["age"]), "model": pct(i["model"]),
+                        "baseline": pct(i["baselines"].get(bk)) if bk else DASH, "baseline_key": bk or "",
+                        "outcome": {1: "in effect", 0: "ended"}.get(i["survived"], "unknown")})
+        return out
+
     pooled = [cells(s) for s in lm["pooled"]]
     subs: dict = {}
     for key, s in zip(lm["subgroup_of"], lm["subgroups"]):
         h = f"{s['horizon']:g}"
-        row = {"key": key, "label": lm["subgroup_labels"].get(key, key), **cells(s), "illustrations": []}
-        if key == lm["illustrations_subgroup"]:
-            for i in lm["illustrations"]:
-                if abs(i["horizon"] - s["horizon"]) > 1e-9 or ((i["origin"] <= lm["dev_end"])
-                                                                != (s["split"] == "development")):
-                    continue
-                bk = s.get("best_baseline")
-                row["illustrations"].append({
-                    "atopid": i["atopid"], "name": i["name"], "formed": str(i["formed"]), "origin": str(i["origin"]),
-                    "age": years(i["age"]), "model": pct(i["model"]),
-                    "baseline": pct(i["baselines"].get(bk)) if bk else DASH, "baseline_key": bk or "",
-                    "outcome": {1: "in effect", 0: "ended"}.get(i["survived"], "unknown")})
-        subs.setdefault(h, []).append(row)
+        subs.setdefault(h, []).append({"key": key, "label": lm["subgroup_labels"].get(key, key), **cells(s),
+                                       "illustrations": illustrations(key, s)})
+    # named case files outside the subgroups (e.g. China–DPRK 1961): a row of their own, compared with the pooled
+    # best baseline of their split and horizon
+    for s in lm["pooled"]:
+        other = illustrations(None, s)
+        if other:
+            subs.setdefault(f"{s['horizon']:g}", []).append(
+                {"key": "other_named", "label": "Other named cases (case files)", **{k: "" for k in cells(s)},
+                 "split": SPLIT_WORDS.get(s["split"], s["split"]), "origins": origins_text(s["origins"]),
+                 "note": "illustrations only", "illustrations": other})
     return {"pooled": pooled, "subgroups": subs, "level": lvl, "baselines": lm["baselines"]}

@@ -118,9 +118,11 @@ def summary(res: dict, file=None) -> dict:
             if r["atopid"] in L.NAMED_SOVIET and r["model"] is not None and (r["atopid"], r["horizon"]) not in seen:
                 seen.add((r["atopid"], r["horizon"]))
                 named.append(r)
+    soviet = {r["atopid"] for r in res.get("soviet_bilateral", [])}
     ill = [{"atopid": r["atopid"], "name": r["name"], "formed": r["formed"], "origin": r["origin"],
             "horizon": r["horizon"], "age": r["age"], "model": r["model"],
-            "baselines": {b: r[b] for b in L.BASELINES if r.get(b) is not None}, "survived": r["survived"]}
+            "baselines": {b: r[b] for b in L.BASELINES if r.get(b) is not None}, "survived": r["survived"],
+            "subgroup": "soviet_bilateral_since_1945" if r["atopid"] in soviet else None}
            for r in named]
     lo = res.get("later_origins", {})
     spec = res["spec"]

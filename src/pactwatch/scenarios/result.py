@@ -279,6 +279,8 @@ class Illustration(_M):
     model: float = Field(description="Predicted probability of still being in effect at origin + horizon")
     baselines: dict[str, float]
     survived: Optional[int] = Field(None, description="1 in effect at origin + horizon, 0 ended, null unknown")
+    subgroup: Optional[str] = Field(None, description="The subgroup it illustrates (null: a named case file outside "
+                                                      "the Soviet/Russian treaties)")
 
 
 class LandmarkSummary(_M):
