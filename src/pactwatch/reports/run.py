@@ -26,15 +26,14 @@ def forecast_and_report(case, scenarios: list[str] | None = None, *, as_of=None,
                         k_analogues: int = 8, use_cache: bool = True, backtest: bool = True, report=None,
                         progress=None) -> ForecastRun:
     """Forecast ``case`` (arguments as :func:`~pactwatch.scenarios.forecast.forecast_case`) and write the report to
-    ``report`` (a path; None: no report). ``backtest=False`` leaves the result's ``validation`` out (null)."""
+    ``report`` (a path; None: no report). The result's ``validation`` is always the stored back-test's summary (a
+    file read, no computation); ``backtest`` is accepted for compatibility and has no effect."""
     from pactwatch.scenarios.forecast import forecast_case
 
     from .report import render_report
 
     res = forecast_case(case, scenarios, as_of=as_of, source=source, sims=sims, seed=seed, horizon=horizon,
                         event=event, level=level, k_analogues=k_analogues, use_cache=use_cache, progress=progress)
-    if not backtest:
-        res.validation = None
     path = render_report(res, report) if report is not None else None
     return ForecastRun(result=res, report=path)
 
