@@ -264,8 +264,6 @@ def test_small_backtest_is_compared_with_the_better_of_base_rate_and_a_constant_
 
 
 def test_backtest_section_replaces_the_four_case_table(html, bt):
-    from pactwatch.reports import present as P
-
     text = _text(html)
     assert 'id="backtest-table"' in html and "brier-table" not in html
     for x in bt["landmark"]["pooled"]:

@@ -174,7 +174,8 @@ def _skill_words(s: dict, lvl: str) -> str:
     return f"{skill(s['skill'])}, {lvl} interval {skill(s['skill_lower'])} to {skill(s['skill_upper'])}"
 
 
-def _times(n: int) -> str:
+def times_text(n: int) -> str:
+    """1 -> "once", 2 -> "twice", 3 -> "3 times"."""
     return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
@@ -228,7 +229,7 @@ def backtest_rest(v: dict | None, t: float = 5.0) -> str | None:
     for s in lm["pooled"]:
         if (s["split"] == "development" and abs(s["horizon"] - t) < 1e-9) or s.get("skill") is None:
             continue
-        where = (f"on the later origins {origins_text(s['origins'])} (scored {_times(lm['later_looks_this_spec'])} "
+        where = (f"on the later origins {origins_text(s['origins'])} (scored {times_text(lm['later_looks_this_spec'])} "
                  "with this specification)"
                  if s["split"] == "later" else f"on the development origins {origins_text(s['origins'])}")
         parts.append(f"at {s['horizon']:g} years {where} it {_verdict_phrase(s)} (skill {_skill_words(s, lvl)})")
@@ -286,4 +287,5 @@ def backtest_tables(v: dict | None) -> dict | None:
                 {"key": "other_named", "label": "Other named cases (case files)", **{k: "" for k in cells(s)},
                  "split": SPLIT_WORDS.get(s["split"], s["split"]), "origins": origins_text(s["origins"]),
                  "note": "illustrations only", "illustrations": other})
-    return {"pooled": pooled, "subgroups": subs, "level": lvl, "baselines": lm["baselines"]}
+    return {"pooled": pooled, "subgroups": subs, "level": lvl, "baselines": lm["baselines"],
+            "later_looks": times_text(lm["later_looks_this_spec"]), "later_looks_total": times_text(lm["later_looks_total"])}

@@ -32,7 +32,7 @@ from .present import join as _join  # noqa: E402
 from .present import lc as _lc  # noqa: E402
 from .present import median_text, pct, pct_interval, pts, pts_abs, pts_interval, years  # noqa: E402,F401
 from .present import (SPLIT_WORDS, backtest_lead, backtest_rest, backtest_tables, origins_text,  # noqa: E402
-                      pooled_row, skill_ci)
+                      pooled_row, skill_ci, times_text)
 
 
 def _plain(result, validation=None):
@@ -360,8 +360,8 @@ def caveats(result: dict, validation: dict | None = None) -> list[dict]:
             txt += ("The model does not beat the best baseline on: " + "; ".join(
                 f"{SPLIT_WORDS[x['split']]} {origins_text(x['origins'])} at {x['horizon']:g} years "
                 f"(skill {skill_ci(x['skill'], x['skill_lower'], x['skill_upper'])})" for x in worse) + ". ")
-        txt += (f"The later origins were scored {lm['later_looks_total']} time(s) in all "
-                f"({lm['later_looks_this_spec']} with this specification). " + " ".join(lm["notes"]))
+        txt += (f"The later origins were scored {times_text(lm['later_looks_total'])} in all "
+                f"({times_text(lm['later_looks_this_spec'])} with this specification). " + " ".join(lm["notes"]))
         out.append({"title": "Track record", "text": txt.strip()})
     elif validation:
         out.append({"title": "No back-test", "text": validation["message"]})
