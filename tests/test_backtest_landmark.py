@@ -182,7 +182,8 @@ def test_outcomes_known_and_survival():
 def test_origins_respect_the_data_ends():
     o, notes = L.origins_for([5.0, 10.0], 1950, None, 1)
     assert o[5.0][0] == 1950 and o[5.0][-1] == 2007 and o[10.0][-1] == 2007
-    assert any("2008–2013" in n for n in notes) and any("2008–2008" in n for n in notes)
+    assert any("2008–2013" in n and "COW inter-state war data end in 2007" in n for n in notes)
+    assert any(n.startswith("horizon 10: origin 2008 dropped") for n in notes)
     o2, _ = L.origins_for([5.0], 1950, 1990, 5)
     assert o2[5.0] == [1950, 1955, 1960, 1965, 1970, 1975, 1980, 1985, 1990]
     with pytest.raises(PactwatchError):
@@ -231,3 +232,87 @@ def test_cli_backtest_json_counts_the_later_look(data_dir, tmp_path):
     assert p["beats_best_baseline"] in ("yes", "no", "not distinguishable")
     assert p["best_baseline"] in L.BASELINES
     assert json.loads(L.ledger_path().read_text())["later_looks_total"] == 1
+    # the result is stored under its specification and data (what forecasts quote when it is the default run)
+    from pactwatch.scenarios import landmark_store as LS
+
+    stored = LS.load_landmark(out["spec"]["hash"], out["data"]["hash"])
+    assert stored is not None and stored["spec"] == out["spec"] and str(LS.store_dir()) in r.stderr
+
+
+def test_backtest_prediction_equals_forecast_case_as_of_the_origin(forecast_data):
+    """Done-when (issue 12): the back-test's prediction for an alliance at an origin is the forecast that
+    ``forecast_case`` makes for that alliance as of that date with the model refitted on what was known then."""
+    from pactwatch.scenarios import forecast as F
+    from pactwatch.scenarios.schema import Case
+
+    T = 1975
+    frame, info = L.landmark_frame(forecast_data, {5.0: [T], 10.0: [T]}, use_cache=False, oracle=False)
+    ctx = F.context(event="any-end", cutoff=T, use_cache=False, data=forecast_data)
+    assert ctx.model.info["train_years"][1] == T
+    day = L.as_of_date(T)
+    for aid in (3440, 3670):  # USSR–DPRK 1961, USSR–Egypt 1971, both in force on 31 Dec 1975
+        case = Case(id=f"atop-{aid}", name=f"ATOP {aid}", kind="atop", atopid=aid)
+        res = F.forecast_case(case, ["status-quo"], as_of=day, sims=50, horizon=10.0, ctx=ctx)
+        want = {p.t: p.point for p in res.scenario("status-quo").survival}
+        for h in (5.0, 10.0):
+            row = frame[(frame["atopid"] == aid) & (frame["horizon"] == h)]
+            assert len(row) == 1
+            assert row["model"].iloc[0] == pytest.approx(want[h], rel=1e-12, abs=1e-15)
+            assert row["a0"].iloc[0] == pytest.approx(res.case.age_at_as_of)
+        got = L.predict_alliance_at(forecast_data, ctx.model, aid, day, [5.0])
+        assert got["status_quo"][5.0] == pytest.approx(want[5.0], rel=1e-12)
+    # a different origin's model gives a different forecast (the equality is not trivial)
+    ctx2 = F.context(event="any-end", cutoff=1985, use_cache=False, data=forecast_data)
+    other = F.forecast_case(Case(id="a", name="a", kind="atop", atopid=3440), ["status-quo"], as_of=day, sims=50,
+                            ctx=ctx2).scenario("status-quo").survival
+    row = frame[(frame["atopid"] == 3440) & (frame["horizon"] == 5.0)]["model"].iloc[0]
+    assert abs(next(p.point for p in other if p.t == 5.0) - row) > 1e-6
+
+
+def test_origins_after_2004_are_scored_for_five_years(forecast_data):
+    # evaluate refuses a cut-off after 2004 (no later alliance ended by 2018); the forecast's refit does not need that
+    fm, _ = training.fit(forecast_data, "any-end", cutoff=2006, use_cache=False)
+    assert fm.info["train_years"][1] == 2006
+    o, notes = L.origins_for([5.0], 1950, None, 1)
+    assert o[5.0][-1] == 2007 and 2005 in o[5.0]
+
+
+def test_stored_result_round_trip_and_the_forecast_validation(forecast_data, tmp_path):
+    from tests.helpers.landmark import tiny_landmark
+
+    from pactwatch.scenarios import landmark_store as LS
+    from pactwatch.scenarios.result import Validation
+
+    res, v = tiny_landmark(forecast_data, tmp_path / "home")
+    Validation.model_validate(v)
+    assert v["status"] == "stored" and v["spec_hash"] == res["spec"]["hash"]
+    assert v["data_hash"] == L.fingerprint_hash(forecast_data.fingerprint) == res["data"]["hash"]
+    lm = v["landmark"]
+    p5 = res["scores"]["splits"]["development"]["horizons"]["5"]["pooled"]
+    dev = next(s for s in lm["pooled"] if s["split"] == "development")
+    assert dev["skill"] == p5["brier_skill_vs_best"] and [dev["skill_lower"], dev["skill_upper"]] == p5["brier_skill_interval"]
+    assert dev["beats_best_baseline"] == p5["beats_best_baseline"] and dev["best_baseline"] == p5["best_baseline"]
+    assert dev["calibration_slope"] == p5["methods"]["model"]["slope"]
+    assert {s["split"] for s in lm["pooled"]} == {"development", "later"} and lm["later_looks_this_spec"] == 1
+    assert set(lm["subgroup_of"]) == set(L.SUBGROUPS)
+    assert {i["atopid"] for i in lm["illustrations"]} >= {3440, 3675}  # named Soviet treaties in force in 1979
+    ill = next(i for i in lm["illustrations"] if i["atopid"] == 3440)
+    assert ill["origin"] == 1979 and ill["survived"] == 1  # USSR–DPRK 1961 lasted to 1996
+    row = next(r for r in res["soviet_bilateral"] if r["atopid"] == 3440 and r["origin"] == 1979)
+    assert ill["model"] == row["model"] and ill["baselines"]["km_30y"] == row["km_30y"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PACTWATCH_HOME", str(tmp_path / "home"))
+        f = LS.store_path(res["spec"]["hash"], forecast_data.fingerprint)
+        assert f.exists() and not [x for x in f.parent.iterdir() if x.name.endswith(".tmp")]
+        assert LS.load_landmark(res["spec"]["hash"], forecast_data.fingerprint) == json.loads(f.read_text())
+        # other data or another specification: nothing stored
+        assert LS.load_landmark(res["spec"]["hash"], {**forecast_data.fingerprint, "atop": "changed"}) is None
+        assert LS.load_landmark("0" * 64, forecast_data.fingerprint) is None
+        # not stored under the current default specification: the validation says how to compute it
+        v2 = LS.validation("any-end", forecast_data.fingerprint)
+        assert v2["status"] == "not computed" and "pactwatch backtest" in v2["message"] and v2["landmark"] is None
+        # a damaged stored file is an error naming it, and the file is left in place
+        f.write_text("{broken")
+        with pytest.raises(PactwatchError, match=str(f.name)):
+            LS.load_landmark(res["spec"]["hash"], forecast_data.fingerprint)
+        assert f.read_text() == "{broken"

@@ -136,7 +136,11 @@ def test_km_baseline_c_is_half_and_rolling_summary(data):
         assert km["mean_auc"] == pytest.approx(0.5)
         assert len(s["calibration"]["km"]) == 1  # one prediction for everyone: one calibration bin
         cox = next(r for r in s["models"] if r["model"] == "cox")
-        assert cox["beats_baseline"] == (cox["ibs"] < km["ibs"] and cox["uno_c"] > km["uno_c"])
+        assert cox["better_point"] == (cox["ibs"] < km["ibs"] and cox["uno_c"] > km["uno_c"])
+        # the verdict follows the intervals, not the point estimates
+        assert cox["beats_baseline"] == (cox["delta_ibs_hi"] < 0 and cox["delta_uno_c_lo"] > 0)
+        assert cox["verdict"] == E.verdict((cox["delta_ibs_lo"], cox["delta_ibs_hi"]),
+                                           (cox["delta_uno_c_lo"], cox["delta_uno_c_hi"]))
         assert len(s["calibration"]["cox"]) == 10
         assert cox["delta_ibs_lo"] <= cox["delta_ibs"] + 0.05 and cox["delta_ibs_hi"] >= cox["delta_ibs"] - 0.05
     summ = {r["model"]: r for r in res["summary"]}
@@ -255,3 +259,44 @@ def test_cli_bad_input(data_dir):
     assert r.exit_code != 0 and "--rolling" in str(r.exception)
     r = CliRunner().invoke(_app(), ["evaluate", "--models", "km,svm", "--data-dir", str(data_dir)])
     assert r.exit_code != 0 and "unknown" in str(r.exception)
+
+
+def test_verdict_is_not_yes_when_an_interval_includes_zero():
+    # issue 12: Cox PH was "beats baseline: yes" on ΔUno C +0.001 [−0.134, +0.129] (and a lower IBS)
+    assert E.verdict((-0.02, -0.001), (-0.134, 0.129)) == "not distinguishable"
+    assert E.verdict((-0.02, 0.01), (0.01, 0.2)) == "not distinguishable"
+    assert E.verdict((-0.02, -0.001), (0.01, 0.2)) == "yes"
+    assert E.verdict((0.001, 0.02), (-0.1, 0.2)) == "no"
+    assert E.verdict((-0.02, 0.01), (-0.2, -0.01)) == "no"
+    assert E.verdict(None, None) == "no interval"
+    assert E.verdict((float("nan"), 0.1), (0.1, 0.2)) == "no interval"
+
+
+def test_evaluate_table_does_not_say_yes_when_the_interval_includes_zero():
+    from pactwatch.cli.evaluate import _models_table
+    from rich.console import Console
+
+    row = {"model": "cox", "label": "Cox PH", "harrell_c": 0.52, "uno_c": 0.51, "ibs": 0.10, "brier_5": 0.1,
+           "brier_10": 0.1, "mean_auc": 0.5, "cal_error_5y": 0.01, "delta_ibs": -0.01, "delta_ibs_lo": -0.02,
+           "delta_ibs_hi": -0.001, "delta_uno_c": 0.001, "delta_uno_c_lo": -0.134, "delta_uno_c_hi": 0.129,
+           "better_point": True, "beats_baseline": False, "verdict": "not distinguishable"}
+    km = {**row, "model": "km", "label": "Kaplan–Meier", "verdict": None, "beats_baseline": None}
+    info = {"train_alliances": 1, "train_formed": "x", "train_events": 1, "train_follow_up_ends": "x",
+            "test_alliances": 1, "test_formed": "x", "test_events": 1, "test_follow_up_ends": "x"}
+    con = Console(width=400, record=True)
+    con.print(_models_table({"cutoff": 1989, "info": info, "event": {"name": "any-end"}, "horizon": 10,
+                             "models": [km, row]}))
+    line = next(x for x in con.export_text().splitlines() if x.startswith("│ Cox PH"))
+    assert "not distinguishable" in line and "yes" not in line
+
+
+def test_split_without_the_test_side_check(data):
+    # no alliance formed after 2005 ended by 2018 under 'any-end': evaluate refuses the cut-off ...
+    with pytest.raises(E.EvaluationError, match="test set"):
+        E.split_at(data, 2005)
+    # ... but the training side (all a fit uses) can be built, and equals the checked split's where both exist
+    sp = E.split_at(data, 2005, check_test=False)
+    assert sp.info["test_checked"] is False and sp.train["begyr"].max() <= 2005 and sp.train["event"].sum() > 0
+    a, b = E.split_at(data, 1989), E.split_at(data, 1989, check_test=False)
+    pd.testing.assert_frame_equal(a.train, b.train)
+    pd.testing.assert_frame_equal(a.train_tv, b.train_tv)

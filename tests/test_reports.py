@@ -6,23 +6,26 @@ import re
 from html import unescape
 
 import pytest
+from tests.helpers.landmark import tiny_landmark
 from tests.helpers.report import embedded_images, external_resources, scan, scenario_row
 from scipy import stats
 
 from pactwatch.data.registry import find_file
 from pactwatch.errors import PactwatchError
 from pactwatch.reports import render_html, render_report
+from pactwatch.reports import present as P
 from pactwatch.reports import report as R
 from pactwatch.reports.charts import driver_rows
 from pactwatch.scenarios import forecast as F
-from pactwatch.scenarios.backtest import backtest
 
 AS_OF = "2026-11-26"
 
 
 @pytest.fixture(scope="module")
-def typed(forecast_ctx):
-    return F.forecast_case("rus-prk-2024", sims=100, as_of=AS_OF, ctx=forecast_ctx)
+def typed(forecast_ctx, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:  # a home without a stored back-test, whatever the user's holds
+        mp.setenv("PACTWATCH_HOME", str(tmp_path_factory.mktemp("fchome")))
+        return F.forecast_case("rus-prk-2024", sims=100, as_of=AS_OF, ctx=forecast_ctx)
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +34,19 @@ def result(typed):
 
 
 @pytest.fixture(scope="module")
-def bt(forecast_data):
-    return backtest(n_sims=50, data=forecast_data, use_cache=False).to_json()
+def landmark(forecast_data, tmp_path_factory):
+    """A small stored landmark back-test and the validation a forecast gets from it: (result, validation)."""
+    return tiny_landmark(forecast_data, tmp_path_factory.mktemp("lmhome"))
+
+
+@pytest.fixture(scope="module")
+def bt(landmark):
+    return landmark[1]
 
 
 @pytest.fixture(scope="module")
 def html(result, bt, tmp_path_factory):
-    p = render_report(result, tmp_path_factory.mktemp("rep") / "sub" / "r.html", backtest=bt)
+    p = render_report(result, tmp_path_factory.mktemp("rep") / "sub" / "r.html", validation=bt)
     assert p.exists() and p.stat().st_size > 50_000
     return p.read_text(encoding="utf-8")
 
@@ -95,8 +104,16 @@ def test_answer_is_generated_from_the_numbers(result, bt):
     assert facts.get("no_clear_effect", []) == null
     br = result["base_rate"]
     assert f"of {br['n_alliances']} similar alliances" in text and f"{100 * br['survival'][2]['estimate']:.0f}%" in text
-    b5 = next(b for b in bt["brier"] if b["t"] == 5.0)
-    assert f"Brier score was {b5['model']:.3f} against {b5['base_rate']:.3f}" in text
+    # the track record comes second, right after the forecast, with the skill figures of the stored back-test
+    dev = next(x for x in bt["landmark"]["pooled"] if x["split"] == "development" and x["horizon"] == 5.0)
+    assert facts["backtest"] == dev
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z“])", text)
+    second = sentences[1]
+    assert f"Brier skill {P.skill(dev['skill'])}, 90% interval {P.skill(dev['skill_lower'])} to " \
+           f"{P.skill(dev['skill_upper'])}" in second
+    assert ("did not beat the best baseline" in second or "did worse than" in second) == (dev["beats_best_baseline"] != "yes")
+    later = next(x for x in bt["landmark"]["pooled"] if x["split"] == "later")
+    assert f"on the later origins {later['origins'][0]}" in text and P.skill(later["skill"]) in text
     # different numbers give a different paragraph (nothing is hand-written)
     r2 = json.loads(json.dumps(result))
     r2["scenarios"][0]["survival"][2].update(point=0.4321, lower=0.3, upper=0.55)
@@ -122,7 +139,8 @@ def test_caveats_come_from_the_model_case_and_scenarios(html, result, bt):
     assert "Shared-rival coding" in cv and "observed.members.731.rivals" in cv["Shared-rival coding"]
     assert "The status-quo path is optimistic" in cv
     assert "any-end" in cv["Event definition"]
-    assert cv["Small back-test"].startswith(f"The back-test has {len(bt['cases'])} cases")
+    assert cv["Track record"].startswith("The landmark back-test (specification " + bt["spec_hash"][:12])
+    assert f"{bt['landmark']['counts']['scored']:,} alliance-origins" in cv["Track record"]
     unc = [k for k in cv if k.endswith("case values are judgements or secondary reporting")]
     assert unc == [f"{len(result['case']['uncertain_values'])} case values are judgements or secondary reporting"]
     text = _text(html)
@@ -150,9 +168,9 @@ def test_provenance_names_datasets_with_sha256_model_and_run(html, result):
 
 
 def test_report_from_the_typed_result_is_the_report_from_its_json(typed, result, bt):
-    from pactwatch.scenarios.result import Backtest
+    from pactwatch.scenarios.result import Validation
 
-    typed2 = typed.model_copy(update={"validation": Backtest.model_validate(bt)})
+    typed2 = typed.model_copy(update={"validation": Validation.model_validate(bt)})
     strip = lambda h: re.sub(r"<dd>[^<]*T\d\d:\d\d:\d\d[^<]*</dd>", "", h)  # noqa: E731 - generated-at time
     assert strip(render_html(typed2)) == strip(render_html(result, bt))
 
@@ -170,18 +188,22 @@ def test_values_are_escaped(result, bt):
 def test_bad_input_is_named(result, bt, tmp_path):
     with pytest.raises(PactwatchError, match="pactwatch.forecast/2"):
         render_report({"schema": "something/else"}, tmp_path / "x.html")
-    bad = dict(bt, event="death")
+    bad = dict(bt, landmark=dict(bt["landmark"], event="death"))
     with pytest.raises(PactwatchError, match="same event definition"):
-        render_report(result, tmp_path / "x.html", backtest=bad)
+        render_report(result, tmp_path / "x.html", validation=bad)
+    with pytest.raises(PactwatchError, match="pactwatch.backtest/1"):  # the old 4-case back-test is not a validation
+        render_report(result, tmp_path / "x.html", validation={"schema": "pactwatch.backtest/1", "cases": []})
     with pytest.raises(PactwatchError, match="is a directory"):
-        render_report(result, tmp_path, backtest=bt)
+        render_report(result, tmp_path, validation=bt)
     r2 = dict(result)
     r2.pop("base_rate")
     with pytest.raises(PactwatchError, match="'base_rate'"):
         render_report(r2, tmp_path / "x.html")
-    # without a back-test the report says so
-    h = render_html(result)
-    assert "Not run for this report" in h and "No back-test" in h
+    # without a stored back-test the report says so, and how to compute it (the test home has none)
+    assert result["validation"]["status"] == "not computed"
+    h = _text(render_html(result))
+    assert "No landmark back-test is stored" in h and "pactwatch backtest" in h and "No back-test" in h
+    assert "How far to trust this is unknown" in R.answer(result)["text"].split(". ")[1]
 
 
 def test_the_resource_scan_finds_what_a_browser_would_fetch():
@@ -206,12 +228,10 @@ def test_cli_report_option(forecast_ctx, bt, monkeypatch, tmp_path, data_dir):
     from typer.testing import CliRunner
 
     from pactwatch.cli.forecast import forecast
-    from pactwatch.scenarios import backtest as BT
+    from pactwatch.scenarios import landmark_store as LS
 
     monkeypatch.setattr(F, "context", lambda *a, **k: forecast_ctx)
-    from pactwatch.scenarios.result import Backtest
-
-    monkeypatch.setattr(BT, "backtest", lambda *a, **k: Backtest.model_validate(bt))
+    monkeypatch.setattr(LS, "validation", lambda *a, **k: bt)  # as if the back-test were stored
     app = typer.Typer()
     app.command("forecast")(forecast)
     app.command("noop")(lambda: None)
@@ -220,11 +240,55 @@ def test_cli_report_option(forecast_ctx, bt, monkeypatch, tmp_path, data_dir):
                                  "--json", "--report", str(out), "--data-dir", str(data_dir)])
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
-    assert res["validation"] == bt  # the back-test the report shows is the result's validation
+    from pactwatch.scenarios.result import Validation
+
+    # the back-test the report shows is the result's validation (in its typed JSON form)
+    assert res["validation"] == Validation.model_validate(bt).model_dump(mode="json")
     h = out.read_text(encoding="utf-8")
+    assert bt["landmark"]["pooled"][0]["best_baseline_label"] in _text(h)
     assert external_resources(h) == [] and "40 (seed 0" in _text(h)
     for s in res["scenarios"]:
         row = _text(scenario_row(h, s["name"]))
         assert f"{100 * s['survival'][2]['point']:.0f}%" in row
     r = CliRunner().invoke(app, ["forecast", "--backtest", "--report", str(out), "--data-dir", str(data_dir)])
     assert r.exit_code != 0 and "not with --backtest" in str(r.exception)
+
+
+def test_small_backtest_is_compared_with_the_better_of_base_rate_and_a_constant_half():
+    # the 4-case back-test of issue 12: Brier 0.440 is worse than always saying 50% (0.25), whatever the base rate
+    bad = {"t": 5.0, "n_cases": 4, "model": 0.440, "base_rate": 0.45}
+    assert R.small_backtest_reference(bad) == {"best": 0.25, "best_label": "always saying 50%", "beats": False}
+    assert R.small_backtest_reference({**bad, "base_rate": 0.2})["best_label"] == "the base rate"
+    assert R.small_backtest_reference({**bad, "model": 0.1})["beats"] is True
+    assert R.small_backtest_reference({**bad, "base_rate": None})["best"] == 0.25
+
+
+def test_backtest_section_replaces_the_four_case_table(html, bt):
+    text = _text(html)
+    assert 'id="backtest-table"' in html and "brier-table" not in html
+    for x in bt["landmark"]["pooled"]:
+        assert P.skill_ci(x["skill"], x["skill_lower"], x["skill_upper"]) in text
+        assert P.VERDICT_WORDS[x["beats_best_baseline"]] in text
+    # the subgroup table holds every subgroup and, in the Soviet row, the named treaties as illustrations
+    for lab in bt["landmark"]["subgroup_labels"].values():
+        assert lab in text
+    for i in bt["landmark"]["illustrations"]:
+        assert f"ATOP {i['atopid']} {i['name']} (formed {i['formed']})" in text
+    # the Soviet/Russian treaties sit in their subgroup's rows; China–DPRK 1961 (a case file) in a row of its own
+    tabs = P.backtest_tables(bt)
+    ill: dict = {}
+    for r in tabs["subgroups"]["5"]:  # development and later rows
+        ill.setdefault(r["key"], set()).update(i["atopid"] for i in r["illustrations"])
+    assert 3440 in ill["soviet_bilateral_since_1945"] and 3445 not in ill["soviet_bilateral_since_1945"]
+    assert ill["other_named"] == {3445}
+
+
+def test_answer_says_first_when_the_model_does_not_beat_the_best_baseline(result, bt):
+    v = json.loads(json.dumps(bt))
+    dev = next(x for x in v["landmark"]["pooled"] if x["split"] == "development")
+    for verdict, words in (("not distinguishable", "did not beat the best baseline"), ("no", "did worse than"),
+                           ("yes", "beat the best baseline")):
+        dev["beats_best_baseline"] = verdict
+        second = re.split(r"(?<=[.!?])\s+(?=[A-Z“])", R.answer(result, v)["text"])[1]
+        assert words in second
+        assert second.startswith("Read it with caution") == (verdict != "yes")

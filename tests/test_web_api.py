@@ -143,8 +143,10 @@ def _numbers(a, b, path="$", skip=("runtime_seconds", "cache", "panels_built_at"
 
 
 @pytest.fixture(scope="module")
-def web_forecast(client):
-    r = client.get("/api/cases/rus-prk-2024/forecast", params=[("scenario", "war-ends"), ("as_of", AS_OF)])
+def web_forecast(client, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:  # a home without a stored back-test (as every test's own home)
+        mp.setenv("PACTWATCH_HOME", str(tmp_path_factory.mktemp("wfhome")))
+        r = client.get("/api/cases/rus-prk-2024/forecast", params=[("scenario", "war-ends"), ("as_of", AS_OF)])
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -594,3 +596,29 @@ def test_yaml_alias_bomb_in_the_cases_folder_is_listed_with_its_error(data_dir, 
         assert by_name["bomb"]["error"] and "alias" in by_name["bomb"]["error"].lower()
         assert by_name["rus-prk-2024"]["error"] is None
         assert c.get("/").status_code == 200
+
+
+def test_case_page_back_test_section_comes_from_the_stored_result(client, web_forecast, forecast_data, tmp_path,
+                                                                   monkeypatch):
+    from tests.helpers.landmark import tiny_landmark
+
+    from pactwatch.reports import present as P
+    from pactwatch.scenarios import landmark_store as LS
+
+    params = [("scenario", "war-ends"), ("as_of", AS_OF)]
+    page = client.get("/cases/rus-prk-2024", params=params).text
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert 'id="backtest-section"' in page and "No landmark back-test is stored" in text and "pactwatch backtest" in text
+    _, v = tiny_landmark(forecast_data, tmp_path / "lm")
+    monkeypatch.setattr(LS, "validation", lambda *a, **k: v)  # stored after the forecast was computed and cached
+    page = client.get("/cases/rus-prk-2024", params=params).text
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert 'id="backtest-table"' in page and "No landmark back-test is stored" not in text
+    for x in v["landmark"]["pooled"]:
+        assert P.skill_ci(x["skill"], x["skill_lower"], x["skill_upper"]) in text
+    for i in v["landmark"]["illustrations"]:
+        assert f'href="/alliances/{i["atopid"]}"' in page
+    dev = next(x for x in v["landmark"]["pooled"] if x["split"] == "development")
+    assert f"Brier skill {P.skill(dev['skill'])}" in text  # the answer paragraph quotes it too
+    rep = " ".join(unescape(re.sub(r"<[^>]+>", " ", client.get("/cases/rus-prk-2024/report", params=params).text)).split())
+    assert P.skill_ci(dev["skill"], dev["skill_lower"], dev["skill_upper"]) in rep

@@ -95,11 +95,13 @@ def backtest_cmd(
     db: DbOpt = None,
 ) -> None:
     """Landmark back-test: at each origin, refit on what was known then, forecast every alliance in force on the
-    status-quo path, and score against what happened beside four baselines."""
+    status-quo path, and score against what happened beside four baselines. The result is stored under
+    ``paths.home()/backtest/`` (specification and data hashes), where forecasts and reports find it."""
     from pactwatch.data.source import DataSource
     from pactwatch.models.specs import event_definition
     from pactwatch.paths import default_db
     from pactwatch.scenarios import landmark as L
+    from pactwatch.scenarios import landmark_store as LS
 
     event_definition(event)
     hs = _floats(horizons, "--horizons")
@@ -117,6 +119,9 @@ def backtest_cmd(
     res = L.run_backtest(src, start=start, end=end, step=step, horizons=hs, n_boot=n_boot, level=level, seed=seed,
                          dev_end=dev_end, event=event, include_later=later, plots_dir=plots, use_cache=not no_cache,
                          oracle=oracle, progress=progress)
+    stored = LS.save_landmark(res)
+    console_err.print(f"back-test stored in {stored} (forecasts quote it when it is the default run: "
+                      f"`pactwatch backtest` without options)")
     if json_out:
         print_json(res)
         return
@@ -140,11 +145,11 @@ def backtest_cmd(
             console.print(_subgroup_table(split, h, r))
             if r.get("plot"):
                 console.print(f"  reliability diagram: {r['plot']}")
-    named = (3200, 3440, 3670, 3675, 3690, 3735, 3825, 3840, 3880, 4940)
-    rows = [r for r in res["soviet_bilateral"] if r["atopid"] in named and r["model"] is not None]
+    rows = res.get("named_cases", [])
     if rows:
-        t = Table(title="Soviet/Russian bilateral treaties (named cases): the forecast at the first origin after "
-                        "formation beside what happened (all origins in the JSON)", title_justify="left")
+        t = Table(title="Named cases (Soviet/Russian bilateral treaties and the historical case files): the forecast "
+                        "at the first origin after formation beside what happened (all Soviet origins in the JSON)",
+                  title_justify="left")
         for col in ("ATOP", "treaty", "origin", "horizon", "model", "km_30y", "const_10y", "survived"):
             t.add_column(col)
         seen = set()

@@ -53,16 +53,14 @@ def _models_table(res: dict) -> Table:
                     f"{i['test_formed']} ({i['test_events']} events by {i['test_follow_up_ends']}); "
                     f"event '{res['event']['name']}', horizon {res['horizon']} y", title_justify="left")
     for c in ("model", "Harrell C", "Uno C", "IBS", "Brier 5y", "Brier 10y", "mean AUC", "cal. err 5y",
-              "ΔIBS vs KM [95%]", "ΔUno C vs KM [95%]", "beats_baseline"):
+              "ΔIBS vs KM [95%]", "ΔUno C vs KM [95%]", "beats baseline (95%)"):
         t.add_column(c, justify="left" if c == "model" else "right")
     for r in res["models"]:
         if r.get("error"):
             t.add_row(r["label"], *(["–"] * 9), f"[red]failed: {r['error'][:60]}[/]")
             continue
-        beats = r.get("beats_baseline")
-        b = "baseline" if r["model"] == "km" else ("[green]yes[/]" if beats else "[red]no[/]")
-        if beats and r.get("significant"):
-            b += " (95%)"
+        v = r.get("verdict") or "no interval"
+        b = "baseline" if r["model"] == "km" else {"yes": "[green]yes[/]", "no": "[red]no[/]"}.get(v, v)
         t.add_row(r["label"], _fmt(r["harrell_c"]), _fmt(r["uno_c"]), _fmt(r["ibs"]), _fmt(r["brier_5"]),
                   _fmt(r["brier_10"]), _fmt(r["mean_auc"]), _fmt(r["cal_error_5y"]),
                   "–" if r["model"] == "km" else _ci(r, "delta_ibs"), "–" if r["model"] == "km" else _ci(r, "delta_uno_c"), b)
@@ -102,7 +100,7 @@ def _summary_table(res: dict) -> Table:
     t = Table(title=f"Rolling origin over cut-offs {', '.join(map(str, res['cutoffs']))} (event '{res['event']['name']}'): "
                     "means over cut-offs", title_justify="left")
     for c in ("model", "Harrell C", "Uno C", "IBS", "Brier 5y", "Brier 10y", "cal. err 5y", "ΔIBS", "ΔUno C",
-              "beats baseline", "of which 95%"):
+              "better (points only)", "beats (95% intervals)"):
         t.add_column(c, justify="left" if c == "model" else "right")
     for r in res["summary"]:
         n_ok = r["cutoffs"] - r["failed"]
@@ -110,8 +108,8 @@ def _summary_table(res: dict) -> Table:
                   _fmt(r["mean_brier_10"]), _fmt(r["mean_cal_error_5y"]),
                   "–" if r["model"] == "km" else f"{r['mean_delta_ibs']:+.3f}",
                   "–" if r["model"] == "km" else f"{r['mean_delta_uno_c']:+.3f}",
-                  "baseline" if r["model"] == "km" else f"{r['beats_baseline']} of {n_ok}",
-                  "–" if r["model"] == "km" else str(r["significant"]))
+                  "baseline" if r["model"] == "km" else f"{r['better_point']} of {n_ok}",
+                  "–" if r["model"] == "km" else f"{r['beats_baseline']} of {n_ok}")
     return t
 
 
@@ -199,7 +197,8 @@ def evaluate(
                       f"{i['tv_rows_dropped_missing']} (events lost {i['tv_events_lost_missing']}); "
                       f"{'; '.join(s['notes'])}; bootstrap {s['bootstrap']['n_boot']} "
                       f"({s['bootstrap']['failed']} failed).[/]")
-    console.print("[dim]beats_baseline = lower integrated Brier score and higher Uno's C than Kaplan–Meier; "
-                  "(95%) = both bootstrap intervals exclude 0.[/]")
+    console.print("[dim]beats baseline = the 95% bootstrap interval of the IBS difference is below 0 and that of the "
+                  "Uno's C difference above 0; 'not distinguishable' = an interval includes 0 (whatever the point "
+                  "estimates); 'no' = an interval lies wholly on the baseline's side.[/]")
     if plots is not None:
         console.print(f"plots: {len(res['plots'])} files in {plots}")

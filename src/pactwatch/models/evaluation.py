@@ -26,8 +26,11 @@ Metrics (all on the test alliances; time in years since formation)
 - Horizon H = min(20, the 90th percentile of test follow-up, the longest training follow-up), floored to a whole
   year: beyond it fewer than 10% of test alliances are still under observation (or the training data say nothing). Brier at 10 years is NaN (with a note) when H < 10.
 - Paired bootstrap of the test alliances (``n_boot`` resamples): 95% intervals for the difference to the baseline of the
-  integrated Brier score and of Uno's C. ``beats_baseline`` = lower integrated Brier score *and* higher Uno's C than
-  the baseline (point estimates); ``significant`` = both 95% intervals exclude 0.
+  integrated Brier score and of Uno's C. The verdict is interval-based (:func:`verdict`): ``beats_baseline`` is True
+  only when the 95% interval of the IBS difference lies below 0 *and* that of the Uno's C difference above 0 ("yes");
+  "no" when either interval lies wholly on the wrong side; "not distinguishable" when an interval includes 0 (even if
+  the point estimates favour the model: ``better_point`` records those); None / "no interval" without a bootstrap.
+  ``significant`` is kept as an alias of ``beats_baseline``.
 
 Models: ``km`` (baseline), ``cox`` (Cox PH on the formation covariates), ``weibull`` (Weibull AFT, same covariates),
 ``forest`` (random survival forest, same covariates), ``tvcox`` (Cox on alliance-year rows with the formation
@@ -126,10 +129,14 @@ class Split:
     info: dict
 
 
-def split_at(data: EvaluationData, cutoff: int, event: str = "any-end") -> Split:
+def split_at(data: EvaluationData, cutoff: int, event: str = "any-end", *, check_test: bool = True) -> Split:
     """Training/test split at ``cutoff`` (see the module docstring): training follow-up administratively censored
     at 31 Dec ``cutoff``; test = alliances formed after ``cutoff``, followed to 31 Dec 2018. Follow-up and the
-    counting-process rows come from :func:`pactwatch.panels.survival.follow_up` / ``counting_process``."""
+    counting-process rows come from :func:`pactwatch.panels.survival.follow_up` / ``counting_process``.
+
+    ``check_test=False`` builds the training side only for a fit that never scores the test side (the forecast's
+    refits at a landmark origin): the test side may then be empty or without events (e.g. cut-offs after 2004, when
+    no alliance formed later ended by 2018). The training side's checks always apply; ``evaluate`` keeps both."""
     ev = event_definition(event)
     try:
         c = int(cutoff)
@@ -155,10 +162,11 @@ def split_at(data: EvaluationData, cutoff: int, event: str = "any-end") -> Split
     info["test_formed"] = f"{c + 1}-{int(te['begyr'].max()) if len(te) else c + 1}"
     te, n = SV.follow_up(te, ev.name, censor_at=DATA_END, covariates=covs)
     info["test_excluded_incomplete"] = n["excluded_incomplete"]
-    if n["excluded_no_follow_up"]:
+    if n["excluded_no_follow_up"] and check_test:
         raise EvaluationError(f"{n['excluded_no_follow_up']} test alliance(s) have zero duration")
+    info["test_checked"] = bool(check_test)
 
-    for side, d in (("train", tr), ("test", te)):
+    for side, d in (("train", tr), ("test", te)) if check_test else (("train", tr),):
         if len(d) == 0 or d["event"].sum() == 0:
             raise EvaluationError(f"cut-off {c}: the {side} set has {len(d)} alliances and {int(d['event'].sum())} "
                                   f"events under '{ev.name}'; choose another cut-off")
@@ -301,6 +309,23 @@ def _boot(te_y, preds: dict, times: np.ndarray, H: int, n_boot: int, seed: int) 
     return {"draws": res, "failed": failed}
 
 
+def verdict(ibs_interval, uno_c_interval) -> str:
+    """Whether a model beats the baseline, from the bootstrap intervals of its differences (model − baseline) in the
+    integrated Brier score (lower is better) and Uno's C (higher is better): "yes" only when both intervals exclude 0
+    on the model's side; "no" when either lies wholly on the baseline's side; "not distinguishable" when an interval
+    includes 0; "no interval" without them."""
+    if ibs_interval is None or uno_c_interval is None:
+        return "no interval"
+    (lo_i, hi_i), (lo_c, hi_c) = ibs_interval, uno_c_interval
+    if any(not np.isfinite(v) for v in (lo_i, hi_i, lo_c, hi_c)):
+        return "no interval"
+    if hi_i < 0 and lo_c > 0:
+        return "yes"
+    if lo_i > 0 or hi_c < 0:
+        return "no"
+    return "not distinguishable"
+
+
 def evaluate_split(data: EvaluationData, cutoff: int, event: str = "any-end", *, models: Sequence[str] = DEFAULT_MODELS,
                    forest_trees: int = 200, n_boot: int = 200, seed: int = 0,
                    progress: Callable[[str], None] | None = None) -> dict:
@@ -352,15 +377,18 @@ def evaluate_split(data: EvaluationData, cutoff: int, event: str = "any-end", *,
         if r["model"] == "km":
             r["beats_baseline"] = None
             continue
-        r["beats_baseline"] = bool(r["delta_ibs"] < 0 and r["delta_uno_c"] > 0)
+        r["better_point"] = bool(r["delta_ibs"] < 0 and r["delta_uno_c"] > 0)
         dr = boot["draws"].get(r["model"], {"ibs": [], "uno_c": []})
         if len(dr["ibs"]) >= 10:
             lo_i, hi_i = np.quantile(dr["ibs"], [0.025, 0.975])
             lo_c, hi_c = np.quantile(dr["uno_c"], [0.025, 0.975])
-            r.update(delta_ibs_lo=lo_i, delta_ibs_hi=hi_i, delta_uno_c_lo=lo_c, delta_uno_c_hi=hi_c,
-                     significant=bool(hi_i < 0 and lo_c > 0))
+            r.update(delta_ibs_lo=lo_i, delta_ibs_hi=hi_i, delta_uno_c_lo=lo_c, delta_uno_c_hi=hi_c)
+            r["verdict"] = verdict((lo_i, hi_i), (lo_c, hi_c))
+            r["beats_baseline"] = r["verdict"] == "yes"
         else:
-            r["significant"] = None
+            r["verdict"] = verdict(None, None)
+            r["beats_baseline"] = None
+        r["significant"] = r["beats_baseline"]
     notes = [f"Uno's C uses event times < {H} years; IPCW censoring distribution from the test alliances"]
     if sp.info["test_events"] < 20:
         notes.append(f"only {sp.info['test_events']} test events: concordance and calibration are very uncertain")
@@ -416,15 +444,16 @@ def summary_table(splits: Sequence[dict]) -> pd.DataFrame:
                   "delta_uno_c"):
             rec[f"mean_{c}"] = float(ok[c].mean()) if c in ok and ok[c].notna().any() else float("nan")
         if name != "km":
-            rec["beats_baseline"] = int(ok["beats_baseline"].eq(True).sum())
-            rec["significant"] = int(ok["significant"].eq(True).sum()) if "significant" in ok else 0
+            rec["beats_baseline"] = int(ok["beats_baseline"].eq(True).sum())  # interval-based (see verdict)
+            rec["significant"] = rec["beats_baseline"]
+            rec["better_point"] = int(ok["better_point"].eq(True).sum()) if "better_point" in ok else 0
         out.append(rec)
     res = pd.DataFrame(out)
-    for c in ("beats_baseline", "significant"):
+    for c in ("beats_baseline", "significant", "better_point"):
         if c in res:
             res[c] = res[c].astype("Int64")  # NA for the baseline row, counts stay integers
     return res
 
 
-__all__ = ["EvaluationData", "Split", "evaluation_data", "load_data", "split_at", "evaluate_split", "evaluate_rolling", "horizon",
+__all__ = ["EvaluationData", "Split", "evaluation_data", "load_data", "split_at", "verdict", "evaluate_split", "evaluate_rolling", "horizon",
            "models_table", "summary_table", "MODEL_LABELS", "DEFAULT_MODELS", "CAUSES", "EvaluationError"]

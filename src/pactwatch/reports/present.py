@@ -123,3 +123,169 @@ def scenario_table(result: dict) -> dict:
     br = result["base_rate"]
     return {"t_diff": t5, "columns": [f"{t:g} y" for t in times], "rows": rows,
             "base_rate": [pct_ci(x["estimate"], x["lower"], x["upper"]) for x in br["survival"]]}
+
+
+# ------------------------------------------------------------------------------------------------ the back-test
+SPLIT_WORDS = {"development": "development origins", "later": "later origins"}
+VERDICT_WORDS = {"yes": "yes", "no": "no (worse)", "not distinguishable": "not distinguishable"}
+
+
+def skill(v) -> str:
+    """A Brier skill score as a signed percent with one decimal: 0.2134 -> '+21.3%'; None -> '–'."""
+    if v is None:
+        return DASH
+    s = f"{100 * v:+.1f}%"
+    return "0%" if s.lstrip("+-") == "0.0%" else s.replace("-", MINUS)
+
+
+def skill_ci(point, lower, upper) -> str:
+    """'+21.3% [+14.8% to +28.1%]'."""
+    if point is None:
+        return DASH
+    return f"{skill(point)} [{skill(lower)} to {skill(upper)}]"
+
+
+def brier(v) -> str:
+    return DASH if v is None else f"{v:.4f}"
+
+
+def num_ci(point, lower, upper, digits: int = 2) -> str:
+    """'0.17 [0.04, 0.36]' (a plain number with its interval)."""
+    if point is None:
+        return DASH
+    f = f"{{:.{digits}f}}"
+    lo = DASH if lower is None else f.format(lower)
+    hi = DASH if upper is None else f.format(upper)
+    return f"{f.format(point).replace('-', MINUS)} [{lo.replace('-', MINUS)}, {hi.replace('-', MINUS)}]"
+
+
+def origins_text(o) -> str:
+    return DASH if not o else (str(o[0]) if o[0] == o[1] else f"{o[0]}{DASH}{o[1]}")
+
+
+#: The baselines in a sentence.
+BASELINE_WORDS = {"km_all": "a Kaplan–Meier of all history", "km_30y": "a Kaplan–Meier of the last 30 years",
+                  "km_class": "a Kaplan–Meier of the alliance's obligation class",
+                  "const_10y": "a constant ending rate from the last 10 years"}
+
+
+def _skill_words(s: dict, lvl: str) -> str:
+    """'+0.6%, 90% interval −2.0% to +3.1%'."""
+    return f"{skill(s['skill'])}, {lvl} interval {skill(s['skill_lower'])} to {skill(s['skill_upper'])}"
+
+
+def times_text(n: int) -> str:
+    """1 -> "once", 2 -> "twice", 3 -> "3 times"."""
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def _verdict_phrase(s: dict) -> str:
+    b = BASELINE_WORDS.get(s["best_baseline"]) or lc(s["best_baseline_label"] or s["best_baseline"] or "it")
+    v = s["beats_best_baseline"]
+    if v == "yes":
+        return f"beat the best baseline, {b}"
+    if v == "no":
+        return f"did worse than the best baseline, {b}"
+    return f"did not beat the best baseline, {b}"
+
+
+def pooled_row(v: dict, split: str, h: float) -> dict | None:
+    lm = (v or {}).get("landmark") or {}
+    return next((s for s in lm.get("pooled", []) if s["split"] == split and abs(s["horizon"] - h) < 1e-9), None)
+
+
+def backtest_lead(v: dict | None, t: float = 5.0) -> str | None:
+    """The sentence that goes right after the forecast in the answer: how the model did on the development origins at
+    ``t`` years (or that no back-test is stored). None when no validation was attached."""
+    if not v:
+        return None
+    if v["status"] != "stored":
+        return (f"How far to trust this is unknown: no back-test of this model on these data is stored (run "
+                f"`{v['command']}`, about {v['expected_minutes'][0]}–{v['expected_minutes'][1]} minutes).")
+    lm = v["landmark"]
+    lvl = level_text(lm["level"])
+    s = pooled_row(v, "development", t)
+    if s is None or s.get("skill") is None:
+        return f"The stored back-test has no scored {t:g}-year forecasts on its development origins."
+    head = ("Read it with caution: " if s["beats_best_baseline"] != "yes" else "")
+    o = s["origins"] or [None, None]
+    when = f"each year {origins_text(o)}" if o[0] != o[1] else f"at the end of {o[0]}"
+    txt = (f"{head}in a back-test that re-made the forecast for every alliance in force {when} with only the data "
+           f"known then ({s['n']:,} forecasts, {s['n_events']} endings), "
+           f"the model's {t:g}-year forecasts {_verdict_phrase(s)} (Brier skill {_skill_words(s, lvl)}")
+    if s.get("calibration_slope") is not None:
+        txt += f"; calibration slope {s['calibration_slope']:.2f}, where 1 is ideal".replace("-", MINUS)
+    txt += ")."
+    return txt[0].upper() + txt[1:]
+
+
+def backtest_rest(v: dict | None, t: float = 5.0) -> str | None:
+    """The other skill figures (development origins at the other horizons, later origins) in plain words."""
+    if not v or v["status"] != "stored":
+        return None
+    lm = v["landmark"]
+    lvl = level_text(lm["level"])
+    parts = []
+    for s in lm["pooled"]:
+        if (s["split"] == "development" and abs(s["horizon"] - t) < 1e-9) or s.get("skill") is None:
+            continue
+        where = (f"on the later origins {origins_text(s['origins'])} (scored {times_text(lm['later_looks_this_spec'])} "
+                 "with this specification)"
+                 if s["split"] == "later" else f"on the development origins {origins_text(s['origins'])}")
+        parts.append(f"at {s['horizon']:g} years {where} it {_verdict_phrase(s)} (skill {_skill_words(s, lvl)})")
+    if not parts:
+        return None
+    out = "In the same back-test, " + "; ".join(parts) + "."
+    return out
+
+
+def backtest_tables(v: dict | None) -> dict | None:
+    """The back-test section's tables as text cells: {"pooled": rows, "subgroups": {horizon: rows}, "level"}; a
+    subgroup row of the Soviet/Russian treaties carries its named illustrations."""
+    if not v or v["status"] != "stored":
+        return None
+    lm = v["landmark"]
+    lvl = level_text(lm["level"])
+
+    def cells(s: dict) -> dict:
+        return {"split": SPLIT_WORDS.get(s["split"], s["split"]), "horizon": f"{s['horizon']:g} y",
+                "origins": origins_text(s["origins"]), "n": f"{s['n']:,}", "alliances": str(s["n_alliances"]),
+                "events": str(s["n_events"]), "model": brier(s.get("model_brier")),
+                "best": s.get("best_baseline_label") or s.get("best_baseline") or DASH,
+                "best_key": s.get("best_baseline"), "best_brier": brier(s.get("best_baseline_brier")),
+                "skill": skill_ci(s.get("skill"), s.get("skill_lower"), s.get("skill_upper")),
+                "verdict": VERDICT_WORDS.get(s["beats_best_baseline"], s["beats_best_baseline"]),
+                "slope": num_ci(s.get("calibration_slope"), s.get("calibration_slope_lower"),
+                                s.get("calibration_slope_upper")),
+                "auc": num_ci(s.get("auc"), s.get("auc_lower"), s.get("auc_upper")), "note": s.get("note") or ""}
+
+    def illustrations(key, s: dict) -> list[dict]:
+        out = []
+        for i in lm["illustrations"]:
+            if (i.get("subgroup") != key or abs(i["horizon"] - s["horizon"]) > 1e-9
+                    or (i["origin"] <= lm["dev_end"]) != (s["split"] == "development")):
+                continue
+            bk = s.get("best_baseline")
+            out.append({"atopid": i["atopid"], "name": i["name"], "formed": str(i["formed"]), "origin": str(i["origin"]),
+                        "age": years(i["age"]), "model": pct(i["model"]),
+                        "baseline": pct(i["baselines"].get(bk)) if bk else DASH, "baseline_key": bk or "",
+                        "outcome": {1: "in effect", 0: "ended"}.get(i["survived"], "unknown")})
+        return out
+
+    pooled = [cells(s) for s in lm["pooled"]]
+    subs: dict = {}
+    for key, s in zip(lm["subgroup_of"], lm["subgroups"]):
+        h = f"{s['horizon']:g}"
+        subs.setdefault(h, []).append({"key": key, "label": lm["subgroup_labels"].get(key, key), **cells(s),
+                                       "illustrations": illustrations(key, s)})
+    # named case files outside the subgroups (e.g. China–DPRK 1961): a row of their own, compared with the pooled
+    # best baseline of their split and horizon
+    for s in lm["pooled"]:
+        other = illustrations(None, s)
+        if other:
+            subs.setdefault(f"{s['horizon']:g}", []).append(
+                {"key": "other_named", "label": "Other named cases (case files)", **{k: "" for k in cells(s)},
+                 "split": SPLIT_WORDS.get(s["split"], s["split"]), "origins": origins_text(s["origins"]),
+                 "note": "illustrations only", "illustrations": other})
+    return {"pooled": pooled, "subgroups": subs, "level": lvl, "baselines": lm["baselines"],
+            "later_looks": times_text(lm["later_looks_this_spec"]), "later_looks_total": times_text(lm["later_looks_total"])}

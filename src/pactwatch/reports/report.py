@@ -1,12 +1,13 @@
 """The forecast report: one self-contained HTML file built from a forecast result
 (:class:`pactwatch.scenarios.result.ForecastResult` or its JSON form, ``pactwatch.forecast/2``).
 
-:func:`render_report` (``result``, ``path``, optional ``backtest`` = a ``pactwatch.backtest/1`` result; default: the result's
-``validation``) writes the file;
+:func:`render_report` (``result``, ``path``, optional ``validation``; default: the result's ``validation``, the stored
+landmark back-test's summary) writes the file;
 :func:`render_html` returns the text. The page holds: the question (the case's ``question``), a one-paragraph answer
-written from the numbers (:func:`answer`), the survival curves per scenario with their bands and the scenario table,
-the driver chart and table, the base rate, the historical analogues, the back-test (Brier score of the model against
-the Kaplan–Meier base rate), the caveats (:func:`caveats`: from the model's notes, the case's values marked
+written from the numbers (:func:`answer`; its second sentence is the model's track record), the survival curves per
+scenario with their bands and the scenario table, the driver chart and table, the base rate, the historical
+analogues, the back-test (the landmark back-test's pooled skill against the best baseline, and its subgroups with the
+named Soviet/Russian treaties as illustrations; or how to compute it), the caveats (:func:`caveats`: from the model's notes, the case's values marked
 ``uncertain`` and the scenarios' assumptions) and the provenance (:func:`provenance`: dataset files with version and
 the sha256 the panels were built from, model, event definition, fit date, pactwatch version, as-of date, draws, seed).
 
@@ -30,20 +31,24 @@ from .present import index_of as _idx  # noqa: E402
 from .present import join as _join  # noqa: E402
 from .present import lc as _lc  # noqa: E402
 from .present import median_text, pct, pct_interval, pts, pts_abs, pts_interval, years  # noqa: E402,F401
+from .present import (SPLIT_WORDS, backtest_lead, backtest_rest, backtest_tables, origins_text,  # noqa: E402
+                      pooled_row, skill_ci, times_text)
 
 
-def _plain(result, backtest=None):
-    """(result, backtest) in their JSON form; the back-test defaults to the result's ``validation``."""
+def _plain(result, validation=None):
+    """(result, validation) in their JSON form; the validation defaults to the result's own."""
     result = as_json(result)
-    if backtest is None and isinstance(result, dict):
-        backtest = result.get("validation")
-    return result, as_json(backtest)
+    if validation is None and isinstance(result, dict):
+        validation = result.get("validation")
+    if hasattr(validation, "model_dump"):
+        validation = validation.model_dump(mode="json")
+    return result, validation
 
 
 # ----------------------------------------------------------------------------------------------------- checks
-def check_result(result: dict, backtest: dict | None = None) -> None:
-    """A clear error when ``result`` (or ``backtest``) is not what the report is built from."""
-    result, backtest = _plain(result, backtest)
+def check_result(result: dict, validation: dict | None = None) -> None:
+    """A clear error when ``result`` (or ``validation``) is not what the report is built from."""
+    result, validation = _plain(result, validation)
     if not isinstance(result, dict) or result.get("schema") != FORECAST_SCHEMA:
         got = result.get("schema") if isinstance(result, dict) else type(result).__name__
         raise PactwatchError(f"report: expected a forecast result with schema {FORECAST_SCHEMA!r}, got {got!r}")
@@ -52,12 +57,15 @@ def check_result(result: dict, backtest: dict | None = None) -> None:
             raise PactwatchError(f"report: the forecast result has no {k!r} field")
     if not result["scenarios"]:
         raise PactwatchError("report: the forecast result has no scenarios")
-    if backtest is not None:
-        if not isinstance(backtest, dict) or backtest.get("schema") != BACKTEST_SCHEMA:
-            got = backtest.get("schema") if isinstance(backtest, dict) else type(backtest).__name__
-            raise PactwatchError(f"report: expected a back-test result with schema {BACKTEST_SCHEMA!r}, got {got!r}")
-        if backtest.get("event") != result["event"]["name"]:
-            raise PactwatchError(f"report: the back-test used event {backtest.get('event')!r} but the forecast "
+    if validation is not None:
+        if not isinstance(validation, dict) or validation.get("schema") == BACKTEST_SCHEMA or "status" not in validation:
+            got = validation.get("schema", "a dict without 'status'") if isinstance(validation, dict) else \
+                type(validation).__name__
+            raise PactwatchError(f"report: expected the forecast's validation (the stored landmark back-test's "
+                                 f"summary, from forecast_case), got {got!r}")
+        lm = validation.get("landmark")
+        if lm and lm.get("event") != result["event"]["name"]:
+            raise PactwatchError(f"report: the back-test used event {lm.get('event')!r} but the forecast "
                                  f"{result['event']['name']!r}; run both with the same event definition")
 
 
@@ -130,10 +138,26 @@ def scenario_rows(result: dict) -> list[dict]:
     return rows
 
 
-def answer(result: dict, backtest: dict | None = None) -> dict:
+#: The Brier score of always saying 50% (whatever happens): the floor a forecast must beat to say anything.
+CONSTANT_HALF_BRIER = 0.25
+
+
+def small_backtest_reference(b: dict) -> dict:
+    """The best of the base rate and a constant 50% for one row of the small back-test's Brier table, and whether
+    the model's Brier score is below it: {"best", "best_label", "beats"}."""
+    refs = [(CONSTANT_HALF_BRIER, "always saying 50%")]
+    if b.get("base_rate") is not None:
+        refs.append((b["base_rate"], "the base rate"))
+    best, label = min(refs)
+    return {"best": best, "best_label": label, "beats": b["model"] is not None and b["model"] < best}
+
+
+def answer(result: dict, validation: dict | None = None) -> dict:
     """The one-paragraph answer, written from the numbers. Returns {"text", "facts"}: ``facts`` are the figures the
-    sentences quote (for checking the text against the result)."""
-    result, backtest = _plain(result, backtest)
+    sentences quote (for checking the text against the result). Right after the forecast comes its track record (the
+    stored landmark back-test at the same horizon, :func:`.present.backtest_lead`): when the model does not beat the
+    best baseline the reader learns it in the second sentence; the other skill figures close the paragraph."""
+    result, validation = _plain(result, validation)
     times, lvl = result["times"], f"{100 * result['level']:.0f}%"
     T5 = min(5.0, result["horizon"])
     i5 = _idx(times, T5)
@@ -149,6 +173,10 @@ def answer(result: dict, backtest: dict | None = None) -> dict:
         out[-1] += f", and {pct(sl['point'])} ({pct_interval(sl['lower'], sl['upper'])}) after {sl['t']:g} years"
         facts["status_quo_last"] = sl
     out[-1] += "."
+    lead = backtest_lead(validation, T5)
+    if lead:
+        out.append(lead)
+        facts["backtest"] = pooled_row(validation, "development", T5)
     others = [s for s in result["scenarios"] if s is not sq and s.get("vs_status_quo")]
     if others:
         best = max(others, key=lambda s: abs(s["vs_status_quo"][i5]["point"]))
@@ -201,14 +229,9 @@ def answer(result: dict, backtest: dict | None = None) -> dict:
         out.append(f"Under the status quo the median remaining life is {m['point']:.1f} years "
                    f"({'> ' + format(m['horizon'], 'g') if m['lower'] is None else format(m['lower'], '.1f')}–"
                    f"{'> ' + format(m['horizon'], 'g') if m['upper'] is None else format(m['upper'], '.1f')}).")
-    if backtest:
-        b = next((x for x in backtest["brier"] if abs(x["t"] - T5) < 1e-9 and x["model"] is not None), None)
-        if b is not None:
-            facts["brier"] = b
-            cmp = "better than" if b["model"] < b["base_rate"] else ("no better than" if b["base_rate"] is not None else "")
-            out.append(f"In the back-test on {b['n_cases']} historical cases the model's {T5:g}-year Brier score was "
-                       f"{b['model']:.3f} against {b['base_rate']:.3f} for the base rate ({cmp} the base rate; "
-                       f"too few cases to validate the model).")
+    rest = backtest_rest(validation, T5)
+    if rest:
+        out.append(rest)
     return {"text": " ".join(out), "facts": facts}
 
 
@@ -250,10 +273,10 @@ def uncertain_values(result: dict) -> list[dict]:
     return out
 
 
-def caveats(result: dict, backtest: dict | None = None) -> list[dict]:
+def caveats(result: dict, validation: dict | None = None) -> list[dict]:
     """What a careful analyst would say alongside the numbers, derived from the model, the case and the scenarios.
     Each item: {"title", "text"}."""
-    result, backtest = _plain(result, backtest)
+    result, validation = _plain(result, validation)
     from pactwatch.data.registry import find_file, registry
 
     out = []
@@ -327,16 +350,24 @@ def caveats(result: dict, backtest: dict | None = None) -> list[dict]:
     if br.get("relaxed"):
         out.append({"title": "Base-rate filters relaxed",
                     "text": f"Fewer than 20 alliances matched every filter; dropped: {', '.join(br['relaxed'])}."})
-    if backtest:
-        n = len(backtest["cases"])
-        b = [x for x in backtest["brier"] if x["model"] is not None]
-        txt = f"The back-test has {n} cases. " + " ".join(
-            f"At {x['t']:g} years: Brier {x['model']:.3f} (model) vs {x['base_rate']:.3f} (base rate)." for x in b
-            if x["base_rate"] is not None) + " " + backtest.get("note", "")
-        out.append({"title": "Small back-test", "text": txt})
+    if validation and validation["status"] == "stored":
+        lm = validation["landmark"]
+        worse = [x for x in lm["pooled"] if x["beats_best_baseline"] != "yes" and x.get("skill") is not None]
+        txt = (f"The landmark back-test (specification {lm['spec_hash'][:12]}, frozen {lm['frozen_at']}) scored "
+               f"{lm['counts'].get('scored', 0):,} alliance-origins; {lm['counts'].get('no_model_prediction', 0):,} had no "
+               f"model prediction (a member's data missing, or beyond the training data's ages) and are left out. ")
+        if worse:
+            txt += ("The model does not beat the best baseline on: " + "; ".join(
+                f"{SPLIT_WORDS[x['split']]} {origins_text(x['origins'])} at {x['horizon']:g} years "
+                f"(skill {skill_ci(x['skill'], x['skill_lower'], x['skill_upper'])})" for x in worse) + ". ")
+        txt += (f"The later origins were scored {times_text(lm['later_looks_total'])} in all "
+                f"({times_text(lm['later_looks_this_spec'])} with this specification). " + " ".join(lm["notes"]))
+        out.append({"title": "Track record", "text": txt.strip()})
+    elif validation:
+        out.append({"title": "No back-test", "text": validation["message"]})
     else:
-        out.append({"title": "No back-test", "text": "This report was made without a back-test (the back-test over the historical "
-                    "cases is included when the report is made together with it, as `pactwatch main` does)."})
+        out.append({"title": "No back-test", "text": "This report was made without the model's track record "
+                    "(the forecast's validation was left out)."})
     return out
 
 
@@ -407,21 +438,22 @@ def question(result: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------------- render
-def context(result: dict, backtest: dict | None = None) -> dict:
+def context(result: dict, validation: dict | None = None) -> dict:
     """Everything the template shows (charts as data URIs)."""
-    result, backtest = _plain(result, backtest)
+    result, validation = _plain(result, validation)
     from . import charts
 
-    check_result(result, backtest)
+    check_result(result, validation)
     drows = charts.driver_rows(result)
     sq = status_quo(result)
     return {
-        "r": result, "bt": backtest, "question": question(result), "answer": answer(result, backtest)["text"],
+        "r": result, "v": validation, "bt": backtest_tables(validation), "question": question(result),
+        "answer": answer(result, validation)["text"],
         "lvl": f"{100 * result['level']:.0f}%", "i5": _idx(result["times"], min(5.0, result["horizon"])),
         "scenario_rows": scenario_rows(result), "status_quo": sq, "driver_rows": drows,
         "driver_rows_all": sq["drivers"], "interactions": [d["label"] for d in drows if "×" in d["label"]],
         "survival_png": charts.survival_chart(result), "driver_png": charts.driver_chart(result, drows) if drows else None,
-        "base_filters": filters_text(result["base_rate"]), "caveats": caveats(result, backtest),
+        "base_filters": filters_text(result["base_rate"]), "caveats": caveats(result, validation),
         "uncertain": uncertain_values(result), "prov": provenance(result),
     }
 
@@ -436,14 +468,15 @@ def _env():
     return env
 
 
-def render_html(result: dict, backtest: dict | None = None) -> str:
-    result, backtest = _plain(result, backtest)
-    return _env().get_template("report.html.j2").render(**context(result, backtest))
+def render_html(result: dict, validation: dict | None = None) -> str:
+    result, validation = _plain(result, validation)
+    return _env().get_template("report.html.j2").render(**context(result, validation))
 
 
-def render_report(result: dict, path, backtest: dict | None = None) -> Path:
-    """Write the self-contained HTML report for ``result`` to ``path`` (parent folders created); returns the path."""
-    html = render_html(result, backtest)
+def render_report(result: dict, path, validation: dict | None = None) -> Path:
+    """Write the self-contained HTML report for ``result`` to ``path`` (parent folders created); returns the path.
+    ``validation``: the forecast's validation (default: the result's own)."""
+    html = render_html(result, validation)
     p = Path(path).expanduser()
     if p.exists() and p.is_dir():
         raise PactwatchError(f"report path {p}: is a directory; give a file name such as {p / 'report.html'}")

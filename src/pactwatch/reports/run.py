@@ -1,9 +1,8 @@
-"""Forecast → back-test → report, orchestrated once (used by ``pactwatch forecast --report`` and ``pactwatch main``).
+"""Forecast → validation → report, orchestrated once (used by ``pactwatch forecast --report`` and ``pactwatch main``).
 
-:func:`forecast_and_report` forecasts the case (:func:`pactwatch.scenarios.forecast.forecast_case`), runs the back-test
-over the historical cases with the same event definition, interval level and seed (at most
-:data:`BACKTEST_MAX_SIMS` draws), attaches it to the result as ``validation`` and, when a path is given, writes the HTML
-report from that one result.
+:func:`forecast_and_report` forecasts the case (:func:`pactwatch.scenarios.forecast.forecast_case`, whose
+``validation`` is the stored landmark back-test's summary, or how to compute it — the back-test itself, 7–16 minutes,
+is run by ``pactwatch backtest``, never here) and, when a path is given, writes the HTML report from that one result.
 """
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from pactwatch.scenarios.result import ForecastResult
 
-#: The back-test's Monte Carlo draws are capped here (it runs one forecast per historical case).
+#: The draws of ``pactwatch forecast --backtest`` (the historical cases, one forecast each) are capped here.
 BACKTEST_MAX_SIMS = 1000
 
 
@@ -22,33 +21,28 @@ class ForecastRun:
     report: Path | None = None
 
 
-def backtest_for(result: ForecastResult, *, source=None, use_cache: bool = True, progress=None):
-    """The back-test matching ``result`` (event, level, seed; draws capped at :data:`BACKTEST_MAX_SIMS`), or None when
-    no case file is marked ``backtest: true``."""
-    from pactwatch.scenarios import backtest as BT
-
-    names = BT.backtest_cases()
-    if not names:
-        return None
-    return BT.backtest(names, event=result.event.name, n_sims=min(result.n_sims, BACKTEST_MAX_SIMS),
-                       level=result.level, seed=result.seed, src=source, use_cache=use_cache, progress=progress)
-
-
 def forecast_and_report(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = 1000,
                         seed: int = 0, horizon: float = 10.0, event: str = "any-end", level: float = 0.9,
                         k_analogues: int = 8, use_cache: bool = True, backtest: bool = True, report=None,
                         progress=None) -> ForecastRun:
-    """Forecast ``case`` (arguments as :func:`~pactwatch.scenarios.forecast.forecast_case`), add the back-test as the
-    result's ``validation`` (``backtest=True``) and write the report to ``report`` (a path; None: no report)."""
+    """Forecast ``case`` (arguments as :func:`~pactwatch.scenarios.forecast.forecast_case`) and write the report to
+    ``report`` (a path; None: no report). The result's ``validation`` is always the stored back-test's summary (a
+    file read, no computation); ``backtest`` is accepted for compatibility and has no effect."""
     from pactwatch.scenarios.forecast import forecast_case
 
     from .report import render_report
 
     res = forecast_case(case, scenarios, as_of=as_of, source=source, sims=sims, seed=seed, horizon=horizon,
                         event=event, level=level, k_analogues=k_analogues, use_cache=use_cache, progress=progress)
-    if backtest:
-        if progress:
-            progress("back-test")
-        res.validation = backtest_for(res, source=source, use_cache=use_cache, progress=progress)
     path = render_report(res, report) if report is not None else None
     return ForecastRun(result=res, report=path)
+
+
+def current_validation(result) -> dict:
+    """The validation ``result`` would get now (the stored landmark back-test may have been computed since the
+    forecast was made and cached): looked up again for its event and data; JSON form."""
+    from pactwatch.scenarios.landmark_store import validation
+    from pactwatch.scenarios.result import as_json
+
+    r = as_json(result)
+    return validation(r["event"]["name"], r["model"]["data"])

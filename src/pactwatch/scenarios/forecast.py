@@ -33,7 +33,8 @@ values None when not computable; JSON Schema in ``docs/forecast.schema.json``)::
                 drivers[...], path[...], timing_notes[]}],
      base_rate{...}, analogues{...}, notes[] (caveats),
      provenance{as_of,seed,n_sims,model_version,pactwatch_version,data{},case_sha256,scenarios_sha256{}},
-     validation (the back-test, or null), runtime_seconds}
+     validation{status, message, command, landmark{pooled[], subgroups[], illustrations[], ...}} (the stored
+     landmark back-test's summary, never computed here), runtime_seconds}
 """
 from __future__ import annotations
 
@@ -380,10 +381,17 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                        "pactwatch_version": pactwatch.__version__, "data": ctx.data.fingerprint,
                        "case_sha256": case_sha,
                        "scenarios_sha256": {n: content_sha256(allsc[n]) for n in used if n in allsc}},
-        "validation": None,
+        "validation": _validation(ed.name, ctx.data.fingerprint),
         "runtime_seconds": round(time.perf_counter() - t0, 2),
     }
     return ForecastResult.model_validate(jsonable(out))
+
+
+def _validation(event: str, fingerprint: dict) -> dict:
+    """The stored landmark back-test's summary for this model and data, or how to compute it (never runs it)."""
+    from .landmark_store import validation
+
+    return validation(event, fingerprint)
 
 
 def _composed(name: str, scenarios: dict) -> list[str]:

@@ -42,9 +42,11 @@ Inputs still coded in hindsight (the data do not allow otherwise)
   retrospective codings; Archigos leader entries are as later coded.
 - The panels' complete-case rule (training.py) is applied with all data in view, but it only drops rows with missing
   values, never by outcome.
-- ``training.fit(cutoff=T)`` goes through ``evaluation.split_at``, which refuses a cut-off when no alliance formed
-  after it ends by 2018 (a check on its *test* side): the fit does not use those alliances, but origins 2005–2007 fail
-  for that reason and are listed in the notes, not scored.
+- ``training.fit(cutoff=T)`` builds only the training side of ``evaluation.split_at`` (``check_test=False``): the
+  test side's check (some alliance formed after T must end by 2018) belongs to ``evaluate`` and says nothing about a
+  fit, so origins 2005–2007 are refitted and scored (5-year horizon; 10 years ends in 2008 at the latest and so stops
+  at 2007 too). Origins 2008–2013, which ATOP's follow-up alone would allow for 5 years, are dropped because the COW
+  inter-state war data (a member's war, a time-varying covariate) end in 2007.
 
 Baselines (each computed only on alliances formed by 31 Dec T with follow-up censored there)
 --------------------------------------------------------------------------------------------
@@ -94,6 +96,12 @@ BASELINE_LABELS = {"km_all": "Kaplan–Meier, all history before the origin (age
 SOVIET = 365
 WORLD_WARS = (106, 139)  # COW 4.0 WarNum: World War I, World War II
 _CODE_FILES = ("training.py", "engine.py", "shocks.py", "cases.py", "landmark.py")
+_MODEL_CODE_FILES = ("scoring.py", "evaluation.py")  # models/: the scores and the training split
+#: The back-test's default settings (``pactwatch backtest`` without options): the stored result the forecast quotes
+#: is the one made with these (:func:`default_spec`).
+DEFAULTS = {"start": 1950, "end": None, "step": 1, "horizons": (5.0, 10.0), "dev_end": 1990}
+#: The Soviet/Russian bilateral treaties the issue names (shown as illustrations beside the subgroup table).
+NAMED_SOVIET = (3200, 3440, 3670, 3675, 3690, 3735, 3825, 3840, 3880, 4940)
 
 
 def as_of_date(origin: int) -> pd.Timestamp:
@@ -111,8 +119,21 @@ def code_version() -> str:
     for f in _CODE_FILES:
         h.update(f.encode())
         h.update((here / f).read_bytes())
-    h.update((here.parent / "models" / "scoring.py").read_bytes())
+    for f in _MODEL_CODE_FILES:
+        h.update((here.parent / "models" / f).read_bytes())
     return h.hexdigest()[:16]
+
+
+def default_spec(event: str = "any-end") -> dict:
+    """The frozen specification of a back-test run with :data:`DEFAULTS` (what ``pactwatch backtest`` runs)."""
+    origins, _ = origins_for(DEFAULTS["horizons"], DEFAULTS["start"], DEFAULTS["end"], DEFAULTS["step"])
+    return frozen_spec(event, DEFAULTS["horizons"], origins, DEFAULTS["dev_end"])
+
+
+def fingerprint_hash(fingerprint: dict) -> str:
+    """One sha256 over the data tables' checksums (``training.ForecastData.fingerprint``)."""
+    return hashlib.sha256(json.dumps({str(k): str(v) for k, v in fingerprint.items()}, sort_keys=True).encode()
+                          ).hexdigest()
 
 
 def frozen_spec(event: str, horizons, origins: dict, dev_end: int) -> dict:
@@ -144,8 +165,10 @@ def origins_for(horizons, start: int = 1950, end: int | None = None, step: int =
             notes.append(f"horizon {h:g}: origins after {last} cannot be scored (ATOP 5.1 follows alliances to "
                          f"31 Dec {LAST_YEAR})")
         if hi > DATA_STATE_END:
-            notes.append(f"horizon {h:g}: origins {DATA_STATE_END + 1}–{hi} dropped: the member states the forecast "
-                         f"needs (COW war participation) end in {DATA_STATE_END}")
+            span = f"{DATA_STATE_END + 1}" if hi == DATA_STATE_END + 1 else f"{DATA_STATE_END + 1}–{hi}"
+            notes.append(f"horizon {h:g}: origin{'s' if hi > DATA_STATE_END + 1 else ''} {span} dropped although ATOP "
+                         f"follows alliances to {LAST_YEAR}: the COW inter-state war data end in {DATA_STATE_END}, so a "
+                         f"member's war (a covariate of the forecast) is unknown at a later origin")
             hi = DATA_STATE_END
         o = list(range(int(start), hi + 1, int(step)))
         if not o:
@@ -493,6 +516,24 @@ def soviet_table(frame: pd.DataFrame, data, *, dev_end: int, include_later: bool
     return out
 
 
+def named_cases(frame: pd.DataFrame, data, atopids) -> list[dict]:
+    """Each named alliance at the first origin it is scored (the forecast made nearest its formation), every horizon:
+    the model's and the baselines' forecasts beside what happened."""
+    f = frame[frame["atopid"].isin([int(a) for a in atopids]) & frame["model"].notna()]
+    my = data.member_years
+    out = []
+    for aid, g in f.groupby("atopid"):
+        T = int(g["origin"].min())
+        cc = sorted(set(my.loc[my["atopid"] == aid, "ccode"].astype(int)))
+        name = "–".join(data.states.get(c, {}).get("abb", str(c)) for c in cc)
+        for r in g[g["origin"] == T].sort_values("horizon").itertuples(index=False):
+            out.append({"atopid": int(aid), "name": name, "formed": int(r.begyr), "origin": T, "horizon": float(r.horizon),
+                        "age": round(float(r.a0), 2), "model": float(r.model),
+                        **{b: float(getattr(r, b)) for b in BASELINES},
+                        "survived": None if np.isnan(r.survived) else int(r.survived)})
+    return sorted(out, key=lambda r: (r["formed"], r["atopid"], r["horizon"]))
+
+
 # --------------------------------------------------------------------------------------------------- event study
 def event_study(data, src=None, *, event: str = "any-end", window=(-3, 5), level: float = 0.9) -> dict:
     """The termination hazard around the end of COW inter-state wars (see :mod:`pactwatch.models.event_study`)."""
@@ -565,6 +606,21 @@ def record_look(spec: dict, origins: list[int]) -> dict:
     return d
 
 
+def _case_file_atopids() -> list[int]:
+    """ATOP ids of the case files marked ``backtest: true`` (the historical cases; illustrations)."""
+    from .cases import list_names, load_case
+
+    out = []
+    for n in list_names("cases"):
+        try:
+            c = load_case(n)
+        except PactwatchError:
+            continue  # a broken case file is reported where cases are listed; it is not an illustration
+        if c.backtest and c.kind == "atop" and c.atopid is not None:
+            out.append(int(c.atopid))
+    return out
+
+
 # ------------------------------------------------------------------------------------------------------- run it
 def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: int = 1, horizons=(5.0, 10.0),
                  n_boot: int = 200, level: float = 0.9, seed: int = 0, dev_end: int = 1990, event: str = "any-end",
@@ -606,7 +662,12 @@ def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: i
     out = {"schema": "pactwatch.backtest-landmark/1", "spec": spec, "notes": notes,
            "baselines": BASELINE_LABELS, "fit_info": info, "scores": sc,
            "soviet_bilateral": soviet_table(frame, data, dev_end=dev_end, include_later=include_later and bool(later)),
+           "named_cases": named_cases(frame, data, (*NAMED_SOVIET, *_case_file_atopids())),
            "event_study": es,
+           "data": {"fingerprint": dict(data.fingerprint), "hash": fingerprint_hash(data.fingerprint)},
+           "settings": {"start": start, "end": end, "step": step, "horizons": [float(h) for h in horizons],
+                        "n_boot": n_boot, "level": level, "seed": seed, "dev_end": dev_end, "event": event,
+                        "include_later": include_later},
            "later_origins": {"scored": bool(include_later and later), "origins": [min(later), max(later)] if later else None,
                              "times_scored_total": (ledger or {}).get("later_looks_total", 0),
                              "times_scored_this_spec": (ledger or {}).get("looks_this_spec", 0),

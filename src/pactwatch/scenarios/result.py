@@ -12,7 +12,8 @@ What the numbers mean (see :mod:`pactwatch.scenarios.forecast` for the method):
   over the Monte Carlo draws; ``lower``/``upper``: the (1 − level)/2 and (1 + level)/2 quantiles of the joint draws.
 - ``vs_status_quo``: the scenario minus the status quo at each ``t`` (probability, not points), with intervals from
   the paired draws (common random numbers).
-- drivers, base rate, analogues, validation (the back-test), provenance and caveats (``notes``) as documented per field.
+- drivers, base rate, analogues, validation (the stored landmark back-test's summary, :class:`Validation`), provenance
+  and caveats (``notes``) as documented per field.
 
 Values that cannot be computed are ``null``; nothing is imputed.
 """
@@ -237,6 +238,88 @@ class Backtest(_M):
         return self.model_dump(mode="json", by_alias=True)
 
 
+# ------------------------------------------------------------------------------------- landmark back-test summary
+class Skill(_M):
+    """The model against the best baseline on one set of origins at one horizon (pooled over alliance-origins)."""
+    split: Literal["development", "later"]
+    horizon: float
+    origins: Optional[list[int]] = Field(None, description="First and last origin year")
+    n: int = Field(description="Alliance-origins scored")
+    n_alliances: int
+    n_events: int = Field(description="Endings within the horizon")
+    model_brier: Optional[float] = None
+    best_baseline: Optional[str] = Field(None, description="The baseline with the lowest Brier score on these rows")
+    best_baseline_label: Optional[str] = None
+    best_baseline_brier: Optional[float] = None
+    brier_diff: Optional[float] = Field(None, description="Model minus best baseline (negative = the model is better)")
+    brier_diff_lower: Optional[float] = None
+    brier_diff_upper: Optional[float] = None
+    skill: Optional[float] = Field(None, description="Brier skill score against the best baseline: 1 − model/best")
+    skill_lower: Optional[float] = None
+    skill_upper: Optional[float] = None
+    beats_best_baseline: str = Field(description="'yes' only when the interval of the Brier difference is below 0; "
+                                                 "'no' when above; 'not distinguishable' when it includes 0")
+    calibration_slope: Optional[float] = Field(None, description="1 = well calibrated; < 1 = predictions too spread")
+    calibration_slope_lower: Optional[float] = None
+    calibration_slope_upper: Optional[float] = None
+    auc: Optional[float] = None
+    auc_lower: Optional[float] = None
+    auc_upper: Optional[float] = None
+    note: Optional[str] = None
+
+
+class Illustration(_M):
+    """A named alliance at the first origin it was scored: the forecast made then beside what happened."""
+    atopid: int
+    name: str
+    formed: int
+    origin: int
+    horizon: float
+    age: float
+    model: float = Field(description="Predicted probability of still being in effect at origin + horizon")
+    baselines: dict[str, float]
+    survived: Optional[int] = Field(None, description="1 in effect at origin + horizon, 0 ended, null unknown")
+    subgroup: Optional[str] = Field(None, description="The subgroup it illustrates (null: a named case file outside "
+                                                      "the Soviet/Russian treaties)")
+
+
+class LandmarkSummary(_M):
+    """What the stored landmark back-test (:mod:`.landmark`) says about this forecast model."""
+    spec_hash: str
+    data_hash: str
+    frozen_at: str
+    event: str
+    level: float
+    n_boot: int
+    dev_end: int
+    origins: dict[str, list[int]] = Field(description="First and last origin per horizon (years)")
+    baselines: dict[str, str]
+    pooled: list[Skill]
+    subgroups: list[Skill]
+    subgroup_labels: dict[str, str]
+    subgroup_of: list[str] = Field(description="The subgroup key of each row of ``subgroups`` (same order)")
+    illustrations: list[Illustration]
+    illustrations_subgroup: str = Field(description="The subgroup the named illustrations belong to")
+    later_scored: bool
+    later_looks_total: int = Field(description="How often later origins were scored, by any specification")
+    later_looks_this_spec: int
+    counts: dict[str, int]
+    notes: list[str]
+    file: str
+
+
+class Validation(_M):
+    """The forecast model's track record: the stored landmark back-test when one matches the current specification
+    and data, else how to compute it."""
+    status: Literal["stored", "not computed", "unreadable"]
+    message: str
+    command: str = Field(description="The command that computes and stores the back-test")
+    expected_minutes: list[int] = Field(description="How long it takes (cached fits .. first run)")
+    spec_hash: str
+    data_hash: str
+    landmark: Optional[LandmarkSummary] = None
+
+
 # ----------------------------------------------------------------------------------------------------- provenance
 class Provenance(_M):
     as_of: str
@@ -267,7 +350,8 @@ class ForecastResult(_M):
     analogues: Analogues
     notes: list[str] = Field(description="Caveats that hold for every forecast of this model")
     provenance: Provenance
-    validation: Optional[Backtest] = Field(None, description="The back-test, when it was run with the forecast")
+    validation: Optional[Validation] = Field(None, description="The landmark back-test's summary when a stored result "
+                                             "matches the model and data, else how to compute it; null when not asked")
     runtime_seconds: float
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

@@ -255,7 +255,7 @@ def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None
         ev = E.EvaluationData(alliances=ev.alliances[~ev.alliances["atopid"].isin(list(exclude))].reset_index(drop=True),
                               years=ev.years[~ev.years["atopid"].isin(list(exclude))], spec=ev.spec, log=ev.log)
     if cutoff is not None:
-        sp = E.split_at(ev, int(cutoff), event)
+        sp = E.split_at(ev, int(cutoff), event, check_test=False)  # the fit never uses the test side
         info = dict(sp.info)
         rows = sp.train_tv
     else:

@@ -91,9 +91,13 @@ def _forecast_view(st: WebState, name: str, scenario: list[str], day: dt.date) -
     :mod:`pactwatch.reports.report` (the same sentences and numbers as the report)."""
     from pactwatch.reports import report as R
 
+    from pactwatch.reports.run import current_validation
+
     res = st.forecast(name, scenario or None, day)
     fc = res.to_json()
+    fc["validation"] = current_validation(fc)  # a back-test stored after the forecast was cached is shown too
     return {"fc": fc, "table": P.scenario_table(fc), "answer": R.answer(fc)["text"], "caveats": R.caveats(fc),
+            "backtest": P.backtest_tables(fc["validation"]), "validation": fc["validation"],
             "level": P.level_text(fc["level"]), "question": R.question(fc)["text"],
             "curves": charts.survival_svg(fc["scenarios"]),
             "drivers": [(s["label"], charts.bars_svg([d for d in s["drivers"] if d["value_now"] != d["reference"]],
@@ -163,8 +167,10 @@ def case_report(request: Request, name: str, scenario: Annotated[Optional[list[s
 
     st = _st(request)
     st.case(name)
-    res = st.forecast(name, _check_scenarios(scenario) or None, parse_as_of(as_of))
-    return HTMLResponse(render_html(res), headers={"Content-Security-Policy": REPORT_CSP})
+    from pactwatch.reports.run import current_validation
+
+    res = st.forecast(name, _check_scenarios(scenario) or None, parse_as_of(as_of)).to_json()
+    return HTMLResponse(render_html(res, current_validation(res)), headers={"Content-Security-Policy": REPORT_CSP})
 
 
 def _iso_from_cow(st: WebState, members: list[dict]) -> list[str]:
