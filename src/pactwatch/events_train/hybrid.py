@@ -1,0 +1,232 @@
+"""Fitting the hybrid coder's learned layer (:mod:`pactwatch.events.hybrid`) on labelled real news, and choosing
+its settings on the dev split.
+
+Training unit: one candidate of the rule coder (:func:`pactwatch.events.hybrid.candidates`) in a labelled sentence
+of the TRAIN split (articles coded whole, dates from file names). Labels of a candidate, from the sentence's gold
+events (:func:`match`): *is an event* when a gold event's trigger span overlaps the candidate's verb, or a gold
+event has the candidate's root; its *root* is that gold event's root. Sentence-type model: every train sentence,
+label its ``type``; its probability of 'event' enters the candidate model as a feature, out of fold (5 folds grouped
+by article) when fitting. Optionally the shared gold sets (``plover_gsr``, ``cameo_codebook_examples``,
+``petr_unittest``: every sentence there has events) add root-model training candidates (setting ``gold``).
+
+Settings (C, thresholds, sentence model on/off, gold sets on/off) are chosen by :func:`select` on the DEV split only
+(docs/events.md "Real news"); the test split is never read here.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+
+from pactwatch.events import hybrid as hy
+from pactwatch.events.scorer import actor3
+from pactwatch.events_train import newseval, realnews
+
+GOLD_SETS = ("plover_gsr", "cameo_codebook_examples", "petr_unittest")
+DEFAULTS = {"C": 1.0, "accept_t": 0.5, "root_t": 0.7, "sentence": True, "gold": False}
+
+
+def _root(code, table):
+    from pactwatch.events.lexicon import code_info
+
+    i = code_info(str(code), table)
+    return i.root if i else str(code)[:2]
+
+
+def match(cand: dict, gold: list[dict], table) -> tuple[bool, str | None]:
+    """(is an event, gold root) of a candidate against its sentence's gold events (see the module docstring)."""
+    vs = cand["verb_span"]
+    trig = [g for g in gold if g.get("trigger") and g["trigger"][0] < vs[1] and vs[0] < g["trigger"][1]]
+    src = set(actor3(cand.get("source")))
+    same = lambda g: bool(src & set(actor3(g.get("source"))))  # noqa: E731
+    for pool in (trig, gold):
+        if not pool:
+            continue
+        ranked = sorted(pool, key=lambda g: (_root(g["code"], table) != cand["root"], not same(g)))
+        g = ranked[0]
+        if pool is trig or _root(g["code"], table) == cand["root"]:
+            return True, _root(g["code"], table)
+    return False, None
+
+
+def collect_news(records, nlp, arts=None) -> list[dict]:
+    """Per train record: its sentence span in the coded article, the candidates in it and their labels."""
+    docs = newseval.code_articles(records, nlp, arts)
+    coder = nlp.get_pipe("pactwatch_events")
+    cands_by_file = {f: hy.candidates(d, coder) for f, d in docs.items()}
+    out = []
+    for r in records:
+        doc = docs[r["file"]]
+        span = doc.char_span(r["start"], r["end"], alignment_mode="expand")
+        cs = [c for c in cands_by_file[r["file"]] if r["start"] <= c["verb_span"][0] < r["end"]]
+        out.append({"rec": r, "doc": doc, "span": span, "cands": cs,
+                    "labels": [match(c, r["events"], coder.codes) for c in cs]})
+    return out
+
+
+def collect_gold(events_dir, nlp) -> list[dict]:
+    """Candidates of the shared gold sets' sentences with events (each coded alone)."""
+    from pactwatch.events.coder import code_docs
+    from pactwatch.events.scorer import read_gold
+
+    coder = nlp.get_pipe("pactwatch_events")
+    recs = []
+    for s in GOLD_SETS:
+        p = Path(events_dir) / "gold" / f"{s}.jsonl"
+        if not p.is_file():
+            continue
+        for r in read_gold(p):
+            ev = [e for e in r["events"] if e.get("code_system") == "CAMEO" and str(e.get("code", "")).isdigit()]
+            if ev and not r.get("noevents"):
+                d = r.get("date") or None
+                if d and len(d) == 8 and d.isdigit():
+                    d = f"{d[:4]}-{d[4:6]}-{d[6:]}"
+                recs.append({"text": r["text"], "date": d, "events": ev})
+    out = []
+    for r, (_i, doc) in zip(recs, code_docs([(str(i), r["text"], r["date"]) for i, r in enumerate(recs)], nlp=nlp)):
+        cs = hy.candidates(doc, coder)
+        out.append({"rec": r, "doc": doc, "span": doc[:], "cands": cs,
+                    "labels": [match(c, r["events"], coder.codes) for c in cs]})
+    return out
+
+
+def _lr(C, multi=False):
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(DictVectorizer(sparse=True), LogisticRegression(C=C, max_iter=3000,
+                                                                         class_weight=None if multi else "balanced"))
+
+
+def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, sentence: bool = True,
+        accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5) -> dict:
+    """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    sent_model, oof = None, {}
+    if sentence:
+        Xs = [hy.sentence_features(u["span"]) for u in news]
+        ys = [u["rec"]["type"] for u in news]
+        groups = [u["rec"]["file"] for u in news]
+        n_f = min(folds, len(set(groups)))
+        p = np.full(len(news), 0.5)
+        if n_f >= 2:
+            for tr, te in GroupKFold(n_splits=n_f).split(Xs, ys, groups):
+                if len({ys[j] for j in tr}) < 2 or "event" not in {ys[j] for j in tr}:
+                    continue
+                m = _lr(C, multi=True).fit([Xs[j] for j in tr], [ys[j] for j in tr])
+                j_ev = list(m.classes_).index("event")
+                p[te] = m.predict_proba([Xs[j] for j in te])[:, j_ev]
+        oof = {id(u["doc"]): {} for u in news}
+        for u, pe in zip(news, p):
+            for c in u["cands"]:
+                oof[id(u["doc"])][c["verb_span"][0]] = float(pe)
+        sent_model = _lr(C, multi=True).fit(Xs, ys)
+    stub = {"sentence": None, "sentence_bow": True}
+    Xa, ya, Xr, yr = [], [], [], []
+    for src, units in (("news", news), ("gold", gold or [])):
+        for u in units:
+            if not u["cands"]:
+                continue
+            feats = hy.features_for(u["doc"], u["cands"], stub)
+            for c, f, (is_ev, root) in zip(u["cands"], feats, u["labels"]):
+                if sentence:
+                    f["p_event_sentence"] = (oof.get(id(u["doc"]), {}).get(c["verb_span"][0], 0.5) if src == "news"
+                                             else float(hy.sentence_event_proba({"sentence": sent_model},
+                                                                                [u["span"]])[0]))
+                if src == "news":
+                    Xa.append(f)
+                    ya.append(bool(is_ev))
+                if is_ev and root:
+                    Xr.append(f)
+                    yr.append(root)
+    accept = _lr(C).fit(Xa, ya)
+    root = _lr(C, multi=True).fit(Xr, yr) if len(set(yr)) >= 2 else None
+    return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": True,
+            "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
+            "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
+
+
+def predict_split(units_by_file_docs, coder, model) -> dict:
+    """file -> events under ``model`` for rules-coded docs."""
+    return {f: hy.decide(d, coder, model)[0] for f, d in units_by_file_docs.items()}
+
+
+def select(train_news, gold, dev_recs, dev_docs, nlp, grid=None) -> dict:
+    """Fit each setting on train, score it on dev (rules-coded dev docs + the layer); pick the best by the mean of
+    root F1 and source+target+root F1 among settings whose opinion-coded-as-event rate is <= 0.05 (all settings
+    when none is). Returns {"best": config, "model": fitted model, "rows": [dev scores of every setting]}."""
+    coder = nlp.get_pipe("pactwatch_events")
+    grid = grid or {"C": [0.3, 1.0, 3.0], "sentence": [True, False], "gold": [False, True],
+                    "accept_t": [0.3, 0.4, 0.5, 0.6, 0.7], "root_t": [0.5, 0.7, 0.9, 1.01]}
+    rows, best = [], None
+    for C in grid["C"]:
+        for sentence in grid["sentence"]:
+            for g in grid["gold"]:
+                if g and not gold:
+                    continue
+                m = fit(train_news, gold if g else None, C=C, sentence=sentence)
+                for at in grid["accept_t"]:
+                    for rt in grid["root_t"]:
+                        m = {**m, "accept_t": at, "root_t": rt}
+                        ev = predict_split(dev_docs, coder, m)
+                        s = newseval.score(dev_recs, newseval.assign(dev_recs, ev), coder.codes)
+                        row = {"C": C, "sentence": sentence, "gold": g, "accept_t": at, "root_t": rt,
+                               "root_f1": s["root"]["f1"], "str_f1": s["source_target_root"]["f1"],
+                               "quad": s["quad_accuracy"], "opinion": s["opinion_coded_as_event"]}
+                        row["objective"] = round((row["root_f1"] + row["str_f1"]) / 2, 4)
+                        rows.append(row)
+                        ok = (row["opinion"] or 0) <= 0.05
+                        keyv = (ok, row["objective"])
+                        if best is None or keyv > best[0]:
+                            best = (keyv, row, m)
+    return {"best": best[1], "model": best[2], "rows": rows}
+
+
+def labels_key(ldir=None, events_dir=None) -> str:
+    h = hashlib.sha256(hy.VERSION.encode())
+    h.update((realnews.labels_dir(ldir) / realnews.FINAL_FILE).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None = None, out=None,
+          select_on_dev: bool = False) -> dict:
+    """Fit the layer on the train split (with ``config``, default :data:`DEFAULTS`, or the setting chosen on dev
+    with ``select_on_dev``) and write it to ``out`` (default :func:`pactwatch.events.hybrid.default_model_path`).
+    Returns a summary (and the dev grid when selecting)."""
+    from pactwatch.events.refs import resolve_events_dir
+    from pactwatch.events.rootmodel import rules_fingerprint
+
+    if nlp is None:
+        from pactwatch.events.pipeline import load_pipeline
+
+        nlp = load_pipeline(root_model=False, coder="rules")
+    ed = resolve_events_dir(events_dir)
+    cfg = {**DEFAULTS, **(config or {})}
+    train_recs = realnews.load_records(None, arts, split="train", ldir=ldir)
+    news = collect_news(train_recs, nlp, arts)
+    gold = collect_gold(ed, nlp) if (cfg["gold"] or select_on_dev) else None
+    summary = {}
+    if select_on_dev:
+        dev_recs = realnews.load_records(None, arts, split="dev", ldir=ldir)
+        dev_docs = newseval.code_articles(dev_recs, nlp, arts)
+        sel = select(news, gold, dev_recs, dev_docs, nlp)
+        model = sel["model"]
+        cfg = {k: sel["best"][k] for k in ("C", "sentence", "gold", "accept_t", "root_t")}
+        summary["dev_grid"] = sel["rows"]
+        summary["dev_best"] = sel["best"]
+    else:
+        model = fit(news, gold if cfg["gold"] else None, C=cfg["C"], sentence=cfg["sentence"],
+                    accept_t=cfg["accept_t"], root_t=cfg["root_t"])
+    model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg})
+    path = Path(out) if out else hy.default_model_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(model, fh)
+    tmp.replace(path)
+    summary.update({"path": str(path), "config": cfg, "n_candidates": model["n_candidates"],
+                    "n_root": model["n_root"], "n_sentences": model["n_sentences"]})
+    return summary
