@@ -138,8 +138,7 @@ def test_kappa_matches_sklearn_on_constructed_example():
 def test_adjudication_takes_a_and_lists_disagreements(arts, tmp_path):
     a, b = _labels("a"), _labels("b")
     b[3] = {**b[3], "events": [{"source": "PRK", "target": "USA", "code": "112"}]}
-    c = [{**r, "file": r["file"], "annotator": "c"} for r in []]
-    final, dis = realnews.adjudicate({"a": a, "b": b, "c": c})
+    final, dis = realnews.adjudicate({"a": a, "b": b})
     assert len(final) == 5 and dis == [realnews.key_of(a[3])]
     assert final[[realnews.key_of(r) for r in final].index(realnews.key_of(a[3]))]["events"][0]["code"] == "111"
     # a hand adjudication of the disputed sentence wins
