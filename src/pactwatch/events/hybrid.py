@@ -161,14 +161,31 @@ def candidate_features(tok, cand: dict) -> dict:
 
 
 # -- applying a fitted model ------------------------------------------------------------------------------------------
+class SentenceTypeModel:
+    """A fitted sentence-type classifier (``est``: scikit-learn, classes event/opinion/background/other) over
+    :func:`sentence_features`; a subclass may featurize otherwise (e.g. sentence embeddings, bench/tools only)."""
+
+    def __init__(self, est):
+        self.est = est
+
+    def featurize(self, spans):
+        return [sentence_features(s) for s in spans]
+
+    def proba_X(self, X) -> list[float]:
+        P = self.est.predict_proba(X)
+        j = list(self.est.classes_).index("event")
+        return [float(p[j]) for p in P]
+
+    def event_proba(self, spans) -> list[float]:
+        return self.proba_X(self.featurize(spans))
+
+
 def sentence_event_proba(model: dict, sents) -> list[float]:
     """P(the sentence is an event sentence) per spaCy sentence span, from the model's sentence-type classifier."""
     sm = model.get("sentence")
     if sm is None or not sents:
         return [0.5] * len(sents)
-    P = sm.predict_proba([sentence_features(s) for s in sents])
-    j = list(sm.classes_).index("event")
-    return [float(p[j]) for p in P]
+    return sm.event_proba(list(sents))
 
 
 def features_for(doc, cands, model) -> list[dict]:

@@ -99,31 +99,38 @@ def _lr(C, multi=False):
                                                                          class_weight=None if multi else "balanced"))
 
 
+def _take(X, idx):
+    return X[idx] if hasattr(X, "shape") else [X[j] for j in idx]
+
+
 def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, sentence: bool = True,
-        accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5) -> dict:
-    """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data."""
+        accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
+        sentence_est=None) -> dict:
+    """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
+    ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
+    regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
+    make = sentence_est or (lambda: _lr(C, multi=True))
     sent_model, oof = None, {}
     if sentence:
-        Xs = [hy.sentence_features(u["span"]) for u in news]
+        Xs = sentence_cls(None).featurize([u["span"] for u in news])
         ys = [u["rec"]["type"] for u in news]
         groups = [u["rec"]["file"] for u in news]
         n_f = min(folds, len(set(groups)))
         p = np.full(len(news), 0.5)
         if n_f >= 2:
-            for tr, te in GroupKFold(n_splits=n_f).split(Xs, ys, groups):
-                if len({ys[j] for j in tr}) < 2 or "event" not in {ys[j] for j in tr}:
+            for tr, te in GroupKFold(n_splits=n_f).split(np.zeros(len(ys)), ys, groups):
+                if "event" not in {ys[j] for j in tr} or len({ys[j] for j in tr}) < 2:
                     continue
-                m = _lr(C, multi=True).fit([Xs[j] for j in tr], [ys[j] for j in tr])
-                j_ev = list(m.classes_).index("event")
-                p[te] = m.predict_proba([Xs[j] for j in te])[:, j_ev]
+                m = sentence_cls(make().fit(_take(Xs, tr), [ys[j] for j in tr]))
+                p[te] = m.proba_X(_take(Xs, te))
         oof = {id(u["doc"]): {} for u in news}
         for u, pe in zip(news, p):
             for c in u["cands"]:
                 oof[id(u["doc"])][c["verb_span"][0]] = float(pe)
-        sent_model = _lr(C, multi=True).fit(Xs, ys)
+        sent_model = sentence_cls(make().fit(Xs, ys))
     stub = {"sentence": None, "sentence_bow": True}
     Xa, ya, Xr, yr = [], [], [], []
     for src, units in (("news", news), ("gold", gold or [])):
@@ -154,7 +161,7 @@ def predict_split(units_by_file_docs, coder, model) -> dict:
     return {f: hy.decide(d, coder, model)[0] for f, d in units_by_file_docs.items()}
 
 
-def select(train_news, gold, dev_recs, dev_docs, nlp, grid=None) -> dict:
+def select(train_news, gold, dev_recs, dev_docs, nlp, grid=None, **fit_kw) -> dict:
     """Fit each setting on train, score it on dev (rules-coded dev docs + the layer); pick the best by the mean of
     root F1 and source+target+root F1 among settings whose opinion-coded-as-event rate is <= 0.05 (all settings
     when none is). Returns {"best": config, "model": fitted model, "rows": [dev scores of every setting]}."""
@@ -167,7 +174,7 @@ def select(train_news, gold, dev_recs, dev_docs, nlp, grid=None) -> dict:
             for g in grid["gold"]:
                 if g and not gold:
                     continue
-                m = fit(train_news, gold if g else None, C=C, sentence=sentence)
+                m = fit(train_news, gold if g else None, C=C, sentence=sentence, **fit_kw)
                 for at in grid["accept_t"]:
                     for rt in grid["root_t"]:
                         m = {**m, "accept_t": at, "root_t": rt}
