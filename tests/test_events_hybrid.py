@@ -187,3 +187,43 @@ def test_cli_coder_rules_is_the_rule_coder_whatever_the_default(nlp, events_dir,
     assert r.stdout.strip() == ""
     r = CliRunner().invoke(app, args + ["--coder", "neural"])
     assert r.exit_code != 0 and "--coder 'neural'" in str(r.exception)
+
+
+class FixedSentence:
+    """Sentence-type model stand-in: P(event sentence) = ``p`` for every sentence."""
+
+    def __init__(self, p):
+        self.p = p
+
+    def event_proba(self, spans):
+        return [self.p] * len(spans)
+
+
+class FixedSentenceRoot:
+    def __init__(self, root):
+        self.root = root
+
+    def predict(self, X):
+        return np.array([self.root] * len(X))
+
+
+def test_fill_target_takes_the_other_actor_of_the_sentence(nlp):
+    doc = _doc(nlp, "Russia condemned the sanctions announced by Japan.")
+    coder = nlp.get_pipe("pactwatch_events")
+    assert [(e["source"], e["target"]) for e in doc._.events] == [("RUS", None)]
+    m = _model(FixedAccept({"announce": 0.0}))
+    assert [(e["source"], e["target"]) for e in hy.decide(doc, coder, m)[0]] == [("RUS", None)]
+    ev, _ = hy.decide(doc, coder, {**m, "fill_target": True})
+    assert [(e["source"], e["target"], e["target_text"]) for e in ev] == [("RUS", "JPN", "Japan")]
+
+
+def test_sentence_fallback_codes_uncovered_event_sentences_between_their_actors(nlp):
+    doc = _doc(nlp, "The weather in Russia and Japan was cold. The rain stopped at noon.")
+    coder = nlp.get_pipe("pactwatch_events")
+    assert doc._.events == []
+    m = {**_model(FixedAccept({})), "sentence": FixedSentence(0.9), "sent_root": FixedSentenceRoot("04")}
+    assert hy.decide(doc, coder, m)[0] == []  # off by default (fallback_t > 1)
+    ev, _ = hy.decide(doc, coder, {**m, "fallback_t": 0.8})
+    # one event, in the sentence with actors only; the sentence without actors gets none
+    assert [(e["source"], e["target"], e["code"], e["hybrid"]["origin"]) for e in ev] == [("RUS", "JPN", "040", "sentence")]
+    assert hy.decide(doc, coder, {**m, "sentence": FixedSentence(0.5), "fallback_t": 0.8})[0] == []

@@ -15,6 +15,9 @@ author's voice) fires. Learned models (scikit-learn, fitted on labelled real new
 - **which root**: a multinomial logistic regression over the same features; an accepted candidate gets the
   predicted root's base code when the model disagrees with the rules with probability >= the root threshold (a
   proposed candidate without a code always takes it).
+- **which actors** (settings chosen on dev): an accepted event with no target may take the next other actor of its
+  sentence (``fill_target``); a sentence with no accepted candidate but a high P(event sentence) may get one event
+  of a sentence-level root model between its first two actors (``fallback_t``).
 
 Accepted events carry ``"hybrid": {"p_event", "root", "p_root", "origin", "rule_code"}``; one event is kept per
 (sentence, source, target, code), as the labels count them. The model file: the component's ``model_path``, else
@@ -209,48 +212,109 @@ def features_for(doc, cands, model) -> list[dict]:
     return out
 
 
+def _sentence_actors(sent) -> list[tuple]:
+    """(span, actor dict) of the actor and coreference mentions of a sentence with a resolved code, in text order,
+    one per code."""
+    doc = sent.doc
+    got = [(sp, sp._.actor) for sp in doc.spans.get("actors", []) if sent.start <= sp.start < sent.end]
+    got += [(sp, sp._.coref) for sp in doc.spans.get("coref", []) if sent.start <= sp.start < sent.end]
+    out, seen = [], set()
+    for sp, a in sorted(got, key=lambda x: x[0].start):
+        if not a or not a.get("code") or a["code"] in seen:
+            continue
+        seen.add(a["code"])
+        out.append((sp, a))
+    return out
+
+
+def _set_code(e, info, coder):
+    g = info.goldstein if coder.goldstein == "gdelt" or info.goldstein_icews is None else info.goldstein_icews
+    e.update({"code": info.code, "root": info.root, "name": info.name, "quad": info.quad, "penta": info.penta,
+              "goldstein": g, "plover_event": info.plover_event, "plover_mode": info.plover_mode})
+
+
+def _sentence_event(sent, root, p, actors, coder) -> dict | None:
+    """An event proposed for a whole sentence: predicted root's base code, source = its first actor, target = the
+    next one (if any), the sentence's root verb as the evidence."""
+    info = code_info(root + "0", coder.codes)
+    if info is None or not actors:
+        return None
+    (ss, sa), tgt = actors[0], (actors[1] if len(actors) > 1 else None)
+    v = sent.root
+    e = {"source": sa["code"], "source_sector": sa.get("sector", ""), "source_text": ss.text,
+         "target": tgt[1]["code"] if tgt else None, "target_sector": tgt[1].get("sector", "") if tgt else None,
+         "target_text": tgt[0].text if tgt else None, "mode": "asserted", "reported_by": None, "verb": v.text,
+         "pattern": f"hybrid: sentence root {root} p={p:.2f}", "sentence": sent.text,
+         "sentence_span": [sent.start_char, sent.end_char], "verb_span": [v.idx, v.idx + len(v.text)],
+         "source_span": [ss.start_char, ss.end_char], "target_span": [tgt[0].start_char, tgt[0].end_char] if tgt else None,
+         "confidence": round(p, 2)}
+    _set_code(e, info, coder)
+    return e
+
+
 def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
     """(events, newly abstained) of ``doc`` under ``model``; ``doc._.events`` must hold the rule coder's events. Does
-    not change ``doc``."""
+    not change ``doc``. Settings in the model: ``accept_t``, ``root_t`` (see the module docstring); ``fill_target``:
+    an accepted event without a target takes the next other actor of its sentence; ``fallback_t`` (> 1: off): a
+    sentence with no accepted event whose P(event sentence) >= it gets one event of the sentence-root model's root
+    between its first two actors."""
     cands = candidates(doc, coder)
-    if not cands:
-        return [], []
-    X = features_for(doc, cands, model)
-    acc = model["accept"]
-    pa = acc.predict_proba(X)[:, list(acc.classes_).index(True)] if True in list(acc.classes_) else [0.0] * len(X)
-    rm = model.get("root")
-    roots = [(None, 0.0)] * len(X)
-    if rm is not None:
-        P = rm.predict_proba(X)
-        cls = rm.classes_
-        roots = [(str(cls[j]), float(p[j])) for p in P for j in [int(p.argmax())]]
-    at, rt = model["accept_t"], model["root_t"]
     events, dropped, seen = [], [], set()
-    for c, p, (r, pr) in zip(cands, pa, roots):
-        if p < at:
-            if c["origin"] == "rules":
-                dropped.append({"verb": c["verb"], "code": c["code"], "sentence": c["sentence"],
-                                "verb_span": c["verb_span"],
-                                "reason": f"hybrid: not an event (p={p:.2f} < {at})"})
-            continue
-        e = {k: v for k, v in c.items() if k not in ("origin", "rule_code", "reason")}
-        if r is not None and r != c["root"] and (c["origin"] == "proposed" or pr >= rt):
-            info = code_info(r + "0", coder.codes)
-            if info is not None:
-                g = info.goldstein if coder.goldstein == "gdelt" or info.goldstein_icews is None else info.goldstein_icews
-                e.update({"code": info.code, "root": info.root, "name": info.name, "quad": info.quad,
-                          "penta": info.penta, "goldstein": g, "plover_event": info.plover_event,
-                          "plover_mode": info.plover_mode})
-        elif c["origin"] == "proposed" and c["code"] == PROPOSED_CODE and r is None:
-            continue
-        e["hybrid"] = {"p_event": round(float(p), 3), "root": r, "p_root": round(pr, 3), "origin": c["origin"],
-                       "rule_code": c["rule_code"]}
-        e["confidence"] = round(float(p), 2)
-        k = (tuple(e["sentence_span"]), e["source"], e["target"], e["code"])
-        if k in seen:
-            continue
-        seen.add(k)
-        events.append(e)
+    if cands:
+        X = features_for(doc, cands, model)
+        acc = model["accept"]
+        cls = list(acc.classes_)
+        pa = acc.predict_proba(X)[:, cls.index(True)] if True in cls else [0.0] * len(X)
+        rm = model.get("root")
+        roots = [(None, 0.0)] * len(X)
+        if rm is not None:
+            P = rm.predict_proba(X)
+            rc = rm.classes_
+            roots = [(str(rc[j]), float(p[j])) for p in P for j in [int(p.argmax())]]
+        at, rt = model["accept_t"], model["root_t"]
+        ti = _tok_index(doc)
+        for c, p, (r, pr) in zip(cands, pa, roots):
+            if p < at:
+                if c["origin"] == "rules":
+                    dropped.append({"verb": c["verb"], "code": c["code"], "sentence": c["sentence"],
+                                    "verb_span": c["verb_span"],
+                                    "reason": f"hybrid: not an event (p={p:.2f} < {at})"})
+                continue
+            e = {k: v for k, v in c.items() if k not in ("origin", "rule_code", "reason")}
+            if r is not None and r != c["root"] and (c["origin"] == "proposed" or pr >= rt):
+                info = code_info(r + "0", coder.codes)
+                if info is not None:
+                    _set_code(e, info, coder)
+            if model.get("fill_target") and e.get("target") is None and e.get("source"):
+                other = [(sp, a) for sp, a in _sentence_actors(doc[ti[e["verb_span"][0]]].sent)
+                         if a["code"] != e["source"]]
+                if other:
+                    sp, a = other[0]
+                    e.update({"target": a["code"], "target_sector": a.get("sector", ""), "target_text": sp.text,
+                              "target_span": [sp.start_char, sp.end_char]})
+            e["hybrid"] = {"p_event": round(float(p), 3), "root": r, "p_root": round(pr, 3), "origin": c["origin"],
+                           "rule_code": c["rule_code"]}
+            e["confidence"] = round(float(p), 2)
+            k = (tuple(e["sentence_span"]), e["source"], e["target"], e["code"])
+            if k in seen:
+                continue
+            seen.add(k)
+            events.append(e)
+    ft = model.get("fallback_t", 1.01)
+    if ft <= 1.0 and model.get("sentence") is not None and model.get("sent_root") is not None:
+        covered = {e["sentence_span"][0] for e in events}
+        sents = [s for s in doc.sents if s.start_char not in covered]
+        if sents:
+            pe = sentence_event_proba(model, sents)
+            todo = [(s, p) for s, p in zip(sents, pe) if p >= ft]
+            if todo:
+                sr = model["sent_root"]
+                for (s, p), r in zip(todo, sr.predict([sentence_features(s) for s, _ in todo])):
+                    e = _sentence_event(s, str(r), p, _sentence_actors(s), coder)
+                    if e is not None:
+                        e["hybrid"] = {"p_event": round(p, 3), "root": str(r), "p_root": None, "origin": "sentence",
+                                       "rule_code": None}
+                        events.append(e)
     events.sort(key=lambda e: e["verb_span"][0])
     return events, dropped
 

@@ -15,6 +15,7 @@ Settings (C, thresholds, sentence model on/off, gold sets on/off) are chosen by 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import pickle
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from pactwatch.events.scorer import actor3
 from pactwatch.events_train import newseval, realnews
 
 GOLD_SETS = ("plover_gsr", "cameo_codebook_examples", "petr_unittest")
-DEFAULTS = {"C": 1.0, "accept_t": 0.5, "root_t": 0.7, "sentence": True, "gold": False}
+#: the settings `events train-hybrid` fits with (without --select): chosen on the dev split (docs/events.md)
+DEFAULTS = {"C": 1.0, "accept_t": 0.5, "root_t": 0.7, "sentence": True, "gold": False, "fill_target": False,
+            "fallback_t": 1.01}
 
 
 def _root(code, table):
@@ -151,7 +154,16 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
                     yr.append(root)
     accept = _lr(C).fit(Xa, ya)
     root = _lr(C, multi=True).fit(Xr, yr) if len(set(yr)) >= 2 else None
+    # sentence-level root model: event sentences of the train split, label = the root of their first gold event
+    Xq, yq = [], []
+    for u in news:
+        ev = u["rec"]["events"]
+        if u["rec"]["type"] == "event" and ev:
+            Xq.append(hy.sentence_features(u["span"]))
+            yq.append(str(ev[0]["code"])[:2])
+    sent_root = _lr(C, multi=True).fit(Xq, yq) if len(set(yq)) >= 2 else None
     return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": True,
+            "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
             "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
 
@@ -167,7 +179,8 @@ def select(train_news, gold, dev_recs, dev_docs, nlp, grid=None, **fit_kw) -> di
     when none is). Returns {"best": config, "model": fitted model, "rows": [dev scores of every setting]}."""
     coder = nlp.get_pipe("pactwatch_events")
     grid = grid or {"C": [0.3, 1.0, 3.0], "sentence": [True, False], "gold": [False, True],
-                    "accept_t": [0.3, 0.4, 0.5, 0.6, 0.7], "root_t": [0.5, 0.7, 0.9, 1.01]}
+                    "accept_t": [0.3, 0.4, 0.5, 0.6, 0.7], "root_t": [0.5, 0.7, 0.9, 1.01],
+                    "fill_target": [False, True], "fallback_t": [1.01, 0.8, 0.6]}
     rows, best = [], None
     for C in grid["C"]:
         for sentence in grid["sentence"]:
@@ -175,20 +188,24 @@ def select(train_news, gold, dev_recs, dev_docs, nlp, grid=None, **fit_kw) -> di
                 if g and not gold:
                     continue
                 m = fit(train_news, gold if g else None, C=C, sentence=sentence, **fit_kw)
-                for at in grid["accept_t"]:
-                    for rt in grid["root_t"]:
-                        m = {**m, "accept_t": at, "root_t": rt}
-                        ev = predict_split(dev_docs, coder, m)
-                        s = newseval.score(dev_recs, newseval.assign(dev_recs, ev), coder.codes)
-                        row = {"C": C, "sentence": sentence, "gold": g, "accept_t": at, "root_t": rt,
-                               "root_f1": s["root"]["f1"], "str_f1": s["source_target_root"]["f1"],
-                               "quad": s["quad_accuracy"], "opinion": s["opinion_coded_as_event"]}
-                        row["objective"] = round((row["root_f1"] + row["str_f1"]) / 2, 4)
-                        rows.append(row)
-                        ok = (row["opinion"] or 0) <= 0.05
-                        keyv = (ok, row["objective"])
-                        if best is None or keyv > best[0]:
-                            best = (keyv, row, m)
+                for at, rt, fl, fb in itertools.product(grid["accept_t"], grid["root_t"],
+                                                        grid.get("fill_target", [False]),
+                                                        grid.get("fallback_t", [1.01])):
+                    if fb <= 1.0 and not sentence:
+                        continue
+                    m = {**m, "accept_t": at, "root_t": rt, "fill_target": fl, "fallback_t": fb}
+                    ev = predict_split(dev_docs, coder, m)
+                    s = newseval.score(dev_recs, newseval.assign(dev_recs, ev), coder.codes)
+                    row = {"C": C, "sentence": sentence, "gold": g, "accept_t": at, "root_t": rt,
+                           "fill_target": fl, "fallback_t": fb,
+                           "root_f1": s["root"]["f1"], "str_f1": s["source_target_root"]["f1"],
+                           "quad": s["quad_accuracy"], "opinion": s["opinion_coded_as_event"]}
+                    row["objective"] = round((row["root_f1"] + row["str_f1"]) / 2, 4)
+                    rows.append(row)
+                    ok = (row["opinion"] or 0) <= 0.05
+                    keyv = (ok, row["objective"])
+                    if best is None or keyv > best[0]:
+                        best = (keyv, row, m)
     return {"best": best[1], "model": best[2], "rows": rows}
 
 
@@ -221,12 +238,13 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
         dev_docs = newseval.code_articles(dev_recs, nlp, arts)
         sel = select(news, gold, dev_recs, dev_docs, nlp)
         model = sel["model"]
-        cfg = {k: sel["best"][k] for k in ("C", "sentence", "gold", "accept_t", "root_t")}
+        cfg = {k: sel["best"][k] for k in ("C", "sentence", "gold", "accept_t", "root_t", "fill_target", "fallback_t")}
         summary["dev_grid"] = sel["rows"]
         summary["dev_best"] = sel["best"]
     else:
         model = fit(news, gold if cfg["gold"] else None, C=cfg["C"], sentence=cfg["sentence"],
                     accept_t=cfg["accept_t"], root_t=cfg["root_t"])
+        model.update({"fill_target": cfg["fill_target"], "fallback_t": cfg["fallback_t"]})
     model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg})
     path = Path(out) if out else hy.default_model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
