@@ -45,7 +45,7 @@ def _nlp(model, people, actors, verbs, events_dir=None, root_model=None, coder=N
         from pactwatch.events_train import train as fit_root_layer
 
         try:
-            fit_root_layer(ed, nlp=load_pipeline(model, events_dir=ed, root_model=False))
+            fit_root_layer(ed, nlp=load_pipeline(model, events_dir=ed, root_model=False, coder="rules"))
         except FileNotFoundError:
             pass  # no gold files: the layer codes with the rules only and says so
     coder = (coder or coder_default()).strip().lower()
@@ -169,7 +169,7 @@ def train(events_dir: EventsDirOpt = None, model: ModelOpt = None, as_json: Json
     from pactwatch.events_train import cross_validate, train as fit_root_layer
 
     ed = resolve_events_dir(events_dir)
-    nlp = _nlp(model, None, None, None, events_dir, root_model=False)
+    nlp = _nlp(model, None, None, None, events_dir, root_model=False, coder="rules")
     try:
         got = fit_root_layer(ed, nlp=nlp, force=force)
     except FileNotFoundError as exc:
