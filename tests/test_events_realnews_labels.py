@@ -128,8 +128,11 @@ def test_kappa_matches_sklearn_on_constructed_example():
     ra = ["04", "none", "none", "11", "none"]
     rb = ["04", "none", "none", "11", "none"]
     assert k["root"]["kappa"] == round(cohen_kappa_score(ra, rb), 4) == 1.0
-    # triples: union over shared sentences (RUS,PRK,04) (PRK,RUS,04) (PRK,USA,11): b has all, a lacks the second
-    assert k["triple"]["n"] == 3 and k["triple"]["agreement"] == round(2 / 3, 4)
+    # triples as one label per sentence: sentence 0 differs (b adds PRK>RUS:04); per triple a has 2, b 3, 2 shared
+    tri_a = ["RUS>PRK:04", "none", "none", "PRK>USA:11", "none"]
+    tri_b = ["PRK>RUS:04|RUS>PRK:04", "none", "none", "PRK>USA:11", "none"]
+    assert k["triple"]["kappa"] == round(cohen_kappa_score(tri_a, tri_b), 4) and k["triple"]["agreement"] == 0.8
+    assert k["triple_positive_agreement"] == {"f1": 0.8, "a_triples": 2, "b_triples": 3, "shared": 2}
     assert k["sentences"] == 5
     with pytest.raises(PactwatchError, match="share no sentence"):
         realnews.kappa(a[:2], b[2:])

@@ -124,8 +124,9 @@ def roots_label(r: dict) -> str:
 def kappa(a: list[dict], b: list[dict]) -> dict:
     """Cohen's kappa (scikit-learn ``cohen_kappa_score``) between two annotators on the sentences both labelled:
     ``type`` (4 classes), ``has_event`` (type event with >= 1 event), ``root`` (the sentence's root set as one label,
-    :func:`roots_label`) and ``triple``: every (source, target, root) either annotator gave on a shared sentence is an
-    item, labelled present/absent by each annotator. Also the raw agreement of each and the counts."""
+    :func:`roots_label`) and ``triple`` (the sentence's set of (source, target, root) as one label, 'none' without
+    events); plus ``triple_positive_agreement``, the F1 of one annotator's triples against the other's. Also the raw
+    agreement of each and the counts."""
     from sklearn.metrics import cohen_kappa_score
 
     ia, ib = {key_of(r): r for r in a}, {key_of(r): r for r in b}
@@ -145,14 +146,19 @@ def kappa(a: list[dict], b: list[dict]) -> dict:
     he = lambda r: r["type"] == "event" and bool(r.get("events"))  # noqa: E731
     out["has_event"] = k([he(ia[x]) for x in keys], [he(ib[x]) for x in keys])
     out["root"] = k([roots_label(ia[x]) for x in keys], [roots_label(ib[x]) for x in keys])
-    ta, tb = [], []
+    tl = lambda r: "|".join(sorted(f"{s_}>{t_}:{c_[:2]}" for s_, t_, c_ in triples(r))) or "none"  # noqa: E731
+    out["triple"] = k([tl(ia[x]) for x in keys], [tl(ib[x]) for x in keys])
+    # triple-level positive agreement (F1 of b's triples against a's): kappa is undefined per triple, since a
+    # triple neither annotator gave is no item
+    both = na = nb = 0
     for x in keys:
-        sa = {(s, t, c[:2]) for s, t, c in triples(ia[x])}
-        sb = {(s, t, c[:2]) for s, t, c in triples(ib[x])}
-        for item in sorted(sa | sb):
-            ta.append(item in sa)
-            tb.append(item in sb)
-    out["triple"] = k(ta, tb) if ta else {"kappa": None, "agreement": None, "n": 0, "note": "no events"}
+        sa = {(s_, t_, c_[:2]) for s_, t_, c_ in triples(ia[x])}
+        sb = {(s_, t_, c_[:2]) for s_, t_, c_ in triples(ib[x])}
+        both += len(sa & sb)
+        na += len(sa)
+        nb += len(sb)
+    out["triple_positive_agreement"] = {"f1": round(2 * both / (na + nb), 4) if na + nb else None,
+                                        "a_triples": na, "b_triples": nb, "shared": both}
     return out
 
 
