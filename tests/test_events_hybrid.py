@@ -227,3 +227,15 @@ def test_sentence_fallback_codes_uncovered_event_sentences_between_their_actors(
     # one event, in the sentence with actors only; the sentence without actors gets none
     assert [(e["source"], e["target"], e["code"], e["hybrid"]["origin"]) for e in ev] == [("RUS", "JPN", "040", "sentence")]
     assert hy.decide(doc, coder, {**m, "sentence": FixedSentence(0.5), "fallback_t": 0.8})[0] == []
+
+
+def test_broad_candidates_take_every_verb_with_sentence_actors_when_roles_find_none(nlp):
+    doc = _doc(nlp, "The delegation from Russia toured a factory in North Korea.")
+    coder = nlp.get_pipe("pactwatch_events")
+    assert doc._.events == [] and hy.candidates(doc, coder) == []
+    c = hy.candidates(doc, coder, broad=True)
+    assert [(x["verb"], x["origin"], x["source"], x["target"], x["reason"], x["actors_from"]) for x in c] == [
+        ("toured", "verb", "RUS", "PRK", "no actor as source", "sentence")]
+    # a verb candidate always takes the root model's root (it has no code of its own)
+    ev, _ = hy.decide(doc, coder, {**_model(FixedAccept({}), FixedRoot("04", 0.4), root_t=0.9), "broad": True})
+    assert [(e["source"], e["target"], e["code"], e["hybrid"]["origin"]) for e in ev] == [("RUS", "PRK", "040", "verb")]

@@ -58,9 +58,11 @@ def _tok_index(doc):
     return {t.idx: t.i for t in doc}
 
 
-def candidates(doc, coder) -> list[dict]:
+def candidates(doc, coder, broad: bool = False) -> list[dict]:
     """The candidate events of ``doc`` after the rule coder ran: copies of ``doc._.events`` (``origin`` 'rules') and
-    the proposals from abstentions (``origin`` 'proposed', code :data:`PROPOSED_CODE`, see the module docstring)."""
+    the proposals from abstentions (``origin`` 'proposed', code :data:`PROPOSED_CODE`, see the module docstring).
+    ``broad``: also every other verb of the text (``origin`` 'verb'), whatever the rules said of it (the reason they
+    abstained is a feature), with the rules' source and target finders, else the first two actors of its sentence."""
     out = [dict(e, origin="rules", rule_code=e["code"]) for e in doc._.events or []]
     have = {e["verb_span"][0] for e in out}
     ti = _tok_index(doc)
@@ -79,6 +81,35 @@ def candidates(doc, coder) -> list[dict]:
             continue
         for e in payload:
             out.append(dict(e, origin="proposed", rule_code=None, reason=a["reason"]))
+    if not broad:
+        return out
+    why = {a["verb_span"][0]: a["reason"] for a in doc._.abstained or []}
+    if idx is None:
+        idx = coder.actor_index(doc)
+    sent_actors = {}
+    for tok in doc:
+        if tok.pos_ != "VERB" or tok.idx in have:
+            continue
+        have.add(tok.idx)
+        src = coder.roles.source(tok, idx)
+        tgt = coder.roles.target(tok, idx)
+        if src is not None and src[1].get("code"):
+            s_, t_ = (src[0], src[1]), ((tgt[0], tgt[1]) if tgt is not None and tgt[1].get("code") else None)
+            how = "roles"
+        else:
+            if tok.sent.start not in sent_actors:
+                sent_actors[tok.sent.start] = _sentence_actors(tok.sent)
+            acts = sent_actors[tok.sent.start]
+            if not acts:
+                continue
+            s_, t_ = acts[0], (acts[1] if len(acts) > 1 else None)
+            how = "sentence"
+        e = _make_event(coder, tok, PROPOSED_CODE, s_, t_, f"hybrid: verb ({how} actors)")
+        if e is not None:
+            if t_ is not None and t_[1]["code"] == s_[1]["code"]:
+                e.update({"target": None, "target_sector": None, "target_text": None, "target_span": None})
+            out.append(dict(e, origin="verb", rule_code=None, reason=why.get(tok.idx, "not in the dictionary"),
+                            actors_from=how))
     return out
 
 
@@ -120,6 +151,8 @@ def candidate_features(tok, cand: dict) -> dict:
         f[f"vr={lem}_{rc[:2]}"] = 1.0
     else:
         f[f"reason={cand.get('reason', '')[:20]}"] = 1.0
+        if cand.get("actors_from"):
+            f[f"actors_from={cand['actors_from']}"] = 1.0
     pat = cand.get("pattern") or ""
     f[f"pat={pat.split(':')[0].split(' ')[0][:12] if pat else 'none'}"] = 1.0
     f[f"mode={cand.get('mode')}"] = 1.0
@@ -233,22 +266,32 @@ def _set_code(e, info, coder):
               "goldstein": g, "plover_event": info.plover_event, "plover_mode": info.plover_mode})
 
 
-def _sentence_event(sent, root, p, actors, coder) -> dict | None:
-    """An event proposed for a whole sentence: predicted root's base code, source = its first actor, target = the
-    next one (if any), the sentence's root verb as the evidence."""
-    info = code_info(root + "0", coder.codes)
-    if info is None or not actors:
+def _make_event(coder, v, code, src, tgt, pattern) -> dict | None:
+    """An event dict in the rule coder's shape: verb token ``v``, ``code``, source/target (span, actor dict)."""
+    info = code_info(code, coder.codes)
+    if info is None:
         return None
-    (ss, sa), tgt = actors[0], (actors[1] if len(actors) > 1 else None)
-    v = sent.root
+    (ss, sa) = src
+    sent = v.sent
     e = {"source": sa["code"], "source_sector": sa.get("sector", ""), "source_text": ss.text,
          "target": tgt[1]["code"] if tgt else None, "target_sector": tgt[1].get("sector", "") if tgt else None,
          "target_text": tgt[0].text if tgt else None, "mode": "asserted", "reported_by": None, "verb": v.text,
-         "pattern": f"hybrid: sentence root {root} p={p:.2f}", "sentence": sent.text,
-         "sentence_span": [sent.start_char, sent.end_char], "verb_span": [v.idx, v.idx + len(v.text)],
-         "source_span": [ss.start_char, ss.end_char], "target_span": [tgt[0].start_char, tgt[0].end_char] if tgt else None,
-         "confidence": round(p, 2)}
+         "pattern": pattern, "sentence": sent.text, "sentence_span": [sent.start_char, sent.end_char],
+         "verb_span": [v.idx, v.idx + len(v.text)], "source_span": [ss.start_char, ss.end_char],
+         "target_span": [tgt[0].start_char, tgt[0].end_char] if tgt else None, "confidence": 0.5}
     _set_code(e, info, coder)
+    return e
+
+
+def _sentence_event(sent, root, p, actors, coder) -> dict | None:
+    """An event proposed for a whole sentence: predicted root's base code, source = its first actor, target = the
+    next one (if any), the sentence's root verb as the evidence."""
+    if not actors:
+        return None
+    e = _make_event(coder, sent.root, root + "0", actors[0], actors[1] if len(actors) > 1 else None,
+                    f"hybrid: sentence root {root} p={p:.2f}")
+    if e is not None:
+        e["confidence"] = round(p, 2)
     return e
 
 
@@ -258,7 +301,7 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
     an accepted event without a target takes the next other actor of its sentence; ``fallback_t`` (> 1: off): a
     sentence with no accepted event whose P(event sentence) >= it gets one event of the sentence-root model's root
     between its first two actors."""
-    cands = candidates(doc, coder)
+    cands = candidates(doc, coder, broad=model.get("broad", False))
     events, dropped, seen = [], [], set()
     if cands:
         X = features_for(doc, cands, model)
@@ -280,8 +323,8 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
                                     "verb_span": c["verb_span"],
                                     "reason": f"hybrid: not an event (p={p:.2f} < {at})"})
                 continue
-            e = {k: v for k, v in c.items() if k not in ("origin", "rule_code", "reason")}
-            if r is not None and r != c["root"] and (c["origin"] == "proposed" or pr >= rt):
+            e = {k: v for k, v in c.items() if k not in ("origin", "rule_code", "reason", "actors_from")}
+            if r is not None and r != c["root"] and (c["origin"] != "rules" or pr >= rt):
                 info = code_info(r + "0", coder.codes)
                 if info is not None:
                     _set_code(e, info, coder)

@@ -25,8 +25,8 @@ from pactwatch.events_train import newseval, realnews
 
 GOLD_SETS = ("plover_gsr", "cameo_codebook_examples", "petr_unittest")
 #: the settings `events train-hybrid` fits with (without --select): chosen on the dev split (docs/events.md)
-DEFAULTS = {"C": 1.0, "accept_t": 0.5, "root_t": 0.7, "sentence": True, "gold": False, "fill_target": False,
-            "fallback_t": 1.01}
+DEFAULTS = {"C": 1.0, "accept_t": 0.5, "root_t": 0.7, "sentence": True, "gold": False, "broad": False,
+            "fill_target": False, "fallback_t": 1.01}
 
 
 def _root(code, table):
@@ -37,12 +37,14 @@ def _root(code, table):
 
 
 def match(cand: dict, gold: list[dict], table) -> tuple[bool, str | None]:
-    """(is an event, gold root) of a candidate against its sentence's gold events (see the module docstring)."""
+    """(is an event, gold root) of a candidate against its sentence's gold events (see the module docstring; a
+    candidate the rules did not code matches by trigger only)."""
     vs = cand["verb_span"]
     trig = [g for g in gold if g.get("trigger") and g["trigger"][0] < vs[1] and vs[0] < g["trigger"][1]]
     src = set(actor3(cand.get("source")))
     same = lambda g: bool(src & set(actor3(g.get("source"))))  # noqa: E731
-    for pool in (trig, gold):
+    # a candidate without a rule code (proposed, any verb) carries a placeholder root: only its trigger can match
+    for pool in ((trig, gold) if cand.get("origin", "rules") == "rules" else (trig,)):
         if not pool:
             continue
         ranked = sorted(pool, key=lambda g: (_root(g["code"], table) != cand["root"], not same(g)))
@@ -56,7 +58,7 @@ def collect_news(records, nlp, arts=None) -> list[dict]:
     """Per train record: its sentence span in the coded article, the candidates in it and their labels."""
     docs = newseval.code_articles(records, nlp, arts)
     coder = nlp.get_pipe("pactwatch_events")
-    cands_by_file = {f: hy.candidates(d, coder) for f, d in docs.items()}
+    cands_by_file = {f: hy.candidates(d, coder, broad=True) for f, d in docs.items()}
     out = []
     for r in records:
         doc = docs[r["file"]]
@@ -87,7 +89,7 @@ def collect_gold(events_dir, nlp) -> list[dict]:
                 recs.append({"text": r["text"], "date": d, "events": ev})
     out = []
     for r, (_i, doc) in zip(recs, code_docs([(str(i), r["text"], r["date"]) for i, r in enumerate(recs)], nlp=nlp)):
-        cs = hy.candidates(doc, coder)
+        cs = hy.candidates(doc, coder, broad=True)
         out.append({"rec": r, "doc": doc, "span": doc[:], "cands": cs,
                     "labels": [match(c, r["events"], coder.codes) for c in cs]})
     return out
@@ -108,7 +110,7 @@ def _take(X, idx):
 
 def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, sentence: bool = True,
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
-        sentence_est=None) -> dict:
+        sentence_est=None, broad: bool = False) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
     regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
@@ -116,6 +118,10 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
     from sklearn.model_selection import GroupKFold
 
     make = sentence_est or (lambda: _lr(C, multi=True))
+    # units are collected with broad candidates (every verb); without ``broad`` the 'verb' ones are left out
+    keep = lambda u: [(c, lab) for c, lab in zip(u["cands"], u["labels"]) if broad or c["origin"] != "verb"]  # noqa: E731
+    news = [{**u, "cands": [c for c, _ in keep(u)], "labels": [lab for _, lab in keep(u)]} for u in news]
+    gold = [{**u, "cands": [c for c, _ in keep(u)], "labels": [lab for _, lab in keep(u)]} for u in gold or []] or None
     sent_model, oof = None, {}
     if sentence:
         Xs = sentence_cls(None).featurize([u["span"] for u in news])
@@ -163,7 +169,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
             yq.append(str(ev[0]["code"])[:2])
     sent_root = _lr(C, multi=True).fit(Xq, yq) if len(set(yq)) >= 2 else None
     return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": True,
-            "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01,
+            "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01, "broad": broad,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
             "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
 
@@ -178,16 +184,16 @@ def select(train_news, gold, dev_recs, dev_docs, nlp, grid=None, **fit_kw) -> di
     root F1 and source+target+root F1 among settings whose opinion-coded-as-event rate is <= 0.05 (all settings
     when none is). Returns {"best": config, "model": fitted model, "rows": [dev scores of every setting]}."""
     coder = nlp.get_pipe("pactwatch_events")
-    grid = grid or {"C": [0.3, 1.0, 3.0], "sentence": [True, False], "gold": [False, True],
+    grid = grid or {"C": [0.3, 1.0, 3.0], "sentence": [True, False], "gold": [False, True], "broad": [False, True],
                     "accept_t": [0.3, 0.4, 0.5, 0.6, 0.7], "root_t": [0.5, 0.7, 0.9, 1.01],
                     "fill_target": [False, True], "fallback_t": [1.01, 0.8, 0.6]}
     rows, best = [], None
     for C in grid["C"]:
         for sentence in grid["sentence"]:
-            for g in grid["gold"]:
+            for g, broad in itertools.product(grid["gold"], grid.get("broad", [False])):
                 if g and not gold:
                     continue
-                m = fit(train_news, gold if g else None, C=C, sentence=sentence, **fit_kw)
+                m = fit(train_news, gold if g else None, C=C, sentence=sentence, broad=broad, **fit_kw)
                 for at, rt, fl, fb in itertools.product(grid["accept_t"], grid["root_t"],
                                                         grid.get("fill_target", [False]),
                                                         grid.get("fallback_t", [1.01])):
@@ -196,7 +202,7 @@ def select(train_news, gold, dev_recs, dev_docs, nlp, grid=None, **fit_kw) -> di
                     m = {**m, "accept_t": at, "root_t": rt, "fill_target": fl, "fallback_t": fb}
                     ev = predict_split(dev_docs, coder, m)
                     s = newseval.score(dev_recs, newseval.assign(dev_recs, ev), coder.codes)
-                    row = {"C": C, "sentence": sentence, "gold": g, "accept_t": at, "root_t": rt,
+                    row = {"C": C, "sentence": sentence, "gold": g, "broad": broad, "accept_t": at, "root_t": rt,
                            "fill_target": fl, "fallback_t": fb,
                            "root_f1": s["root"]["f1"], "str_f1": s["source_target_root"]["f1"],
                            "quad": s["quad_accuracy"], "opinion": s["opinion_coded_as_event"]}
@@ -238,12 +244,13 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
         dev_docs = newseval.code_articles(dev_recs, nlp, arts)
         sel = select(news, gold, dev_recs, dev_docs, nlp)
         model = sel["model"]
-        cfg = {k: sel["best"][k] for k in ("C", "sentence", "gold", "accept_t", "root_t", "fill_target", "fallback_t")}
+        cfg = {k: sel["best"][k] for k in ("C", "sentence", "gold", "broad", "accept_t", "root_t", "fill_target",
+                                           "fallback_t")}
         summary["dev_grid"] = sel["rows"]
         summary["dev_best"] = sel["best"]
     else:
         model = fit(news, gold if cfg["gold"] else None, C=cfg["C"], sentence=cfg["sentence"],
-                    accept_t=cfg["accept_t"], root_t=cfg["root_t"])
+                    accept_t=cfg["accept_t"], root_t=cfg["root_t"], broad=cfg["broad"])
         model.update({"fill_target": cfg["fill_target"], "fallback_t": cfg["fallback_t"]})
     model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg})
     path = Path(out) if out else hy.default_model_path()
