@@ -52,8 +52,11 @@ def main() -> None:
     gold = th.collect_gold(resolve_events_dir(), nlp)
     dev_recs = realnews.load_records(None, split="dev")
     dev_docs = newseval.code_articles(dev_recs, nlp)
-    grid = {"C": [0.3, 1.0, 3.0], "sentence": [True], "gold": [False, True],
-            "accept_t": [0.3, 0.4, 0.5, 0.6, 0.7], "root_t": [0.5, 0.7, 0.9, 1.01]}
+    # the chosen setting's neighbourhood (pactwatch.events_train.hybrid.DEFAULTS), sentence model on
+    d = th.DEFAULTS
+    grid = {"C": [d["C"]], "sentence": [True], "gold": [d["gold"]], "broad": [d["broad"]],
+            "accept_t": [0.5, 0.6, 0.7], "root_t": [d["root_t"]], "fill_target": [d["fill_target"]],
+            "fallback_t": [1.01, 0.8]}
     out = {}
     dev_spans = [dev_docs[r["file"]].char_span(r["start"], r["end"], alignment_mode="expand") for r in dev_recs]
     dev_types = [r["type"] for r in dev_recs]
