@@ -81,7 +81,19 @@ EVENT_DEFINITIONS: dict[str, EventDefinition] = {
                                    "other endings censored", "cause", (3,)),
     "other": EventDefinition("other", "cause-specific: loss of independence or war lost (termmode 4 or 6); other endings "
                              "censored", "cause", (4,)),
+    # issue 13's competing risks, named as the forecast reports them; on replacement-merged spells
+    # (:func:`replacement_spells`) a linked replacement is no ending at all, only unlinked ones are censored
+    "breach": EventDefinition("breach", "cause-specific (a): abrogation, violation or breach (termmode 3); other endings "
+                              "censored", "cause", (1,)),
+    "lapse": EventDefinition("lapse", "cause-specific (b): lapse, moot or purpose fulfilled (termmode 1 or 5, not "
+                             "replaced); other endings censored", "cause", (2,)),
+    "state-death": EventDefinition("state-death", "cause-specific (c): state death or war lost (termmode 4 or 6); other "
+                                   "endings censored", "cause", (4,)),
+    "not-replaced": EventDefinition("not-replaced", "ends for any reason but replacement (causes a, b, c; replacement "
+                                    "by a new agreement among the members censored)", "cause", (1, 2, 4)),
 }
+#: The competing causes of issue 13 (cause code -> event definition), in report order; 3 (replacement) is no event.
+COMPETING_CAUSES = {1: "breach", 2: "lapse", 4: "state-death"}
 
 
 def event_definition(name: str) -> EventDefinition:
@@ -520,6 +532,120 @@ def survival_table(src: DataSource | None = None, *, alliances: pd.DataFrame | N
     return SurvivalTable(alliances=a, years=y, member_years=my, panel=al, log=log)
 
 
+# ------------------------------------------------------------------------------ replacement chains (merged spells)
+#: Linking rule for replacements: a successor begins within this many days of the predecessor's end (either side).
+LINK_WINDOW_DAYS = 366
+
+
+def _members_at_end(panel: pd.DataFrame) -> pd.Series:
+    """atopid -> frozenset of the members still in the alliance when it ended (``termmode_members``)."""
+    tm = panel.set_index("atopid")["termmode_members"].dropna().astype(str)
+    return tm.map(lambda s: frozenset(int(p.split(":")[0]) for p in s.split(";") if p.strip()))
+
+
+def _founders(member_years: pd.DataFrame, alliances: pd.DataFrame) -> pd.Series:
+    """atopid -> frozenset of the members that entered in the formation year (the founding members)."""
+    f = member_years[["atopid", "ccode", "year", "entry_year"]].merge(alliances[["atopid", "begyr"]], on="atopid")
+    f = f[(f["year"] == f["begyr"]) & (f["entry_year"] == f["begyr"])]
+    return f.groupby("atopid")["ccode"].agg(frozenset)
+
+
+def replacement_links(table: SurvivalTable, *, window_days: int = LINK_WINDOW_DAYS) -> tuple[pd.DataFrame, dict]:
+    """Link each alliance that ended by replacement (``cause`` 3: ATOP TERMMODE 2 or TERMCAUS 1) to its successor.
+
+    ATOP has no successor identifier, so the link is derived: the successor is another ATOP alliance whose founding
+    members (entered in its formation year) are exactly the members still in the predecessor when it ended
+    (``termmode_members``), and whose begin date lies within ``window_days`` of the predecessor's end date, before or
+    after it (a new treaty is often signed before the old one lapses), and after the predecessor's begin date. With
+    several candidates the one beginning closest to the end date is taken (then the smaller atopid); a successor
+    claimed by two predecessors keeps the closer one and the other stays unlinked.
+    Returns (links: predecessor, successor, gap_days; counts: replacements, linked, unlinked, ...)."""
+    a = table.alliances
+    ends = _members_at_end(table.panel)
+    founders = _founders(table.member_years, a)
+    rep = a[(a["cause"] == 3) & a["end"].notna()]
+    cand = a[["atopid", "begin"]].rename(columns={"atopid": "successor", "begin": "s_begin"})
+    rows = []
+    for r in rep.itertuples(index=False):
+        mem = ends.get(r.atopid)
+        if mem is None:
+            continue
+        c = cand[(cand["successor"] != r.atopid) & (cand["s_begin"] > r.begin)
+                 & ((cand["s_begin"] - r.end).abs() <= pd.Timedelta(days=window_days))]
+        c = c[c["successor"].map(lambda s: founders.get(s) == mem)]
+        if len(c):
+            gap = (c["s_begin"] - r.end).dt.days
+            c = c.assign(gap_days=gap, _abs=gap.abs()).sort_values(["_abs", "successor"])
+            b = c.iloc[0]
+            rows.append({"predecessor": int(r.atopid), "successor": int(b["successor"]), "gap_days": int(b["gap_days"])})
+    links = pd.DataFrame(rows, columns=["predecessor", "successor", "gap_days"])
+    n_claimed = len(links)
+    links = (links.assign(_abs=links["gap_days"].abs()).sort_values(["successor", "_abs", "predecessor"])
+             .drop_duplicates("successor").drop(columns="_abs").sort_values("predecessor").reset_index(drop=True))
+    counts = {"replacements": int(len(rep)), "linked": int(len(links)), "unlinked": int(len(rep) - len(links)),
+              "successor_claimed_twice": int(n_claimed - len(links)),
+              "rule": f"same members (members at the predecessor's end = founders of the successor), successor begins "
+                      f"within {window_days} days of the predecessor's end"}
+    return links, counts
+
+
+def replacement_spells(table: SurvivalTable, links: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Merge each chain of linked replacements (:func:`replacement_links`) into one spell: the relationship from the
+    first treaty's begin date to the last one's end (or censoring), with the last treaty's outcome (``event``,
+    ``event_atop``, ``cause``) and the first treaty's formation covariates. ``atopid`` is the first treaty's id (so
+    :func:`follow_up` and :func:`counting_process` work unchanged); ``atopids`` lists the chain. Alliances outside any
+    chain are their own spell; an unlinked replacement keeps ``cause`` 3 (censored under ``not-replaced``).
+
+    Alliance-years: each spell-year keeps the row of the earliest treaty of the chain in effect that year (in a
+    hand-over year, the predecessor's), ``alliance_age`` counts from the first treaty's begin year, and ``event`` is
+    1 only in the spell's end year. Returns (spells, spell_years, counts)."""
+    if links is None:
+        links, counts = replacement_links(table)
+    else:
+        counts = {"linked": int(len(links))}
+    nxt = dict(zip(links["predecessor"], links["successor"]))
+    has_pred = set(links["successor"])
+    a = table.alliances.set_index("atopid")
+    chains = []
+    for root in a.index:
+        if root in has_pred:
+            continue
+        chain, cur, seen = [root], root, {root}
+        while cur in nxt and nxt[cur] not in seen:
+            cur = nxt[cur]
+            chain.append(cur)
+            seen.add(cur)
+        chains.append(chain)
+    rows = []
+    for ch in chains:
+        first, last = a.loc[ch[0]], a.loc[ch[-1]]
+        r = first.to_dict()
+        r.update({"atopid": ch[0], "atopids": ";".join(str(i) for i in ch), "n_treaties": len(ch), "end": last["end"],
+                  "event": last["event"], "event_atop": last["event_atop"], "cause": last["cause"],
+                  "termmode_final": last["termmode_final"], "termcaus_final": last["termcaus_final"]})
+        stop = last["end"] if pd.notna(last["end"]) else CENSOR_DATE
+        r["duration_years"] = (stop - first["begin"]).days / DAYS_PER_YEAR
+        rows.append(r)
+    spells = pd.DataFrame(rows)
+    member = {aid: ch[0] for ch in chains for aid in ch}
+    order = {aid: i for ch in chains for i, aid in enumerate(ch)}
+    y = table.years.copy()
+    y["_spell"] = y["atopid"].map(member)
+    y["_order"] = y["atopid"].map(order)
+    y = y.sort_values(["_spell", "year", "_order"]).drop_duplicates(["_spell", "year"], keep="first")
+    y["atopid_treaty"] = y["atopid"]
+    y["atopid"] = y["_spell"]
+    sp = spells.set_index("atopid")
+    y["begyr"] = y["atopid"].map(sp["begyr"])
+    y["alliance_age"] = y["year"] - y["begyr"]
+    endyr = y["atopid"].map(sp["end"]).dt.year
+    y["event"] = ((y["atopid"].map(sp["event"]) == 1) & (y["year"] == endyr)).astype("int64")
+    y = y.drop(columns=["_spell", "_order"]).reset_index(drop=True)
+    counts.update({"spells": int(len(spells)), "chains_with_successors": int((spells["n_treaties"] > 1).sum()),
+                   "longest_chain": int(spells["n_treaties"].max())})
+    return spells, y, counts
+
+
 # ------------------------------------------------------------------------------------------- follow-up and rows
 def _years(delta: pd.Series) -> pd.Series:
     return delta.dt.days / DAYS_PER_YEAR
@@ -584,4 +710,6 @@ def counting_process(years: pd.DataFrame, followed: pd.DataFrame, *, through_yea
 __all__ = ["SurvivalTable", "survival_table", "follow_up", "counting_process", "formation_covariates",
            "FORMATION_COVARIATES", "TIME_VARYING_COVARIATES", "OUTCOME_COLUMNS", "CAUSES", "EventDefinition",
            "EVENT_DEFINITIONS", "event_definition", "event_indicator", "termination_cause", "REGIME_THRESHOLD",
-           "DAYS_PER_YEAR"]
+           "DAYS_PER_YEAR", "COMPETING_CAUSES", "replacement_links", "replacement_spells", "LINK_WINDOW_DAYS",
+           "add_lags", "lag_name", "add_extended_covariates", "EXTENDED_COVARIATES", "EXTENDED_TABLES", "CHANGE_SINCE_ENTRY",
+           "OTHER_TIME_VARYING", "EUDS_THRESHOLD", "reference_class_frames", "REFERENCE_CLASSES"]
