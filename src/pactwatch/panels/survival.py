@@ -646,6 +646,42 @@ def replacement_spells(table: SurvivalTable, links: pd.DataFrame | None = None) 
     return spells, y, counts
 
 
+# ------------------------------------------------------------------------------------------- reference classes
+#: Reference classes for the Russia–DPRK forecast (issue 13, item 6): name -> description. Membership is decided on
+#: facts known at formation (members ever in the alliance for the member-based classes; phase-1 obligations).
+REFERENCE_CLASSES = {
+    "major-minor-defence-post1945": "bilateral defence pacts formed 1946 or later between a COW major power and a "
+                                    "minor power (defense = 1 in phase 1, bilateral and asymmetric at formation)",
+    "soviet-russian-bilateral-since-1945": "bilateral alliances formed 1945 or later with the USSR/Russia (COW 365) "
+                                           "as a member",
+    "dprk": "every alliance with North Korea (COW 731) as a member",
+}
+
+
+def reference_class_frames(table: SurvivalTable, *, event: str = "any-end") -> dict[str, pd.DataFrame]:
+    """One frame of alliances per :data:`REFERENCE_CLASSES` entry: the rows of ``table.alliances`` in the class with
+    ``members`` (";"-joined COW codes of every member ever), ``duration_years`` (to the end or 31 Dec 2018) and
+    ``event_def`` (0/1 under ``event``; :data:`EVENT_DEFINITIONS`)."""
+    a = table.alliances.copy()
+    a["event_def"] = event_indicator(a, event)
+    mem = table.member_years.groupby("atopid")["ccode"].agg(lambda v: frozenset(int(c) for c in v))
+    a["_mem"] = a["atopid"].map(mem)
+    a["members"] = a["_mem"].map(lambda m: ";".join(str(c) for c in sorted(m)) if isinstance(m, frozenset) else "")
+    has = lambda c: a["_mem"].map(lambda m: isinstance(m, frozenset) and c in m)  # noqa: E731
+    sel = {
+        "major-minor-defence-post1945": (a["begyr"] >= 1946) & (a["bilateral"] == 1) & (a["asymmetric"] == 1)
+        & (a["defense"] == 1),
+        "soviet-russian-bilateral-since-1945": (a["begyr"] >= 1945) & (a["bilateral"] == 1) & has(365),
+        "dprk": has(731),
+    }
+    out = {}
+    for name, m in sel.items():
+        f = a[m.fillna(False).astype(bool)].drop(columns="_mem").reset_index(drop=True)
+        f.attrs.update({"reference_class": name, "description": REFERENCE_CLASSES[name], "event": event})
+        out[name] = f
+    return out
+
+
 # ------------------------------------------------------------------------------------------- follow-up and rows
 def _years(delta: pd.Series) -> pd.Series:
     return delta.dt.days / DAYS_PER_YEAR
