@@ -21,6 +21,18 @@ Event definitions (:data:`EVENT_DEFINITIONS`; every result states which one it u
                  cause-specific: the event is an ending by that cause (:data:`CAUSES`); endings by any other cause are
                  censored at the time they happen (cause-specific hazard).
 
+``breach``, ``lapse``, ``state-death``, ``not-replaced``
+                 issue 13's competing risks: (a) abrogation, violation or breach (cause 1), (b) lapse, moot or purpose
+                 fulfilled (cause 2), (c) state death or war lost (cause 4), and "ends for any reason but replacement"
+                 (causes 1, 2, 4; the same indicator as ``death`` on alliances). On replacement-merged spells
+                 (:func:`replacement_spells`) a linked replacement is no ending: the relationship continues in the
+                 successor's spell; only unlinked replacements (cause 3) are censored at their end.
+
+Replacement links (:func:`replacement_links`). ATOP has no successor identifier. A predecessor ending by replacement
+(cause 3) is linked to the ATOP alliance whose founding members are exactly the members still in the predecessor when
+it ended and which begins within 366 days of the predecessor's end (before or after it); the closest in time wins.
+ATOP 5.1: 122 replacements, 80 linked, 42 unlinked; 709 spells, 65 with successors, chains up to 3 treaties.
+
 Causes (:func:`termination_cause`), from the member-level codes of the members still in the alliance when it ended
 (``termmode_final`` / ``termcaus_final`` of :func:`~pactwatch.panels.alliances.alliances`: modal code, ties to the
 smallest code):
@@ -488,6 +500,20 @@ def survival_table(src: DataSource | None = None, *, alliances: pd.DataFrame | N
         ``shared_rivals`` (largest count over members of third states that are TSS strategic rivals of it and of
         another member in Y) and ``any_shared_rival``; ``n_members``, ``any_major``, ``asymmetric`` in Y. Outside a
         source's coverage a covariate is NA, never 0.
+
+    Lagged covariates
+        ``<name>_lag1`` for every time-varying covariate (:data:`TIME_VARYING_COVARIATES`,
+        :data:`OTHER_TIME_VARYING`, and :data:`EXTENDED_COVARIATES` when built with ``extended=True``): the same
+        alliance's value in calendar year Y−1 (:func:`add_lags`). In the formation year, and after a year without
+        members, there is no Y−1 row: the lag is NA, except for the change-since-entry covariates
+        (:data:`CHANGE_SINCE_ENTRY`), which take their formation-year value (0 by construction, NA if unobserved).
+        So an alliance that ends in its formation year has no usable row under a lagged specification (counted by
+        :func:`counting_process` as ``tv_events_lost_missing``).
+    Extended covariates (``extended=True``; :func:`add_extended_covariates` states each one)
+        UCDP/PRIO war 1946–2022 and COW+UCDP war to 2022, extended-UDS regime change (to 2025), irregular leader
+        entry (Archigos), Goertz–Diehl–Balas shared rivals (graded), the Leeds–Savun threat score, a common MID
+        opponent within ten years, and "the war the alliance was formed in ended 0–2 years ago". They read
+        :data:`EXTENDED_TABLES`.
 
     NA values are kept (no imputation); each user takes complete cases and reports how many rows it left out.
     """
