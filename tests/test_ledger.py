@@ -84,3 +84,14 @@ def test_ledger_cli_list_resolve_score(tmp_path, monkeypatch):
     out = r.invoke(app, ["score", "--json"])
     assert json.loads(out.stdout)["brier"] == pytest.approx(0.0625)
     assert isinstance(app, typer.Typer)
+
+
+def test_entry_from_a_forecast_result_appends(tmp_path):
+    res = {"case": {"id": "rus-prk-2024"}, "as_of": "2026-12-06", "event": {"name": "any-end"}, "level": 0.9,
+           "scenarios": [{"name": "status-quo", "survival": [{"t": 1.0, "point": 0.97, "lower": 0.94, "upper": 0.99},
+                                                             {"t": 5.0, "point": 0.79, "lower": 0.66, "upper": 0.89}]}],
+           "provenance": {"model_version": "forecast-105f", "data": {"atop_alliance": "eafd"}}}
+    rec = ledger.append(ledger.entry_from_result(res), path=tmp_path / "l.jsonl")
+    assert (rec["probability"], rec["interval"], rec["resolution_date"]) == (0.79, [0.66, 0.89], "2031-12-06")
+    with pytest.raises(PactwatchError, match="no 'war-ends'"):
+        ledger.entry_from_result(res, scenario="war-ends")

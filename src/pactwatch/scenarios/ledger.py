@@ -110,6 +110,22 @@ def append(entry: dict, *, path: Path | None = None) -> dict:
     return rec
 
 
+def entry_from_result(result: dict, *, scenario: str = "status-quo", horizon: float = 5.0) -> dict:
+    """The ledger entry for a forecast's headline: ``result`` is ``ForecastResult.to_json()``; the probability is the
+    ``scenario``'s survival point at ``horizon`` years with its interval. The main job calls
+    ``ledger.append(ledger.entry_from_result(result.to_json()))``."""
+    try:
+        sc = next(x for x in result["scenarios"] if x["name"] == scenario)
+        pt = next(x for x in sc["survival"] if float(x["t"]) == float(horizon))
+        prov = result["provenance"]
+        return {"case": result["case"]["id"], "as_of": result["as_of"], "horizon": float(horizon),
+                "probability": pt["point"], "interval": [pt["lower"], pt["upper"]], "event": result["event"]["name"],
+                "scenario": scenario, "model_version": prov["model_version"], "data_checksums": prov["data"],
+                "level": result.get("level")}
+    except (KeyError, StopIteration, TypeError) as exc:
+        raise PactwatchError(f"ledger: the forecast has no {scenario!r} survival at {horizon:g} years ({exc!r})") from None
+
+
 def record_outcome(case: str, date, ended: bool, *, path: Path | None = None) -> dict:
     """Record that ``case``'s alliance ended on ``date`` (``ended=True``) or was still in effect on it (False)."""
     case = str(case).strip()
@@ -194,5 +210,5 @@ def score(*, path: Path | None = None) -> dict:
 #: ``ledger.list()``, as the issue names it (``list_entries`` inside the package, so the builtin stays usable).
 list = list_entries  # noqa: A001
 
-__all__ = ["append", "list", "list_entries", "outcomes", "record_outcome", "resolve", "score", "ledger_path",
+__all__ = ["append", "entry_from_result", "list", "list_entries", "outcomes", "record_outcome", "resolve", "score", "ledger_path",
            "LEDGER_FILE"]
