@@ -170,7 +170,7 @@ def test_combined_war_is_cow_to_2007_and_ucdp_after(ext):
     early, late = y[y["year"] <= 2007], y[y["year"] > 2007]
     pd.testing.assert_series_equal(early["any_at_war_cow_ucdp"], early["any_at_war"].astype("Float64").astype(float),
                                    check_names=False)
-    pd.testing.assert_series_equal(late["any_at_war_cow_ucdp"], late["any_at_war_ucdp_war"], check_names=False)
+    pd.testing.assert_series_equal(late["any_at_war_cow_ucdp"], late["any_at_war_ucdp_interstate"], check_names=False)
     assert late["any_at_war"].isna().all() and late["any_at_war_cow_ucdp"].notna().all()
     step = [s for s in ext.log if s["step"] == "extended_covariates"][0]
     assert step["alliance_years_war_from_ucdp"] == int(late["any_at_war_cow_ucdp"].notna().sum()) > 0
@@ -218,3 +218,29 @@ def test_threat_covariates_and_war_end(ext):
     assert on.groupby("atopid").size().max() <= 3
     step = [s for s in ext.log if s["step"] == "extended_covariates"][0]
     assert step["wartime_alliances"] == int((a["wartime"] == 1).sum())
+
+
+def test_the_default_table_reads_no_extended_source(data_dir):
+    """The forecast's cached panels are keyed by the tables they read: the default table must not read more."""
+    from pactwatch.scenarios.training import DATA_TABLES
+
+    s = DataSource(data_dir=data_dir)
+    t = SV.survival_table(s)
+    assert set(s._cache) <= set(DATA_TABLES)
+    assert "any_at_war_lag1" in t.years.columns and "any_at_war_ucdp" not in t.years.columns
+    assert {"ucdp_acd", "rep_leeds_savun_threat", "gml_mid_ddydisps"} <= set(SV.EXTENDED_TABLES)
+
+
+def _kappa(a, b):
+    po = (a == b).mean()
+    pe = a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean())
+    return (po - pe) / (1 - pe)
+
+
+def test_the_spliced_ucdp_definition_is_the_one_that_reproduces_cow(ext):
+    y = ext.years
+    both = y[y["year"].between(1946, 2007) & y["any_at_war"].notna()]
+    cow = both["any_at_war"].astype(int)
+    k = {c: _kappa(cow, both[c]) for c in ("any_at_war_ucdp", "any_at_war_ucdp_war", "any_at_war_ucdp_interstate")}
+    assert max(k, key=k.get) == "any_at_war_ucdp_interstate"
+    assert k["any_at_war_ucdp_interstate"] > 0.7 and k["any_at_war_ucdp"] < 0.3  # the figures in the docstring

@@ -90,7 +90,7 @@ def model_spec(name: str) -> ModelSpec:
 # that use :data:`pactwatch.panels.survival.EXTENDED_COVARIATES` need the table built with
 # ``survival_table(..., extended=True)`` (:func:`needs_extended`).
 FORECAST_LAG_TV_COVARIATES = tuple(f"{c}_lag1" for c in FORECAST_TV_COVARIATES)
-#: COW war to 2007 and UCDP/PRIO war (>= 1,000 battle deaths in the episode) 2008–2022; regime change from extended
+#: COW war to 2007 and UCDP/PRIO inter-state war (>= 1,000 battle deaths in the year) 2008–2022; regime change from extended
 #: UDS (reaches 2025) instead of Polity (ends 2018).
 FORECAST_LAG_UCDP_TV_COVARIATES = ("cap_change_lag1", "regime_change_euds_lag1", "any_at_war_cow_ucdp_lag1",
                                    "at_war_cow_ucdp_x_wartime_lag1", "any_leader_change_lag1",

@@ -459,8 +459,11 @@ def ucdp_state_years(src: DataSource | None = None, *, types: Iterable[int] = UC
     list of Gleditsch–Ward codes, mapped to COW with :func:`gw_to_cow`. Returns one row per (ccode, year) with
     ``ucdp_conflict`` = 1 (some conflict of these types that year, >= 25 battle deaths), ``ucdp_war_year`` (1 if one of
     them had >= 1,000 battle deaths that year: ``intensity_level`` 2), ``ucdp_war`` (1 if one of them has passed 1,000
-    battle deaths since its episode began: ``cumulative_intensity`` 1 — the closest to COW's war threshold of 1,000
-    battle deaths over the war) and ``ucdp_conflict_ids``. Years without a row are years with no such conflict
+    battle deaths since its episode began: ``cumulative_intensity`` 1), ``ucdp_interstate_war_year`` (1 if an
+    inter-state conflict — type 2 — had >= 1,000 battle deaths that year: of the UCDP definitions, the one that best
+    reproduces COW inter-state war status of ATOP alliance-years 1946–2007, Cohen's kappa 0.72; types 2 and 4 with
+    every participant, any intensity, give 0.23, because internationalised civil wars list every state with troops)
+    and ``ucdp_conflict_ids``. Years without a row are years with no such conflict
     (within :data:`UCDP_COVERAGE`)."""
     s = get_source(src)
     u = s.table("ucdp_acd")
@@ -475,7 +478,7 @@ def ucdp_state_years(src: DataSource | None = None, *, types: Iterable[int] = UC
         v = u[c].astype("string").str.replace(" ", "", regex=False)
         part = u.assign(_gw=v.str.split(",")).explode("_gw")
         part = part[part["_gw"].notna() & (part["_gw"] != "")]
-        rows.append(part[["conflict_id", "year", "intensity_level", "cumulative_intensity", "_gw"]])
+        rows.append(part[["conflict_id", "year", "type_of_conflict", "intensity_level", "cumulative_intensity", "_gw"]])
     p = pd.concat(rows, ignore_index=True)
     bad = ~p["_gw"].str.fullmatch(r"\d+")
     if bad.any():
@@ -485,8 +488,10 @@ def ucdp_state_years(src: DataSource | None = None, *, types: Iterable[int] = UC
     p["ccode"] = gw_to_cow(p["_gw"].astype("int64"), p["year"])
     p["_w"] = (p["cumulative_intensity"] == 1).astype("int64")
     p["_wy"] = (p["intensity_level"] == 2).astype("int64")
+    p["_iw"] = ((p["intensity_level"] == 2) & (p["type_of_conflict"] == 2)).astype("int64")
     g = p.groupby(["ccode", "year"])
     out = pd.DataFrame({"ucdp_war": g["_w"].max(), "ucdp_war_year": g["_wy"].max(),
+                        "ucdp_interstate_war_year": g["_iw"].max(),
                         "ucdp_conflict_ids": g["conflict_id"].agg(lambda v: ";".join(str(int(i)) for i in sorted(set(v))))})
     out["ucdp_conflict"] = 1
     return out.reset_index()
