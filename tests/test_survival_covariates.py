@@ -159,6 +159,9 @@ def test_ucdp_real_file_russia_at_war_with_ukraine_in_2022(src):
     for cc in (365, 369):  # COW Russia, Ukraine (GW codes are the same)
         r = u.loc[(cc, 2022)]
         assert "13243" in r["ucdp_conflict_ids"].split(";") and r["ucdp_war"] == 1
+        assert r["ucdp_interstate_war_year"] == 1  # >= 1,000 battle deaths in 2022: the spliced definition says war
+    # Russia-Georgia 2008 stayed under 1,000 battle deaths in UCDP: a conflict year, not an inter-state war year
+    assert u.loc[(365, 2008), "ucdp_conflict"] == 1 and u.loc[(365, 2008), "ucdp_interstate_war_year"] == 0
     raw = src.table("ucdp_acd")
     assert set(raw.loc[(raw["conflict_id"] == 13243) & (raw["year"] == 2022), "type_of_conflict"]) == {2}
     # united Germany appears under COW 255, never under GW 260 after 1990
