@@ -51,3 +51,15 @@ def test_real_reference_classes_at_age_two(frames):
     assert ok.all()
     assert ((r["lower"] <= r["survival"]) & (r["survival"] <= r["upper"])).all()
     assert r.loc["soviet-russian-bilateral-since-1945", "n"] >= 30
+
+
+def test_reference_classes_over_merged_spells(src):
+    t = SV.survival_table(src)
+    spells = SV.replacement_spells(t)[0]
+    fr = SV.reference_class_frames(t, event="not-replaced", alliances=spells)
+    su = fr["soviet-russian-bilateral-since-1945"]
+    # the 1993 Indo-Russian treaty (4415) continues the 1971 Indo-Soviet one (3675): one spell, in the class by its
+    # first treaty; the Sino-Soviet chain 2415;3030;3200 begins in 1937, so its spell is not "since 1945"
+    assert "3675;4415" in set(su["atopids"]) and 4415 not in set(su["atopid"])
+    assert not su["atopids"].str.contains("3200").any()
+    assert set(su["event_def"]) <= {0, 1}

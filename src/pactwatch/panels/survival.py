@@ -693,11 +693,13 @@ REFERENCE_CLASSES = {
 }
 
 
-def reference_class_frames(table: SurvivalTable, *, event: str = "any-end") -> dict[str, pd.DataFrame]:
+def reference_class_frames(table: SurvivalTable, *, event: str = "any-end",
+                           alliances: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """One frame of alliances per :data:`REFERENCE_CLASSES` entry: the rows of ``table.alliances`` in the class with
     ``members`` (";"-joined COW codes of every member ever), ``duration_years`` (to the end or 31 Dec 2018) and
-    ``event_def`` (0/1 under ``event``; :data:`EVENT_DEFINITIONS`)."""
-    a = table.alliances.copy()
+    ``event_def`` (0/1 under ``event``; :data:`EVENT_DEFINITIONS`). ``alliances``: other rows of the same form
+    instead, e.g. the replacement-merged spells of :func:`replacement_spells` (classified by their first treaty)."""
+    a = (table.alliances if alliances is None else alliances).copy()
     a["event_def"] = event_indicator(a, event)
     mem = table.member_years.groupby("atopid")["ccode"].agg(lambda v: frozenset(int(c) for c in v))
     a["_mem"] = a["atopid"].map(mem)
