@@ -88,3 +88,56 @@ def base_rates(alliances: pd.DataFrame, by: Sequence[str] = (), *, event: str = 
     out.attrs.update({"event": event, "unclassified": unclassified, "alpha": alpha,
                       "unit": "ATOP 5.1 alliances, begin date to end or 31 Dec 2018 (censored)"})
     return out
+
+
+def conditional_base_rates(frames: dict[str, pd.DataFrame], *, ages: Sequence[float] = (0, 2),
+                           horizons: Sequence[float] = (5, 10), alpha: float = 0.10,
+                           duration_col: str = "duration_years", event_col: str = "event_def") -> pd.DataFrame:
+    """Age-conditional Kaplan–Meier base rates for reference classes (``frames``: name -> one row per alliance, e.g.
+    :func:`pactwatch.panels.survival.reference_class_frames`).
+
+    For an alliance that has lasted ``age`` years, the probability that it is still in effect ``h`` years later:
+    S(age + h | age) = S(age + h) / S(age), estimated by a Kaplan–Meier curve over the alliances still in effect at
+    ``age`` with time measured from ``age`` (lifelines ``KaplanMeierFitter``; its interval is the exponential (log−log)
+    Greenwood interval at level 1 − ``alpha``). One row per (class, age, horizon): ``n`` (alliances in the class),
+    ``n_at_risk`` (in effect at ``age``), ``events`` (ended within (age, age + h]), ``censored_within`` (left follow-up
+    within it), ``survival``, ``lower``, ``upper``. NaN where no alliance was followed as far as age + h (never
+    carried forward) or none was at risk. With no event in the window the Greenwood interval collapses to [1, 1]; the
+    lower bound is then the exact binomial one, (alpha/2)^(1/m) for m alliances followed over the whole window
+    (``interval`` says which)."""
+    from lifelines import KaplanMeierFitter
+
+    rows = []
+    for name, f in frames.items():
+        miss = [c for c in (duration_col, event_col) if c not in f.columns]
+        if miss:
+            raise PactwatchError(f"reference class {name!r}: columns {miss} missing")
+        d = f[duration_col].to_numpy(float)
+        e = f[event_col].to_numpy(int)
+        for age in ages:
+            risk = d > age
+            t, ev = d[risk] - age, e[risk]
+            for h in horizons:
+                row = {"reference_class": name, "age": float(age), "horizon": float(h), "n": int(len(f)),
+                       "n_at_risk": int(risk.sum()), "events": int(((t <= h) & (ev == 1)).sum()),
+                       "censored_within": int(((t <= h) & (ev == 0)).sum()),
+                       "survival": np.nan, "lower": np.nan, "upper": np.nan, "interval": ""}
+                if risk.sum() and t.max() >= h:
+                    km = KaplanMeierFitter(alpha=alpha).fit(t, ev)
+                    row["survival"] = float(km.survival_function_at_times(h).iloc[0])
+                    ci = km.confidence_interval_survival_function_
+                    idx = ci.index.searchsorted(h, side="right") - 1
+                    row["lower"], row["upper"] = (float(ci.iloc[idx, 0]), float(ci.iloc[idx, 1])) if idx >= 0 else (1.0, 1.0)
+                    if row["events"] == 0:
+                        # no event: Greenwood's interval collapses to [1, 1]; use the exact (Clopper–Pearson) bound
+                        # for 0 events among the alliances followed over the whole horizon
+                        n_full = row["n_at_risk"] - row["censored_within"]
+                        row["lower"] = float((alpha / 2) ** (1 / n_full)) if n_full > 0 else 0.0
+                        row["interval"] = "exact binomial (no events)"
+                    else:
+                        row["interval"] = "Greenwood (exponential)"
+                rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs.update({"alpha": alpha, "estimator": "Kaplan-Meier over alliances in effect at the age, time from the age "
+                      "(lifelines; exponential Greenwood interval)"})
+    return out

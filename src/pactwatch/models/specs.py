@@ -81,3 +81,50 @@ def model_spec(name: str) -> ModelSpec:
     if name not in SPECS:
         raise PactwatchError(f"unknown specification {name!r}; choose one of {', '.join(SPECS)}")
     return SPECS[name]
+
+
+# ------------------------------------------------------------------------------------ candidate specs (issue 13)
+# Candidates for the back-test to choose among on its development origins (up to 1990); ``forecast`` above is left as
+# it is. Every time-varying covariate here is lagged one year (``<name>_lag1``: the alliance's value in the year
+# before, :func:`pactwatch.panels.survival.add_lags`), so no covariate shares the calendar year of the ending. Specs
+# that use :data:`pactwatch.panels.survival.EXTENDED_COVARIATES` need the table built with
+# ``survival_table(..., extended=True)`` (:func:`needs_extended`).
+FORECAST_LAG_TV_COVARIATES = tuple(f"{c}_lag1" for c in FORECAST_TV_COVARIATES)
+#: COW war to 2007 and UCDP/PRIO inter-state war (>= 1,000 battle deaths in the year) 2008–2022; regime change from extended
+#: UDS (reaches 2025) instead of Polity (ends 2018).
+FORECAST_LAG_UCDP_TV_COVARIATES = ("cap_change_lag1", "regime_change_euds_lag1", "any_at_war_cow_ucdp_lag1",
+                                   "at_war_cow_ucdp_x_wartime_lag1", "any_leader_change_lag1",
+                                   "any_new_outside_alliance_lag1", "shared_rivals_lag1")
+#: ... plus the data-based threat and "war ends" covariates (peace-scale shared rivals, graded; common MID opponent in
+#: ten years; the formation war ended 0–2 years before; irregular leader entry). Coverage shrinks the usable window:
+#: GML MIDs end in 2010, Archigos in 2015, the peace scale starts in 1900.
+FORECAST_THREAT_TV_COVARIATES = (*FORECAST_LAG_UCDP_TV_COVARIATES, "shared_rival_grade_lag1",
+                                 "common_mid_opponent_10y_lag1", "war_ended_0_2_lag1",
+                                 "any_irregular_leader_entry_lag1")
+#: Same as ``forecast-threat`` with the Leeds–Savun threat score instead of the MID-opponent flag (ends in 2008).
+FORECAST_LSTHREAT_TV_COVARIATES = (*FORECAST_LAG_UCDP_TV_COVARIATES, "shared_rival_grade_lag1", "lsthreat_max_lag1",
+                                   "war_ended_0_2_lag1")
+
+SPECS.update({
+    "forecast-lag": ModelSpec("forecast-lag", "the forecast specification with every time-varying covariate lagged "
+                              "one year", FORECAST_COVARIATES, FORECAST_LAG_TV_COVARIATES),
+    "forecast-lag-ucdp": ModelSpec("forecast-lag-ucdp", "lagged; war status COW to 2007 then UCDP/PRIO, regime change "
+                                   "from extended UDS", FORECAST_COVARIATES, FORECAST_LAG_UCDP_TV_COVARIATES),
+    "forecast-threat": ModelSpec("forecast-threat", "forecast-lag-ucdp + graded peace-scale shared rivals, common MID "
+                                 "opponent within ten years, formation war ended 0-2 years ago, irregular leader entry",
+                                 FORECAST_COVARIATES, FORECAST_THREAT_TV_COVARIATES),
+    "forecast-lsthreat": ModelSpec("forecast-lsthreat", "forecast-lag-ucdp + graded peace-scale shared rivals, "
+                                   "Leeds-Savun threat, formation war ended 0-2 years ago", FORECAST_COVARIATES,
+                                   FORECAST_LSTHREAT_TV_COVARIATES),
+})
+#: The candidate specifications of issue 13, in the order to try them.
+CANDIDATE_SPECS = ("forecast", "forecast-lag", "forecast-lag-ucdp", "forecast-threat", "forecast-lsthreat")
+
+
+def needs_extended(spec: ModelSpec | str) -> bool:
+    """True if the specification uses a covariate that only ``survival_table(..., extended=True)`` builds."""
+    from pactwatch.panels.survival import EXTENDED_COVARIATES, lag_name
+
+    s = model_spec(spec) if isinstance(spec, str) else spec
+    ext = {*EXTENDED_COVARIATES, *(lag_name(c) for c in EXTENDED_COVARIATES)}
+    return any(c in ext for c in (*s.covariates, *s.tv_covariates))

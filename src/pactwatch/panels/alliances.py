@@ -825,3 +825,35 @@ def alliance_years(src: DataSource | None = None, end: int = ATOP_LAST_YEAR, *, 
              years_without_members=expected - len(out))
     _log_na(out, rivalries)
     return out
+
+
+def irregular_leader_entries(src: DataSource | None = None) -> pd.DataFrame:
+    """COW state-years with ``irregular_entry`` = 1 if a leader entered office irregularly (Archigos ``entry`` =
+    "Irregular": coup, revolt, assassination, ...; or "Foreign Imposition") that year, 0 if every new leader that
+    year entered regularly or none entered. A state's first Archigos leader is not counted (its entry into the data).
+    Entries coded "Unknown" (2 in Archigos 4.1) make the year NA. Years: as :func:`_leader_changes` (the state's first
+    leader to 2015); GW codes converted with :data:`GW_TO_COW`. Columns ccode, year, irregular_entry."""
+    s = get_source(src)
+    arch = s.table("archigos")
+    need = ["gwcode", "startdate", "enddate", "entry"]
+    miss = [c for c in need if c not in arch.columns]
+    if miss:
+        raise DataError(f"archigos: columns {miss} are missing")
+    a = arch[need].copy()
+    a["gwcode"] = pd.to_numeric(a["gwcode"], errors="coerce").astype("int64")
+    a["start"] = pd.to_datetime(a["startdate"], errors="coerce")
+    a = a.sort_values(["gwcode", "start"])
+    a = a[a.duplicated("gwcode")]  # drop each state's first leader
+    a["year"] = a["start"].dt.year
+    # 1 irregular, 0 regular, -1 unknown; a year is 1 if any entry was irregular, else NA if any was unknown, else 0
+    a["_irr"] = np.where(a["entry"].isin(["Irregular", "Foreign Imposition"]), 1, np.where(a["entry"] == "Unknown", -1, 0))
+    a["ccode"] = a["gwcode"]
+    for gw, lo, hi, cc in GW_TO_COW:
+        a.loc[(a["gwcode"] == gw) & a["year"].between(lo, hi), "ccode"] = cc
+    g = a.groupby(["ccode", "year"])["_irr"]
+    irr = pd.DataFrame({"_max": g.max(), "_min": g.min()}).reset_index()
+    irr["_v"] = np.where(irr["_max"] == 1, 1.0, np.where(irr["_min"] == -1, np.nan, 0.0))
+    out = _leader_changes(s)[["ccode", "year"]].merge(irr[["ccode", "year", "_v"]], on=["ccode", "year"], how="left")
+    known_na = out.merge(irr.loc[irr["_v"].isna(), ["ccode", "year"]].assign(_u=1), on=["ccode", "year"], how="left")["_u"]
+    out["irregular_entry"] = out["_v"].fillna(0.0).where(known_na.isna().to_numpy())
+    return out[["ccode", "year", "irregular_entry"]]

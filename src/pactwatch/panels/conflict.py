@@ -31,6 +31,7 @@ whittled here the way ``add_cow_wars()`` does it: onsets over continuing wars, t
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable, Literal
 
 import numpy as np
@@ -423,3 +424,135 @@ def _units_with_year_gaps(units, years) -> int:
     u, y = units[order], years[order]
     gap = (u[1:] == u[:-1]) & (y[1:] - y[:-1] > 1)
     return int(len(np.unique(u[1:][gap])))
+
+
+# ------------------------------------------------------------------------------------------- UCDP/PRIO state-years
+UCDP_COVERAGE = (1946, 2022)
+#: UCDP/PRIO types counted as a state being "at war" with another state: 2 = inter-state, 4 = internationalised
+#: intra-state (a state's government against a rebel group with other states' troops on one side or both).
+UCDP_WAR_TYPES = (2, 4)
+#: Gleditsch–Ward -> COW codes where they differ for states in UCDP/PRIO 1946–2022 (every other code is identical):
+#: GW 260 is the FRG and, from 1990, united Germany (COW 255 from 3 Oct 1990); GW 340 is Serbia from 2006 (COW keeps
+#: 345); GW 678 is North Yemen and, from 1990, united Yemen (COW 679 from 22 May 1990). The same rule as
+#: :data:`pactwatch.panels.alliances.GW_TO_COW` (Archigos). In the change-over year 1990 the new COW code is used.
+UCDP_GW_TO_COW = (
+    # (gwcode, first_year, last_year, ccode)
+    (260, 1990, 9999, 255),
+    (340, 0, 9999, 345),
+    (678, 1990, 9999, 679),
+)
+
+
+def gw_to_cow(gw: pd.Series, year: pd.Series) -> pd.Series:
+    """COW codes for Gleditsch–Ward codes in the given years (:data:`UCDP_GW_TO_COW`; identical codes elsewhere)."""
+    out = gw.astype("int64").copy()
+    for g, lo, hi, cc in UCDP_GW_TO_COW:
+        out[(gw == g) & year.between(lo, hi)] = cc
+    return out
+
+
+def ucdp_state_years(src: DataSource | None = None, *, types: Iterable[int] = UCDP_WAR_TYPES) -> pd.DataFrame:
+    """State-years in UCDP/PRIO armed conflicts of ``types`` (default inter-state and internationalised), COW codes.
+
+    Participants are every state named on either side: ``gwno_a`` / ``gwno_b`` (the primary parties; ``gwno_b`` is
+    empty for a rebel group) and ``gwno_a_2nd`` / ``gwno_b_2nd`` (states with troops on a side), each a comma-separated
+    list of Gleditsch–Ward codes, mapped to COW with :func:`gw_to_cow`. Returns one row per (ccode, year) with
+    ``ucdp_conflict`` = 1 (some conflict of these types that year, >= 25 battle deaths), ``ucdp_war_year`` (1 if one of
+    them had >= 1,000 battle deaths that year: ``intensity_level`` 2), ``ucdp_war`` (1 if one of them has passed 1,000
+    battle deaths since its episode began: ``cumulative_intensity`` 1), ``ucdp_interstate_war_year`` (1 if an
+    inter-state conflict — type 2 — had >= 1,000 battle deaths that year: of the UCDP definitions, the one that best
+    reproduces COW inter-state war status of ATOP alliance-years 1946–2007, Cohen's kappa 0.72; types 2 and 4 with
+    every participant, any intensity, give 0.23, because internationalised civil wars list every state with troops)
+    and ``ucdp_conflict_ids``. Years without a row are years with no such conflict
+    (within :data:`UCDP_COVERAGE`)."""
+    s = get_source(src)
+    u = s.table("ucdp_acd")
+    need = ["conflict_id", "year", "type_of_conflict", "intensity_level", "cumulative_intensity", "gwno_a", "gwno_b",
+            "gwno_a_2nd", "gwno_b_2nd"]
+    miss = [c for c in need if c not in u.columns]
+    if miss:
+        raise PactwatchError(f"ucdp_acd (UcdpPrioConflict_v23_1.csv): columns {miss} are missing")
+    u = u[u["type_of_conflict"].isin(list(types))]
+    rows = []
+    for c in ("gwno_a", "gwno_b", "gwno_a_2nd", "gwno_b_2nd"):
+        v = u[c].astype("string").str.replace(" ", "", regex=False)
+        part = u.assign(_gw=v.str.split(",")).explode("_gw")
+        part = part[part["_gw"].notna() & (part["_gw"] != "")]
+        rows.append(part[["conflict_id", "year", "type_of_conflict", "intensity_level", "cumulative_intensity", "_gw"]])
+    p = pd.concat(rows, ignore_index=True)
+    bad = ~p["_gw"].str.fullmatch(r"\d+")
+    if bad.any():
+        raise PactwatchError(f"ucdp_acd: {int(bad.sum())} participant codes are not Gleditsch–Ward numbers "
+                             f"(e.g. {p.loc[bad, '_gw'].iloc[0]!r})")
+    p["year"] = p["year"].astype("int64")
+    p["ccode"] = gw_to_cow(p["_gw"].astype("int64"), p["year"])
+    p["_w"] = (p["cumulative_intensity"] == 1).astype("int64")
+    p["_wy"] = (p["intensity_level"] == 2).astype("int64")
+    p["_iw"] = ((p["intensity_level"] == 2) & (p["type_of_conflict"] == 2)).astype("int64")
+    g = p.groupby(["ccode", "year"])
+    out = pd.DataFrame({"ucdp_war": g["_w"].max(), "ucdp_war_year": g["_wy"].max(),
+                        "ucdp_interstate_war_year": g["_iw"].max(),
+                        "ucdp_conflict_ids": g["conflict_id"].agg(lambda v: ";".join(str(int(i)) for i in sorted(set(v))))})
+    out["ucdp_conflict"] = 1
+    return out.reset_index()
+
+
+# ------------------------------------------------------------------------------------ Goertz–Diehl–Balas peace scale
+PEACE_SCALE_COVERAGE = (1900, 2020)
+PEACE_SCALE_FILE = "rivalry/peacedata3.1.csv"
+
+
+def peace_scale_years(src: DataSource | None = None) -> pd.DataFrame:
+    """Directed dyad-years (both orders) with the Goertz–Diehl–Balas peace scale 3.1 (``peace_min``: the lowest level
+    the dyad was at on any day of the year; 0 severe rivalry, 0.25 lesser rivalry, 0.5 negative peace, 0.75 warm
+    peace, 1 security community).
+
+    The raw file has one row per dyad (``AAABBB``, smaller COW code first) and then pairs of ``YYYYMMDD-YYYYMMDD``
+    periods and levels; ``9999`` as month-day marks left (1900) / right (2020) censoring and is read as 1 Jan / 31 Dec.
+    Transitional periods (level −9) take the mean of the levels before and after them (the midpoint of the linear
+    interpolation the authors use in their dyad-month files; a transition at a dyad's edge takes its one neighbour).
+    The authors code West Germany as 255 throughout; it is mapped to COW 260 for 1955–1990 (COW's FRG)."""
+    s = get_source(src)
+    raw = s.table(PEACE_SCALE_FILE)
+    recs = []
+    for r in raw.itertuples(index=False):
+        vals = [v for v in r]
+        dyad = int(vals[0])
+        a, b = divmod(dyad, 1000)
+        periods = []
+        for i in range(1, len(vals) - 1, 2):
+            per, lev = vals[i], vals[i + 1]
+            if per is None or (isinstance(per, float) and np.isnan(per)) or str(per).strip() in ("", "."):
+                continue  # empty cells pad the rows; one row (255530) has a stray "." after its last period
+            m = re.fullmatch(r"(\d{8})-(\d{8})", str(per).strip())
+            if m is None:
+                raise PactwatchError(f"{PEACE_SCALE_FILE}: dyad {dyad:06d}: period {per!r} is not YYYYMMDD-YYYYMMDD")
+            lo, hi = m.group(1), m.group(2)
+            periods.append((int(lo[:4]), int(hi[:4]), float(lev)))
+        levels = [p[2] for p in periods]
+        for k, (y0, y1, lev) in enumerate(periods):
+            if lev == -9:
+                nb = [levels[j] for j in (k - 1, k + 1) if 0 <= j < len(levels) and levels[j] != -9]
+                if not nb:
+                    raise PactwatchError(f"{PEACE_SCALE_FILE}: dyad {dyad:06d} has a transition with no coded neighbour")
+                lev = float(np.mean(nb))
+            for y in range(max(y0, PEACE_SCALE_COVERAGE[0]), min(y1, PEACE_SCALE_COVERAGE[1]) + 1):
+                recs.append((a, b, y, lev))
+    d = pd.DataFrame(recs, columns=["ccode1", "ccode2", "year", "peace"])
+    for c in ("ccode1", "ccode2"):
+        d[c] = np.where((d[c] == 255) & d["year"].between(1955, 1990), 260, d[c])
+    d = d.groupby(["ccode1", "ccode2", "year"], as_index=False)["peace"].min().rename(columns={"peace": "peace_min"})
+    both = pd.concat([d, d.rename(columns={"ccode1": "ccode2", "ccode2": "ccode1"})], ignore_index=True)
+    return both.sort_values(["ccode1", "ccode2", "year"]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------- MID opponents (GML 2.2.1)
+def mid_opponent_years(src: DataSource | None = None) -> pd.DataFrame:
+    """Directed state-opponent-years with a GML MID under way (``gml_mid_ddydisps``: ``gmlmidongoing`` = 1), both
+    orders, 1816–2010 (:data:`GML_COVERAGE`): columns ccode, opponent, year."""
+    raw = get_source(src).table("gml_mid_ddydisps")
+    d = _int_keys(raw[["ccode1", "ccode2", "year", "gmlmidongoing"]], ["ccode1", "ccode2", "year"], "gml_mid_ddydisps")
+    d = d[d["gmlmidongoing"] == 1]
+    both = pd.concat([d[["ccode1", "ccode2", "year"]],
+                      d[["ccode2", "ccode1", "year"]].rename(columns={"ccode2": "ccode1", "ccode1": "ccode2"})])
+    return both.rename(columns={"ccode1": "ccode", "ccode2": "opponent"}).drop_duplicates().reset_index(drop=True)

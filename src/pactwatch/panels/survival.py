@@ -21,6 +21,18 @@ Event definitions (:data:`EVENT_DEFINITIONS`; every result states which one it u
                  cause-specific: the event is an ending by that cause (:data:`CAUSES`); endings by any other cause are
                  censored at the time they happen (cause-specific hazard).
 
+``breach``, ``lapse``, ``state-death``, ``not-replaced``
+                 issue 13's competing risks: (a) abrogation, violation or breach (cause 1), (b) lapse, moot or purpose
+                 fulfilled (cause 2), (c) state death or war lost (cause 4), and "ends for any reason but replacement"
+                 (causes 1, 2, 4; the same indicator as ``death`` on alliances). On replacement-merged spells
+                 (:func:`replacement_spells`) a linked replacement is no ending: the relationship continues in the
+                 successor's spell; only unlinked replacements (cause 3) are censored at their end.
+
+Replacement links (:func:`replacement_links`). ATOP has no successor identifier. A predecessor ending by replacement
+(cause 3) is linked to the ATOP alliance whose founding members are exactly the members still in the predecessor when
+it ended and which begins within 366 days of the predecessor's end (before or after it); the closest in time wins.
+ATOP 5.1: 122 replacements, 80 linked, 42 unlinked; 709 spells, 65 with successors, chains up to 3 treaties.
+
 Causes (:func:`termination_cause`), from the member-level codes of the members still in the alliance when it ended
 (``termmode_final`` / ``termcaus_final`` of :func:`~pactwatch.panels.alliances.alliances`: modal code, ties to the
 smallest code):
@@ -44,6 +56,7 @@ from pactwatch.data.atop import CENSOR_DATE, LAST_YEAR, OBLIGATIONS
 from pactwatch.data.source import DataSource
 from pactwatch.errors import PactwatchError
 from pactwatch.panels import alliances as AL
+from pactwatch.panels import conflict
 from pactwatch.panels.base import get_source
 
 #: Days per year of the age clock (time since the begin date in days / 365.25).
@@ -80,7 +93,19 @@ EVENT_DEFINITIONS: dict[str, EventDefinition] = {
                                    "other endings censored", "cause", (3,)),
     "other": EventDefinition("other", "cause-specific: loss of independence or war lost (termmode 4 or 6); other endings "
                              "censored", "cause", (4,)),
+    # issue 13's competing risks, named as the forecast reports them; on replacement-merged spells
+    # (:func:`replacement_spells`) a linked replacement is no ending at all, only unlinked ones are censored
+    "breach": EventDefinition("breach", "cause-specific (a): abrogation, violation or breach (termmode 3); other endings "
+                              "censored", "cause", (1,)),
+    "lapse": EventDefinition("lapse", "cause-specific (b): lapse, moot or purpose fulfilled (termmode 1 or 5, not "
+                             "replaced); other endings censored", "cause", (2,)),
+    "state-death": EventDefinition("state-death", "cause-specific (c): state death or war lost (termmode 4 or 6); other "
+                                   "endings censored", "cause", (4,)),
+    "not-replaced": EventDefinition("not-replaced", "ends for any reason but replacement (causes a, b, c; replacement "
+                                    "by a new agreement among the members censored)", "cause", (1, 2, 4)),
 }
+#: The competing causes of issue 13 (cause code -> event definition), in report order; 3 (replacement) is no event.
+COMPETING_CAUSES = {1: "breach", 2: "lapse", 4: "state-death"}
 
 
 def event_definition(name: str) -> EventDefinition:
@@ -164,6 +189,253 @@ def formation_covariates(al: pd.DataFrame, member_years: pd.DataFrame, years: pd
     return out
 
 
+# ------------------------------------------------------------------------------------------ extended covariates
+#: Tables the extended covariates (:func:`add_extended_covariates`, ``survival_table(extended=True)``) read besides
+#: those of the base table. A cache keyed by the data files (``scenarios.training.DATA_TABLES``) must add them.
+EXTENDED_TABLES = ("ucdp_acd", "rivalry/peacedata3.1.csv", "rep_leeds_savun_threat", "gml_mid_ddydisps", "cow_war_inter",
+                   "archigos", "cw_democracy")
+#: Extended UDS change since entry counted as a regime change. Chosen once (on ATOP 5.1 alliance-years 1816–2018 where
+#: both are observed) so that ``regime_change_euds`` flags the same share of alliance-years as the Polity rule
+#: (``regime_change``, |ΔPolity2| >= 3): 41.8% of the 15,407 alliance-years with both (the 58.2% quantile of the
+#: change is 0.371); the two rules agree on 80% of those years.
+EUDS_THRESHOLD = 0.37
+#: Peace-scale levels counted as rivalry (Goertz, Diehl & Balas 2016): severe rivalry 0 and lesser rivalry 0.25; the
+#: midpoints of transitions (0.125, 0.375) go to the more hostile class.
+PEACE_SEVERE_MAX = 0.125
+PEACE_RIVAL_MAX = 0.375
+#: The window for a common MID opponent: the MID was under way in year Y or in one of the nine years before it.
+MID_WINDOW_YEARS = 10
+
+#: The extended time-varying covariates (columns of :attr:`SurvivalTable.years` when built with ``extended=True``).
+EXTENDED_COVARIATES = ("any_at_war_ucdp", "any_at_war_ucdp_war", "any_at_war_ucdp_interstate", "any_at_war_cow_ucdp",
+                       "at_war_cow_ucdp_x_wartime",
+                       "max_abs_euds_change", "regime_change_euds", "n_shared_gdb_rivals", "n_shared_severe_rivals",
+                       "shared_rival_grade", "max_member_severe_rivals", "lsthreat_max", "common_mid_opponent_10y",
+                       "war_ended_0_2", "any_irregular_leader_entry")
+#: Covariates that measure change since the member's entry: 0 by construction in the formation year, so their
+#: one-year lag in the formation year is that value (no information from the outcome's year enters: see
+#: :func:`add_lags`).
+CHANGE_SINCE_ENTRY = ("max_cinc_change", "cap_change", "max_abs_polity2_change", "regime_change",
+                      "max_abs_polyarchy_change", "max_abs_euds_change", "regime_change_euds")
+#: Further alliance-year columns that vary over time and are lagged too.
+OTHER_TIME_VARYING = ("n_members", "any_major", "asymmetric", "min_cinc_ratio", "max_cinc_ratio",
+                      "max_abs_polyarchy_change", "any_leader_change_nondem", "any_shared_rival")
+
+
+def _any_over_members(my: pd.DataFrame, col: str) -> pd.Series:
+    """1 if some member has 1, NA if none has 1 but some member is NA, else 0 (the rule of ``alliance_years``)."""
+    v = my[col]
+    one = (v == 1).fillna(False).astype("int64").groupby([my["atopid"], my["year"]]).max()
+    na = v.isna().astype("int64").groupby([my["atopid"], my["year"]]).max()
+    return one.astype(float).mask((one == 0) & (na == 1))
+
+
+def _shared_third(co: pd.DataFrame, rel: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Per (atopid, ccode, year): the number of third states related by ``rel`` (ccode1, ccode2, year) to this member
+    and to another current member (the pairing of ``alliance_member_years``' shared rivals)."""
+    pairs = co.merge(co.rename(columns={"ccode": "other"}), on=["atopid", "year"])
+    pairs = pairs[pairs["ccode"] != pairs["other"]]
+    r1 = pairs.merge(rel.rename(columns={"ccode1": "ccode", "ccode2": "third"}), on=["ccode", "year"])
+    r2 = r1.merge(rel.rename(columns={"ccode1": "other", "ccode2": "third"}), on=["other", "third", "year"])
+    r2 = r2[r2["third"] != r2["other"]]
+    return r2.groupby(["atopid", "ccode", "year"])["third"].nunique().rename(name).reset_index()
+
+
+def _formation_war_end(s: DataSource, a: pd.DataFrame, my: pd.DataFrame, ucdp: pd.DataFrame) -> pd.DataFrame:
+    """For each alliance formed in wartime (ATOP ``wartime``): the end year of the war(s) its founding members fought
+    in the formation year — COW inter-state wars (the last year any participant was in the war), else UCDP/PRIO
+    conflicts of types 2/4 (the last year the conflict appears; NA while it is still active in 2022). Columns atopid,
+    war_end_year, war_source ("cow", "ucdp", or "none" when no war of a founding member is found)."""
+    wy = AL._war_years(s)
+    x = wy.assign(war=wy["war_nums"].str.split(";")).explode("war")
+    war_end = x.groupby("war")["year"].max()
+    f = my[["atopid", "ccode", "year", "entry_year"]].merge(a[["atopid", "begyr"]], on="atopid")
+    f = f[(f["year"] == f["begyr"]) & (f["entry_year"] == f["begyr"])]
+    w = a.loc[a["wartime"] == 1, ["atopid", "begyr"]]
+    fw = f[f["atopid"].isin(w["atopid"])].merge(wy, on=["ccode", "year"], how="left")
+    fw = fw.assign(war=fw["war_nums"].str.split(";")).explode("war")
+    fw["end"] = fw["war"].map(war_end)
+    cow = fw.groupby("atopid")["end"].max()
+    fu = f[f["atopid"].isin(w["atopid"])].merge(ucdp[["ccode", "year", "ucdp_conflict_ids"]], on=["ccode", "year"])
+    fu = fu.assign(cid=fu["ucdp_conflict_ids"].str.split(";")).explode("cid")
+    u = ucdp.assign(cid=ucdp["ucdp_conflict_ids"].str.split(";")).explode("cid")
+    cend = u.groupby("cid")["year"].max()
+    cend = cend.where(cend < conflict.UCDP_COVERAGE[1])  # still active in the last year: no end observed
+    fu["end"] = fu["cid"].map(cend)
+    fu["_ongoing"] = fu["end"].isna()
+    ug = fu.groupby("atopid")
+    ucdp_end = ug["end"].max().where(~ug["_ongoing"].any())
+    out = w[["atopid"]].copy()
+    out["war_end_year"] = out["atopid"].map(cow)
+    out["war_source"] = np.where(out["war_end_year"].notna(), "cow", "none")
+    has_u = out["war_end_year"].isna() & out["atopid"].isin(fu["atopid"])
+    out.loc[has_u, "war_end_year"] = out.loc[has_u, "atopid"].map(ucdp_end)
+    out.loc[has_u, "war_source"] = "ucdp"
+    return out
+
+
+def add_extended_covariates(years: pd.DataFrame, member_years: pd.DataFrame, alliances: pd.DataFrame,
+                            src: DataSource | None = None) -> tuple[pd.DataFrame, dict]:
+    """Add :data:`EXTENDED_COVARIATES` to the alliance-years (each describes calendar year Y from data dated Y or
+    earlier; NA outside its source's coverage, never 0). Returns (years, counts).
+
+    War
+        ``any_at_war_ucdp``: a member took part (primary party or a state with troops on a side) in a UCDP/PRIO
+        inter-state (type 2) or internationalised intra-state (type 4) armed conflict in Y (>= 25 battle deaths;
+        1946–2022; :func:`pactwatch.panels.conflict.ucdp_state_years`, GW→COW by
+        :data:`pactwatch.panels.conflict.UCDP_GW_TO_COW`). ``any_at_war_ucdp_war``: the same, counting only conflicts
+        that have passed 1,000 battle deaths in their episode (``cumulative_intensity`` 1).
+        ``any_at_war_ucdp_interstate``: a member took part in an inter-state conflict (type 2) with >= 1,000 battle
+        deaths in Y. ``any_at_war_cow_ucdp``: COW's ``any_at_war`` to 2007, ``any_at_war_ucdp_interstate`` for
+        2008–2022 — the UCDP definition that best reproduces COW's war status on the 9,718 alliance-years 1946–2007
+        both cover (agreement 96%, Cohen's kappa 0.72; COW 8.1% at war, UCDP 6.6%). The brief's broad definition
+        (types 2 and 4, every participant, >= 25 deaths) agrees with COW on 69% only (kappa 0.23: 38% at war), because
+        internationalised civil wars list every state with troops on a side (ISAF, the anti-IS coalition, AMISOM),
+        so it is kept as its own covariate and not spliced onto COW. ``at_war_cow_ucdp_x_wartime`` = it × ``wartime``. ``war_ended_0_2``: the alliance was formed in
+        wartime and the war its founding members fought in the formation year (:func:`_formation_war_end`) ended in
+        Y, Y−1 or Y−2; 0 for other alliances and years (wartime alliances whose war is not found in COW or UCDP are 0,
+        counted as ``wartime_without_war``; NA in years after the war's source ends while its end is unobserved).
+    Regime
+        ``max_abs_euds_change``: largest |extended UDS − extended UDS at the member's entry| (Marquez 2016, in
+        ``regime/cw_democracy.csv``, 1816–2025; reaches past Polity5's 2018), ``regime_change_euds`` (>=
+        :data:`EUDS_THRESHOLD`). ``any_irregular_leader_entry``: a leader of a member entered office irregularly or by
+        foreign imposition in Y (Archigos 4.1 ``entry``, 1875–2015). (Leader change in a non-democracy is
+        ``any_leader_change_nondem`` of the base table.)
+    Threat
+        Goertz–Diehl–Balas peace scale 3.1 (1900–2020): ``n_shared_gdb_rivals`` / ``n_shared_severe_rivals`` (largest
+        count over members of third states that are rivals — lesser or severe / severe — of the member and of another
+        member in Y), ``shared_rival_grade`` (2 a shared severe rival, 1 a shared lesser one, 0 none),
+        ``max_member_severe_rivals`` (largest count of a member's severe rivals outside the alliance).
+        ``lsthreat_max``: the Leeds–Savun threat score, the largest over members (NA unless every member has one;
+        1816–2008). ``common_mid_opponent_10y``: a third state had a GML MID with a member and with another member,
+        each under way within Y−9..Y (GML 2.2.1, window needs 1816–2010: NA after 2010).
+    """
+    s = get_source(src)
+    y = years.copy()
+    my = member_years[["atopid", "ccode", "year", "entry_year"]].copy()
+    counts: dict = {}
+    a = alliances.set_index("atopid")
+
+    # UCDP/PRIO war
+    u = conflict.ucdp_state_years(s)
+    m = my.merge(u[["ccode", "year", "ucdp_conflict", "ucdp_war", "ucdp_interstate_war_year"]], on=["ccode", "year"],
+                 how="left")
+    inu = m["year"].between(*conflict.UCDP_COVERAGE)
+    for c in ("ucdp_conflict", "ucdp_war", "ucdp_interstate_war_year"):
+        m[c] = m[c].fillna(0).where(inu)
+    agg = pd.DataFrame({"any_at_war_ucdp": _any_over_members(m, "ucdp_conflict"),
+                        "any_at_war_ucdp_war": _any_over_members(m, "ucdp_war"),
+                        "any_at_war_ucdp_interstate": _any_over_members(m, "ucdp_interstate_war_year")}).reset_index()
+    y = y.merge(agg, on=["atopid", "year"], how="left")
+    cow = y["any_at_war"].astype("Float64").astype(float)
+    y["any_at_war_cow_ucdp"] = np.where(y["year"] <= conflict.COW_INTER_COVERAGE[1], cow,
+                                        y["any_at_war_ucdp_interstate"])
+    y["at_war_cow_ucdp_x_wartime"] = y["any_at_war_cow_ucdp"] * y["atopid"].map(a["wartime"]).to_numpy()
+    counts["alliance_years_war_from_ucdp"] = int((cow.isna() & y["any_at_war_cow_ucdp"].notna()).sum())
+    counts["alliance_years_at_war_from_ucdp"] = int((cow.isna() & (y["any_at_war_cow_ucdp"] == 1)).sum())
+
+    # formation war ended 0-2 years ago
+    fe = _formation_war_end(s, alliances, member_years, u).set_index("atopid")
+    counts["wartime_alliances"] = int(len(fe))
+    counts["wartime_war_from_cow"] = int((fe["war_source"] == "cow").sum())
+    counts["wartime_war_from_ucdp"] = int((fe["war_source"] == "ucdp").sum())
+    counts["wartime_without_war"] = int((fe["war_source"] == "none").sum())
+    end = y["atopid"].map(fe["war_end_year"])
+    src_ = y["atopid"].map(fe["war_source"])
+    since = y["year"] - end
+    v = since.between(0, 2).astype(float)
+    unobserved = (src_ == "ucdp") & end.isna() & (y["year"] > conflict.UCDP_COVERAGE[1])
+    y["war_ended_0_2"] = v.mask(unobserved)
+
+    # regime: extended UDS
+    dem = s.table("cw_democracy")[["ccode", "year", "euds"]].dropna(subset=["ccode", "year"]).astype({"ccode": "int64", "year": "int64"})
+    m = my.merge(dem, on=["ccode", "year"], how="left")
+    m = m.merge(dem.rename(columns={"year": "entry_year", "euds": "euds_entry"}), on=["ccode", "entry_year"], how="left")
+    m["_d"] = (m["euds"] - m["euds_entry"]).abs()
+    ch = m.groupby(["atopid", "year"])["_d"].max().rename("max_abs_euds_change").reset_index()
+    y = y.merge(ch, on=["atopid", "year"], how="left")
+    y["regime_change_euds"] = (y["max_abs_euds_change"] >= EUDS_THRESHOLD).astype(float).where(y["max_abs_euds_change"].notna())
+
+    # irregular leader entry
+    irr = AL.irregular_leader_entries(s)
+    m = my.merge(irr, on=["ccode", "year"], how="left")
+    y = y.merge(_any_over_members(m, "irregular_entry").rename("any_irregular_leader_entry").reset_index(),
+                on=["atopid", "year"], how="left")
+
+    # peace scale
+    ps = conflict.peace_scale_years(s)
+    co = my[["atopid", "ccode", "year"]]
+    riv = ps.loc[ps["peace_min"] <= PEACE_RIVAL_MAX, ["ccode1", "ccode2", "year"]]
+    sev = ps.loc[ps["peace_min"] <= PEACE_SEVERE_MAX, ["ccode1", "ccode2", "year"]]
+    n1 = _shared_third(co, riv, "n_gdb")
+    n2 = _shared_third(co, sev, "n_sev")
+    own = co.merge(sev.rename(columns={"ccode1": "ccode", "ccode2": "third"}), on=["ccode", "year"])
+    own = own.merge(co.rename(columns={"ccode": "third"}).assign(_in=1), on=["atopid", "third", "year"], how="left")
+    own = own[own["_in"].isna()].groupby(["atopid", "ccode", "year"])["third"].nunique().rename("n_own").reset_index()
+    m = co.merge(n1, on=["atopid", "ccode", "year"], how="left").merge(n2, on=["atopid", "ccode", "year"], how="left")
+    m = m.merge(own, on=["atopid", "ccode", "year"], how="left")
+    g = m.fillna({"n_gdb": 0, "n_sev": 0, "n_own": 0}).groupby(["atopid", "year"])
+    pz = pd.DataFrame({"n_shared_gdb_rivals": g["n_gdb"].max(), "n_shared_severe_rivals": g["n_sev"].max(),
+                       "max_member_severe_rivals": g["n_own"].max()}).reset_index()
+    y = y.merge(pz, on=["atopid", "year"], how="left")
+    inp = y["year"].between(*conflict.PEACE_SCALE_COVERAGE)
+    for c in ("n_shared_gdb_rivals", "n_shared_severe_rivals", "max_member_severe_rivals"):
+        y[c] = y[c].where(inp)
+    y["shared_rival_grade"] = np.where(y["n_shared_severe_rivals"] > 0, 2.0,
+                                       np.where(y["n_shared_gdb_rivals"] > 0, 1.0, 0.0))
+    y["shared_rival_grade"] = y["shared_rival_grade"].where(inp)
+
+    # Leeds-Savun threat
+    th = s.table("rep_leeds_savun_threat")
+    counts["lsthreat_rows_without_ccode"] = int(th["ccode"].isna().sum())
+    th = th.dropna(subset=["ccode"]).astype({"ccode": "int64", "year": "int64"})[["ccode", "year", "lsthreat"]]
+    m = my.merge(th, on=["ccode", "year"], how="left")
+    g = m.groupby(["atopid", "year"])["lsthreat"]
+    lt = g.max().where(g.count() == g.size()).rename("lsthreat_max").reset_index()
+    y = y.merge(lt, on=["atopid", "year"], how="left")
+
+    # common MID opponent within ten years
+    mo = conflict.mid_opponent_years(s)
+    k = MID_WINDOW_YEARS
+    wide = pd.concat([mo.assign(year=mo["year"] + j) for j in range(k)], ignore_index=True).drop_duplicates()
+    wide = wide.rename(columns={"opponent": "ccode2", "ccode": "ccode1"})
+    cm = _shared_third(co, wide[["ccode1", "ccode2", "year"]], "n_common")
+    g = co.merge(cm, on=["atopid", "ccode", "year"], how="left").fillna({"n_common": 0}).groupby(["atopid", "year"])["n_common"].max()
+    y = y.merge((g > 0).astype(float).rename("common_mid_opponent_10y").reset_index(), on=["atopid", "year"], how="left")
+    lo, hi = conflict.GML_COVERAGE
+    y["common_mid_opponent_10y"] = y["common_mid_opponent_10y"].where(y["year"].between(lo, hi))
+    return y, counts
+
+
+# ---------------------------------------------------------------------------------------------------------- lags
+def lag_name(col: str) -> str:
+    return f"{col}_lag1"
+
+
+def add_lags(years: pd.DataFrame, columns, *, change_since_entry=CHANGE_SINCE_ENTRY) -> tuple[pd.DataFrame, dict]:
+    """Add ``<col>_lag1`` for each of ``columns`` present: the same alliance's value in calendar year Y−1.
+
+    No value from year Y or later enters: the lag of year Y is read from the alliance's row for Y−1 only. Where the
+    alliance has no row for Y−1 — its formation year, or the first year after a gap with no members — the lag is NA,
+    except for the change-since-entry covariates (:data:`CHANGE_SINCE_ENTRY`) in the formation year: they take their
+    formation-year value, which is 0 by construction whenever it is observed (nothing has changed before the alliance
+    existed) and NA when it is not. ``at_war_x_wartime_lag1`` = ``any_at_war_lag1`` × ``wartime`` follows from the lag
+    of the product. Returns (years, counts of rows without a previous year)."""
+    y = years.sort_values(["atopid", "year"]).reset_index(drop=True)
+    cols = [c for c in columns if c in y.columns]
+    prev = y.groupby("atopid")["year"].shift(1)
+    has_prev = (prev == y["year"] - 1).to_numpy()
+    first = (y["year"] == y["begyr"]).to_numpy()
+    for c in cols:
+        v = y.groupby("atopid")[c].shift(1).astype("Float64").astype(float).where(has_prev)
+        if c in change_since_entry:
+            v = v.where(~first, y[c].astype("Float64").astype(float))
+        y[lag_name(c)] = v
+    counts = {"lag_rows_formation_year": int(first.sum()),
+              "lag_rows_after_member_gap": int((~has_prev & ~first).sum())}
+    return y, counts
+
+
 # ------------------------------------------------------------------------------------------------------------ table
 @dataclass
 class SurvivalTable:
@@ -186,7 +458,8 @@ class SurvivalTable:
 
 
 def survival_table(src: DataSource | None = None, *, alliances: pd.DataFrame | None = None,
-                   member_years: pd.DataFrame | None = None, alliance_years: pd.DataFrame | None = None) -> SurvivalTable:
+                   member_years: pd.DataFrame | None = None, alliance_years: pd.DataFrame | None = None,
+                   extended: bool = False) -> SurvivalTable:
     """Build the alliance-survival table from ATOP 5.1 and the covariate sources (pre-built panels from
     :mod:`pactwatch.panels.alliances` can be passed to avoid rebuilding them).
 
@@ -237,6 +510,20 @@ def survival_table(src: DataSource | None = None, *, alliances: pd.DataFrame | N
         another member in Y) and ``any_shared_rival``; ``n_members``, ``any_major``, ``asymmetric`` in Y. Outside a
         source's coverage a covariate is NA, never 0.
 
+    Lagged covariates
+        ``<name>_lag1`` for every time-varying covariate (:data:`TIME_VARYING_COVARIATES`,
+        :data:`OTHER_TIME_VARYING`, and :data:`EXTENDED_COVARIATES` when built with ``extended=True``): the same
+        alliance's value in calendar year Y−1 (:func:`add_lags`). In the formation year, and after a year without
+        members, there is no Y−1 row: the lag is NA, except for the change-since-entry covariates
+        (:data:`CHANGE_SINCE_ENTRY`), which take their formation-year value (0 by construction, NA if unobserved).
+        So an alliance that ends in its formation year has no usable row under a lagged specification (counted by
+        :func:`counting_process` as ``tv_events_lost_missing``).
+    Extended covariates (``extended=True``; :func:`add_extended_covariates` states each one)
+        UCDP/PRIO war 1946–2022 and COW+UCDP war to 2022, extended-UDS regime change (to 2025), irregular leader
+        entry (Archigos), Goertz–Diehl–Balas shared rivals (graded), the Leeds–Savun threat score, a common MID
+        opponent within ten years, and "the war the alliance was formed in ended 0–2 years ago". They read
+        :data:`EXTENDED_TABLES`.
+
     NA values are kept (no imputation); each user takes complete cases and reports how many rows it left out.
     """
     s = get_source(src)
@@ -259,12 +546,177 @@ def survival_table(src: DataSource | None = None, *, alliances: pd.DataFrame | N
     pc = y["max_abs_polity2_change"].astype(float)
     y["regime_change"] = (pc >= REGIME_THRESHOLD).astype(float).where(pc.notna())
 
+    ext_counts: dict = {}
+    lagged = [*TIME_VARYING_COVARIATES, *OTHER_TIME_VARYING]
+    if extended:
+        y, ext_counts = add_extended_covariates(y, my, a, s)
+        lagged += list(EXTENDED_COVARIATES)
+    y, lag_counts = add_lags(y, lagged)
+
     log = [*al.attrs.get("pactwatch_log", [])[:1], *ay.attrs.get("pactwatch_log", [])[:1]]
     log.append({"step": "survival_table", "rows": int(len(a)), "note": "ATOP 5.1 alliances with outcome, cause and "
                 "formation covariates; alliance-years with time-varying covariates",
                 "incomplete_formation_covariates": int(a[list(FORMATION_COVARIATES)].isna().any(axis=1).sum()),
                 "alliance_years": int(len(y)), "events": int(a["event"].sum())})
+    log.append({"step": "lags", "note": "<covariate>_lag1: the alliance's value in Y-1 (NA without a row for Y-1; "
+                "change-since-entry covariates take their formation-year value, 0 by construction)",
+                "columns": len(lagged), **lag_counts})
+    if extended:
+        log.append({"step": "extended_covariates", "note": "UCDP/PRIO war, extended UDS, irregular leader entry, "
+                    "peace scale, Leeds-Savun threat, common MID opponent, formation war ended", **ext_counts})
     return SurvivalTable(alliances=a, years=y, member_years=my, panel=al, log=log)
+
+
+# ------------------------------------------------------------------------------ replacement chains (merged spells)
+#: Linking rule for replacements: a successor begins within this many days of the predecessor's end (either side).
+LINK_WINDOW_DAYS = 366
+
+
+def _members_at_end(panel: pd.DataFrame) -> pd.Series:
+    """atopid -> frozenset of the members still in the alliance when it ended (``termmode_members``)."""
+    tm = panel.set_index("atopid")["termmode_members"].dropna().astype(str)
+    return tm.map(lambda s: frozenset(int(p.split(":")[0]) for p in s.split(";") if p.strip()))
+
+
+def _founders(member_years: pd.DataFrame, alliances: pd.DataFrame) -> pd.Series:
+    """atopid -> frozenset of the members that entered in the formation year (the founding members)."""
+    f = member_years[["atopid", "ccode", "year", "entry_year"]].merge(alliances[["atopid", "begyr"]], on="atopid")
+    f = f[(f["year"] == f["begyr"]) & (f["entry_year"] == f["begyr"])]
+    return f.groupby("atopid")["ccode"].agg(frozenset)
+
+
+def replacement_links(table: SurvivalTable, *, window_days: int = LINK_WINDOW_DAYS) -> tuple[pd.DataFrame, dict]:
+    """Link each alliance that ended by replacement (``cause`` 3: ATOP TERMMODE 2 or TERMCAUS 1) to its successor.
+
+    ATOP has no successor identifier, so the link is derived: the successor is another ATOP alliance whose founding
+    members (entered in its formation year) are exactly the members still in the predecessor when it ended
+    (``termmode_members``), and whose begin date lies within ``window_days`` of the predecessor's end date, before or
+    after it (a new treaty is often signed before the old one lapses), and after the predecessor's begin date. With
+    several candidates the one beginning closest to the end date is taken (then the smaller atopid); a successor
+    claimed by two predecessors keeps the closer one and the other stays unlinked.
+    Returns (links: predecessor, successor, gap_days; counts: replacements, linked, unlinked, ...)."""
+    a = table.alliances
+    ends = _members_at_end(table.panel)
+    founders = _founders(table.member_years, a)
+    rep = a[(a["cause"] == 3) & a["end"].notna()]
+    cand = a[["atopid", "begin"]].rename(columns={"atopid": "successor", "begin": "s_begin"})
+    rows = []
+    for r in rep.itertuples(index=False):
+        mem = ends.get(r.atopid)
+        if mem is None:
+            continue
+        c = cand[(cand["successor"] != r.atopid) & (cand["s_begin"] > r.begin)
+                 & ((cand["s_begin"] - r.end).abs() <= pd.Timedelta(days=window_days))]
+        c = c[c["successor"].map(lambda s: founders.get(s) == mem)]
+        if len(c):
+            gap = (c["s_begin"] - r.end).dt.days
+            c = c.assign(gap_days=gap, _abs=gap.abs()).sort_values(["_abs", "successor"])
+            b = c.iloc[0]
+            rows.append({"predecessor": int(r.atopid), "successor": int(b["successor"]), "gap_days": int(b["gap_days"])})
+    links = pd.DataFrame(rows, columns=["predecessor", "successor", "gap_days"])
+    n_claimed = len(links)
+    links = (links.assign(_abs=links["gap_days"].abs()).sort_values(["successor", "_abs", "predecessor"])
+             .drop_duplicates("successor").drop(columns="_abs").sort_values("predecessor").reset_index(drop=True))
+    counts = {"replacements": int(len(rep)), "linked": int(len(links)), "unlinked": int(len(rep) - len(links)),
+              "successor_claimed_twice": int(n_claimed - len(links)),
+              "rule": f"same members (members at the predecessor's end = founders of the successor), successor begins "
+                      f"within {window_days} days of the predecessor's end"}
+    return links, counts
+
+
+def replacement_spells(table: SurvivalTable, links: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Merge each chain of linked replacements (:func:`replacement_links`) into one spell: the relationship from the
+    first treaty's begin date to the last one's end (or censoring), with the last treaty's outcome (``event``,
+    ``event_atop``, ``cause``) and the first treaty's formation covariates. ``atopid`` is the first treaty's id (so
+    :func:`follow_up` and :func:`counting_process` work unchanged); ``atopids`` lists the chain. Alliances outside any
+    chain are their own spell; an unlinked replacement keeps ``cause`` 3 (censored under ``not-replaced``).
+
+    Alliance-years: each spell-year keeps the row of the earliest treaty of the chain in effect that year (in a
+    hand-over year, the predecessor's), ``alliance_age`` counts from the first treaty's begin year, and ``event`` is
+    1 only in the spell's end year. Returns (spells, spell_years, counts)."""
+    if links is None:
+        links, counts = replacement_links(table)
+    else:
+        counts = {"linked": int(len(links))}
+    nxt = dict(zip(links["predecessor"], links["successor"]))
+    has_pred = set(links["successor"])
+    a = table.alliances.set_index("atopid")
+    chains = []
+    for root in a.index:
+        if root in has_pred:
+            continue
+        chain, cur, seen = [root], root, {root}
+        while cur in nxt and nxt[cur] not in seen:
+            cur = nxt[cur]
+            chain.append(cur)
+            seen.add(cur)
+        chains.append(chain)
+    rows = []
+    for ch in chains:
+        first, last = a.loc[ch[0]], a.loc[ch[-1]]
+        r = first.to_dict()
+        r.update({"atopid": ch[0], "atopids": ";".join(str(i) for i in ch), "n_treaties": len(ch), "end": last["end"],
+                  "event": last["event"], "event_atop": last["event_atop"], "cause": last["cause"],
+                  "termmode_final": last["termmode_final"], "termcaus_final": last["termcaus_final"]})
+        stop = last["end"] if pd.notna(last["end"]) else CENSOR_DATE
+        r["duration_years"] = (stop - first["begin"]).days / DAYS_PER_YEAR
+        rows.append(r)
+    spells = pd.DataFrame(rows)
+    member = {aid: ch[0] for ch in chains for aid in ch}
+    order = {aid: i for ch in chains for i, aid in enumerate(ch)}
+    y = table.years.copy()
+    y["_spell"] = y["atopid"].map(member)
+    y["_order"] = y["atopid"].map(order)
+    y = y.sort_values(["_spell", "year", "_order"]).drop_duplicates(["_spell", "year"], keep="first")
+    y["atopid_treaty"] = y["atopid"]
+    y["atopid"] = y["_spell"]
+    sp = spells.set_index("atopid")
+    y["begyr"] = y["atopid"].map(sp["begyr"])
+    y["alliance_age"] = y["year"] - y["begyr"]
+    endyr = y["atopid"].map(sp["end"]).dt.year
+    y["event"] = ((y["atopid"].map(sp["event"]) == 1) & (y["year"] == endyr)).astype("int64")
+    y = y.drop(columns=["_spell", "_order"]).reset_index(drop=True)
+    counts.update({"spells": int(len(spells)), "chains_with_successors": int((spells["n_treaties"] > 1).sum()),
+                   "longest_chain": int(spells["n_treaties"].max())})
+    return spells, y, counts
+
+
+# ------------------------------------------------------------------------------------------- reference classes
+#: Reference classes for the Russia–DPRK forecast (issue 13, item 6): name -> description. Membership is decided on
+#: facts known at formation (members ever in the alliance for the member-based classes; phase-1 obligations).
+REFERENCE_CLASSES = {
+    "major-minor-defence-post1945": "bilateral defence pacts formed 1946 or later between a COW major power and a "
+                                    "minor power (defense = 1 in phase 1, bilateral and asymmetric at formation)",
+    "soviet-russian-bilateral-since-1945": "bilateral alliances formed 1945 or later with the USSR/Russia (COW 365) "
+                                           "as a member",
+    "dprk": "every alliance with North Korea (COW 731) as a member",
+}
+
+
+def reference_class_frames(table: SurvivalTable, *, event: str = "any-end",
+                           alliances: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """One frame of alliances per :data:`REFERENCE_CLASSES` entry: the rows of ``table.alliances`` in the class with
+    ``members`` (";"-joined COW codes of every member ever), ``duration_years`` (to the end or 31 Dec 2018) and
+    ``event_def`` (0/1 under ``event``; :data:`EVENT_DEFINITIONS`). ``alliances``: other rows of the same form
+    instead, e.g. the replacement-merged spells of :func:`replacement_spells` (classified by their first treaty)."""
+    a = (table.alliances if alliances is None else alliances).copy()
+    a["event_def"] = event_indicator(a, event)
+    mem = table.member_years.groupby("atopid")["ccode"].agg(lambda v: frozenset(int(c) for c in v))
+    a["_mem"] = a["atopid"].map(mem)
+    a["members"] = a["_mem"].map(lambda m: ";".join(str(c) for c in sorted(m)) if isinstance(m, frozenset) else "")
+    has = lambda c: a["_mem"].map(lambda m: isinstance(m, frozenset) and c in m)  # noqa: E731
+    sel = {
+        "major-minor-defence-post1945": (a["begyr"] >= 1946) & (a["bilateral"] == 1) & (a["asymmetric"] == 1)
+        & (a["defense"] == 1),
+        "soviet-russian-bilateral-since-1945": (a["begyr"] >= 1945) & (a["bilateral"] == 1) & has(365),
+        "dprk": has(731),
+    }
+    out = {}
+    for name, m in sel.items():
+        f = a[m.fillna(False).astype(bool)].drop(columns="_mem").reset_index(drop=True)
+        f.attrs.update({"reference_class": name, "description": REFERENCE_CLASSES[name], "event": event})
+        out[name] = f
+    return out
 
 
 # ------------------------------------------------------------------------------------------- follow-up and rows
@@ -331,4 +783,6 @@ def counting_process(years: pd.DataFrame, followed: pd.DataFrame, *, through_yea
 __all__ = ["SurvivalTable", "survival_table", "follow_up", "counting_process", "formation_covariates",
            "FORMATION_COVARIATES", "TIME_VARYING_COVARIATES", "OUTCOME_COLUMNS", "CAUSES", "EventDefinition",
            "EVENT_DEFINITIONS", "event_definition", "event_indicator", "termination_cause", "REGIME_THRESHOLD",
-           "DAYS_PER_YEAR"]
+           "DAYS_PER_YEAR", "COMPETING_CAUSES", "replacement_links", "replacement_spells", "LINK_WINDOW_DAYS",
+           "add_lags", "lag_name", "add_extended_covariates", "EXTENDED_COVARIATES", "EXTENDED_TABLES", "CHANGE_SINCE_ENTRY",
+           "OTHER_TIME_VARYING", "EUDS_THRESHOLD", "reference_class_frames", "REFERENCE_CLASSES"]
