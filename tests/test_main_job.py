@@ -49,6 +49,12 @@ def test_main_builds_the_store_and_writes_the_north_korea_russia_report(data_dir
     assert mon["status"] == "ok" and mon["events_read"] > 0 and Path(mon["json"]).exists()
     assert {i["id"] for i in mon["indicators"]} == {"summits", "arms-to-russia", "troops", "tech-energy-economy",
                                                    "diplomatic-cover", "frictions", "coop-conflict-index"}
+    # the headline forecast is written to the ledger in the data home, to be scored when its outcome is known
+    from pactwatch.scenarios import ledger
+
+    entries = ledger.list_entries(path=tmp_path / "home" / "ledger.jsonl")
+    sq5 = next(x for x in res["scenarios"][0]["survival"] if x["t"] == 5)
+    assert len(entries) == 1 and entries[0]["case"] == "rus-prk-2024" and entries[0]["probability"] == sq5["point"]
     # the report: default place, self-contained, carrying the JSON's scenario names and numbers
     report = Path(summary["report"])
     assert report == tmp_path / "home" / "reports" / "rus-prk-2024.html" and report.exists()

@@ -82,6 +82,11 @@ def _replicate():
     return replicate
 
 
+def _ledger():
+    from pactwatch.cli.ledger import app
+    return app
+
+
 def _backtest():
     from pactwatch.cli.backtest import backtest_cmd
     return backtest_cmd
@@ -98,6 +103,7 @@ COMMANDS: dict[str, tuple[Callable[[], object], str]] = {
     "forecast": (_forecast, "Scenario forecasts of an alliance's survival: Monte Carlo, base rate, analogues, back-test."),
     "backtest": (_backtest, "Landmark back-test of the forecast: every alliance in force at yearly origins, scored against "
                             "four baselines."),
+    "ledger": (_ledger, "The forecast ledger: past headline forecasts, their outcomes and Brier score."),
     "base-rates": (_base_rates, "Kaplan–Meier base rates of ATOP alliances, overall or by obligation, size, era, wartime."),
     "evaluate": (_evaluate, "Out-of-time evaluation of the alliance durability models against a Kaplan–Meier baseline."),
     "serve": (_serve, "The local web app and REST API (127.0.0.1:8000 by default)."),

@@ -169,6 +169,9 @@ def main_job(
         except PactwatchError as exc:
             raise flag_error(exc) from None
     res, path = run.result.to_json(), run.report
+    from pactwatch.scenarios import ledger
+
+    ledger.append(ledger.entry_from_result(res))  # the headline forecast, scored once its outcome is recorded
     mon = _news_monitor(root, json_out)
     if json_out:
         print_json({**summary, "report": str(path), "forecast": res, "monitor": mon})
