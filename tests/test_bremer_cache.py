@@ -110,3 +110,13 @@ def test_damaged_cache_entry_is_rebuilt(data_dir, tmp_path):
     assert again.cache["hit"] is False and "unreadable" in again.cache["error"] and again.cache["stored"]
     assert _figures(again) == _figures(cold)
     assert B.bremer_1992(src, use_cache=True).cache["hit"] is True
+
+
+def test_input_specs_kept_beside_the_cache_equal_the_registry():
+    code = B._code_digest()
+    first = B._input_specs(code)  # from the registry, then written
+    kept = B._input_specs(code)  # read back
+    assert kept == first == {t: find_file(t) for t in B.INPUT_TABLES}
+    assert [p.name for p in B.cache_dir().glob("specs-*.json")] == [f"specs-{code[:40]}.json"]
+    B._input_specs("0" * 64)  # another code version replaces it
+    assert [p.name for p in B.cache_dir().glob("specs-*.json")] == [f"specs-{'0' * 40}.json"]

@@ -432,7 +432,8 @@ def _logit_newton(y: np.ndarray, X: np.ndarray, *, tol: float, maxiter: int) -> 
 
     def info(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         p = 0.5 * (1.0 + np.tanh(0.5 * eta))  # expit without overflow
-        return p, (XsT * (p * (1.0 - p))) @ XsT.T
+        a = XsT * np.sqrt(p * (1.0 - p))
+        return p, a @ a.T  # A A' is one symmetric rank-k update (BLAS syrk): half the work of X' W X
 
     converged, it = False, 0
     for it in range(1, maxiter + 1):
@@ -457,7 +458,7 @@ def _logit_newton(y: np.ndarray, X: np.ndarray, *, tol: float, maxiter: int) -> 
 
 def fit_logit_rows(y: np.ndarray, X: np.ndarray, names: list[str]) -> tuple[LogitFit, list[dict]]:
     """Fit and tabulate: one dict per term with coef, se, z, p (two-sided normal)."""
-    if y.size == 0 or np.unique(y).size < 2:
+    if y.size == 0 or y.min() == y.max():
         raise PactwatchError("bremer logit: no variation in gmlmidonset after listwise deletion")
     res = logit_newton(y, X)
     se = np.sqrt(np.diag(res.cov))
@@ -508,19 +509,56 @@ def _lib_stamp(name: str) -> list:
     return [name, spec.origin, st.st_size, st.st_mtime_ns]
 
 
-def _input_digests(src: DataSource) -> dict[str, Any]:
+def _input_specs(code: str) -> dict[str, Any]:
+    """The registry's FileSpec of each input table. Parsing registry.yaml takes longer than the rest of a cached run, so
+    the specs are kept beside the cache in a JSON file named by the code digest (which covers registry.yaml and
+    registry.py): a changed registry is another file."""
+    from dataclasses import asdict
+
+    from pactwatch.data.registry import FileSpec, Source, find_file
+
+    path = cache_dir() / f"specs-{code[:40]}.json"
+    try:
+        raw = json.loads(path.read_text())
+        specs = {}
+        for t in INPUT_TABLES:
+            d = dict(raw[t])
+            d["columns"] = tuple(d["columns"])
+            d["source"] = Source(**d["source"]) if d["source"] is not None else None
+            specs[t] = FileSpec(**d)
+        return specs
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    specs = {t: find_file(t) for t in INPUT_TABLES}
+    try:
+        from pactwatch.data.tempfiles import temp_name
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_name(path)
+        tmp.write_text(json.dumps({t: asdict(f) for t, f in specs.items()}))
+        os.replace(tmp, path)
+        for old in path.parent.glob("specs-*.json"):  # those of other code versions
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:  # a read-only home only costs time
+        pass
+    return specs
+
+
+def _input_digests(src: DataSource, code: str) -> dict[str, Any]:
     """{table: sha256 of its file, or None when absent}, plus the store's sha256 when the DataSource has one. Files are
     checked as :func:`pactwatch.data.readers.read_table` checks them (size, and the registered sha256 unless
     ``verify="size"``), so an altered file raises the same DataError with or without the cache; with a store, which
     serves the tables it holds, the files are only hashed."""
     from pactwatch.data.readers import cached_sha256, verify_bytes
-    from pactwatch.data.registry import find_file, resolve_data_dir
+    from pactwatch.data.registry import resolve_data_dir
 
     root = resolve_data_dir(src.data_dir)
     store = src.db if src.db is not None and src.db.exists() else None
     out: dict[str, Any] = {"store": cached_sha256(store) if store is not None else None}
+    specs = _input_specs(code)
     for t in INPUT_TABLES:
-        spec = find_file(t)
+        spec = specs[t]
         path = root / spec.path
         if not path.exists():
             out[t] = None  # the build says what is missing
@@ -535,9 +573,10 @@ def _input_digests(src: DataSource) -> dict[str, Any]:
 
 def cache_key(src: DataSource, variant: str) -> tuple[str, dict[str, Any]]:
     """(hex key, what it is made of) for the panel of ``variant`` built from ``src``."""
+    code = _code_digest()
     parts = {
-        "format": CACHE_FORMAT, "variant": variant, "verify": src.verify, "code": _code_digest(),
-        "libs": [_lib_stamp("pandas"), ["numpy", np.__version__]], "inputs": _input_digests(src),
+        "format": CACHE_FORMAT, "variant": variant, "verify": src.verify, "code": code,
+        "libs": [_lib_stamp("pandas"), ["numpy", np.__version__]], "inputs": _input_digests(src, code),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest(), parts
 
