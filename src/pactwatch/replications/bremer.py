@@ -61,6 +61,15 @@ Variants
     ``arrange(data, csunit, tvar)`` with the column *names* as strings, which sorts by two constants, i.e. not at all; its
     spells are right only because the panel arrives sorted by dyad and year, as it does here. :func:`pactwatch.panels.
     conflict.spells` sorts.
+
+Cache (``use_cache=True``; the default of ``pactwatch replicate``, off with ``--no-cache``)
+    The built panel (before the recodes) is kept under ``paths.home()/cache/bremer-1992``, one numpy ``.npz`` per
+    variant, named by a key over the sha256 of every input file (the data layer's cached checksums, with the same
+    checks as a read, so an altered file is the same error with or without the cache), the store when one serves the
+    tables, the verification mode, the variant, the source of the code that builds it (replications/bremer.py, panels/,
+    data/), the pandas and numpy installs and :data:`CACHE_FORMAT`. A warm run reads the 16 columns the recodes need
+    and fits the logit with numpy only: no pandas import, no table read. ``result.cache`` and the notes say whether the
+    panel was read or built; the figures are the same either way (tests/test_bremer_cache.py).
 """
 from __future__ import annotations
 
