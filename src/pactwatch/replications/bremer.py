@@ -614,8 +614,8 @@ def _save_panel(path: Path, panel: pd.DataFrame, meta: dict[str, Any]) -> bool:
         if isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
             if s.dtype.kind not in "iub":
                 return False
-            arrays[f"v:{c}"] = s.array._data
-            arrays[f"m:{c}"] = s.array._mask
+            arrays[f"v:{c}"] = s.to_numpy(dtype=s.dtype.numpy_dtype, na_value=s.dtype.numpy_dtype.type(0))
+            arrays[f"m:{c}"] = s.isna().to_numpy()
             kinds.append([c, "masked", str(s.dtype)])
         elif s.dtype.kind in "iufb":
             arrays[f"v:{c}"] = s.to_numpy()
