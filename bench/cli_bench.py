@@ -24,8 +24,8 @@ Workloads
 Measured (2 shared cores, other jobs running; best of the runs, CPU = user + system of the process)
     before (main 57c55f0, load 4.7-5.0): replicate 2.86 s wall, 1.72 s CPU (no cache; pandas imported by the data layer
     on every command; the logit's BLAS threads spinning).
-    after (load 3.4): replicate (warm) 0.43 s wall, 0.45 s CPU = 22x faster than the peer's 9.41 s;
-    replicate-cold (--no-cache) 1.48 s wall, 1.46 s CPU = 6.4x. A warm run spends about 0.09 s in ``import
+    after: replicate (warm) 0.43 s wall at load 3.4 (22x the peer's 9.41 s), 0.93 s at load 4.5 (10.1x), 0.44 s CPU
+    in both (21x); replicate-cold (--no-cache) 1.48 s wall at load 3.4, 2.78 s at load 4.5, 1.41-1.46 s CPU (6.4-6.7x). A warm run spends about 0.09 s in ``import
     pactwatch.cli``, 0.1 s in typer's parameter coercion (it imports pydantic), 0.12 s importing numpy and about 0.1 s on
     the replication itself (cache key 2 ms, reading 16 columns 18 ms, recodes 18 ms, logit 55 ms). A cold run adds
     pandas (0.45 s of import) and the build (reading and checking nine tables 0.28 s, the panel steps 0.5 s).
