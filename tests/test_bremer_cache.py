@@ -120,3 +120,11 @@ def test_input_specs_kept_beside_the_cache_equal_the_registry():
     assert [p.name for p in B.cache_dir().glob("specs-*.json")] == [f"specs-{code[:40]}.json"]
     B._input_specs("0" * 64)  # another code version replaces it
     assert [p.name for p in B.cache_dir().glob("specs-*.json")] == [f"specs-{'0' * 40}.json"]
+
+
+def test_a_build_reading_a_table_the_key_omits_is_not_cached(data_dir, tmp_path, monkeypatch):
+    src = DataSource(data_dir=data_dir, db=tmp_path / "none.duckdb")
+    monkeypatch.setattr(B, "INPUT_TABLES", tuple(t for t in B.INPUT_TABLES if t != "cw_gdppop"))
+    r = B.bremer_1992(src, use_cache=True)
+    assert r.cache["stored"] is False and "cw_gdppop" in r.cache["error"] and not list(B.cache_dir().glob("*.npz"))
+    assert r.n == B.PEER["n"] and any("cache not written" in n for n in r.notes)

@@ -729,11 +729,13 @@ def bremer_1992(src: DataSource | None = None, *, variant: str = "peacesciencer"
     panel = None
     if cached is None:
         panel, read = _build(src, variant)
-        if set(read) != set(INPUT_TABLES):  # pragma: no cover - guards the cache key against a new input
-            raise PactwatchError(f"internal: bremer_panel read {sorted(read)}, but INPUT_TABLES lists {sorted(INPUT_TABLES)}")
         cols = {c: _f(panel, c) for c in RECODE_INPUTS}
         panel_log = [dict(r) for r in panel.attrs.get("pactwatch_log", [])]
-        if use_cache:
+        if use_cache and set(read) != set(INPUT_TABLES):  # the key would miss an input: never store such a panel
+            cache["stored"] = False
+            cache["error"] = (f"cache not written: the build read {sorted(read)} but INPUT_TABLES, the inputs of the "
+                              f"cache key, lists {sorted(INPUT_TABLES)}")
+        elif use_cache:
             try:
                 cache["stored"] = _save_panel(path, panel, {"key": key, "variant": variant, "log": panel_log})
             except OSError as exc:
