@@ -105,10 +105,13 @@ def test_cache_key_covers_code_variant_and_verification(data_dir, tmp_path, monk
 def test_damaged_cache_entry_is_rebuilt(data_dir, tmp_path):
     src = DataSource(data_dir=data_dir, db=tmp_path / "none.duckdb")
     cold = B.bremer_1992(src, use_cache=True)
-    Path(cold.cache["path"]).write_bytes(b"not a zip file")
-    again = B.bremer_1992(src, use_cache=True)
-    assert again.cache["hit"] is False and "unreadable" in again.cache["error"] and again.cache["stored"]
-    assert _figures(again) == _figures(cold)
+    entry = Path(cold.cache["path"])
+    good = entry.read_bytes()
+    for damaged in (b"not a zip file", good[: len(good) // 2]):  # garbage; a truncated zip
+        entry.write_bytes(damaged)
+        again = B.bremer_1992(src, use_cache=True)
+        assert again.cache["hit"] is False and "unreadable" in again.cache["error"] and again.cache["stored"]
+        assert _figures(again) == _figures(cold)
     assert B.bremer_1992(src, use_cache=True).cache["hit"] is True
 
 

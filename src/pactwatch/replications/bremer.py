@@ -78,6 +78,7 @@ import json
 import math
 import os
 import time
+import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -723,7 +724,7 @@ def bremer_1992(src: DataSource | None = None, *, variant: str = "peacesciencer"
                 cols = {c: cached.float_column(c) for c in RECODE_INPUTS}
                 panel_log = [dict(r) for r in cached.meta["log"]]
                 cache["hit"] = True
-            except (OSError, ValueError, KeyError, EOFError) as exc:  # a damaged entry: rebuild it
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # a damaged entry: rebuild it
                 cached = None
                 cache["error"] = f"unreadable cache entry rebuilt ({type(exc).__name__}: {exc})"
     panel = None
