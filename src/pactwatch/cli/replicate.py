@@ -7,7 +7,9 @@ Each replication lives in its own module under :mod:`pactwatch.replications` and
   dict or an object with ``to_dict()``;
 - ``render(result)``: something ``rich`` can print (a Table, a Group, a string);
 - ``summary``: one line for the list of known names;
-- ``variants`` (optional): the names ``run(src, variant=...)`` accepts, the first being the default (``--variant``).
+- ``variants`` (optional): the names ``run(src, variant=...)`` accepts, the first being the default (``--variant``);
+- ``cache`` (optional, True): ``run`` takes ``use_cache`` and keeps what it builds under paths.home()/cache, keyed by
+  the checksums of its inputs and its code (``--no-cache`` rebuilds without reading or writing it).
 
 Adding one = writing the module and a loader in :data:`REPLICATIONS` (modules are imported only when asked for).
 """
@@ -83,6 +85,10 @@ def replicate(
     json_out: JsonOpt = False,
     data_dir: DataDirOpt = None,
     db: DbOpt = None,
+    no_cache: bool = typer.Option(
+        False, "--no-cache",
+        help="Rebuild everything from the data files; do not read or write the cache of built panels (which is keyed by "
+             "the checksums of the input files and the code, so it is never stale)."),
 ) -> None:
     """Run a replication and print our figures beside the peer's (the published table, or the package it re-does)."""
     from pactwatch.data.source import DataSource
@@ -94,7 +100,10 @@ def replicate(
         have = f"choose one of {', '.join(variants)}" if variants else "it has none"
         raise PactwatchError(f"--variant {variant!r}: not a variant of {name}; {have}")
     src = DataSource(data_dir=data_dir, db=db if db is not None else default_db())
-    result = entry["run"](src, variant=variant) if variant is not None else entry["run"](src)
+    kwargs: dict[str, Any] = {} if variant is None else {"variant": variant}
+    if entry.get("cache"):
+        kwargs["use_cache"] = not no_cache
+    result = entry["run"](src, **kwargs)
     if json_out:
         print_json(_to_jsonable(result))
     else:

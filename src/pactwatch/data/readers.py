@@ -22,8 +22,6 @@ import os
 import threading
 from pathlib import Path
 
-import pandas as pd
-
 from pactwatch.data.registry import FileSpec, find_file, registry, resolve_data_dir
 from pactwatch.data.tempfiles import remove_stale, temp_name
 from pactwatch.errors import DataError, DataMissingError
@@ -202,6 +200,7 @@ def check_rows(spec: FileSpec, path: Path, text: str, ncols: int) -> None:
 
 
 def check_version(spec: FileSpec, path: Path, df: pd.DataFrame) -> None:
+    import pandas as pd
     if "version" not in df.columns or spec.dataset not in registry():
         return
     want = registry()[spec.dataset].version
@@ -236,6 +235,8 @@ def read_table(key: str | FileSpec, data_dir: str | Path | None = None, *, verif
     size: catches truncation and other releases, not a same-size edit) or "none". Use "size" / "none" only for data
     a user supplies on purpose (a custom or corrected copy), never to silence a mismatch.
     """
+    import pandas as pd  # here, not at the top: the checksum helpers above serve callers that never read a table
+
     if verify not in ("sha256", "size", "none"):
         raise ValueError(f"verify must be 'sha256', 'size' or 'none', not {verify!r}")
     spec = key if isinstance(key, FileSpec) else find_file(key)

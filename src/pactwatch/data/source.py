@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pactwatch.data.readers import read_table
+
+if TYPE_CHECKING:  # pandas is imported where a table is read: a DataSource that serves a cached result needs none
+    import pandas as pd
 
 
 def as_file_dtypes(df: pd.DataFrame) -> pd.DataFrame:
@@ -24,6 +26,8 @@ def as_file_dtypes(df: pd.DataFrame) -> pd.DataFrame:
     every consumer sees one representation whichever backend served it: nullable integers become int64 (float64 when
     they hold missing values, as pandas reads a CSV), and DATE columns become ISO 'YYYY-MM-DD' strings (NaN if missing).
     """
+    import pandas as pd
+
     for c in df.columns:
         s = df[c]
         if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.kind in "iu":
