@@ -220,3 +220,30 @@ def read_events(corpus: str | Path):
         return con.execute(f"select * from {read_sql(corpus, EVENTS)} order by event_id").df()
     finally:
         con.close()
+
+
+def code_file(path: str, date: str | None, spec: CoderSpec) -> dict:
+    """Events of the articles in one input file (one task of coding a folder): ``{"file", "articles": [(id, date,
+    date_basis, events)], "skipped": [(where, reason)]}`` (a file that cannot be read is one skip); ids and dates as :func:`pactwatch.news.ingest.read_articles`
+    gives them (a record's ``ext_id``, else the file's stem)."""
+    from pactwatch.events.coder import code_docs
+    from pactwatch.news.ingest import IngestError, read_articles
+
+    p = Path(path)
+    try:
+        arts, skips = read_articles(p, date=date)
+    except IngestError as exc:  # one unreadable file in a folder is reported, the others are coded
+        return {"file": str(p), "articles": [], "skipped": [(str(p), str(exc))], "pid": os.getpid()}
+    items = [(a.ext_id or p.stem, a.text, a.date, a.date_basis) for a in arts]
+    out = [(_id, doc._.date, doc._.date_basis, doc._.events) for _id, doc in code_docs(items, nlp=spec.nlp())]
+    return {"file": str(p), "articles": out, "skipped": [(s.where, s.reason) for s in skips], "pid": os.getpid()}
+
+
+def code_files(paths, date: str | None = None, spec: CoderSpec | None = None, engine=None) -> list[dict]:
+    """:func:`code_file` for every file (folders recursively, in path order), in-process or on Dask; results in
+    file order, so the output is the same whatever the engine."""
+    from pactwatch.news.engine import run_tasks
+    from pactwatch.news.ingest import iter_files
+
+    spec = spec or CoderSpec.resolved()
+    return run_tasks(code_file, [(str(f), date, spec) for f in iter_files(paths)], engine)
