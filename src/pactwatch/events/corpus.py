@@ -142,16 +142,18 @@ def code_articles(rows: list[dict], nlp) -> tuple[list[dict], list[dict]]:
 
 def code_partition(corpus: str, article_file: str, spec: CoderSpec, coder: str) -> dict:
     """Code one article file into its event file (see module docstring); safe to run twice. Returns what it did:
-    ``status`` (``coded`` / ``done before``), articles, events, failed, seconds, the worker's pid."""
+    ``status`` (``coded`` / ``done before``), articles, events, failed, seconds (wall), cpu_seconds (this process's
+    CPU time), the worker's pid."""
     import pyarrow as pa
 
     root, src = Path(corpus), Path(article_file)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     input_hash = file_sha256(src)
     out = event_file_for(root, src, input_hash, coder)
     base = {"article_file": str(src), "event_file": str(out), "pid": os.getpid()}
     if out.exists():
-        return {**base, "status": "done before", "articles": 0, "events": 0, "failed": [], "seconds": 0.0}
+        return {**base, "status": "done before", "articles": 0, "events": 0, "failed": [], "seconds": 0.0,
+                "cpu_seconds": 0.0}
     rows = read_article_file(src)
     events, failed = code_articles(rows, spec.nlp())
     for e in events:
@@ -164,7 +166,7 @@ def code_partition(corpus: str, article_file: str, spec: CoderSpec, coder: str) 
         old.unlink(missing_ok=True)
         Path(str(old) + ".failed.json").unlink(missing_ok=True)
     return {**base, "status": "coded", "articles": len(rows), "events": len(events), "failed": failed,
-            "seconds": round(time.perf_counter() - t0, 3)}
+            "seconds": round(time.perf_counter() - t0, 3), "cpu_seconds": round(time.process_time() - c0, 3)}
 
 
 def _date(v):
