@@ -277,3 +277,40 @@ def test_bulk_import_bad_row_names_the_line_and_writes_nothing_of_that_file(even
     with pytest.raises(DataError, match=rf"{bad.name} line {len(rows)}: EventCode '1x'"):
         import_to_corpus([bad], tmp_path / "c")
     assert not parquet_files(tmp_path / "c", EVENTS)
+
+
+def test_cli_ingest_corpus_and_code_on_dask_equal_in_process(cluster, events_dir, tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from pactwatch.cli.events import app
+
+    monkeypatch.setenv("PACTWATCH_ROOT_MODEL", "0")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for k, a in enumerate(_articles(3, 2)):
+        (inputs / f"wire-{a.date}-{k}.txt").write_text(f"{a.title}\n{a.text}\n", encoding="utf-8")
+    (inputs / "empty.txt").write_text("", encoding="utf-8")  # unreadable: reported, the rest coded
+    run = CliRunner().invoke
+    ed = ["--events-dir", str(events_dir)]
+    dask = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
+    # a folder of article files: the same JSON lines in the same order, in-process and on Dask
+    local = run(app, ["code", str(inputs), *ed])
+    remote = run(app, ["code", str(inputs), *ed, *dask])
+    assert local.exit_code == remote.exit_code == 0, local.output + remote.output
+    assert local.stdout == remote.stdout and len(local.stdout.splitlines()) > 6
+    assert "skipped" in remote.stderr and "empty.txt" in remote.stderr
+    # ingest into corpora (on Dask and in-process), code them, compare
+    for name, eng in (("c_local", []), ("c_dask", dask)):
+        r = run(app, ["ingest", str(inputs), "--corpus", str(tmp_path / name), "--source", "Wire Desk", "--json", *eng])
+        assert r.exit_code == 0, r.output
+        s = json.loads(r.stdout)
+        assert (s["added"], s["skipped"]) == (6, 1)
+        r = run(app, ["code", str(tmp_path / name), *ed, *eng])
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["coded"] == len(parquet_files(tmp_path / name, ARTICLES)) == 2  # two months
+    assert {p.parent.name for p in parquet_files(tmp_path / "c_dask", ARTICLES)} == {"source=wire-desk"}
+    pd.testing.assert_frame_equal(read_events(tmp_path / "c_local"), read_events(tmp_path / "c_dask"))
+    bad = run(app, ["code", str(inputs), "--workers", "2"])
+    assert bad.exit_code != 0 and "--engine dask" in str(bad.exception or bad.output)
