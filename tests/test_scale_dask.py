@@ -314,3 +314,24 @@ def test_cli_ingest_corpus_and_code_on_dask_equal_in_process(cluster, events_dir
     pd.testing.assert_frame_equal(read_events(tmp_path / "c_local"), read_events(tmp_path / "c_dask"))
     bad = run(app, ["code", str(inputs), "--workers", "2"])
     assert bad.exit_code != 0 and "--engine dask" in str(bad.exception or bad.output)
+
+
+def test_rerun_after_killed_run_codes_only_what_was_missing(articles_dir, in_process, spec, engine, tmp_path):
+    """A real interruption: an in-process run killed with SIGKILL part-way; the Dask rerun codes only the rest."""
+    _, ref = in_process
+    root = _copy(articles_dir, tmp_path)
+    code = ("import sys; from pactwatch.events.corpus import CoderSpec, code_corpus; "
+            "code_corpus(sys.argv[1], CoderSpec.resolved(events_dir=sys.argv[2], root_model=False))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1] / "src"),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-c", code, str(root), spec.events_dir], env=env)
+    deadline = time.monotonic() + 120
+    while not parquet_files(root, EVENTS) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    n_done = len(parquet_files(root, EVENTS))
+    assert 1 <= n_done < 8, f"{n_done} partitions were done when the run was killed"
+    rep = code_corpus(root, spec, engine)
+    assert (rep["coded"], rep["skipped"]) == (8 - n_done, n_done)
+    pd.testing.assert_frame_equal(read_events(root), ref)
