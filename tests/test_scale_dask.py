@@ -122,6 +122,9 @@ def test_dask_coding_equals_in_process(articles_dir, in_process, spec, engine, t
     got = read_events(root)
     pd.testing.assert_frame_equal(got, ref)
     assert _names(root) == _names(ref_root)  # same names: same input hashes, same coder version
+    with distributed.Client(engine.scheduler) as client:  # one pipeline per worker process, not one per task
+        loaded = client.run(lambda: len(__import__("pactwatch.events.pipeline", fromlist=["_"])._NLP_CACHE))
+    assert len(loaded) == 2 and set(loaded.values()) <= {0, 1} and sum(loaded.values()) >= 1
 
 
 def _worker_pids(client) -> dict[str, int]:
