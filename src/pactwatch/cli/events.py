@@ -46,11 +46,11 @@ def _engine(engine, scheduler, workers):
     return make_engine(engine, scheduler, workers)
 
 
-def _spec(model, people, actors, verbs, events_dir, root_model):
+def _spec(model, people, actors, verbs, events_dir, root_model, coder=None, hybrid_model=None):
     """The coder's settings for workers; with the root layer on, fitted (and cached) here first, as for one process."""
     from pactwatch.events.corpus import CoderSpec
 
-    spec = CoderSpec.resolved(model, verbs, people, actors, events_dir, root_model)
+    spec = CoderSpec.resolved(model, verbs, people, actors, events_dir, root_model, coder, hybrid_model)
     if spec.root_model:
         _nlp(model, people, actors, verbs, events_dir, root_model)
     return spec

@@ -60,9 +60,12 @@ class CoderSpec:
     phoenix: tuple[str, ...] = ()
     events_dir: str | None = None
     root_model: bool = False
+    coder: str | None = None  # a named coder of the pipeline (None: the pipeline's own)
+    hybrid_model: str | None = None  # that coder's model file, when it has one
 
     @classmethod
-    def resolved(cls, model=None, verbs=None, people=None, phoenix=(), events_dir=None, root_model=None) -> "CoderSpec":
+    def resolved(cls, model=None, verbs=None, people=None, phoenix=(), events_dir=None, root_model=None,
+                 coder=None, hybrid_model=None) -> "CoderSpec":
         """Defaults filled in here (model name, events directory, root layer), so every worker codes alike whatever
         its environment."""
         from pactwatch.events.pipeline import DEFAULT_MODEL, root_model_default
@@ -71,13 +74,15 @@ class CoderSpec:
         return cls(model or os.environ.get("PACTWATCH_SPACY_MODEL") or DEFAULT_MODEL,
                    str(verbs) if verbs else None, str(people) if people else None,
                    tuple(str(p) for p in phoenix or ()), str(resolve_events_dir(events_dir)),
-                   root_model_default() if root_model is None else bool(root_model))
+                   root_model_default() if root_model is None else bool(root_model),
+                   coder or None, str(hybrid_model) if hybrid_model else None)
 
     def nlp(self):
         from pactwatch.events.pipeline import load_pipeline
 
+        named = {k: v for k, v in (("coder", self.coder), ("hybrid_model", self.hybrid_model)) if v is not None}
         return load_pipeline(self.model, self.verbs, self.people, self.phoenix, events_dir=self.events_dir,
-                             root_model=self.root_model)
+                             root_model=self.root_model, **named)
 
     def version(self) -> str:
         """12 hex digits naming the coder: settings, spaCy model name and version, pactwatch's version, the sha256
@@ -96,7 +101,8 @@ class CoderSpec:
             d["model_version"] = None
         d["pactwatch"] = pactwatch.__version__
         d["revision"] = CORPUS_CODER_REVISION
-        d["files"] = {p: file_sha256(Path(p)) for p in (self.verbs, self.people, *self.phoenix) if p and Path(p).is_file()}
+        d["files"] = {p: file_sha256(Path(p)) for p in (self.verbs, self.people, *self.phoenix, self.hybrid_model)
+                      if p and Path(p).is_file()}
         from pactwatch.events.refs import resolve_events_dir
 
         ed = Path(resolve_events_dir(self.events_dir))
