@@ -29,6 +29,35 @@ HybridModelOpt = Annotated[Optional[Path], typer.Option("--hybrid-model", help="
 ArticlesOpt = Annotated[Optional[Path], typer.Option("--articles", help="Real-news articles directory (with articles/*.txt; default $PACTWATCH_NEWS_ARTICLES or $PACTWATCH_DATA_DIR/../articles/rus-prk-news).")]
 LabelsDirOpt = Annotated[Optional[Path], typer.Option("--labels-dir", help="Label directory (default $PACTWATCH_LABELS_DIR or labels/rus-prk-news of the source tree).")]
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="Publication date (YYYY-MM-DD) when the input has none (else taken from the file name or the latest full date in the text; with none, a person resolves only when all their roles are one country).")]
+EngineOpt = Annotated[Optional[str], typer.Option("--engine", help="inprocess (default: this process, as always) or dask (a Dask cluster: --scheduler or --workers; see docs/scale.md).")]
+SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", help="With --engine dask: address of a running Dask scheduler (tcp://host:8786, e.g. from dask-jobqueue on SLURM).")]
+WorkersOpt = Annotated[Optional[int], typer.Option("--workers", help="With --engine dask: start a local cluster of N worker processes (one thread each; default: one per core).")]
+CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="A partitioned corpus directory (Parquet by month and source, see docs/scale.md) instead of the news store.")]
+
+
+def _engine(engine, scheduler, workers):
+    """The execution engine from the flags (errors name the flags)."""
+    from pactwatch.news.engine import make_engine
+
+    if engine not in (None, "inprocess", "dask"):
+        raise PactwatchError(f"--engine {engine!r}: use inprocess or dask")
+    if engine != "dask" and (scheduler or workers is not None):
+        raise PactwatchError("--scheduler and --workers need --engine dask")
+    if scheduler and workers is not None:
+        raise PactwatchError("give --scheduler (an existing cluster) or --workers (a local cluster), not both")
+    if workers is not None and workers < 1:
+        raise PactwatchError(f"--workers {workers}: need at least 1")
+    return make_engine(engine, scheduler, workers)
+
+
+def _spec(model, people, actors, verbs, events_dir, root_model, coder=None, hybrid_model=None):
+    """The coder's settings for workers; with the root layer on, fitted (and cached) here first, as for one process."""
+    from pactwatch.events.corpus import CoderSpec
+
+    spec = CoderSpec.resolved(model, verbs, people, actors, events_dir, root_model, coder, hybrid_model)
+    if spec.root_model:
+        _nlp(model, people, actors, verbs, events_dir, root_model)
+    return spec
 
 
 def _nlp(model, people, actors, verbs, events_dir=None, root_model=None, coder=None, hybrid_model=None):
@@ -92,12 +121,19 @@ def _date_line(doc) -> str:
 def code(file: Path, fmt: Annotated[str, typer.Option("--format", help="jsonl or table")] = "jsonl",
          date: DateOpt = None, model: ModelOpt = None, people: PeopleOpt = None, actors: ActorsOpt = None,
          verbs: VerbsOpt = None, events_dir: EventsDirOpt = None, root_model: RootModelOpt = None,
-         coder: CoderOpt = None, hybrid_model: HybridModelOpt = None) -> None:
-    """Code FILE (.txt, .html or .jsonl with id/text/date) into events: one JSON line per event."""
+         coder: CoderOpt = None, hybrid_model: HybridModelOpt = None,
+         engine: EngineOpt = None, scheduler: SchedulerOpt = None, workers: WorkersOpt = None) -> None:
+    """Code FILE (.txt, .html or .jsonl with id/text/date) into events: one JSON line per event.
+
+    FILE may be a folder (every file in it, in path order) or a partitioned corpus (a folder with `articles/`): its
+    article files are coded into `events/` beside them, one file each, skipping those already coded."""
     from pactwatch.events.coder import code_docs
 
     if fmt not in ("jsonl", "table"):
         raise PactwatchError(f"--format {fmt!r}: use jsonl or table")
+    if file.is_dir() or engine is not None:
+        return _code_many(file, fmt, date, _engine(engine, scheduler, workers),
+                          _spec(model, people, actors, verbs, events_dir, root_model, coder, hybrid_model))
     items, skips = _items(file, date)
     for s in skips:
         typer.echo(f"skipped {s.where}: {s.reason}", err=True)
@@ -301,11 +337,19 @@ NewsDbOpt = Annotated[Optional[Path], typer.Option("--db", help="News store (def
 @app.command("import")
 def import_events(files: list[Path], db: NewsDbOpt = None,
                   layout: Annotated[Optional[str], typer.Option("--layout", help="gdelt1, gdelt2 or icews (default: recognised from the file).")] = None,
-                  as_json: JsonOpt = False) -> None:
-    """Import GDELT 1.0 (57/58 columns), GDELT 2.0 (61) or ICEWS (.tab) event files into the event table."""
+                  as_json: JsonOpt = False, corpus: CorpusOpt = None, engine: EngineOpt = None,
+                  scheduler: SchedulerOpt = None, workers: WorkersOpt = None) -> None:
+    """Import GDELT 1.0 (57/58 columns), GDELT 2.0 (61) or ICEWS (.tab) event files into the event table, or with
+    --corpus into a partitioned corpus (one task per file; --engine dask spreads them over a cluster)."""
     from pactwatch.events.importers import import_file
     from pactwatch.news.store import connect
 
+    eng = _engine(engine, scheduler, workers)
+    if corpus is not None:
+        return _import_corpus(files, corpus, layout, eng, as_json)
+    if eng.is_dask:
+        raise PactwatchError("--engine dask imports into a partitioned corpus: add --corpus DIR (the news store "
+                             "takes one writer at a time)")
     con = connect(db)
     try:
         reps = [import_file(f, con=con, layout=layout).to_dict() for f in files]
@@ -349,12 +393,31 @@ def store_events(db: NewsDbOpt = None, recode: Annotated[bool, typer.Option("--r
 @app.command("ingest", help="Store articles (files or directories) in the news store; the same text twice changes "
                             "nothing. Exits non-zero when no input could be stored (every one skipped, or no file).")
 def ingest(paths: list[Path], db: Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")] = None,
-           as_json: JsonOpt = False) -> None:
+           as_json: JsonOpt = False, corpus: CorpusOpt = None,
+           source: Annotated[Optional[str], typer.Option("--source", help="With --corpus: the source partition of articles without a URL (default: the input file's name).")] = None,
+           engine: EngineOpt = None, scheduler: SchedulerOpt = None, workers: WorkersOpt = None) -> None:
     """Store articles (files or directories) in the news store; same text twice changes nothing. Exits non-zero when
-    no input could be read (every one skipped, or no file found)."""
+    no input could be read (every one skipped, or no file found). With --corpus, into a partitioned corpus instead
+    (Parquet by month and source, keyed by content hash); --engine dask reads and parses the files on a cluster."""
     from pactwatch.news.store import ingest_files
 
-    rep = ingest_files(paths, db=db)
+    eng = _engine(engine, scheduler, workers)
+    if corpus is not None and db is not None:
+        raise PactwatchError("give --db (the news store) or --corpus (a partitioned corpus), not both")
+    if source is not None and corpus is None:
+        raise PactwatchError("--source applies to --corpus only")
+    if corpus is not None:
+        from pactwatch.news.corpus import ingest_to_corpus
+
+        rep = ingest_to_corpus(paths, corpus, label=source, engine=eng)
+    elif eng.is_dask:
+        from pactwatch.news.corpus import read_inputs
+        from pactwatch.news.store import ingest as store_ingest
+
+        arts, skips = read_inputs(paths, eng)
+        rep = store_ingest(arts, db=db, skips=skips)
+    else:
+        rep = ingest_files(paths, db=db)
     s = rep.summary()
     if as_json:
         print_json(s)
@@ -371,6 +434,91 @@ def ingest(paths: list[Path], db: Annotated[Optional[Path], typer.Option("--db",
             raise PactwatchError(f"nothing stored: all {s['skipped']} inputs in {where} were skipped "
                                  f"(first: {s['skip_reasons'][0]})")
         raise PactwatchError(f"nothing stored: no article file found in {where}")
+
+
+def _code_many(path: Path, fmt: str, date, eng, spec) -> None:
+    """`events code` on a corpus, a folder or (with --engine) one file."""
+    if (path / "articles").is_dir():
+        from pactwatch.events.corpus import code_corpus
+
+        if date is not None:
+            raise PactwatchError("--date does not apply to a corpus: its articles carry their dates")
+        res = code_corpus(path, spec, eng)
+        out = {k: v for k, v in res.items() if k != "tasks"}
+        if fmt == "jsonl":
+            typer.echo(json.dumps(out, ensure_ascii=False))
+        else:
+            console.print(f"{path}: {out['partitions']} article files, coded {out['coded']} ({out['articles']} "
+                          f"articles, {out['events']} events), {out['skipped']} done before; coder {out['coder']}; "
+                          f"{eng.describe()}", highlight=False)
+        for f in out["articles_failed"]:
+            typer.echo(f"not coded: article {f['article_id']}: {f['reason']}", err=True)
+        if out["articles_failed"]:
+            raise PactwatchError(f"{len(out['articles_failed'])} articles could not be coded (listed above; each is "
+                                 "recorded beside its event file); the others were")
+        return
+    from pactwatch.events.corpus import code_files
+
+    if date is not None:
+        from pactwatch.news.ingest import parse_date
+
+        if parse_date(date) is None:
+            raise PactwatchError(f"--date {date!r}: not a date; use YYYY-MM-DD")
+    for res in code_files([path], date, spec, eng):
+        for where, reason in res["skipped"]:
+            typer.echo(f"skipped {where}: {reason}", err=True)
+        for _id, d, basis, events in res["articles"]:
+            if fmt == "table":
+                console.print(f"{_id}: {len(events)} events, article date {d or 'unknown'} ({basis})", highlight=False)
+            for e in events:
+                if fmt == "table":
+                    console.print(f"  {e['source'] or '?'} -> {e['target'] or '-'} {e['code']} {e['name']}: "
+                                  f"{e['sentence']}", highlight=False)
+                else:
+                    typer.echo(json.dumps({"id": _id, "date": d, "date_basis": basis, **e}, ensure_ascii=False))
+
+
+def _import_corpus(files, corpus, layout, eng, as_json) -> None:
+    from pactwatch.events.bulk import import_to_corpus
+
+    res = import_to_corpus(files, corpus, layout=layout, engine=eng)
+    if as_json:
+        print_json(res)
+        return
+    for r in res["files"]:
+        console.print(f"{r['file']}: {r['layout']}, {r['rows']} rows, added {r['added']}, already stored "
+                      f"{r['already_present']}", highlight=False)
+        for n in r["notes"]:
+            console.print(f"  note: {n}", highlight=False)
+    console.print(f"{corpus}: {res['rows']} rows read, {res['added']} added, {res['already_present']} already there"
+                  + (f"; {res['duplicate_event_ids']} event ids occur in more than one file"
+                     if res["duplicate_event_ids"] else ""), highlight=False)
+
+
+@app.command("corpus-dyad")
+def corpus_dyad(a: Annotated[str, typer.Argument(help="First country (ISO3, e.g. RUS).")],
+                b: Annotated[str, typer.Argument(help="Second country (ISO3, e.g. PRK).")],
+                corpus: Annotated[Path, typer.Option("--corpus", help="A partitioned corpus directory (docs/scale.md).")],
+                from_: Annotated[Optional[str], typer.Option("--from", help="First month (YYYY-MM[-DD]).")] = None,
+                to: Annotated[Optional[str], typer.Option("--to", help="Last month (YYYY-MM[-DD]).")] = None,
+                origin: Annotated[Optional[str], typer.Option("--origin", help="Only events of this origin (pactwatch, gdelt1, gdelt2, icews).")] = None,
+                as_json: JsonOpt = False, engine: EngineOpt = None, scheduler: SchedulerOpt = None,
+                workers: WorkersOpt = None) -> None:
+    """The monthly A-B series of `pactwatch dyad` over a partitioned corpus, read in place (DuckDB over the Parquet
+    files; with --engine dask, the files are read on the cluster)."""
+    from pactwatch.monitor.corpus_series import corpus_dyad_series
+
+    df = corpus_dyad_series(corpus, a, b, from_, to, origin=origin, engine=_engine(engine, scheduler, workers))
+    if as_json:
+        print_json({"dyad": [a.upper(), b.upper()], "months": json.loads(df.to_json(orient="records")),
+                    "log": df.attrs.get("pactwatch_log", [])})
+        return
+    if df.empty:
+        console.print(f"no events between {a.upper()} and {b.upper()} in {corpus}", highlight=False)
+        return
+    console.print(df.to_string(index=False), highlight=False)
+    for entry in df.attrs.get("pactwatch_log", []):
+        console.print(f"  {entry['step']}: {entry['note']}", highlight=False)
 
 
 def _table(doc, title):
