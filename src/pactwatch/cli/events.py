@@ -339,8 +339,10 @@ def import_events(files: list[Path], db: NewsDbOpt = None,
                   layout: Annotated[Optional[str], typer.Option("--layout", help="gdelt1, gdelt2 or icews (default: recognised from the file).")] = None,
                   as_json: JsonOpt = False, corpus: CorpusOpt = None, engine: EngineOpt = None,
                   scheduler: SchedulerOpt = None, workers: WorkersOpt = None) -> None:
-    """Import GDELT 1.0 (57/58 columns), GDELT 2.0 (61) or ICEWS (.tab) event files into the event table, or with
-    --corpus into a partitioned corpus (one task per file; --engine dask spreads them over a cluster)."""
+    """Import GDELT 1.0/2.0 or ICEWS event files into the event table, or into a partitioned corpus.
+
+    GDELT 1.0 has 57/58 columns, GDELT 2.0 61, ICEWS is .tab. With --corpus the files go into a partitioned corpus
+    (one task per file; --engine dask spreads them over a cluster)."""
     from pactwatch.events.importers import import_file
     from pactwatch.news.store import connect
 
@@ -504,8 +506,9 @@ def corpus_dyad(a: Annotated[str, typer.Argument(help="First country (ISO3, e.g.
                 origin: Annotated[Optional[str], typer.Option("--origin", help="Only events of this origin (pactwatch, gdelt1, gdelt2, icews).")] = None,
                 as_json: JsonOpt = False, engine: EngineOpt = None, scheduler: SchedulerOpt = None,
                 workers: WorkersOpt = None) -> None:
-    """The monthly A-B series of `pactwatch dyad` over a partitioned corpus, read in place (DuckDB over the Parquet
-    files; with --engine dask, the files are read on the cluster)."""
+    """The monthly A-B series of `pactwatch dyad` over a partitioned corpus, read in place.
+
+    DuckDB reads the Parquet files where they are; with --engine dask, the files are read on the cluster."""
     from pactwatch.monitor.corpus_series import corpus_dyad_series
 
     df = corpus_dyad_series(corpus, a, b, from_, to, origin=origin, engine=_engine(engine, scheduler, workers))
