@@ -76,12 +76,15 @@ def fetch_cmd(
     from rich.table import Table
 
     from pactwatch.data.fetch import FetchError, fetch
+    from pactwatch.errors import DataMissingError
 
     try:
         results = fetch(data_dir, dataset or None, base_url=base_url, force=force, progress=not json_out)
         err = None
     except FetchError as exc:
         results, err = exc.results, exc
+    except DataMissingError as exc:  # the library says "give one": here that is a flag
+        raise DataMissingError(str(exc).replace("give one,", "pass --data-dir DIR")) from None
     if json_out:
         print_json([r.__dict__ for r in results])
     else:

@@ -73,7 +73,7 @@ def mirror_url(url: str, base_url: str | None) -> str:
         return url
     b, u = urlsplit(base_url), urlsplit(url)
     if not b.scheme or not b.netloc:
-        raise DataError(f"--base-url {base_url!r}: expected a URL like http://host:port or https://mirror.example/path")
+        raise DataError(f"base URL {base_url!r}: expected a URL like http://host:port or https://mirror.example/path")
     return urlunsplit((b.scheme, b.netloc, b.path.rstrip("/") + u.path, u.query, ""))
 
 
@@ -242,7 +242,7 @@ def _data_root(data_dir: str | Path | None) -> Path:
     if data_dir is None:
         data_dir = os.environ.get(ENV_VAR)
     if not data_dir:
-        raise DataMissingError("no data directory: pass --data-dir DIR or set PACTWATCH_DATA_DIR=DIR (it is created if needed)")
+        raise DataMissingError("no data directory: give one, or set PACTWATCH_DATA_DIR=DIR (it is created if needed)")
     root = Path(data_dir)
     try:
         root.mkdir(parents=True, exist_ok=True)

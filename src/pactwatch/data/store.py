@@ -259,7 +259,7 @@ def store_summary(db: str | Path | None = None) -> list[dict]:
 
     db = Path(db) if db is not None else default_db()
     if not db.exists():
-        raise DataMissingError(f"{db}: no store there. Run `pactwatch data build --db {db}` first.")
+        raise DataMissingError(f"{db}: no store there. Build it first (`pactwatch data build`).")
     try:
         with duckdb.connect(str(db), read_only=True) as con:
             cur = con.execute("""select table_name as "table", dataset, version, rows, columns, file, sha256, loaded_at
@@ -267,4 +267,4 @@ def store_summary(db: str | Path | None = None) -> list[dict]:
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r)) for r in cur.fetchall()]
     except duckdb.Error as exc:
-        raise DataError(f"{db}: not a pactwatch store ({str(exc).splitlines()[0]}). Rebuild it with `pactwatch data build --force`.") from None
+        raise DataError(f"{db}: not a pactwatch store ({str(exc).splitlines()[0]}). Rebuild it (`pactwatch data build`, forced).") from None

@@ -53,7 +53,7 @@ def base_rates(alliances: pd.DataFrame, by: Sequence[str] = (), *, event: str = 
     Alliances whose grouping value is unknown are counted in ``attrs['unclassified']`` and left out of the groups."""
     unknown = [b for b in by if b not in GROUPINGS]
     if unknown:
-        raise PactwatchError(f"--by: unknown grouping(s) {', '.join(unknown)}; choose from {', '.join(GROUPINGS)}")
+        raise PactwatchError(f"by: unknown grouping(s) {', '.join(unknown)}; choose from {', '.join(GROUPINGS)}")
     event_definition(event)
     a = alliances.copy()
     a["_event"] = event_indicator(a, event)

@@ -33,7 +33,7 @@ def save(fig, out_dir: str | Path, stem: str) -> list[str]:
     try:
         d.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PactwatchError(f"--plots {d}: cannot create the directory ({exc})") from None
+        raise PactwatchError(f"plots directory {d}: cannot create it ({exc})") from None
     paths = []
     for ext in ("png", "svg"):
         p = d / f"{stem}.{ext}"
