@@ -568,6 +568,47 @@ def test_dyad_series_from_a_store(data_dir, cases_dir, tmp_path):
     assert [e["event_date"][:10] for e in body["recent_events"]] == ["2024-08-02", "2024-06-20", "2024-06-19"]
 
 
+def test_dyad_request_waits_for_a_writer_in_another_process(data_dir, cases_dir, tmp_path):
+    """While another process writes the news store (as `events ingest` does), a dyad request waits for the writer to
+    finish and then answers from the store, instead of failing with a lock error; a writer that keeps the store past
+    the wait gets a clear 503 naming the store."""
+    import subprocess
+    import sys
+    import time
+
+    import duckdb
+
+    from pactwatch.events.store import ensure
+
+    db = tmp_path / "news.duckdb"
+    con = duckdb.connect(str(db))
+    ensure(con)
+    con.close()
+    hold = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); "
+            "time.sleep(float(sys.argv[2])); c.close()")
+    with TestClient(create_app(data_dir=data_dir, cases_dir=cases_dir, news_db=db)) as c:
+        writer = subprocess.Popen([sys.executable, "-c", hold, str(db), "2"], stdout=subprocess.PIPE, text=True)
+        try:
+            assert writer.stdout.readline().strip() == "locked"
+            t0 = time.monotonic()
+            r = c.get("/api/dyads/RUS/PRK")
+            assert r.status_code == 200, r.text  # served once the writer let go
+            assert time.monotonic() - t0 > 0.5
+        finally:
+            writer.wait(timeout=30)
+        import pactwatch.web.services as S
+
+        writer = subprocess.Popen([sys.executable, "-c", hold, str(db), "5"], stdout=subprocess.PIPE, text=True)
+        old, S.READ_WAIT_SECONDS = S.READ_WAIT_SECONDS, 0.5
+        try:
+            assert writer.stdout.readline().strip() == "locked"
+            r = c.get("/api/dyads/RUS/PRK")
+            assert r.status_code == 503 and "in use by another process" in r.json()["detail"], r.text
+        finally:
+            S.READ_WAIT_SECONDS = old
+            writer.wait(timeout=30)
+
+
 def test_api_docs_render_docstrings_and_describe_paging(client):
     html = client.get("/api-docs").text
     assert "``" not in html and ":mod:`" not in html and ":func:`" not in html

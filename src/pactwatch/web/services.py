@@ -43,6 +43,10 @@ FORECAST_CACHE_SIZE = 64
 AS_OF_RANGE = (dt.date(1816, 1, 1), dt.date(2100, 12, 31))
 
 
+#: How long a request waits for a writer to release the news store before answering 503.
+READ_WAIT_SECONDS = 10.0
+
+
 class WebError(PactwatchError):
     """An error with an HTTP status: the app answers it as a problem (RFC 9457) or an error page."""
 
@@ -381,9 +385,13 @@ def dyad_series(news_db: Path | None, a: str, b: str, start: str | None = None, 
                        f"no news store at {news_db}: ingest and code articles first (pactwatch events ingest / events store)")
     import duckdb
 
-    try:
-        con = duckdb.connect(str(news_db), read_only=True)
-    except duckdb.Error as exc:
+    from pactwatch.news.store import StoreBusyError, connect
+
+    try:  # a short-lived read-only connection; while a writer (events ingest/store) holds the file, wait for it
+        con = connect(news_db, read_only=True, wait=READ_WAIT_SECONDS)
+    except StoreBusyError as exc:
+        raise WebError(503, "News store busy", f"{exc} (retry when the ingest has finished)") from None
+    except PactwatchError as exc:
         raise WebError(503, "News store not available", f"cannot open the news store {news_db} read-only: {exc}") from None
     try:
         try:
