@@ -104,6 +104,6 @@ def test_each_pactwatch_component_lives_in_its_own_module():
                 per_module.setdefault(m, []).append(n.args[0].value)
     assert sorted(c for cs in per_module.values() for c in cs) == sorted(
         ["pactwatch_list_markers", "pactwatch_lines", "pactwatch_actors", "pactwatch_coref", "pactwatch_events",
-         "pactwatch_main_clause", "pactwatch_rootmodel"])
+         "pactwatch_main_clause", "pactwatch_rootmodel", "pactwatch_hybrid"])
     assert {m: cs for m, cs in per_module.items() if len(cs) > 1} == {
         "pactwatch.events.segment": ["pactwatch_list_markers", "pactwatch_lines"]}
