@@ -45,3 +45,28 @@ def test_origin_task_reports_a_failed_fit_instead_of_raising(forecast_data):
     # an origin before any alliance-year: the fit cannot be made; the task says so and the run goes on
     r = L.origin_rows(forecast_data, 1816, [5.0], "any-end", False, False)
     assert "error" in r["info"] and r["rows"] == []
+
+
+def test_cli_backtest_passes_the_engine_and_checks_its_flags(monkeypatch):
+    import typer
+    from typer.testing import CliRunner
+
+    from pactwatch.cli.backtest import backtest_cmd
+
+    seen = {}
+
+    def fake_run(src, **k):  # stop before any work: only the engine handed over is checked here
+        seen["engine"] = k["engine"]
+        raise SystemExit(0)
+
+    monkeypatch.setattr(L, "run_backtest", fake_run)
+    app = typer.Typer()
+    app.command("backtest")(backtest_cmd)
+    app.command("other")(lambda: None)
+    r = CliRunner().invoke(app, ["backtest", "--engine", "dask", "--workers", "3"])
+    assert r.exit_code == 0, r.output
+    assert seen["engine"].is_dask and seen["engine"].workers == 3
+    r = CliRunner().invoke(app, ["backtest", "--workers", "3"])
+    assert r.exit_code != 0 and "--engine dask" in str(r.exception)
+    r = CliRunner().invoke(app, ["backtest"])
+    assert not seen["engine"].is_dask
