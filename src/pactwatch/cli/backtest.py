@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, console_err, print_json
+from pactwatch.cli.events import EngineOpt, SchedulerOpt, WorkersOpt, _engine
 from pactwatch.errors import PactwatchError
 
 
@@ -93,10 +94,15 @@ def backtest_cmd(
     json_out: JsonOpt = False,
     data_dir: DataDirOpt = None,
     db: DbOpt = None,
+    engine: EngineOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Landmark back-test: at each origin, refit on what was known then, forecast every alliance in force on the
     status-quo path, and score against what happened beside four baselines. The result is stored under
-    ``paths.home()/backtest/`` (specification and data hashes), where forecasts and reports find it."""
+    ``paths.home()/backtest/`` (specification and data hashes), where forecasts and reports find it.
+    With ``--engine dask`` the origins (refit + predictions, one task each) run on a Dask cluster; the scores are
+    computed here and equal the in-process run's."""
     from pactwatch.data.source import DataSource
     from pactwatch.models.specs import event_definition
     from pactwatch.paths import default_db
@@ -104,6 +110,7 @@ def backtest_cmd(
     from pactwatch.scenarios import landmark_store as LS
 
     event_definition(event)
+    eng = _engine(engine, scheduler, workers)
     hs = _floats(horizons, "--horizons")
     if step < 1:
         raise PactwatchError(f"--step must be at least 1, got {step}")
@@ -118,7 +125,7 @@ def backtest_cmd(
 
     res = L.run_backtest(src, start=start, end=end, step=step, horizons=hs, n_boot=n_boot, level=level, seed=seed,
                          dev_end=dev_end, event=event, include_later=later, plots_dir=plots, use_cache=not no_cache,
-                         oracle=oracle, progress=progress)
+                         oracle=oracle, progress=progress, engine=eng)
     stored = LS.save_landmark(res)
     console_err.print(f"back-test stored in {stored} (forecasts quote it when it is the default run: "
                       f"`pactwatch backtest` without options)")

@@ -99,23 +99,28 @@ def client_for(engine: Engine) -> Iterator[Any]:
 
 
 def run_tasks(fn: Callable, args: Sequence[tuple], engine: Engine | None = None,
-              on_result: Callable[[int, Any], None] | None = None) -> list:
-    """``[fn(*a) for a in args]``, in-process or on Dask; results in input order. ``on_result(i, result)`` is called
-    as each task finishes (progress). A task that raises fails the run with that error (after ``engine.retries``
-    retries on Dask); tasks already finished keep their output."""
+              on_result: Callable[[int, Any], None] | None = None, shared: tuple = ()) -> list:
+    """``[fn(*shared, *a) for a in args]``, in-process or on Dask; results in input order. ``on_result(i, result)`` is
+    called as each task finishes (progress). A task that raises fails the run with that error (after
+    ``engine.retries`` retries on Dask); tasks already finished keep their output.
+
+    ``shared``: leading arguments common to every task (e.g. a large data object). On Dask they are sent to every
+    worker once (``client.scatter(..., broadcast=True)``) instead of once per task."""
     engine = engine or Engine()
     args = [tuple(a) for a in args]
+    shared = tuple(shared)
     if not engine.is_dask or not args:
         out = []
         for i, a in enumerate(args):
-            r = fn(*a)
+            r = fn(*shared, *a)
             out.append(r)
             if on_result:
                 on_result(i, r)
         return out
     distributed = _dask()
     with client_for(engine) as client:
-        futures = [client.submit(fn, *a, retries=engine.retries, pure=False) for a in args]
+        lead = client.scatter(list(shared), broadcast=True, hash=False) if shared else []
+        futures = [client.submit(fn, *lead, *a, retries=engine.retries, pure=False) for a in args]
         index = {f.key: i for i, f in enumerate(futures)}
         out: list = [None] * len(args)
         try:

@@ -79,6 +79,7 @@ from pactwatch.data.atop import CENSOR_DATE, LAST_YEAR
 from pactwatch.errors import PactwatchError
 from pactwatch.models import scoring as SC
 from pactwatch.models.specs import event_definition, event_indicator, obligation_type
+from pactwatch.news.engine import run_tasks
 
 from . import shocks as SH
 from .cases import DATA_STATE_END, resolve
@@ -334,64 +335,91 @@ def _flags(data, targets: pd.DataFrame, origin: int) -> pd.DataFrame:
     return f
 
 
+def origin_rows(data, T: int, hT, event: str = "any-end", use_cache: bool = True, oracle: bool = True) -> dict:
+    """The back-test's work at one origin T (a pure function of its arguments; a task on a Dask worker): refit on what
+    was observable at T, predict every alliance in force for the horizons ``hT``, baselines, outcomes and flags.
+    Returns ``{"T", "rows": [frame per horizon], "info": origin info (or {"error": ...} if the fit failed),
+    "not_predicted": {reason: count}, "fit_cache", "oracle_held_segments"}``."""
+    out = {"T": T, "rows": [], "info": {}, "not_predicted": {}, "fit_cache": None, "oracle_held_segments": 0}
+    try:
+        fm, fi = fit(data, event, cutoff=T, use_cache=use_cache)
+    except PactwatchError as exc:
+        out["info"] = {"error": str(exc)}
+        return out
+    out["fit_cache"] = fi["fit_cache"]
+    if fm.info.get("train_years", [0, 0])[1] > T:
+        raise PactwatchError(f"internal: the fit at origin {T} uses alliance-years up to {fm.info['train_years'][1]}")
+    tg = in_force_at(data, T)
+    base, binfo = baselines_at(data, T, tg, hT, event)
+    flags = _flags(data, tg, T)
+    pred = {h: np.full(len(tg), np.nan) for h in hT}
+    orc = {h: np.full(len(tg), np.nan) for h in hT}
+    why = [None] * len(tg)
+    day = as_of_date(T)
+    for i, aid in enumerate(tg["atopid"].to_numpy()):
+        # all horizons; if the longest goes beyond the training data's ages, the shortest alone
+        for hh in ([hT, [min(hT)]] if len(hT) > 1 else [hT]):
+            try:
+                r = predict_alliance_at(data, fm, int(aid), day, hh, oracle=oracle)
+            except PactwatchError as exc:
+                why[i] = _reason(str(exc))
+                continue
+            for h in hh:
+                pred[h][i] = r["status_quo"][h]
+                if oracle:
+                    orc[h][i] = r["oracle"][h]
+            out["oracle_held_segments"] += r["oracle_held_segments"]
+            if len(hh) == len(hT):
+                why[i] = None
+            break
+    for h in hT:
+        oc = outcomes_at(tg, T, h, event)
+        miss = np.isnan(pred[h])
+        for w in (why[j] or "the longer horizon only" for j in np.flatnonzero(miss)):
+            key = f"{h:g}y: {w}"
+            out["not_predicted"][key] = out["not_predicted"].get(key, 0) + 1
+        df = pd.DataFrame({"origin": T, "horizon": h, "atopid": tg["atopid"].to_numpy(), "begyr": tg["begyr"].to_numpy(),
+                           "a0": tg["a0"].to_numpy(), "model": pred[h], "oracle": orc[h],
+                           **{b: base[f"{b}_{h:g}"].to_numpy() for b in BASELINES}})
+        df = pd.concat([df, oc.reset_index(drop=True), flags.reset_index(drop=True)], axis=1)
+        out["rows"].append(df)
+    out["info"] = {"in_force": int(len(tg)), "train_alliances": fm.info.get("n_alliances"),
+                   "train_events": fm.info.get("n_events"), "train_years": fm.info.get("train_years"),
+                   "fit_cache": fi["fit_cache"], **binfo}
+    return out
+
+
 def landmark_frame(data, origins: dict, event: str = "any-end", *, use_cache: bool = True, oracle: bool = True,
-                   progress=None) -> tuple[pd.DataFrame, dict]:
+                   progress=None, engine=None) -> tuple[pd.DataFrame, dict]:
     """One row per (origin, alliance in force): model (status quo, and oracle) and baseline predictions for every
-    horizon whose origin list holds the origin, outcomes and subgroup flags. Returns (frame, info with counts)."""
+    horizon whose origin list holds the origin, outcomes and subgroup flags. Returns (frame, info with counts).
+
+    ``engine`` (:class:`pactwatch.news.engine.Engine`, default in-process): where the origins run, one task per origin
+    (:func:`origin_rows`); on Dask the data are sent to each worker once. Results are assembled in origin order, so
+    the frame is the same whichever engine ran it."""
     all_origins = sorted(set(o for v in origins.values() for o in v))
     hs = sorted(origins)
     rows, info = [], {"origins": {}, "not_predicted": {}, "fits": {"hit": 0, "miss": 0}, "oracle_held_segments": 0}
     t0 = time.perf_counter()
-    for n, T in enumerate(all_origins):
-        hT = [h for h in hs if T in origins[h]]
-        try:
-            fm, fi = fit(data, event, cutoff=T, use_cache=use_cache)
-        except PactwatchError as exc:
-            info["origins"][T] = {"error": str(exc)}
-            continue
-        info["fits"]["hit" if fi["fit_cache"] == "hit" else "miss"] += 1
-        if fm.info.get("train_years", [0, 0])[1] > T:
-            raise PactwatchError(f"internal: the fit at origin {T} uses alliance-years up to {fm.info['train_years'][1]}")
-        tg = in_force_at(data, T)
-        base, binfo = baselines_at(data, T, tg, hT, event)
-        flags = _flags(data, tg, T)
-        pred = {h: np.full(len(tg), np.nan) for h in hT}
-        orc = {h: np.full(len(tg), np.nan) for h in hT}
-        why = [None] * len(tg)
-        day = as_of_date(T)
-        for i, aid in enumerate(tg["atopid"].to_numpy()):
-            # all horizons; if the longest goes beyond the training data's ages, the shortest alone
-            for hh in ([hT, [min(hT)]] if len(hT) > 1 else [hT]):
-                try:
-                    r = predict_alliance_at(data, fm, int(aid), day, hh, oracle=oracle)
-                except PactwatchError as exc:
-                    why[i] = _reason(str(exc))
-                    continue
-                for h in hh:
-                    pred[h][i] = r["status_quo"][h]
-                    if oracle:
-                        orc[h][i] = r["oracle"][h]
-                info["oracle_held_segments"] += r["oracle_held_segments"]
-                if len(hh) == len(hT):
-                    why[i] = None
-                break
-        for h in hT:
-            oc = outcomes_at(tg, T, h, event)
-            miss = np.isnan(pred[h])
-            for w in (why[j] or "the longer horizon only" for j in np.flatnonzero(miss)):
-                key = f"{h:g}y: {w}"
-                info["not_predicted"][key] = info["not_predicted"].get(key, 0) + 1
-            df = pd.DataFrame({"origin": T, "horizon": h, "atopid": tg["atopid"].to_numpy(), "begyr": tg["begyr"].to_numpy(),
-                               "a0": tg["a0"].to_numpy(), "model": pred[h], "oracle": orc[h],
-                               **{b: base[f"{b}_{h:g}"].to_numpy() for b in BASELINES}})
-            df = pd.concat([df, oc.reset_index(drop=True), flags.reset_index(drop=True)], axis=1)
-            rows.append(df)
-        info["origins"][T] = {"in_force": int(len(tg)), "train_alliances": fm.info.get("n_alliances"),
-                              "train_events": fm.info.get("n_events"), "train_years": fm.info.get("train_years"),
-                              "fit_cache": fi["fit_cache"], **binfo}
-        if progress:
-            progress(f"origin {T} ({n + 1}/{len(all_origins)}): {len(tg)} alliances in force, "
+    done = [0]
+
+    def report(i: int, r: dict) -> None:
+        done[0] += 1
+        if progress and "error" not in r["info"]:
+            progress(f"origin {r['T']} ({done[0]}/{len(all_origins)}): {r['info']['in_force']} alliances in force, "
                      f"{time.perf_counter() - t0:.0f}s")
+
+    tasks = [(T, [h for h in hs if T in origins[h]], event, use_cache, oracle) for T in all_origins]
+    for r in run_tasks(origin_rows, tasks, engine, on_result=report, shared=(data,)):
+        T = r["T"]
+        info["origins"][T] = r["info"]
+        if "error" in r["info"]:
+            continue
+        info["fits"]["hit" if r["fit_cache"] == "hit" else "miss"] += 1
+        info["oracle_held_segments"] += r["oracle_held_segments"]
+        for k, v in r["not_predicted"].items():
+            info["not_predicted"][k] = info["not_predicted"].get(k, 0) + v
+        rows.extend(r["rows"])
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     return frame, info
 
@@ -625,8 +653,10 @@ def _case_file_atopids() -> list[int]:
 def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: int = 1, horizons=(5.0, 10.0),
                  n_boot: int = 200, level: float = 0.9, seed: int = 0, dev_end: int = 1990, event: str = "any-end",
                  include_later: bool = True, plots_dir=None, use_cache: bool = True, oracle: bool = True,
-                 event_study_window=(-3, 5), data=None, progress=None) -> dict:
-    """The whole back-test (see the module docstring); a JSON-ready dict."""
+                 event_study_window=(-3, 5), data=None, progress=None, engine=None) -> dict:
+    """The whole back-test (see the module docstring); a JSON-ready dict. ``engine``
+    (:class:`pactwatch.news.engine.Engine`): where the per-origin refits and predictions run (default in-process;
+    the scores are always computed here)."""
     from pactwatch.models.base import jsonable
 
     from .training import build_data
@@ -641,7 +671,8 @@ def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: i
     later = sorted(set(o for v in origins.values() for o in v if o > dev_end))
     if data is None:
         data, _ = build_data(src, use_cache=use_cache, progress=progress)
-    frame, info = landmark_frame(data, origins, event, use_cache=use_cache, oracle=oracle, progress=progress)
+    frame, info = landmark_frame(data, origins, event, use_cache=use_cache, oracle=oracle, progress=progress,
+                                 engine=engine)
     failed = {T: v["error"] for T, v in info["origins"].items() if "error" in v}
     for T, err in sorted(failed.items()):
         notes.append(f"origin {T} not back-tested: the model could not be fitted ({err})")
