@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pactwatch.errors import DataError
 from pactwatch.events.corpus import event_schema
 from pactwatch.news.corpus import EVENTS, file_sha256, month_of, read_sql, remove_stale_temps, write_table_atomic
 
@@ -27,17 +26,11 @@ def import_file_partitioned(path: str, corpus: str, layout: str | None = None) -
     (:class:`pactwatch.events.importers.ImportReport` fields) with ``files_written`` and ``files_present``."""
     import pyarrow as pa
 
-    from pactwatch.events.importers import ImportReport, detect_layout, read_gdelt, read_icews
+    from pactwatch.events.importers import read_event_file
 
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"{p}: event file not found")
-    found = detect_layout(p)
-    if layout and layout != found and not (layout == "gdelt1" and found == "gdelt1_csv"):
-        raise DataError(f"{p}: looks like {found}, not {layout}")
-    rep = ImportReport(str(p), found)
-    rows = read_icews(p, rep) if found == "icews" else read_gdelt(p, found)
-    rep.rows = len(rows)
+    rows, rep = read_event_file(p, layout)
+    found = rep.layout
     sha = file_sha256(p)[:12]
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:

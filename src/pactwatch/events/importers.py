@@ -239,10 +239,9 @@ def read_icews(path: Path, report: ImportReport | None = None) -> list[dict]:
     return rows
 
 
-def import_file(path, con=None, db=None, layout: str | None = None) -> ImportReport:
-    """Read one GDELT/ICEWS file and add its events to the event table (one transaction; re-import adds nothing)."""
-    from pactwatch.news.store import connect
-
+def read_event_file(path, layout: str | None = None) -> tuple[list[dict], ImportReport]:
+    """The rows of one GDELT/ICEWS file with its layout checked (``layout`` given: it must match what the file is),
+    and the import report so far (layout, rows, rows skipped with their reasons)."""
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{p}: event file not found")
@@ -252,6 +251,14 @@ def import_file(path, con=None, db=None, layout: str | None = None) -> ImportRep
     rep = ImportReport(str(p), found)
     rows = read_icews(p, rep) if found == "icews" else read_gdelt(p, found)
     rep.rows = len(rows)
+    return rows, rep
+
+
+def import_file(path, con=None, db=None, layout: str | None = None) -> ImportReport:
+    """Read one GDELT/ICEWS file and add its events to the event table (one transaction; re-import adds nothing)."""
+    from pactwatch.news.store import connect
+
+    rows, rep = read_event_file(path, layout)
     own = con is None
     con = con or connect(db)
     try:

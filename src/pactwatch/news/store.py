@@ -235,15 +235,8 @@ def _near_duplicate(con, keys: list[str], sh: set[str]) -> tuple[str | None, flo
 
 def ingest_files(paths, db=None) -> IngestReport:
     """Read and store every file (directories recursively). A file that cannot be read is skipped with its reason."""
-    from pactwatch.news.ingest import IngestError, iter_files, read_articles
+    from pactwatch.news.corpus import read_files
+    from pactwatch.news.ingest import iter_files
 
-    arts, skips = [], []
-    for p in iter_files(paths):
-        try:
-            a, s = read_articles(p)
-        except IngestError as exc:
-            skips.append(Skip(str(p), str(exc)))
-            continue
-        arts.extend(a)
-        skips.extend(s)
+    arts, skips = read_files(list(iter_files(paths)))
     return ingest(arts, db=db, skips=skips)
