@@ -1,0 +1,160 @@
+"""What the news says, typed: the indicator series of the last months, the latest evidence and the proposed updates to
+the case, as one :class:`NewsSummary` for the report and the web case page.
+
+Built from the series :func:`pactwatch.monitor.indicators.indicator_series` returns (or the ``indicators.json``
+`pactwatch monitor` writes; :func:`from_monitor`), or straight from a news store (:func:`from_store`). The evidence
+sentences are read at run time from the news store (the articles stay outside the repository). How much a proposed
+update would move the forecast (``ProposedUpdate.effect``) is filled in by :mod:`pactwatch.reports.news`, which can
+run forecasts (a layer above this one).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, Field
+
+from pactwatch.errors import PactwatchError
+
+#: months of the series shown
+MONTHS = 24
+#: evidence sentences shown (the latest first)
+LATEST = 8
+
+
+class MonthPoint(BaseModel):
+    month: str
+    n: int
+    value: Optional[float] = None
+    change_point: bool = False
+
+
+class IndicatorSummary(BaseModel):
+    id: str
+    label: str
+    measure: Literal["count", "index"]
+    total: int = Field(description="events over the whole series")
+    shown: int = Field(description="events in the months shown")
+    change_points: list[str] = Field(default_factory=list, description="change-point months in the months shown")
+    months: list[MonthPoint]
+
+
+class Evidence(BaseModel):
+    event_id: str
+    date: str
+    indicators: list[str] = Field(default_factory=list, description="labels of the indicators it counts for")
+    code: Optional[str] = None
+    source: Optional[str] = None
+    target: Optional[str] = None
+    title: Optional[str] = None
+    url: Optional[str] = None
+    sentence: Optional[str] = None
+
+
+class ForecastEffect(BaseModel):
+    """Status-quo survival at ``t`` years before and after the update (same draws and seed)."""
+    t: float
+    before: float
+    after: float
+    diff: float
+    note: Optional[str] = None
+
+
+class ProposedUpdate(BaseModel):
+    kind: str
+    summary: str
+    date: str
+    confidence: float
+    path: list
+    value: Any = None
+    evidence: list[Evidence] = Field(default_factory=list)
+    effect: Optional[ForecastEffect] = None
+    effect_error: Optional[str] = None
+
+
+class NewsSummary(BaseModel):
+    status: Literal["ok", "none"]
+    message: Optional[str] = Field(default=None, description="why there is nothing (status 'none')")
+    case: Optional[str] = None
+    coverage: list[Optional[str]] = Field(default_factory=list, description="first and last month of the store's events")
+    events_read: int = 0
+    months: list[str] = Field(default_factory=list, description="the months shown")
+    indicators: list[IndicatorSummary] = Field(default_factory=list)
+    latest: list[Evidence] = Field(default_factory=list)
+    proposals: list[ProposedUpdate] = Field(default_factory=list)
+    combined: Optional[ForecastEffect] = Field(default=None, description="every proposed update applied together")
+    combined_error: Optional[str] = None
+    series_file: Optional[str] = None
+
+
+def none(message: str, case: str | None = None) -> NewsSummary:
+    """No news read: ``message`` says why and how to add them."""
+    return NewsSummary(status="none", message=message, case=case)
+
+
+def _evidence(e: dict, labels: list[str] | None = None) -> Evidence:
+    return Evidence(event_id=str(e.get("event_id")), date=str(e.get("date")), indicators=labels or [],
+                    code=e.get("code"), source=e.get("source"), target=e.get("target"), title=e.get("title"),
+                    url=e.get("url"), sentence=e.get("sentence"))
+
+
+def summarize(series: dict, proposals: list[dict] | None = None, months: int = MONTHS, latest: int = LATEST,
+              case: str | None = None, series_file: str | None = None) -> NewsSummary:
+    """The summary of ``series`` (as :func:`~pactwatch.monitor.indicators.indicator_series` returns it): the last
+    ``months`` months per indicator, the ``latest`` most recent evidence sentences over all indicators (one entry per
+    event, naming every indicator it counts for) and ``proposals`` (dicts of
+    :func:`~pactwatch.monitor.updates.propose_updates`)."""
+    if months < 1:
+        raise PactwatchError(f"news summary: months must be at least 1, got {months}")
+    shown = list(series.get("months") or [])[-months:]
+    if not shown:
+        return none("the news store holds no dated events", case)
+    inds, by_event = [], {}
+    for i in series["indicators"]:
+        pts = i["series"][-months:]
+        inds.append(IndicatorSummary(
+            id=i["id"], label=i["label"], measure=i["measure"], total=int(i["total"]), shown=sum(p["n"] for p in pts),
+            change_points=[p["month"] for p in pts if p["change_point"]],
+            months=[MonthPoint(month=p["month"], n=p["n"], value=p["value"], change_point=p["change_point"])
+                    for p in pts]))
+        if i["measure"] == "index":
+            continue  # the index counts every event of the pair: evidence is listed under the specific indicators
+        for p in pts:
+            for e in p["evidence"]:
+                by_event.setdefault(e["event_id"], (e, []))[1].append(i["label"])
+    recent = sorted(by_event.values(), key=lambda x: (x[0]["date"], str(x[0]["event_id"])), reverse=True)[:latest]
+    props = [ProposedUpdate(kind=p["kind"], summary=p["summary"], date=p["date"], confidence=float(p["confidence"]),
+                            path=list(p["path"]), value=p.get("value"),
+                            evidence=[_evidence(e) for e in p.get("evidence", [])]) for p in proposals or []]
+    cov = series.get("coverage") or [shown[0], shown[-1]]
+    return NewsSummary(status="ok", case=case, coverage=list(cov), events_read=int(series.get("events_read", 0)),
+                       months=shown, indicators=inds, latest=[_evidence(e, labs) for e, labs in recent],
+                       proposals=props, series_file=series_file)
+
+
+def from_monitor(mon: dict, months: int = MONTHS, latest: int = LATEST) -> NewsSummary:
+    """The summary of what `pactwatch monitor` (``run_monitor``) returned: its in-memory ``series``, else the
+    ``indicators.json`` it wrote; a monitor that read no news gives status 'none' with its message."""
+    if mon.get("status") != "ok":
+        return none(mon.get("message") or "no coded news events", mon.get("case"))
+    series = mon.get("series")
+    if series is None:
+        p = Path(mon.get("json") or "")
+        try:
+            series = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PactwatchError(f"news summary: cannot read the indicator series {p} ({exc})") from None
+    return summarize(series, mon.get("proposals") or [], months, latest, mon.get("case"), mon.get("json"))
+
+
+def from_store(con, indicators, proposals: list[dict] | None = None, months: int = MONTHS, latest: int = LATEST,
+               case: str | None = None) -> NewsSummary:
+    """The summary read from an open news store ``con`` (read-only is enough) for ``indicators`` (parsed
+    :class:`~pactwatch.monitor.indicators.Indicator` list): pactwatch's own coded events; status 'none' when the store
+    has none."""
+    from .indicators import monitor_series, store_coverage
+
+    if store_coverage(con)[0] is None:
+        return none("the news store holds no coded events", case)
+    return summarize(monitor_series(con, indicators), proposals, months, latest, case)
