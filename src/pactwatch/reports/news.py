@@ -110,3 +110,37 @@ def news_view(news) -> dict:
     return {"status": "ok", "summary": s, "chart": news_chart(s), "combined": combined,
             "combined_error": s.combined_error, "first": s.months[0], "last": s.months[-1],
             "n_months": len(s.months), "indicators": s.indicators, "latest": s.latest, "proposals": props}
+
+
+def news_from_store(case_file, db=None, wait: float | None = None, min_confidence: float | None = None) -> NewsSummary:
+    """What the news says about the case in ``case_file``, read from the news store ``db`` (default: the user's)
+    without coding anything: its indicator series from the events already coded, and the updates the events propose
+    at or above ``min_confidence`` (default that of `case update`), without their effect on the forecast. Status
+    'none' when the case defines no indicators or the store has no coded events; a store that cannot be opened
+    (``wait`` seconds for a writer) raises."""
+    import yaml
+
+    from pactwatch.monitor.indicators import parse_indicators, read_events
+    from pactwatch.monitor.summary import from_store
+    from pactwatch.monitor.updates import DEFAULT_MIN_CONFIDENCE, propose_updates
+    from pactwatch.news.store import connect, default_news_db
+
+    path = Path(case_file)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    case_id = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not data.get("indicators"):
+        return none(f"the case file {path.name} defines no indicators", case_id)
+    inds = parse_indicators(data, str(path))
+    db = Path(db) if db is not None else default_news_db()
+    if not db.is_file():
+        return none(f"no news store at {db}", case_id)
+    mc = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+    con = connect(db, read_only=True, wait=wait)
+    try:
+        try:
+            props = propose_updates(read_events(con, "pactwatch"), data)["proposals"]
+        except PactwatchError:
+            props = []  # a case whose observed block cannot be read proposes nothing; the series still show
+        return from_store(con, inds, [p for p in props if p["confidence"] >= mc], case=case_id)
+    finally:
+        con.close()
