@@ -114,3 +114,35 @@ def test_report_without_news_says_none_was_read(result):
                 .split('<section id="news">')[1].split("</section>")[0])
     assert "No news was read for this report (the store is empty)" in sec
     assert isinstance(summarize({"months": [], "indicators": []}), NewsSummary)
+
+
+def test_evidence_gets_title_address_and_publisher_from_the_folder_index(tmp_path):
+    """Articles ingested from files keep no address: the evidence takes it, the title and the publisher from the
+    folder's index.jsonl, as the shared Russia–DPRK folder has one."""
+    import json
+
+    import duckdb
+
+    from pactwatch.events.store import COLUMNS, ensure
+    from pactwatch.monitor.summary import add_article_metadata
+    from pactwatch.news.store import SCHEMA
+
+    folder = tmp_path / "news" / "articles"
+    folder.mkdir(parents=True)
+    (folder / "2025-09-03-putin-kim.txt").write_text("text", encoding="utf-8")
+    (tmp_path / "news" / "index.jsonl").write_text(json.dumps(
+        {"file": "2025-09-03-putin-kim.txt", "url": "https://example.org/putin-kim", "title": "Putin meets Kim",
+         "publisher": "Example Wire"}) + "\n", encoding="utf-8")
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    con.execute(SCHEMA)
+    ensure(con)
+    con.execute("insert into articles (article_id, title, url, source) values ('a1', 'BEIJING – lead sentence', '', ?)",
+                [str(folder / "2025-09-03-putin-kim.txt")])
+    vals = {c: None for c in COLUMNS} | {"event_id": "e-new", "origin": "pactwatch", "article_id": "a1"}
+    con.execute(f"insert into events ({', '.join(COLUMNS)}) values ({', '.join('?' * len(COLUMNS))})",
+                [vals[c] for c in COLUMNS])
+    s = add_article_metadata(summarize(_series()), con)
+    e = next(x for x in s.latest if x.event_id == "e-new")
+    assert (e.title, e.url, e.publisher) == ("Putin meets Kim", "https://example.org/kim-moscow", "Example Wire")
+    other = next(x for x in s.latest if x.event_id == "e-new2")  # not in the store: unchanged
+    assert other.title == "Kim goes to Moscow" and other.publisher is None

@@ -49,6 +49,7 @@ class Evidence(BaseModel):
     target: Optional[str] = None
     title: Optional[str] = None
     url: Optional[str] = None
+    publisher: Optional[str] = None
     sentence: Optional[str] = None
 
 
@@ -133,6 +134,59 @@ def summarize(series: dict, proposals: list[dict] | None = None, months: int = M
                        proposals=props, series_file=series_file)
 
 
+def _index_entry(source: str | None, cache: dict) -> dict:
+    """The ``index.jsonl`` entry (url, title, publisher) of an article ingested from a file, when the folder holding
+    the file (or its parent) has one, as the shared Russia–DPRK folder does."""
+    if not source:
+        return {}
+    f = Path(source)
+    for d in (f.parent, f.parent.parent):
+        idx = d / "index.jsonl"
+        if idx not in cache:
+            entries = {}
+            if idx.is_file():
+                try:
+                    for line in idx.read_text(encoding="utf-8").splitlines():
+                        if line.strip():
+                            e = json.loads(line)
+                            entries[str(e.get("file", ""))] = e
+                except (OSError, ValueError):
+                    entries = {}
+            cache[idx] = entries
+        hit = cache[idx].get(f.name) or cache[idx].get(str(f.relative_to(d)) if f.is_relative_to(d) else "")
+        if hit:
+            return hit
+    return {}
+
+
+def add_article_metadata(summary: NewsSummary, con) -> NewsSummary:
+    """Fill the evidence's article title, address and publisher from the news store's ``articles`` table (an open
+    connection ``con``) and, for articles ingested from files, from the ``index.jsonl`` beside the files (its title
+    first: a file's stored title is often its first line). Changes ``summary`` in place and returns it."""
+    evs = [e for e in summary.latest] + [e for p in summary.proposals for e in p.evidence]
+    import duckdb
+
+    ids = sorted({e.event_id for e in evs})
+    if not ids:
+        return summary
+    try:
+        rows = con.execute("select e.event_id, a.title, a.url, a.source from events e join articles a "
+                           "on a.article_id = e.article_id where e.event_id in (select unnest(?))", [ids]).fetchall()
+    except duckdb.CatalogException:  # a store without an articles table: the evidence keeps what the events hold
+        return summary
+    arts = {r[0]: r[1:] for r in rows}
+    cache: dict = {}
+    for e in evs:
+        if e.event_id not in arts:
+            continue
+        title, url, source = arts[e.event_id]
+        meta = _index_entry(source, cache)
+        e.title = meta.get("title") or e.title or title or None  # the folder's index names articles as published
+        e.url = e.url or url or meta.get("url") or None
+        e.publisher = e.publisher or meta.get("publisher") or None
+    return summary
+
+
 def from_monitor(mon: dict, months: int = MONTHS, latest: int = LATEST) -> NewsSummary:
     """The summary of what `pactwatch monitor` (``run_monitor``) returned: its in-memory ``series``, else the
     ``indicators.json`` it wrote; a monitor that read no news gives status 'none' with its message."""
@@ -145,7 +199,17 @@ def from_monitor(mon: dict, months: int = MONTHS, latest: int = LATEST) -> NewsS
             series = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise PactwatchError(f"news summary: cannot read the indicator series {p} ({exc})") from None
-    return summarize(series, mon.get("proposals") or [], months, latest, mon.get("case"), mon.get("json"))
+    out = summarize(series, mon.get("proposals") or [], months, latest, mon.get("case"), mon.get("json"))
+    store = mon.get("store") or series.get("generated_from")
+    if store and Path(store).is_file():
+        from pactwatch.news.store import connect
+
+        con = connect(store, read_only=True, wait=10.0)
+        try:
+            add_article_metadata(out, con)
+        finally:
+            con.close()
+    return out
 
 
 def from_store(con, indicators, proposals: list[dict] | None = None, months: int = MONTHS, latest: int = LATEST,
@@ -157,4 +221,4 @@ def from_store(con, indicators, proposals: list[dict] | None = None, months: int
 
     if store_coverage(con)[0] is None:
         return none("the news store holds no coded events", case)
-    return summarize(monitor_series(con, indicators), proposals, months, latest, case)
+    return add_article_metadata(summarize(monitor_series(con, indicators), proposals, months, latest, case), con)

@@ -176,7 +176,9 @@ def news_chart(summary, ncols: int = 2) -> str | None:
             ax.plot(x, y, color=PALETTE[0], marker=".", linewidth=1.2)
             ax.set_ylim(-1.1, 1.1)
         else:
-            ax.bar(x, [p.n for p in ind.months], color=PALETTE[1], width=0.85)
+            n = [p.n for p in ind.months]
+            ax.bar(x, n, color=PALETTE[1], width=0.85)
+            ax.set_ylim(0, max(1, max(n)) * 1.08)
             ax.yaxis.get_major_locator().set_params(integer=True)
         for k, p in enumerate(ind.months):
             if p.change_point:
