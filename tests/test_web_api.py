@@ -727,3 +727,36 @@ def test_case_page_shows_what_the_news_says_from_the_store(data_dir, cases_dir, 
 def test_case_page_without_a_news_store_has_no_news_section(client):
     page = client.get("/cases/rus-prk-2024", params={"as_of": AS_OF})
     assert page.status_code == 200 and 'id="news-section"' not in page.text
+
+
+def test_web_report_shows_each_proposed_update_and_how_far_it_moves_the_forecast(data_dir, cases_dir, tmp_path):
+    """A ceasefire coded in the server's news store after the case's observed date: the web report's news section
+    lists the proposed updates (both members' war ends) with the status-quo 5-year survival before and after."""
+    import duckdb
+
+    from pactwatch.events.store import COLUMNS, ensure
+    from pactwatch.reports import present as P
+
+    db = tmp_path / "news.duckdb"
+    con = duckdb.connect(str(db))
+    ensure(con)
+    vals = {c: None for c in COLUMNS} | {
+        "event_id": "cf1", "origin": "pactwatch", "event_date": "2026-11-27", "source_country": "RUS",
+        "target_country": "UKR", "code": "0871", "quad": 2, "article_id": "a9", "url": "https://example.org/cf",
+        "evidence": "Russia and Ukraine declared a ceasefire along the whole front line."}
+    con.execute(f"insert into events ({', '.join(COLUMNS)}) values ({', '.join('?' * len(COLUMNS))})",
+                [vals[c] for c in COLUMNS])
+    con.close()
+    with TestClient(create_app(data_dir=data_dir, cases_dir=cases_dir, news_db=db)) as c:
+        page = c.get("/cases/rus-prk-2024", params={"as_of": AS_OF})
+        rep = c.get("/cases/rus-prk-2024/report", params={"as_of": AS_OF})
+    assert page.status_code == 200 and rep.status_code == 200, rep.text
+    assert 'data-kind="war-ended"' in page.text.split('id="news-section"')[1]
+    sec = rep.text.split('<section id="news">')[1].split("</section>")[0]
+    rows = [" ".join(unescape(re.sub(r"<[^>]+>", " ", r.split("</tr>")[0])).split())
+            for r in sec.split('data-kind="war-ended">')[1:]]
+    assert len(rows) == 2 and "no longer at war" in rows[0] and "declared a ceasefire" in rows[0]
+    cells = re.findall(r"(\d+%) (\d+%) ([+−]?[\d.]+) pts", rows[0])
+    assert cells, rows[0]
+    before, after, diff = cells[0]
+    assert before != after and diff not in ("0", P.DASH)
