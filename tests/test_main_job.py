@@ -59,8 +59,13 @@ def test_main_builds_the_store_and_writes_the_north_korea_russia_report(data_dir
     report = Path(summary["report"])
     assert report == tmp_path / "home" / "reports" / "rus-prk-2024.html" and report.exists()
     html = report.read_text(encoding="utf-8")
-    assert external_resources(html) == [] and len(embedded_images(html)) == 2
+    # survival, drivers and the news indicators' small multiples
+    assert external_resources(html) == [] and len(embedded_images(html)) == 3
     text = _text(html)
+    news = _text(html.split('<section id="news">')[1].split("</section>")[0])
+    assert "What the news says" in news and f"{mon['events_read']} events coded by pactwatch" in news
+    for i in mon["indicators"]:
+        assert i["label"] in news
     assert "What happens to the North Korea–Russia alliance when the Ukraine war ends, or US policy changes?" in text
     for s in res["scenarios"]:
         row = _text(scenario_row(html, s["name"]))

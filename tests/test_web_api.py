@@ -663,3 +663,100 @@ def test_case_page_back_test_section_comes_from_the_stored_result(client, web_fo
     assert f"Brier skill {P.skill(dev['skill'])}" in text  # the answer paragraph quotes it too
     rep = " ".join(unescape(re.sub(r"<[^>]+>", " ", client.get("/cases/rus-prk-2024/report", params=params).text)).split())
     assert P.skill_ci(dev["skill"], dev["skill_lower"], dev["skill_upper"]) in rep
+
+
+def _news_store(db):
+    """A small news store: two RUS–PRK summit events (one article), a DPRK shell delivery, a US event that counts for
+    no indicator."""
+    import duckdb
+
+    from pactwatch.events.store import COLUMNS, ensure
+    from pactwatch.news.store import SCHEMA
+
+    con = duckdb.connect(str(db))
+    con.execute(SCHEMA)
+    ensure(con)
+    body = "Putin arrived in Pyongyang for a summit with Kim Jong Un. The two leaders met for talks."
+    con.execute("insert into articles (article_id, title, pub_date, url, body) values (?, ?, ?, ?, ?)",
+                ["a1", "Putin in Pyongyang", "2024-06-19", "https://example.org/putin-pyongyang", body])
+    rows = [("e1", "2024-06-19", "RUS", "PRK", "042", 1, "Putin arrived in Pyongyang for a summit with Kim Jong Un.", "a1"),
+            ("e2", "2024-06-19", "PRK", "RUS", "043", 1, "The two leaders met for talks.", "a1"),
+            ("e3", "2024-10-02", "PRK", "RUS", "070", 2, "North Korea shipped artillery shells to Russia.", "a2"),
+            ("e4", "2024-11-05", "USA", "PRK", "112", 3, "Washington criticised Pyongyang.", "a3")]
+    for eid, d, s, t, code, q, ev, art in rows:
+        vals = {c: None for c in COLUMNS}
+        vals.update(event_id=eid, origin="pactwatch", event_date=d, source_country=s, target_country=t, code=code,
+                    quad=q, evidence=ev, article_id=art, url=f"https://example.org/{art}")
+        con.execute(f"insert into events ({', '.join(COLUMNS)}) values ({', '.join('?' * len(COLUMNS))})",
+                    [vals[c] for c in COLUMNS])
+    con.close()
+
+
+def test_case_page_shows_what_the_news_says_from_the_store(data_dir, cases_dir, tmp_path):
+    from pactwatch.monitor.indicators import load_indicators, monitor_series
+    from pactwatch.news.store import connect
+
+    db = tmp_path / "news.duckdb"
+    _news_store(db)
+    with TestClient(create_app(data_dir=data_dir, cases_dir=cases_dir, news_db=db)) as c:
+        page = c.get("/cases/rus-prk-2024", params={"as_of": AS_OF})
+    assert page.status_code == 200, page.text
+    sec = page.text.split('id="news-section"')[1].split("</section>")[0]
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", sec)).split())
+    assert "What the news says" in text and "4 events coded by pactwatch" in text and "2024-06 to 2024-11" in text
+    assert "data:image/png;base64," in sec
+    # the counts are the monitor's series over the same store
+    con = connect(db, read_only=True)
+    try:
+        series = monitor_series(con, load_indicators(cases_dir / "rus-prk-2024.yaml"))
+    finally:
+        con.close()
+    by = {i["id"]: i for i in series["indicators"]}
+    assert by["summits"]["total"] == 2 and by["arms-to-russia"]["total"] == 1
+    for iid, ind in by.items():
+        row = " ".join(unescape(re.sub(r"<[^>]+>", " ", sec.split(f'data-indicator="{iid}">')[1].split("</tr>")[0])).split())
+        assert row.startswith(f"{ind['label']} {ind['total']} ")
+    # the latest evidence, newest first, with the article's title and address from the store
+    ev = " ".join(unescape(re.sub(r"<[^>]+>", " ", sec.split('id="news-evidence"')[1].split("</table>")[0])).split())
+    assert ev.index("North Korea shipped artillery shells") < ev.index("Putin arrived in Pyongyang")
+    assert "Putin in Pyongyang" in ev and 'href="https://example.org/a1"' in sec
+    assert "Washington criticised" not in ev  # counts for no indicator (the index's events are not listed)
+    assert "proposes no update" in text
+
+
+def test_case_page_without_a_news_store_has_no_news_section(client):
+    page = client.get("/cases/rus-prk-2024", params={"as_of": AS_OF})
+    assert page.status_code == 200 and 'id="news-section"' not in page.text
+
+
+def test_web_report_shows_each_proposed_update_and_how_far_it_moves_the_forecast(data_dir, cases_dir, tmp_path):
+    """A ceasefire coded in the server's news store after the case's observed date: the web report's news section
+    lists the proposed updates (both members' war ends) with the status-quo 5-year survival before and after."""
+    import duckdb
+
+    from pactwatch.events.store import COLUMNS, ensure
+    from pactwatch.reports import present as P
+
+    db = tmp_path / "news.duckdb"
+    con = duckdb.connect(str(db))
+    ensure(con)
+    vals = {c: None for c in COLUMNS} | {
+        "event_id": "cf1", "origin": "pactwatch", "event_date": "2026-11-27", "source_country": "RUS",
+        "target_country": "UKR", "code": "0871", "quad": 2, "article_id": "a9", "url": "https://example.org/cf",
+        "evidence": "Russia and Ukraine declared a ceasefire along the whole front line."}
+    con.execute(f"insert into events ({', '.join(COLUMNS)}) values ({', '.join('?' * len(COLUMNS))})",
+                [vals[c] for c in COLUMNS])
+    con.close()
+    with TestClient(create_app(data_dir=data_dir, cases_dir=cases_dir, news_db=db)) as c:
+        page = c.get("/cases/rus-prk-2024", params={"as_of": AS_OF})
+        rep = c.get("/cases/rus-prk-2024/report", params={"as_of": AS_OF})
+    assert page.status_code == 200 and rep.status_code == 200, rep.text
+    assert 'data-kind="war-ended"' in page.text.split('id="news-section"')[1]
+    sec = rep.text.split('<section id="news">')[1].split("</section>")[0]
+    rows = [" ".join(unescape(re.sub(r"<[^>]+>", " ", r.split("</tr>")[0])).split())
+            for r in sec.split('data-kind="war-ended">')[1:]]
+    assert len(rows) == 2 and "no longer at war" in rows[0] and "declared a ceasefire" in rows[0]
+    cells = re.findall(r"(\d+%) (\d+%) ([+−]?[\d.]+) pts", rows[0])
+    assert cells, rows[0]
+    before, after, diff = cells[0]
+    assert before != after and diff not in ("0", P.DASH)

@@ -153,6 +153,7 @@ def main_job(
 
         stored = LS.save_landmark(L.run_backtest(src, progress=lambda m: console_err.print(f"[dim]back-test: {m}[/]")))
         console_err.print(f"back-test stored in {stored}")
+    mon = _news_monitor(root, json_out)  # before the report, which shows what the news says
     allsc = load_scenarios()
     names = F.default_scenarios(allsc)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -165,14 +166,14 @@ def main_job(
 
         try:
             run = forecast_and_report(MAIN_CASE, names, as_of=as_of, sims=sims, seed=seed, source=src, progress=step,
-                                      report=report if report is not None else home() / "reports" / f"{MAIN_CASE}.html")
+                                      report=report if report is not None else home() / "reports" / f"{MAIN_CASE}.html",
+                                      news=mon)
         except PactwatchError as exc:
             raise flag_error(exc) from None
     res, path = run.result.to_json(), run.report
     from pactwatch.scenarios import ledger
 
     ledger.append(ledger.entry_from_result(res))  # the headline forecast, scored once its outcome is recorded
-    mon = _news_monitor(root, json_out)
     if json_out:
         print_json({**summary, "report": str(path), "forecast": res, "monitor": mon})
         return

@@ -154,3 +154,43 @@ def driver_chart(result: dict, rows: list[dict] | None = None) -> str:
                  "Δ5y = 5-year survival vs the covariate at its typical value", fontsize=10, loc="left")
     ax.grid(axis="x", alpha=0.3)
     return png_data_uri(fig)
+
+
+def news_chart(summary, ncols: int = 2) -> str | None:
+    """Small multiples of the news indicators (:class:`pactwatch.monitor.summary.NewsSummary`) over the months shown:
+    bars of events per month (the cooperation–conflict index as a line on −1..1), change points dashed. None when no
+    indicator has an event in those months (no empty chart). Returns a PNG data URI."""
+    inds = summary.indicators
+    if not inds or not any(i.shown for i in inds):
+        return None
+    plt = _plt()
+    months = summary.months
+    ncols = min(ncols, len(inds))
+    nrows = -(-len(inds) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 1.9 * nrows + 0.3), sharex=True, squeeze=False)
+    x = np.arange(len(months))
+    for ax, ind in zip(axes.flat, inds):
+        if ind.measure == "index":
+            y = np.array([np.nan if p.value is None else p.value for p in ind.months], float)
+            ax.axhline(0, color="#777777", linewidth=0.5)
+            ax.plot(x, y, color=PALETTE[0], marker=".", linewidth=1.2)
+            ax.set_ylim(-1.1, 1.1)
+        else:
+            n = [p.n for p in ind.months]
+            ax.bar(x, n, color=PALETTE[1], width=0.85)
+            ax.set_ylim(0, max(1, max(n)) * 1.08)
+            ax.yaxis.get_major_locator().set_params(integer=True)
+        for k, p in enumerate(ind.months):
+            if p.change_point:
+                ax.axvline(k - 0.5, color=PALETTE[2], linestyle="--", linewidth=1)
+        ax.set_title(f"{ind.label} ({ind.shown})", fontsize=8.5, loc="left")
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(inds):]:
+        ax.set_visible(False)
+    step = max(1, len(months) // 6)
+    for ax in list(axes.flat)[len(inds) - ncols:len(inds)]:  # the lowest visible panel of each column
+        ax.set_xticks(x[::step])
+        ax.set_xticklabels(months[::step], rotation=45, ha="right", fontsize=7)
+        ax.tick_params(labelbottom=True)
+    fig.tight_layout()
+    return png_data_uri(fig)

@@ -438,10 +438,12 @@ def question(result: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------------- render
-def context(result: dict, validation: dict | None = None) -> dict:
-    """Everything the template shows (charts as data URIs)."""
+def context(result: dict, validation: dict | None = None, news=None) -> dict:
+    """Everything the template shows (charts as data URIs). ``news``: what the news says
+    (:class:`pactwatch.monitor.summary.NewsSummary` or the monitor's summary dict; None: none was read)."""
     result, validation = _plain(result, validation)
     from . import charts
+    from .news import news_view
 
     check_result(result, validation)
     drows = charts.driver_rows(result)
@@ -454,7 +456,7 @@ def context(result: dict, validation: dict | None = None) -> dict:
         "driver_rows_all": sq["drivers"], "interactions": [d["label"] for d in drows if "×" in d["label"]],
         "survival_png": charts.survival_chart(result), "driver_png": charts.driver_chart(result, drows) if drows else None,
         "base_filters": filters_text(result["base_rate"]), "caveats": caveats(result, validation),
-        "uncertain": uncertain_values(result), "prov": provenance(result),
+        "uncertain": uncertain_values(result), "prov": provenance(result), "news": news_view(news),
     }
 
 
@@ -468,15 +470,16 @@ def _env():
     return env
 
 
-def render_html(result: dict, validation: dict | None = None) -> str:
+def render_html(result: dict, validation: dict | None = None, news=None) -> str:
     result, validation = _plain(result, validation)
-    return _env().get_template("report.html.j2").render(**context(result, validation))
+    return _env().get_template("report.html.j2").render(**context(result, validation, news))
 
 
-def render_report(result: dict, path, validation: dict | None = None) -> Path:
+def render_report(result: dict, path, validation: dict | None = None, news=None) -> Path:
     """Write the self-contained HTML report for ``result`` to ``path`` (parent folders created); returns the path.
-    ``validation``: the forecast's validation (default: the result's own)."""
-    html = render_html(result, validation)
+    ``validation``: the forecast's validation (default: the result's own); ``news``: what the news says
+    (:class:`pactwatch.monitor.summary.NewsSummary`, or None: the report says no news was read)."""
+    html = render_html(result, validation, news)
     p = Path(path).expanduser()
     if p.exists() and p.is_dir():
         raise PactwatchError(f"report path {p}: is a directory; give a file name such as {p / 'report.html'}")

@@ -19,23 +19,31 @@ BACKTEST_MAX_SIMS = 1000
 class ForecastRun:
     result: ForecastResult
     report: Path | None = None
+    news: object = None  # the NewsSummary shown in the report (with the proposals' effects), when news was given
 
 
 def forecast_and_report(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = 1000,
                         seed: int = 0, horizon: float = 10.0, event: str = "any-end", level: float = 0.9,
                         k_analogues: int = 8, use_cache: bool = True, backtest: bool = True, report=None,
-                        progress=None) -> ForecastRun:
+                        progress=None, news=None) -> ForecastRun:
     """Forecast ``case`` (arguments as :func:`~pactwatch.scenarios.forecast.forecast_case`) and write the report to
     ``report`` (a path; None: no report). The result's ``validation`` is always the stored back-test's summary (a
-    file read, no computation); ``backtest`` is accepted for compatibility and has no effect."""
+    file read, no computation); ``backtest`` is accepted for compatibility and has no effect. ``news``: what the news
+    says (a :class:`pactwatch.monitor.summary.NewsSummary` or what ``run_monitor`` returned): each update it proposes
+    is forecast once more on the status quo with the case changed in memory (:func:`.news.with_effects`), and the
+    report shows it all; None: the report says no news was read."""
     from pactwatch.scenarios.forecast import forecast_case
 
+    from .news import as_summary, with_effects
     from .report import render_report
 
     res = forecast_case(case, scenarios, as_of=as_of, source=source, sims=sims, seed=seed, horizon=horizon,
                         event=event, level=level, k_analogues=k_analogues, use_cache=use_cache, progress=progress)
-    path = render_report(res, report) if report is not None else None
-    return ForecastRun(result=res, report=path)
+    summary = as_summary(news)
+    if summary is not None and report is not None:
+        summary = with_effects(summary, res, source=source, use_cache=use_cache)
+    path = render_report(res, report, news=summary) if report is not None else None
+    return ForecastRun(result=res, report=path, news=summary)
 
 
 def current_validation(result) -> dict:

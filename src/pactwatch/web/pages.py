@@ -151,7 +151,35 @@ def case_page(request: Request, name: str, scenario: Annotated[Optional[list[str
         dyad_error = "the members' ISO3 codes (which the news store uses) could not be found"
     return render(request, "case.html", title=case["title"], case=case, offered=_scenario_menu(), chosen=scenario,
                   as_of=day.isoformat(), view=view, forecast_error=fc_error, report_query=_query(scenario, as_of),
-                  dyad=dyad, dyad_error=dyad_error, dyad_codes=codes[:2], QUAD=QUAD)
+                  dyad=dyad, dyad_error=dyad_error, dyad_codes=codes[:2], QUAD=QUAD, news=_news(st, name))
+
+
+def _news_summary(st: WebState, name: str):
+    """What the news says about case ``name`` from the server's news store (the events already coded there; nothing
+    is coded per request): a :class:`pactwatch.monitor.summary.NewsSummary`, or the error message as a string."""
+    import duckdb
+
+    from pactwatch.reports.news import news_from_store
+    from pactwatch.web.services import READ_WAIT_SECONDS, case_path
+
+    try:
+        return news_from_store(case_path(st.cases_dir, name), st.news_db, wait=READ_WAIT_SECONDS)
+    except (PactwatchError, OSError) as exc:
+        return f"the news store could not be read: {exc}"
+    except duckdb.Error as exc:  # a store without the columns the monitor reads: the page still renders
+        return f"the news store is not usable ({exc})"
+
+
+def _news(st: WebState, name: str) -> dict | None:
+    """The report's "What the news says" section (:func:`pactwatch.reports.news.news_view`) for the case page; None
+    when the case defines no indicators or the store holds no coded events (the pair's events section then says
+    why)."""
+    from pactwatch.reports.news import news_view
+
+    s = _news_summary(st, name)
+    if isinstance(s, str):
+        return {"status": "error", "message": s}
+    return news_view(s) if s.status == "ok" else None
 
 
 #: The report is one self-contained file with inline CSS and embedded PNGs (no script): its own policy.
@@ -163,6 +191,7 @@ REPORT_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; bas
 def case_report(request: Request, name: str, scenario: Annotated[Optional[list[str]], Query()] = None,
                 as_of: Optional[str] = None):
     """The HTML report of the forecast the case page shows (:func:`pactwatch.reports.render_html`)."""
+    from pactwatch.monitor.summary import none
     from pactwatch.reports import render_html
 
     st = _st(request)
@@ -170,7 +199,15 @@ def case_report(request: Request, name: str, scenario: Annotated[Optional[list[s
     from pactwatch.reports.run import current_validation
 
     res = st.forecast(name, _check_scenarios(scenario) or None, parse_as_of(as_of)).to_json()
-    return HTMLResponse(render_html(res, current_validation(res)), headers={"Content-Security-Policy": REPORT_CSP})
+    news = _news_summary(st, name)
+    if isinstance(news, str):
+        news = none(news)
+    elif news.status == "ok" and news.proposals:  # how far each proposed update moves this forecast
+        from pactwatch.reports.news import with_effects
+
+        news = with_effects(news, res, ctx=st._context(res["event"]["name"]))
+    return HTMLResponse(render_html(res, current_validation(res), news=news),
+                        headers={"Content-Security-Policy": REPORT_CSP})
 
 
 def _iso_from_cow(st: WebState, members: list[dict]) -> list[str]:
