@@ -54,7 +54,7 @@ def test_mirror_url():
     assert mirror_url(u, None) == u
     assert mirror_url(u, "http://127.0.0.1:8000") == "http://127.0.0.1:8000/wp-content/uploads/states2016.csv"
     assert mirror_url(u, "https://m.example/cow/") == "https://m.example/cow/wp-content/uploads/states2016.csv"
-    with pytest.raises(DataError, match="base-url"):
+    with pytest.raises(DataError, match="base URL"):
         mirror_url(u, "not a url")
 
 
