@@ -47,7 +47,7 @@ In ATOP 5.1 this gives 161 / 69 / 122 / 65 endings; cause 3 coincides with ATOP'
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -93,17 +93,20 @@ EVENT_DEFINITIONS: dict[str, EventDefinition] = {
                                    "other endings censored", "cause", (3,)),
     "other": EventDefinition("other", "cause-specific: loss of independence or war lost (termmode 4 or 6); other endings "
                              "censored", "cause", (4,)),
-    # issue 13's competing risks, named as the forecast reports them; on replacement-merged spells
-    # (:func:`replacement_spells`) a linked replacement is no ending at all, only unlinked ones are censored
-    "breach": EventDefinition("breach", "cause-specific (a): abrogation, violation or breach (termmode 3); other endings "
-                              "censored", "cause", (1,)),
-    "lapse": EventDefinition("lapse", "cause-specific (b): lapse, moot or purpose fulfilled (termmode 1 or 5, not "
-                             "replaced); other endings censored", "cause", (2,)),
-    "state-death": EventDefinition("state-death", "cause-specific (c): state death or war lost (termmode 4 or 6); other "
-                                   "endings censored", "cause", (4,)),
-    "not-replaced": EventDefinition("not-replaced", "ends for any reason but replacement (causes a, b, c; replacement "
-                                    "by a new agreement among the members censored)", "cause", (1, 2, 4)),
 }
+# issue 13's competing risks, named as the forecast reports them: the same cause codes as the definitions above (one
+# home for which codes count), under these names; on replacement-merged spells (:func:`replacement_spells`) a linked
+# replacement is no ending at all, only unlinked ones are censored
+for _name, _same, _what in (
+        ("breach", "violation", "cause-specific (a): abrogation, violation or breach (termmode 3); other endings censored"),
+        ("lapse", "fulfilment", "cause-specific (b): lapse, moot or purpose fulfilled (termmode 1 or 5, not replaced); "
+                                "other endings censored"),
+        ("state-death", "other", "cause-specific (c): state death or war lost (termmode 4 or 6); other endings censored"),
+        ("not-replaced", "death", "ends for any reason but replacement (causes a, b, c; replacement by a new agreement "
+                                  "among the members censored)")):
+    EVENT_DEFINITIONS[_name] = replace(EVENT_DEFINITIONS[_same], name=_name, description=_what)
+del _name, _same, _what
+
 #: The competing causes of issue 13 (cause code -> event definition), in report order; 3 (replacement) is no event.
 COMPETING_CAUSES = {1: "breach", 2: "lapse", 4: "state-death"}
 
