@@ -25,10 +25,9 @@ CarryOpt = Annotated[bool, typer.Option("--carry-forward", help="Allow years aft
 
 
 def _step_names(add: str | None) -> list[str]:
-    from pactwatch.panels.steps import STEPS, load_plugins
+    from pactwatch.panels.steps import STEPS
     from pactwatch.errors import PactwatchError
 
-    load_plugins()
     names = [n.strip() for n in (add or "").split(",") if n.strip()]
     unknown = [n for n in names if n not in STEPS]
     if unknown:

@@ -487,12 +487,6 @@ STEPS: dict[str, Callable[..., pd.DataFrame]] = {
     "peace-years": conflict.add_peace_years,
 }
 
-
-def load_plugins() -> None:
-    """Kept for callers of the former plug-in registration: every step is now listed in :data:`STEPS` when this module
-    is imported, so there is nothing left to load."""
-
-
 def apply_steps(panel: pd.DataFrame, names: Iterable[str], *, src: DataSource | None = None) -> pd.DataFrame:
     """Apply the named steps in order (names from STEPS); an unknown name is an error listing the valid ones."""
     names = [n.strip() for n in names if n and n.strip()]

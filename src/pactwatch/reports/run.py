@@ -24,11 +24,11 @@ class ForecastRun:
 
 def forecast_and_report(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = 1000,
                         seed: int = 0, horizon: float = 10.0, event: str = "any-end", level: float = 0.9,
-                        k_analogues: int = 8, use_cache: bool = True, backtest: bool = True, report=None,
+                        k_analogues: int = 8, use_cache: bool = True, report=None,
                         progress=None, news=None) -> ForecastRun:
     """Forecast ``case`` (arguments as :func:`~pactwatch.scenarios.forecast.forecast_case`) and write the report to
     ``report`` (a path; None: no report). The result's ``validation`` is always the stored back-test's summary (a
-    file read, no computation); ``backtest`` is accepted for compatibility and has no effect. ``news``: what the news
+    file read, no computation). ``news``: what the news
     says (a :class:`pactwatch.monitor.summary.NewsSummary` or what ``run_monitor`` returned): each update it proposes
     is forecast once more on the status quo with the case changed in memory (:func:`.news.with_effects`), and the
     report shows it all; None: the report says no news was read."""

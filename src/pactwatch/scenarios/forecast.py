@@ -83,15 +83,6 @@ def context(src=None, event: str = "any-end", *, cutoff=None, exclude=(), use_ca
     return Context(data=data, model=m, cache={**info, **fi}, event=event)
 
 
-def _as_of(as_of) -> pd.Timestamp:
-    if as_of is None:
-        return pd.Timestamp(dt.date.today())
-    try:
-        return pd.Timestamp(as_of).normalize()
-    except (ValueError, TypeError):
-        raise PactwatchError(f"as_of: expected a date like 2026-11-26, got {as_of!r}") from None
-
-
 def _q(x: np.ndarray, level: float, axis=-1):
     a = (1 - level) / 2
     return np.nanquantile(x, a, axis=axis), np.nanquantile(x, 1 - a, axis=axis)
