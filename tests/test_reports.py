@@ -292,3 +292,17 @@ def test_answer_says_first_when_the_model_does_not_beat_the_best_baseline(result
         second = re.split(r"(?<=[.!?])\s+(?=[A-Z“])", R.answer(result, v)["text"])[1]
         assert words in second
         assert second.startswith("Read it with caution") == (verdict != "yes")
+
+
+def test_small_backtest_printout_compares_with_always_saying_half(capsys):
+    """`pactwatch forecast --backtest` (the four named cases) never calls the model better than the base rate when
+    always saying 50% scores better than both: the printout names the best reference and says "no better"."""
+    from pactwatch.cli.forecast import render_backtest
+
+    res = {"event": "any-end", "cases": [], "note": "four cases",
+           "brier": [{"t": 5.0, "n_cases": 4, "model": 0.440, "base_rate": 0.539},
+                     {"t": 10.0, "n_cases": 4, "model": 0.2, "base_rate": 0.4}]}
+    render_backtest(res)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "model 0.440 (base rate 0.539, always saying 50% 0.250): no better than always saying 50%" in out
+    assert "model 0.200 (base rate 0.400, always saying 50% 0.250): better than always saying 50%" in out

@@ -112,9 +112,17 @@ def render_backtest(res) -> None:
         t.add_row(r["case"], r["formed"], f"{r['train_alliances']} alliances, ≤ {r['train_years'][1]}",
                   f"{r['duration_years']:.1f} y" + ("" if r["ended"] else "+"), *cells)
     console.print(t)
+    from pactwatch.reports.report import small_backtest_reference
+
     for b in res["brier"]:
-        console.print(f"Brier at {b['t']:g} years over {b['n_cases']} cases: model {b['model']:.3f}, "
-                      f"base rate {b['base_rate']:.3f}" if b["model"] is not None else f"Brier at {b['t']:g}: no cases")
+        if b["model"] is None:
+            console.print(f"Brier at {b['t']:g}: no cases")
+            continue
+        ref = small_backtest_reference(b)
+        base = f"base rate {b['base_rate']:.3f}, " if b["base_rate"] is not None else ""
+        console.print(f"Brier at {b['t']:g} years over {b['n_cases']} cases: model {b['model']:.3f} ({base}always "
+                      f"saying 50% 0.250): {'better' if ref['beats'] else 'no better'} than {ref['best_label']}; "
+                      "too few cases to validate anything (`pactwatch backtest` is the track record)")
     console.print(f"[dim]{res['note']}[/]")
 
 
@@ -186,7 +194,7 @@ def forecast(
 
                 run = forecast_and_report(case, scenario, horizon=horizon, as_of=as_of, sims=sims, event=event,
                                           level=level, seed=seed, k_analogues=k, source=src, use_cache=not no_cache,
-                                          backtest=report is not None, report=report, progress=step)
+                                          report=report, progress=step)
                 res, written = run.result, run.report
         except PactwatchError as exc:
             raise flag_error(exc) from None
