@@ -317,6 +317,8 @@ def fitted_from_rows(rows: pd.DataFrame, covs: list, *, event: str = "any-end", 
     from lifelines.exceptions import ConvergenceError
 
     info = dict(info or {})
+    if int(rows["event"].sum()) == 0:
+        return _no_events(rows, covs, event=event, cutoff=cutoff, info=info)
     # Newton–Raphson from beta = 0 with lifelines' first step (0.95) can overflow on the rarer cause-specific events
     # (issue 13's 'breach': 126 events, 22 covariates); a shorter first step reaches the same maximum. Tried only
     # after a failure, so a fit that converged before is unchanged; the step used is recorded in ``info``.
@@ -348,3 +350,21 @@ def fitted_from_rows(rows: pd.DataFrame, covs: list, *, event: str = "any-end", 
                        stop=rows["stop"].to_numpy(float), event=rows["event"].to_numpy(int),
                        baseline=cm.baseline_cumhaz_.copy(), reference=np.median(X, axis=0), summary=cm.summary.copy(),
                        info=info, event_def=event, cutoff=cutoff, max_time=float(cm.max_time_))
+
+
+def _no_events(rows: pd.DataFrame, covs: list, *, event: str, cutoff, info: dict) -> FittedModel:
+    """A cause that never happened in the training rows: its Breslow cumulative hazard is 0 at every age, so it
+    predicts no such ending (a cause-specific incidence of exactly 0); its coefficients are not identified and are
+    set to 0 with zero variance (they multiply a zero hazard). Said in ``info``."""
+    X = rows[list(covs)].to_numpy(float)
+    p = len(covs)
+    max_t = float(rows["stop"].max()) if len(rows) else 0.0
+    info.update(n_rows=int(len(rows)), n_alliances=int(rows["atopid"].nunique()), n_events=0, max_age=max_t,
+                note=f"no '{event}' events in the training rows: zero hazard, coefficients not identified (set to 0)")
+    summ = pd.DataFrame({"coef": 0.0, "se": np.nan, "exp(coef)": 1.0, "p": np.nan}, index=pd.Index(list(covs), name="covariate"))
+    return FittedModel(covariates=list(covs), coef=np.zeros(p), variance=np.zeros((p, p)), variance_naive=np.zeros((p, p)),
+                       center=X.mean(0) if len(X) else np.zeros(p), X=X, start=rows["start"].to_numpy(float),
+                       stop=rows["stop"].to_numpy(float), event=rows["event"].to_numpy(int),
+                       baseline=pd.Series([0.0], index=pd.Index([max_t], name="time"), name="baseline_cumulative_hazard"),
+                       reference=np.median(X, axis=0) if len(X) else np.zeros(p), summary=summ, info=info,
+                       event_def=event, cutoff=cutoff, max_time=max_t)
