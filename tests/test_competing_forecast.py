@@ -188,3 +188,22 @@ def test_any_end_numbers_unchanged_with_competing_on_or_off(rus_prk, forecast_ct
     assert off["competing"] is None and rus_prk["competing"] is not None
     assert off["scenarios"] == rus_prk["scenarios"]
     assert off["base_rate"] == rus_prk["base_rate"]
+
+
+def test_report_and_cli_show_the_incidences_as_present_writes_them(rus_prk, forecast_ctx):
+    from pactwatch.reports import present as P
+    from pactwatch.reports.report import render_html
+
+    tab = P.competing_table(rus_prk)
+    assert [s["name"] for s in tab["scenarios"]] == ["status-quo", "war-ends"]
+    sq = next(s for s in rus_prk["competing"]["scenarios"] if s["name"] == "status-quo")
+    p5 = sq["incidence"][0]["by_t"][rus_prk["times"].index(5.0)]
+    cell = P.pct_ci(p5["point"], p5["lower"], p5["upper"])
+    assert tab["scenarios"][0]["rows"][0]["cells"][rus_prk["times"].index(5.0)] == cell
+    html = render_html(rus_prk)
+    sec = html[html.index('id="competing"'):html.index('id="drivers"')]
+    assert 'id="competing-table"' in sec and cell in sec and "Ends for any reason but replacement" in sec
+    assert "Abrogation, violation or breach" in sec and "data:image/png;base64," in sec
+    # without competing risks: no table, no chart, no section
+    off = {**rus_prk, "competing": None}
+    assert P.competing_table(off) is None and 'id="competing"' not in render_html(off)
