@@ -178,10 +178,11 @@ class CompetingRun:
         Fp = cumulative_incidence(Hp) @ weights  # C x G: mixture over timings
         Hd = np.stack([e.cumulative_hazard(b, h, Zu[inv], bounds) for e, (b, h) in zip(self.engines, self.draws)])
         Fd = cumulative_incidence(Hd)  # C x G x B
-        lo, hi = _q(Fd, self.level, axis=2)
+        a = (1 - self.level) / 2  # no NaN here (finite hazards): the vectorised quantile, not nanquantile's loop
+        lo, hi = np.quantile(Fd, [a, 1 - a], axis=2)
         mean = Fd.mean(2)
         Ad = Fd.sum(0)  # all but replacement, per draw (= 1 − exp(−sum_k H_k))
-        alo, ahi = _q(Ad, self.level, axis=1)
+        alo, ahi = np.quantile(Ad, [a, 1 - a], axis=1)
 
         def pts(p, m, a, b):
             return [{"t": t, "point": float(p[i]), "mean": float(m[i]), "lower": float(a[i]), "upper": float(b[i])}
