@@ -125,7 +125,8 @@ COMPETING_METHOD = (
     "(Poisson event counts), drawn independently per cause (cause-specific partial likelihoods factor) from their own "
     "seeded stream, with the same shock-timing draws as the survival forecast.")
 REPLACEMENT_METHOD = (
-    "Replacement by a new treaty (ATOP TERMMODE 2 or TERMCAUS 1; 105 of the 332 training endings) is censored in every "
+    "Replacement by a new treaty (ATOP TERMMODE 2 or TERMCAUS 1; 105 of the 332 endings in the full training rows, "
+    "see replacements_censored for this fit) is censored in every "
     "cause-specific fit, linked to a successor or not: the relationship is taken to continue, as the case's resolution "
     "criteria say, with the hazards of comparable treaties still in force at the same age (non-informative "
     "censoring). Successor spells are not merged here (panels.survival.replacement_spells can): the forecast keeps "
