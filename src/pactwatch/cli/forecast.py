@@ -40,7 +40,31 @@ def render(res) -> None:
     console.print(f"[bold]{c['name']}[/] ({c['id']}), in force {c['in_force']}; age {c['age_at_as_of']:.1f} years on "
                   f"{res['as_of']}. Event '{res['event']['name']}': {res['event']['description']}.")
     console.print(summary_table(res))
+    ct = competing_table(res)
+    if ct is not None:
+        console.print(ct)
     _render_details(res)
+
+
+def competing_table(res) -> Table | None:
+    """Each cause's cumulative incidence and 'ends for any reason but replacement' (status quo and war ends; cells
+    written by :func:`pactwatch.reports.present.competing_table`); None when the result has none."""
+    res = as_json(res)
+    tab = P.competing_table(res)
+    if tab is None:
+        return None
+    t = Table(title=f"How it would end: probability of having ended by each cause t years after {res['as_of']} "
+                    f"(competing risks; {P.level_text(res['level'])} intervals)", title_justify="left")
+    t.add_column("scenario / cause")
+    for c in tab["columns"]:
+        t.add_column(c, justify="right")
+    for s in tab["scenarios"]:
+        t.add_row(f"[bold]{s['label']}[/]", *[""] * len(tab["columns"]))
+        for r in s["rows"]:
+            t.add_row(f"  {r['label']}", *r["cells"])
+        t.add_row("  [bold]any reason but replacement[/]", *s["not_replaced"])
+        t.add_row(f"  [dim]ends at all (1 − survival, {tab['event']})[/]", *[f"[dim]{x}[/]" for x in s["any_end"]])
+    return t
 
 
 def summary_table(res) -> Table:
@@ -140,6 +164,8 @@ def forecast(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     backtest: Annotated[bool, typer.Option("--backtest", help="Run the back-test over the historical cases instead.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rebuild panels and refit instead of using the cache.")] = False,
+    no_competing: Annotated[bool, typer.Option("--no-competing", help="Skip the competing-risk forecast (each cause's "
+                            "cumulative incidence and 'ends for any reason but replacement').")] = False,
     list_: Annotated[bool, typer.Option("--list", help="List cases and scenarios.")] = False,
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report (charts, "
                       "analogues, back-test, caveats, provenance) to this file.", dir_okay=False)] = None,
@@ -194,7 +220,7 @@ def forecast(
 
                 run = forecast_and_report(case, scenario, horizon=horizon, as_of=as_of, sims=sims, event=event,
                                           level=level, seed=seed, k_analogues=k, source=src, use_cache=not no_cache,
-                                          report=report, progress=step)
+                                          report=report, progress=step, competing=not no_competing)
                 res, written = run.result, run.report
         except PactwatchError as exc:
             raise flag_error(exc) from None

@@ -194,11 +194,16 @@ class CoxTV(SurvivalModel):
     supports_time_varying = True
     supports_delta = True
 
-    def __init__(self, *, cluster: bool = True, penalizer: float = 0.0, alpha: float = 0.05, missing: str = "raise"):
+    def __init__(self, *, cluster: bool = True, penalizer: float = 0.0, alpha: float = 0.05, missing: str = "raise",
+                 step_size: float | None = None):
         super().__init__(missing=missing)
         self.cluster = cluster
         self.penalizer = penalizer
         self.alpha = alpha
+        self.step_size = step_size  # Newton–Raphson's first step (lifelines' default when None); same estimate
+
+    def _fit_options(self) -> dict:
+        return {} if self.step_size is None else {"fit_options": {"step_size": float(self.step_size)}}
 
     def _arrays(self, data):
         if self.time_varying_:
@@ -223,11 +228,12 @@ class CoxTV(SurvivalModel):
             if self.time_varying_:
                 lf = CoxTimeVaryingFitter(penalizer=self.penalizer, alpha=self.alpha)
                 fd = data[[c for c in [self.id_col, self.start_col, self.stop_col, self.event_col] if c] + cols]
-                lf.fit(fd, event_col=self.event_col, start_col=self.start_col, stop_col=self.stop_col, id_col=self.id_col)
+                lf.fit(fd, event_col=self.event_col, start_col=self.start_col, stop_col=self.stop_col, id_col=self.id_col,
+                       **self._fit_options())
             else:
                 lf = CoxPHFitter(penalizer=self.penalizer, alpha=self.alpha)
                 lf.fit(data[[self.duration_col, self.event_col] + cols], duration_col=self.duration_col,
-                       event_col=self.event_col)
+                       event_col=self.event_col, **self._fit_options())
         self.lifelines_ = lf
         self.params_ = pd.Series(lf.params_.to_numpy(float), index=cols, name="coef")
         self.variance_naive_ = pd.DataFrame(lf.variance_matrix_.to_numpy(float), index=cols, columns=cols)

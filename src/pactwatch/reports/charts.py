@@ -9,6 +9,10 @@ report is one self-contained file (nothing is fetched when it is opened).
   (coef ± z·se) × (value − reference) from the robust standard error; the label carries the change in 5-year survival
   the covariate makes (point estimate, from the result's ``drivers``).
 
+- :func:`competing_chart` — for the status quo (and the war-ends scenario when forecast): each cause's cumulative
+  incidence stacked (point estimates; the top of the stack is "ends for any reason but replacement", with its Monte
+  Carlo band as dashed lines) and 1 − the any-end survival for comparison.
+
 Colours: Okabe–Ito (distinguishable under the common colour-vision deficiencies); lines also differ by dash.
 """
 from __future__ import annotations
@@ -192,5 +196,55 @@ def news_chart(summary, ncols: int = 2) -> str | None:
         ax.set_xticks(x[::step])
         ax.set_xticklabels(months[::step], rotation=45, ha="right", fontsize=7)
         ax.tick_params(labelbottom=True)
+    fig.tight_layout()
+    return png_data_uri(fig)
+
+
+def competing_chart(result: dict, names=("status-quo", "war-ends")) -> str | None:
+    """Stacked cumulative incidence by cause, one panel per scenario in ``names`` that the result's ``competing``
+    block holds (None without one). Returns a PNG data URI."""
+    import textwrap
+
+    comp = result.get("competing")
+    if not comp:
+        return None
+    scen = [s for s in comp["scenarios"] if s["name"] in names]
+    if not scen:
+        return None
+    surv = {s["name"]: s for s in result["scenarios"]}
+    labels = {c["name"]: c["label"] for c in comp["causes"]}
+    plt = _plt()
+    n = len(scen)
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n + 0.6, 3.4), sharey=True, squeeze=False)
+    lvl = f"{100 * result['level']:.0f}%"
+    top = 0.0
+    for k, s in enumerate(scen):
+        ax = axes[0][k]
+        c = s["curve"]
+        t = np.asarray(c["t"], float)
+        causes = list(c["cumulative"])
+        ys = [np.asarray(c["cumulative"][n_], float) for n_ in causes]
+        ax.stackplot(t, *ys, colors=[PALETTE[(i + 1) % len(PALETTE)] for i in range(len(ys))], alpha=0.75,
+                     labels=[labels.get(n_, n_) for n_ in causes], linewidth=0)
+        lo, hi = np.asarray(c["not_replaced_lower"], float), np.asarray(c["not_replaced_upper"], float)
+        ax.plot(t, lo, color="#000000", linewidth=0.8, linestyle=":", label=f"any reason but replacement, {lvl}")
+        ax.plot(t, hi, color="#000000", linewidth=0.8, linestyle=":")
+        top = max(top, float(hi.max()))
+        sv = surv.get(s["name"])
+        if sv and sv.get("curve"):
+            st = np.asarray(sv["curve"]["t"], float)
+            ax.plot(st, 1 - np.asarray(sv["curve"]["point"], float), color="#000000", linewidth=1.4, linestyle="--",
+                    label=f"1 − survival ({result['event']['name']} model)")
+            top = max(top, float(1 - min(sv["curve"]["point"])))
+        ax.set_title(textwrap.fill(s["label"], 40), fontsize=9, loc="left")
+        ax.set_xlabel(f"years after {result['as_of']}")
+        ax.grid(alpha=0.3)
+        ax.set_xlim(0, float(result["horizon"]))
+    axes[0][0].set_ylabel("ended by (cumulative)")
+    axes[0][0].set_ylim(0, min(1.0, np.ceil(top * 10) / 10 + 0.02))
+    axes[0][0].yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    axes[0][-1].legend(fontsize=7, loc="upper left", frameon=False)
+    fig.suptitle(f"{result['case']['name']}: how it would end — cumulative incidence by cause (point estimates, "
+                 f"stacked)", fontsize=10.5, x=0.01, ha="left")
     fig.tight_layout()
     return png_data_uri(fig)

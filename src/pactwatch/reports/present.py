@@ -289,3 +289,31 @@ def backtest_tables(v: dict | None) -> dict | None:
                  "note": "illustrations only", "illustrations": other})
     return {"pooled": pooled, "subgroups": subs, "level": lvl, "baselines": lm["baselines"],
             "later_looks": times_text(lm["later_looks_this_spec"]), "later_looks_total": times_text(lm["later_looks_total"])}
+
+
+# ------------------------------------------------------------------------------------------------ competing risks
+def competing_table(result: dict, names=("status-quo", "war-ends")) -> dict | None:
+    """The competing-risk table as text cells, for the scenarios ``names`` present in the result's ``competing`` block
+    (None without one): {"columns", "scenarios": [{name, label, rows: [{cause, label, n_events, cells[]}],
+    not_replaced[], any_end[]}], "replacements_censored"}. ``any_end``: 1 − the survival forecast of the result's
+    event (its interval from the survival interval), beside "ends for any reason but replacement"."""
+    comp = result.get("competing")
+    if not comp:
+        return None
+    times = result["times"]
+    n_ev = {c["name"]: c["n_events"] for c in comp["causes"]}
+    surv = {s["name"]: s for s in result["scenarios"]}
+    out = []
+    for sc in comp["scenarios"]:
+        if sc["name"] not in names:
+            continue
+        s = surv.get(sc["name"])
+        out.append({"name": sc["name"], "label": sc["label"],
+                    "rows": [{"cause": c["cause"], "label": c["label"], "n_events": n_ev.get(c["cause"]),
+                              "cells": [pct_ci(p["point"], p["lower"], p["upper"]) for p in c["by_t"]]}
+                             for c in sc["incidence"]],
+                    "not_replaced": [pct_ci(p["point"], p["lower"], p["upper"]) for p in sc["not_replaced"]],
+                    "any_end": [pct_ci(1 - x["point"], 1 - x["upper"], 1 - x["lower"]) for x in s["survival"]]
+                    if s else [DASH] * len(times)})
+    return {"columns": [f"{t:g} y" for t in times], "scenarios": out, "event": result["event"]["name"],
+            "replacements_censored": comp.get("replacements_censored")}

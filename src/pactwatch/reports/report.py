@@ -33,6 +33,7 @@ from .present import lc as _lc  # noqa: E402
 from .present import median_text, pct, pct_interval, pts, pts_abs, pts_interval, years  # noqa: E402,F401
 from .present import (SPLIT_WORDS, backtest_lead, backtest_rest, backtest_tables, origins_text,  # noqa: E402
                       pooled_row, skill_ci, times_text)
+from .present import competing_table  # noqa: E402
 
 
 def _plain(result, validation=None):
@@ -457,6 +458,7 @@ def context(result: dict, validation: dict | None = None, news=None) -> dict:
         "survival_png": charts.survival_chart(result), "driver_png": charts.driver_chart(result, drows) if drows else None,
         "base_filters": filters_text(result["base_rate"]), "caveats": caveats(result, validation),
         "uncertain": uncertain_values(result), "prov": provenance(result), "news": news_view(news),
+        "competing": competing_table(result), "competing_png": charts.competing_chart(result),
     }
 
 

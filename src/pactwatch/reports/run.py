@@ -25,7 +25,7 @@ class ForecastRun:
 def forecast_and_report(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = 1000,
                         seed: int = 0, horizon: float = 10.0, event: str = "any-end", level: float = 0.9,
                         k_analogues: int = 8, use_cache: bool = True, report=None,
-                        progress=None, news=None) -> ForecastRun:
+                        progress=None, news=None, competing: bool = True) -> ForecastRun:
     """Forecast ``case`` (arguments as :func:`~pactwatch.scenarios.forecast.forecast_case`) and write the report to
     ``report`` (a path; None: no report). The result's ``validation`` is always the stored back-test's summary (a
     file read, no computation). ``news``: what the news
@@ -38,7 +38,8 @@ def forecast_and_report(case, scenarios: list[str] | None = None, *, as_of=None,
     from .report import render_report
 
     res = forecast_case(case, scenarios, as_of=as_of, source=source, sims=sims, seed=seed, horizon=horizon,
-                        event=event, level=level, k_analogues=k_analogues, use_cache=use_cache, progress=progress)
+                        event=event, level=level, k_analogues=k_analogues, use_cache=use_cache, progress=progress,
+                        competing=competing)
     summary = as_summary(news)
     if summary is not None and report is not None:
         summary = with_effects(summary, res, source=source, use_cache=use_cache)

@@ -77,6 +77,11 @@ class Engine:
     def survival(self, betas: np.ndarray, cumH: np.ndarray, Z: np.ndarray, bounds: np.ndarray) -> np.ndarray:
         """S(a0 + grid | a0) per draw: (G x B). ``Z``: (B x K x p) path covariates for segments with age ``bounds``
         (K + 1 values, bounds[0] = a0, bounds[-1] = a0 + horizon)."""
+        return np.exp(-self.cumulative_hazard(betas, cumH, Z, bounds))
+
+    def cumulative_hazard(self, betas: np.ndarray, cumH: np.ndarray, Z: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        """H(a0 + grid | a0) = the cumulative hazard from the as-of age along the path, per draw: (G x B)
+        (:meth:`survival` is exp(−H)); the same arguments."""
         B = betas.shape[0]
         ages = self.a0 + self.grid
         P = np.union1d(ages, bounds)
@@ -90,7 +95,29 @@ class Engine:
         rel = np.exp(lin)  # K x B
         cum = np.vstack([np.zeros((1, B)), np.cumsum(dH0 * rel[seg], axis=0)])
         pos = np.searchsorted(P, ages)
-        return np.exp(-cum[pos])
+        return cum[pos]
+
+
+def cumulative_incidence(H: np.ndarray) -> np.ndarray:
+    """Cumulative incidence of each cause from cause-specific cumulative hazards on a grid.
+
+    ``H``: (C x G x ...) cumulative hazard of cause c at grid point g (from the as-of age: H[:, 0] = 0). With
+    dH_c,i = H_c(t_i) − H_c(t_{i−1}) and dH_i = sum_c dH_c,i, the all-cause survival is S(t_n) = exp(−sum_{i<=n} dH_i)
+    and the incidence of cause c is the discrete Aalen–Johansen form
+
+        F_c(t_n) = sum_{i<=n} S(t_{i−1}) × (1 − exp(−dH_i)) × dH_c,i / dH_i,
+
+    i.e. the probability of ending within step i (given alive at its start) split between the causes in proportion to
+    their hazards within the step (a step with no hazard adds nothing). Summed over causes the steps telescope:
+    sum_c F_c(t_n) = 1 − S(t_n) exactly, each F_c is non-decreasing and in [0, 1]. Returns an array shaped like ``H``."""
+    H = np.asarray(H, float)
+    dH = np.diff(H, axis=1, prepend=np.zeros_like(H[:, :1]))  # H from the as-of age: H[:, 0] = 0 in practice
+    tot = dH.sum(axis=0)
+    cum = np.cumsum(tot, axis=0)
+    S_prev = np.exp(-(cum - tot))  # survival at the start of each step
+    p_end = S_prev * -np.expm1(-tot)  # S(t_{i-1}) - S(t_i)
+    share = np.divide(dH, tot, out=np.zeros_like(dH), where=tot > 0)
+    return np.cumsum(p_end[None] * share, axis=1)
 
 
 def draw_betas(fm, n: int, rng: np.random.Generator) -> np.ndarray:

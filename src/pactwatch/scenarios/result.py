@@ -320,6 +320,61 @@ class Validation(_M):
     landmark: Optional[LandmarkSummary] = None
 
 
+# ------------------------------------------------------------------------------------------------ competing risks
+class IncidencePoint(_M):
+    """Cumulative incidence F(t): the probability of having ended (this way) within ``t`` years of the as-of date."""
+    t: float = Field(description="Years after the as-of date")
+    point: float = Field(description="Coefficients and baseline at their estimates, averaged over shock timings")
+    mean: float = Field(description="Mean over the Monte Carlo draws")
+    lower: float
+    upper: float
+
+
+class CauseIncidence(_M):
+    cause: str = Field(description="The cause's event definition (breach, lapse, state-death)")
+    label: str
+    by_t: list[IncidencePoint]
+
+
+class CompetingCurve(_M):
+    t: list[float] = Field(description="Years after the as-of date")
+    cumulative: dict[str, list[float]] = Field(description="Point cumulative incidence of each cause on ``t``")
+    not_replaced_lower: list[float]
+    not_replaced_upper: list[float]
+
+
+class CompetingScenario(_M):
+    name: str
+    label: str
+    incidence: list[CauseIncidence] = Field(description="Each cause's cumulative incidence, accounting for the others")
+    not_replaced: list[IncidencePoint] = Field(description="Ends for any reason but replacement: the sum of the "
+                                               "causes' incidences = 1 − exp(−sum of their cumulative hazards)")
+    curve: CompetingCurve
+
+
+class CauseModel(_M):
+    name: str
+    label: str
+    cause_code: int = Field(description="Cause code of pactwatch.panels.survival.CAUSES")
+    description: str
+    n_events: int = Field(description="Training endings by this cause (alliance-year rows with every covariate)")
+    n_alliances: int
+    penalizer: float
+    coefficients: dict[str, float]
+    cache: dict[str, Any]
+
+
+class Competing(_M):
+    """Competing-risk forecasts (issue 13 item 2): how each way of ending adds up to 'ends for any reason but
+    replacement', beside the survival forecast of the chosen event."""
+    method: str
+    replacement: str = Field(description="How replacement by a new treaty is handled, and what in it is hindsight")
+    causes: list[CauseModel]
+    replacements_censored: Optional[int] = Field(None, description="Training endings by replacement (the any-end "
+                                                 "model's events minus the causes'), censored in the cause fits")
+    scenarios: list[CompetingScenario]
+
+
 # ----------------------------------------------------------------------------------------------------- provenance
 class Provenance(_M):
     as_of: str
@@ -353,6 +408,9 @@ class ForecastResult(_M):
     validation: Optional[Validation] = Field(None, description="The landmark back-test's summary when a stored result "
                                              "matches the model and data, else how to compute it; null when not asked")
     runtime_seconds: float
+    competing: Optional[Competing] = Field(None, description="Each cause's cumulative incidence and 'ends for any "
+                                           "reason but replacement' per scenario; null when not asked or not "
+                                           "computable (the notes say why)")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

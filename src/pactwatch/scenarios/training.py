@@ -275,11 +275,17 @@ def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None
     return rows, info
 
 
-def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None, exclude=(), use_cache: bool = True) \
-        -> tuple[FittedModel, dict]:
-    """Fit (or load) the time-varying Cox model; returns (model, cache-info)."""
-    key = _key({"v": CACHE_VERSION, "data": data.fingerprint, "spec": [FORECAST_SPEC.covariates,
-                FORECAST_SPEC.tv_covariates], "event": event, "cutoff": cutoff, "exclude": sorted(int(x) for x in exclude)})
+def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None, exclude=(), use_cache: bool = True,
+        penalizer: float = 0.0) -> tuple[FittedModel, dict]:
+    """Fit (or load) the time-varying Cox model; returns (model, cache-info). ``event``: any name of
+    :data:`pactwatch.models.specs.EVENT_DEFINITIONS` (the cause-specific ones censor the other endings at their time);
+    ``penalizer``: lifelines' L2 penalty on the standardised coefficients (0 = the plain partial likelihood; the
+    cause-specific forecasts use a light one, see :mod:`.forecast`). The cache key holds the event and the penalty."""
+    k = {"v": CACHE_VERSION, "data": data.fingerprint, "spec": [FORECAST_SPEC.covariates, FORECAST_SPEC.tv_covariates],
+         "event": event, "cutoff": cutoff, "exclude": sorted(int(x) for x in exclude)}
+    if penalizer:
+        k["penalizer"] = float(penalizer)  # only when set: unpenalised fits keep their cache keys
+    key = _key(k)
     path = cache_dir() / f"fit-{key}.pkl"
     if use_cache:
         m = _load(path)
@@ -293,7 +299,8 @@ def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None
     if const:
         raise PactwatchError(f"forecast model: covariate(s) {const} do not vary in the training data "
                              f"(cut-off {cutoff}); the model cannot be fitted")
-    fm = fitted_from_rows(rows, covs, event=event, cutoff=cutoff, info=info, begin=data.eval.alliances.set_index("atopid")["begin"])
+    fm = fitted_from_rows(rows, covs, event=event, cutoff=cutoff, info=info, begin=data.eval.alliances.set_index("atopid")["begin"],
+                          penalizer=penalizer)
     fm.info["fit_seconds"] = round(time.perf_counter() - t0, 2)
     fm.info["fitted_at"] = _dt.datetime.now().isoformat(timespec="seconds")
     if use_cache:
@@ -302,16 +309,33 @@ def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None
 
 
 def fitted_from_rows(rows: pd.DataFrame, covs: list, *, event: str = "any-end", cutoff=None, info: dict | None = None,
-                     begin: pd.Series | None = None) -> FittedModel:
+                     begin: pd.Series | None = None, penalizer: float = 0.0) -> FittedModel:
     """Fit :class:`pactwatch.models.CoxTV` on counting-process ``rows`` (atopid, start, stop, event, ``covs``) and
     reduce it to a :class:`FittedModel`. ``begin`` (atopid -> begin date) recovers the calendar years used."""
     from pactwatch.models import CoxTV
 
+    from lifelines.exceptions import ConvergenceError
+
     info = dict(info or {})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cm = CoxTV().fit(rows, event_col="event", covariates=list(covs), id_col="atopid", start_col="start",
-                         stop_col="stop")
+    if int(rows["event"].sum()) == 0:
+        return _no_events(rows, covs, event=event, cutoff=cutoff, info=info)
+    # Newton–Raphson from beta = 0 with lifelines' first step (0.95) can overflow on the rarer cause-specific events
+    # (issue 13's 'breach': 126 events, 22 covariates); a shorter first step reaches the same maximum. Tried only
+    # after a failure, so a fit that converged before is unchanged; the step used is recorded in ``info``.
+    for step in (None, 0.5, 0.2):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cm = CoxTV(step_size=step, penalizer=penalizer).fit(rows, event_col="event", covariates=list(covs), id_col="atopid",
+                                               start_col="start", stop_col="stop")
+            break
+        except ConvergenceError as e:
+            if step == 0.2:
+                raise PactwatchError(f"forecast model for event {event!r}: the Cox fit did not converge ({e})") from e
+    if step is not None:
+        info["newton_step_size"] = step
+    if penalizer:
+        info["penalizer"] = float(penalizer)
     info.update(n_rows=int(cm.n_rows_), n_alliances=int(cm.n_subjects_), n_events=int(cm.n_events_),
                 max_age=float(cm.max_time_))
     if begin is not None:
@@ -326,3 +350,21 @@ def fitted_from_rows(rows: pd.DataFrame, covs: list, *, event: str = "any-end", 
                        stop=rows["stop"].to_numpy(float), event=rows["event"].to_numpy(int),
                        baseline=cm.baseline_cumhaz_.copy(), reference=np.median(X, axis=0), summary=cm.summary.copy(),
                        info=info, event_def=event, cutoff=cutoff, max_time=float(cm.max_time_))
+
+
+def _no_events(rows: pd.DataFrame, covs: list, *, event: str, cutoff, info: dict) -> FittedModel:
+    """A cause that never happened in the training rows: its Breslow cumulative hazard is 0 at every age, so it
+    predicts no such ending (a cause-specific incidence of exactly 0); its coefficients are not identified and are
+    set to 0 with zero variance (they multiply a zero hazard). Said in ``info``."""
+    X = rows[list(covs)].to_numpy(float)
+    p = len(covs)
+    max_t = float(rows["stop"].max()) if len(rows) else 0.0
+    info.update(n_rows=int(len(rows)), n_alliances=int(rows["atopid"].nunique()), n_events=0, max_age=max_t,
+                note=f"no '{event}' events in the training rows: zero hazard, coefficients not identified (set to 0)")
+    summ = pd.DataFrame({"coef": 0.0, "se": np.nan, "exp(coef)": 1.0, "p": np.nan}, index=pd.Index(list(covs), name="covariate"))
+    return FittedModel(covariates=list(covs), coef=np.zeros(p), variance=np.zeros((p, p)), variance_naive=np.zeros((p, p)),
+                       center=X.mean(0) if len(X) else np.zeros(p), X=X, start=rows["start"].to_numpy(float),
+                       stop=rows["stop"].to_numpy(float), event=rows["event"].to_numpy(int),
+                       baseline=pd.Series([0.0], index=pd.Index([max_t], name="time"), name="baseline_cumulative_hazard"),
+                       reference=np.median(X, axis=0) if len(X) else np.zeros(p), summary=summ, info=info,
+                       event_def=event, cutoff=cutoff, max_time=max_t)
