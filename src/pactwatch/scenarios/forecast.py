@@ -313,7 +313,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
     elif ctx.event != event:
         raise PactwatchError(f"context was fitted for event {ctx.event!r}, not {event!r}")
     fm = ctx.model
-    rc = resolve(c, ctx.data, day)
+    rc = resolve(c, ctx.data, day, source)
     res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level, seed=seed,
                             progress=progress)
     times = [t for t in TIMES if t <= horizon + 1e-9]
@@ -355,7 +355,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                  "in_force": str(rc.in_force.date()), "signed": str(c.signed.value) if c.signed else None,
                  "age_at_as_of": a0, "file": cfile, "state_source": rc.state_source,
                  "notes": [*c.notes, *rc.notes], "events": [e.model_dump(mode="json") for e in c.events],
-                 "uncertain_values": _uncertain(c)},
+                 "uncertain_values": list(dict.fromkeys([*_uncertain(c), *(h["path"] for h in rc.hand_values)])),
+                 "hand_values": rc.hand_values},
         "as_of": str(day.date()),
         "event": {"name": ed.name, "description": ed.description},
         "horizon": horizon, "times": times, "level": level, "n_sims": n_sims, "seed": seed,
