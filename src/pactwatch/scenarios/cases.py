@@ -5,6 +5,13 @@ Search order for a name: an existing path; ``$PACTWATCH_CASES_DIR`` / ``$PACTWAT
 
 :func:`resolve` turns a case into what the model needs at an as-of date: the formation covariates (from ATOP for an
 ATOP case, from the file for a direct one) and each member's state at the as-of date (:class:`.shocks.MemberState`).
+For a direct case each member-level value of the as-of year and the year before (the lagged covariates) comes from
+:func:`pactwatch.panels.state.member_state_years` — the code the survival table's training rows are built with —
+wherever the value's source reaches that year, and from the case's ``observed`` block only past the source's end
+(:data:`pactwatch.panels.state.DATA_END`): each value's origin is in ``ResolvedCase.sources``
+(``state.<ccode>.<value>.<year>``: "data: <source>, <year>" or "hand, past data end <year>: <the case's source>"),
+each hand value used in ``ResolvedCase.hand_values`` (the forecast lists them), and where a hand value contradicts
+the data for a year they cover the data are used and a note says so.
 For an ATOP case at a date inside the data the member states come from the panels (war, rivals, capability and
 regime change since entry, that year's leader change and new outside alliances); after the data's end they must be
 given in the file's ``observed`` block — nothing is carried forward silently. A needed value that is missing in the
@@ -40,7 +47,8 @@ MAX_YAML_BYTES = 1 << 20
 MAX_YAML_NODES = 100_000
 #: Deepest nesting of mappings and lists (the shipped files nest 6 levels).
 MAX_YAML_DEPTH = 50
-#: Years the member-state covariates are observed in the panels (war data end 2007, leaders 2015, CINC 2016).
+#: Years the member-state covariates are observed in the panels for an ATOP case (war data end 2007, leaders 2015,
+#: CINC 2016); direct cases take each value to its own source's end (:mod:`pactwatch.panels.state`).
 DATA_STATE_END = 2007
 
 

@@ -355,7 +355,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                  "in_force": str(rc.in_force.date()), "signed": str(c.signed.value) if c.signed else None,
                  "age_at_as_of": a0, "file": cfile, "state_source": rc.state_source,
                  "notes": [*c.notes, *rc.notes], "events": [e.model_dump(mode="json") for e in c.events],
-                 "uncertain_values": list(dict.fromkeys([*_uncertain(c), *(h["path"] for h in rc.hand_values)])),
+                 "uncertain_values": _uncertain(c),
                  "hand_values": rc.hand_values},
         "as_of": str(day.date()),
         "event": {"name": ed.name, "description": ed.description},

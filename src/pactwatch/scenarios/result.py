@@ -47,8 +47,7 @@ class CaseInfo(_M):
     state_source: str = Field(description="Where the member states on the as-of date come from")
     notes: list[str]
     events: list[dict[str, Any]]
-    uncertain_values: list[str] = Field(description="Dotted paths of the case's values marked uncertain, and of its "
-                                        "hand values used past the data's end")
+    uncertain_values: list[str] = Field(description="Dotted paths of the case's values marked uncertain")
     hand_values: list[dict[str, Any]] = Field(default_factory=list, description="Case values used as hand values past "
                                               "the data's end (direct cases): {path, covariate_value, value, data_end, "
                                               "source, years}")
