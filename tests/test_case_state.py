@@ -111,3 +111,24 @@ def test_rus_prk_hand_values_are_listed_and_us_japan_stay_out_of_tss(src):
     # extended UDS reaches 2025: the lag year is data, the as-of year a hand value
     assert rc.sources["state.731.abs_euds_change.2025"].startswith("data: ")
     assert rc.sources["state.731.abs_euds_change.2026"].startswith("hand, past data end 2025")
+
+
+def test_war_ends_shock_sets_the_formation_war_end_and_rival_removed_reaches_the_peace_scale():
+    from pactwatch.scenarios.schema import Shock
+    from pactwatch.scenarios.shocks import MemberState, member_states_by_year
+
+    base = [MemberState(365, True, True, frozenset({2, 369}), peace_rivals=frozenset({2, 740}),
+                        severe_rivals=frozenset({740}), in_formation_war=True),
+            MemberState(731, False, True, frozenset({732}), peace_rivals=frozenset({2, 732, 740}),
+                        severe_rivals=frozenset({2, 732, 740}), in_formation_war=True)]
+    years = list(range(2026, 2032))
+    shocks = [Shock(kind="war-ends", members="all", timing={"fixed": 2027, "relative": False}),
+              Shock(kind="rival-removed", rivals=[2], members="all", timing={"fixed": 2026, "relative": False})]
+    st = member_states_by_year(base, years, shocks, (2027, 2026))
+    ended = [aggregate(st[y], year=y)["war_ended_0_2"] for y in years]
+    assert ended == [0.0, 1.0, 1.0, 1.0, 0.0, 0.0]  # the war ended in 2027: 2027, 2028, 2029
+    assert [aggregate(st[y])["any_at_war"] for y in years] == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    # the US leaves every rival list from 2027 (TSS end-year rule): Japan stays the one shared severe rival
+    agg = aggregate(st[2027])
+    assert agg["n_shared_gdb_rivals"] == 1.0 and agg["shared_rival_grade"] == 2.0
+    assert aggregate(st[2026])["n_shared_gdb_rivals"] == 2.0
