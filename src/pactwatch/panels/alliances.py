@@ -606,6 +606,73 @@ def _any(s: pd.Series):
     return 0
 
 
+def member_year_values(src: DataSource | None, keys: pd.DataFrame) -> pd.DataFrame:
+    """The member-level values of :func:`alliance_member_years` that depend only on the state, the year and the
+    member's entry year: ``keys`` (columns ccode, year, entry_year, plus any others, kept) with ``cinc``,
+    ``cinc_entry``, ``cinc_change``, ``cinc_ratio``; ``polity2``, ``v2x_polyarchy``, their entry-year values and
+    ``polity2_change`` / ``polyarchy_change``; ``leader_change`` and ``leader_change_nondem``; ``at_war`` and
+    ``war_nums``. NA outside each source's coverage (:data:`COVERAGE`). The alliance panels and the direct cases of
+    the forecasts (:mod:`pactwatch.panels.state`) both call this one function."""
+    from pactwatch.panels import states
+
+    s = get_source(src)
+    y = keys
+    # capabilities
+    nmc = states.nmc_state_years(s)[["ccode", "year", "cinc"]]
+    y = y.merge(nmc, on=["ccode", "year"], how="left")
+    base = nmc.rename(columns={"year": "entry_year", "cinc": "cinc_entry"})
+    y = y.merge(base, on=["ccode", "entry_year"], how="left")
+    y["cinc_change"] = y["cinc"] - y["cinc_entry"]
+    y["cinc_ratio"] = (y["cinc"] / y["cinc_entry"]).where(y["cinc_entry"] > 0)
+
+    # regime
+    dem = states.democracy_state_years(s)[["ccode", "year", "polity2", "v2x_polyarchy"]]
+    y = y.merge(dem, on=["ccode", "year"], how="left")
+    y = y.merge(dem.rename(columns={"year": "entry_year", "polity2": "polity2_entry", "v2x_polyarchy": "polyarchy_entry"}),
+                on=["ccode", "entry_year"], how="left")
+    y["polity2_change"] = y["polity2"] - y["polity2_entry"]
+    y["polyarchy_change"] = y["v2x_polyarchy"] - y["polyarchy_entry"]
+    for c in ("polity2", "v2x_polyarchy", "polity2_change", "polyarchy_change"):
+        y.loc[~_within(y["year"], "polity2" if "polity" in c else "v2x_polyarchy"), c] = np.nan
+
+    # leaders
+    lc = _leader_changes(s)
+    y = y.merge(lc[["ccode", "year", "leader_change"]], on=["ccode", "year"], how="left")
+    y["leader_change"] = y["leader_change"].astype("Int64")
+    lag = dem[["ccode", "year", "polity2"]].assign(year=dem["year"] + 1).rename(columns={"polity2": "_p2lag"})
+    y = y.merge(lag, on=["ccode", "year"], how="left")
+    nd = pd.Series(pd.NA, index=y.index, dtype="Int64")
+    known = y["leader_change"].notna() & y["_p2lag"].notna()
+    nd[known] = ((y.loc[known, "leader_change"] == 1) & (y.loc[known, "_p2lag"] < 6)).astype("int64")
+    y["leader_change_nondem"] = nd
+    y = y.drop(columns=["_p2lag"])
+
+    # war
+    wy = _war_years(s)
+    y = y.merge(wy, on=["ccode", "year"], how="left")
+    inwar = _within(y["year"], "at_war")
+    y["at_war"] = y["at_war"].where(~inwar | y["at_war"].notna(), 0).where(inwar).astype("Int64")
+
+    return y
+
+
+def new_outside_alliances(co: pd.DataFrame, sp: pd.DataFrame, partners: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per (atopid, ccode, year) of ``co`` (the current members of each alliance: atopid, ccode, year): the number of
+    other ATOP alliances (member spells ``sp``; their members in each year: ``partners``, atopid, ccode, year, default
+    ``co``) the member entered that year that include a partner who is not a current member of this alliance
+    (``n_new_outside_alliances``; rows with none are absent)."""
+    entries = sp[["atopid", "ccode", "entry_year"]].rename(columns={"atopid": "other_atopid", "entry_year": "year"}).drop_duplicates()
+    cand = co.merge(entries, on=["ccode", "year"])
+    cand = cand[cand["other_atopid"] != cand["atopid"]]
+    partners = (co if partners is None else partners).rename(columns={"atopid": "other_atopid", "ccode": "partner"})
+    cp = cand.merge(partners, on=["other_atopid", "year"])
+    cp = cp[cp["partner"] != cp["ccode"]]
+    inA = co.rename(columns={"ccode": "partner"}).assign(_in=1)
+    cp = cp.merge(inA, on=["atopid", "partner", "year"], how="left")
+    outside = cp[cp["_in"].isna()]
+    return outside.groupby(["atopid", "ccode", "year"])["other_atopid"].nunique().rename("n_new_outside_alliances").reset_index()
+
+
 def alliance_member_years(src: DataSource | None = None, end: int = ATOP_LAST_YEAR, *, rivalries: str = "tss") -> pd.DataFrame:
     """Alliance-member-years: one row per (atopid, ccode, year) in which the state was a member on at least one day.
 
@@ -655,13 +722,8 @@ def alliance_member_years(src: DataSource | None = None, end: int = ATOP_LAST_YE
     y["years_in_alliance"] = y["year"] - y["entry_year"]
     log = []
 
-    # capabilities
-    nmc = states.nmc_state_years(s)[["ccode", "year", "cinc"]]
-    y = y.merge(nmc, on=["ccode", "year"], how="left")
-    base = nmc.rename(columns={"year": "entry_year", "cinc": "cinc_entry"})
-    y = y.merge(base, on=["ccode", "entry_year"], how="left")
-    y["cinc_change"] = y["cinc"] - y["cinc_entry"]
-    y["cinc_ratio"] = (y["cinc"] / y["cinc_entry"]).where(y["cinc_entry"] > 0)
+    # the member-level values of each state-year (one function: the case forecasts call it too)
+    y = member_year_values(s, y)
 
     # major powers
     mp = states.major_power_years(s)[["ccode", "year", "cowmaj"]]
@@ -675,34 +737,6 @@ def alliance_member_years(src: DataSource | None = None, end: int = ATOP_LAST_YE
     y["n_major"] = g["cowmaj"].transform(lambda v: v.sum() if v.notna().all() else pd.NA).astype("Int64")
     y["any_major"] = (y["n_major"] > 0).astype("Int64")
     y["asymmetric"] = ((y["n_major"] > 0) & (y["n_major"] < y["n_members"])).astype("Int64")
-
-    # regime
-    dem = states.democracy_state_years(s)[["ccode", "year", "polity2", "v2x_polyarchy"]]
-    y = y.merge(dem, on=["ccode", "year"], how="left")
-    y = y.merge(dem.rename(columns={"year": "entry_year", "polity2": "polity2_entry", "v2x_polyarchy": "polyarchy_entry"}),
-                on=["ccode", "entry_year"], how="left")
-    y["polity2_change"] = y["polity2"] - y["polity2_entry"]
-    y["polyarchy_change"] = y["v2x_polyarchy"] - y["polyarchy_entry"]
-    for c in ("polity2", "v2x_polyarchy", "polity2_change", "polyarchy_change"):
-        y.loc[~_within(y["year"], "polity2" if "polity" in c else "v2x_polyarchy"), c] = np.nan
-
-    # leaders
-    lc = _leader_changes(s)
-    y = y.merge(lc[["ccode", "year", "leader_change"]], on=["ccode", "year"], how="left")
-    y["leader_change"] = y["leader_change"].astype("Int64")
-    lag = dem[["ccode", "year", "polity2"]].assign(year=dem["year"] + 1).rename(columns={"polity2": "_p2lag"})
-    y = y.merge(lag, on=["ccode", "year"], how="left")
-    nd = pd.Series(pd.NA, index=y.index, dtype="Int64")
-    known = y["leader_change"].notna() & y["_p2lag"].notna()
-    nd[known] = ((y.loc[known, "leader_change"] == 1) & (y.loc[known, "_p2lag"] < 6)).astype("int64")
-    y["leader_change_nondem"] = nd
-    y = y.drop(columns=["_p2lag"])
-
-    # war
-    wy = _war_years(s)
-    y = y.merge(wy, on=["ccode", "year"], how="left")
-    inwar = _within(y["year"], "at_war")
-    y["at_war"] = y["at_war"].where(~inwar | y["at_war"].notna(), 0).where(inwar).astype("Int64")
 
     # shared rivals
     rv = conflict.rivalry_years(rivalries, s)[["ccode1", "ccode2", "year"]].drop_duplicates()
@@ -720,16 +754,7 @@ def alliance_member_years(src: DataSource | None = None, end: int = ATOP_LAST_YE
     y["shared_rival"] = (y["n_shared_rivals"] > 0).astype("Int64")
 
     # new outside alliances: other alliances B the member entered this year with a partner outside this alliance
-    entries = sp[["atopid", "ccode", "entry_year"]].rename(columns={"atopid": "other_atopid", "entry_year": "year"}).drop_duplicates()
-    cand = co.merge(entries, on=["ccode", "year"])
-    cand = cand[cand["other_atopid"] != cand["atopid"]]
-    partners = co.rename(columns={"atopid": "other_atopid", "ccode": "partner"})
-    cp = cand.merge(partners, on=["other_atopid", "year"])
-    cp = cp[cp["partner"] != cp["ccode"]]
-    inA = co.rename(columns={"ccode": "partner"}).assign(_in=1)
-    cp = cp.merge(inA, on=["atopid", "partner", "year"], how="left")
-    outside = cp[cp["_in"].isna()]
-    noa = outside.groupby(["atopid", "ccode", "year"])["other_atopid"].nunique().rename("n_new_outside_alliances").reset_index()
+    noa = new_outside_alliances(co, sp)
     y = y.merge(noa, on=["atopid", "ccode", "year"], how="left")
     y["n_new_outside_alliances"] = y["n_new_outside_alliances"].fillna(0).astype("int64")
     y["new_outside_alliance"] = (y["n_new_outside_alliances"] > 0).astype("int64")

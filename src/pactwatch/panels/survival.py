@@ -277,6 +277,55 @@ def _formation_war_end(s: DataSource, a: pd.DataFrame, my: pd.DataFrame, ucdp: p
     return out
 
 
+def extended_member_values(src: DataSource | None, keys: pd.DataFrame, *, parts=("ucdp", "euds", "irregular"),
+                           ucdp: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The member-level values behind :func:`add_extended_covariates`, for ``keys`` (columns ccode, year, entry_year,
+    plus any others, kept): ``ucdp`` — ``ucdp_conflict``, ``ucdp_war``, ``ucdp_interstate_war_year`` (0 in years of
+    :data:`~pactwatch.panels.conflict.UCDP_COVERAGE` without a conflict, NA outside it) and ``at_war_cow_ucdp`` (COW
+    ``at_war`` to 2007 when ``keys`` has it, ``ucdp_interstate_war_year`` 2008–2022); ``euds`` — ``euds``,
+    ``euds_entry`` and ``abs_euds_change``; ``irregular`` — ``irregular_entry`` (Archigos). The survival table and
+    the direct cases of the forecasts (:mod:`pactwatch.panels.state`) both call this one function."""
+    s = get_source(src)
+    m = keys
+    if "ucdp" in parts:
+        u = conflict.ucdp_state_years(s) if ucdp is None else ucdp
+        m = m.merge(u[["ccode", "year", "ucdp_conflict", "ucdp_war", "ucdp_interstate_war_year"]], on=["ccode", "year"],
+                    how="left")
+        inu = m["year"].between(*conflict.UCDP_COVERAGE)
+        for c in ("ucdp_conflict", "ucdp_war", "ucdp_interstate_war_year"):
+            m[c] = m[c].fillna(0).where(inu)
+        if "at_war" in m.columns:
+            cow = m["at_war"].astype("Float64").astype(float)
+            m["at_war_cow_ucdp"] = np.where(m["year"] <= conflict.COW_INTER_COVERAGE[1], cow, m["ucdp_interstate_war_year"])
+    if "euds" in parts:
+        dem = s.table("cw_democracy")[["ccode", "year", "euds"]].dropna(subset=["ccode", "year"]).astype({"ccode": "int64", "year": "int64"})
+        m = m.merge(dem, on=["ccode", "year"], how="left")
+        m = m.merge(dem.rename(columns={"year": "entry_year", "euds": "euds_entry"}), on=["ccode", "entry_year"], how="left")
+        m["abs_euds_change"] = (m["euds"] - m["euds_entry"]).abs()
+    if "irregular" in parts:
+        irr = AL.irregular_leader_entries(s)
+        m = m.merge(irr, on=["ccode", "year"], how="left")
+    return m
+
+
+def peace_rival_relations(src: DataSource | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Directed (ccode1, ccode2, year) rivalry dyad-years of the Goertz–Diehl–Balas peace scale: (lesser or severe,
+    severe) — levels up to :data:`PEACE_RIVAL_MAX` / :data:`PEACE_SEVERE_MAX`."""
+    ps = conflict.peace_scale_years(get_source(src))
+    riv = ps.loc[ps["peace_min"] <= PEACE_RIVAL_MAX, ["ccode1", "ccode2", "year"]]
+    sev = ps.loc[ps["peace_min"] <= PEACE_SEVERE_MAX, ["ccode1", "ccode2", "year"]]
+    return riv, sev
+
+
+def mid_window_relation(src: DataSource | None = None) -> pd.DataFrame:
+    """Directed (ccode1, ccode2, year): ccode2 was a GML MID opponent of ccode1 in year Y or one of the
+    :data:`MID_WINDOW_YEARS` − 1 years before it."""
+    mo = conflict.mid_opponent_years(get_source(src))
+    k = MID_WINDOW_YEARS
+    wide = pd.concat([mo.assign(year=mo["year"] + j) for j in range(k)], ignore_index=True).drop_duplicates()
+    return wide.rename(columns={"opponent": "ccode2", "ccode": "ccode1"})[["ccode1", "ccode2", "year"]]
+
+
 def add_extended_covariates(years: pd.DataFrame, member_years: pd.DataFrame, alliances: pd.DataFrame,
                             src: DataSource | None = None) -> tuple[pd.DataFrame, dict]:
     """Add :data:`EXTENDED_COVARIATES` to the alliance-years (each describes calendar year Y from data dated Y or
@@ -321,11 +370,7 @@ def add_extended_covariates(years: pd.DataFrame, member_years: pd.DataFrame, all
 
     # UCDP/PRIO war
     u = conflict.ucdp_state_years(s)
-    m = my.merge(u[["ccode", "year", "ucdp_conflict", "ucdp_war", "ucdp_interstate_war_year"]], on=["ccode", "year"],
-                 how="left")
-    inu = m["year"].between(*conflict.UCDP_COVERAGE)
-    for c in ("ucdp_conflict", "ucdp_war", "ucdp_interstate_war_year"):
-        m[c] = m[c].fillna(0).where(inu)
+    m = extended_member_values(s, my, parts=("ucdp",), ucdp=u)
     agg = pd.DataFrame({"any_at_war_ucdp": _any_over_members(m, "ucdp_conflict"),
                         "any_at_war_ucdp_war": _any_over_members(m, "ucdp_war"),
                         "any_at_war_ucdp_interstate": _any_over_members(m, "ucdp_interstate_war_year")}).reset_index()
@@ -351,25 +396,19 @@ def add_extended_covariates(years: pd.DataFrame, member_years: pd.DataFrame, all
     y["war_ended_0_2"] = v.mask(unobserved)
 
     # regime: extended UDS
-    dem = s.table("cw_democracy")[["ccode", "year", "euds"]].dropna(subset=["ccode", "year"]).astype({"ccode": "int64", "year": "int64"})
-    m = my.merge(dem, on=["ccode", "year"], how="left")
-    m = m.merge(dem.rename(columns={"year": "entry_year", "euds": "euds_entry"}), on=["ccode", "entry_year"], how="left")
-    m["_d"] = (m["euds"] - m["euds_entry"]).abs()
-    ch = m.groupby(["atopid", "year"])["_d"].max().rename("max_abs_euds_change").reset_index()
+    m = extended_member_values(s, my, parts=("euds",))
+    ch = m.groupby(["atopid", "year"])["abs_euds_change"].max().rename("max_abs_euds_change").reset_index()
     y = y.merge(ch, on=["atopid", "year"], how="left")
     y["regime_change_euds"] = (y["max_abs_euds_change"] >= EUDS_THRESHOLD).astype(float).where(y["max_abs_euds_change"].notna())
 
     # irregular leader entry
-    irr = AL.irregular_leader_entries(s)
-    m = my.merge(irr, on=["ccode", "year"], how="left")
+    m = extended_member_values(s, my, parts=("irregular",))
     y = y.merge(_any_over_members(m, "irregular_entry").rename("any_irregular_leader_entry").reset_index(),
                 on=["atopid", "year"], how="left")
 
     # peace scale
-    ps = conflict.peace_scale_years(s)
+    riv, sev = peace_rival_relations(s)
     co = my[["atopid", "ccode", "year"]]
-    riv = ps.loc[ps["peace_min"] <= PEACE_RIVAL_MAX, ["ccode1", "ccode2", "year"]]
-    sev = ps.loc[ps["peace_min"] <= PEACE_SEVERE_MAX, ["ccode1", "ccode2", "year"]]
     n1 = _shared_third(co, riv, "n_gdb")
     n2 = _shared_third(co, sev, "n_sev")
     own = co.merge(sev.rename(columns={"ccode1": "ccode", "ccode2": "third"}), on=["ccode", "year"])
@@ -398,10 +437,7 @@ def add_extended_covariates(years: pd.DataFrame, member_years: pd.DataFrame, all
     y = y.merge(lt, on=["atopid", "year"], how="left")
 
     # common MID opponent within ten years
-    mo = conflict.mid_opponent_years(s)
-    k = MID_WINDOW_YEARS
-    wide = pd.concat([mo.assign(year=mo["year"] + j) for j in range(k)], ignore_index=True).drop_duplicates()
-    wide = wide.rename(columns={"opponent": "ccode2", "ccode": "ccode1"})
+    wide = mid_window_relation(s)
     cm = _shared_third(co, wide[["ccode1", "ccode2", "year"]], "n_common")
     g = co.merge(cm, on=["atopid", "ccode", "year"], how="left").fillna({"n_common": 0}).groupby(["atopid", "year"])["n_common"].max()
     y = y.merge((g > 0).astype(float).rename("common_mid_opponent_10y").reset_index(), on=["atopid", "year"], how="left")

@@ -5,6 +5,13 @@ Search order for a name: an existing path; ``$PACTWATCH_CASES_DIR`` / ``$PACTWAT
 
 :func:`resolve` turns a case into what the model needs at an as-of date: the formation covariates (from ATOP for an
 ATOP case, from the file for a direct one) and each member's state at the as-of date (:class:`.shocks.MemberState`).
+For a direct case each member-level value of the as-of year and the year before (the lagged covariates) comes from
+:func:`pactwatch.panels.state.member_state_years` — the code the survival table's training rows are built with —
+wherever the value's source reaches that year, and from the case's ``observed`` block only past the source's end
+(:data:`pactwatch.panels.state.DATA_END`): each value's origin is in ``ResolvedCase.sources``
+(``state.<ccode>.<value>.<year>``: "data: <source>, <year>" or "hand, past data end <year>: <the case's source>"),
+each hand value used in ``ResolvedCase.hand_values`` (the forecast lists them), and where a hand value contradicts
+the data for a year they cover the data are used and a note says so.
 For an ATOP case at a date inside the data the member states come from the panels (war, rivals, capability and
 regime change since entry, that year's leader change and new outside alliances); after the data's end they must be
 given in the file's ``observed`` block — nothing is carried forward silently. A needed value that is missing in the
@@ -40,7 +47,8 @@ MAX_YAML_BYTES = 1 << 20
 MAX_YAML_NODES = 100_000
 #: Deepest nesting of mappings and lists (the shipped files nest 6 levels).
 MAX_YAML_DEPTH = 50
-#: Years the member-state covariates are observed in the panels (war data end 2007, leaders 2015, CINC 2016).
+#: Years the member-state covariates are observed in the panels for an ATOP case (war data end 2007, leaders 2015,
+#: CINC 2016); direct cases take each value to its own source's end (:mod:`pactwatch.panels.state`).
 DATA_STATE_END = 2007
 
 
@@ -245,8 +253,27 @@ class ResolvedCase:
     formation: dict  # time-constant model covariates
     states: list  # MemberState at the as-of date
     state_source: str
-    sources: dict = field(default_factory=dict)  # covariate -> where its value comes from
+    sources: dict = field(default_factory=dict)  # covariate (or state.<ccode>.<value>.<year>) -> where its value comes from
     notes: list = field(default_factory=list)
+    #: member states in the year before the as-of year (for the lagged covariates; direct cases), else None
+    prev_states: list | None = None
+    #: case values used as hand values past the data's end: [{path, value, year, data_end, source}]
+    hand_values: list = field(default_factory=list)
+
+    @property
+    def lagged(self) -> dict:
+        """``<covariate>_lag1``: the alliance-year covariates of the year before the as-of year (from
+        :attr:`prev_states`; empty without them)."""
+        if self.prev_states is None:
+            return {}
+        from .shocks import aggregate
+
+        y = self.prev_year
+        return {f"{k}_lag1": v for k, v in aggregate(self.prev_states, year=y).items()}
+
+    @property
+    def prev_year(self) -> int | None:
+        return self.__dict__.get("_prev_year")
 
 
 def _direct_formation(c: Case) -> tuple[dict, dict]:
@@ -282,8 +309,173 @@ def _observed_states(c: Case, majors: set, polity_at_formation: dict) -> list[Me
     return out
 
 
-def resolve(c: Case, data, as_of: pd.Timestamp) -> ResolvedCase:
-    """Formation covariates and member states at ``as_of`` (see the module docstring)."""
+#: Case value (``observed.members.<cc>.<name>``) behind each member-level value, for the hand values.
+_HAND_FIELD = {"at_war_cow_ucdp": "at_war", "cinc_ratio": "cinc_ratio", "polity2_change": "polity2",
+               "abs_euds_change": "euds", "leader_change": "leader_change_this_year",
+               "irregular_entry": "irregular_leader_entry_this_year",
+               "new_outside_alliance": "new_outside_alliance_this_year", "tss_rivals": "rivals",
+               "peace_rivals": "peace_rivals", "severe_rivals": "severe_rivals", "mid_opponents_10y": "mid_opponents_10y"}
+
+
+def _fmt(v):
+    if isinstance(v, frozenset):
+        return "[" + ", ".join(str(x) for x in sorted(v)) + "]"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
+
+
+def _differs(a, b) -> bool:
+    """True if two values of a member state differ (floats by more than 0.001)."""
+    if isinstance(a, frozenset) or isinstance(b, frozenset):
+        return a != b
+    return abs(float(a) - float(b)) > 1e-3
+
+
+def _war_label(name: str, year: int) -> str:
+    from pactwatch.panels import state as PS
+
+    return PS.DATA_SOURCE["at_war"] if year <= PS.DATA_END["at_war"] else "UCDP/PRIO armed conflict v23.1 (inter-state, >= 1,000 deaths)"
+
+
+def _direct_states(c: Case, src, y: int, majors: set, in_force: pd.Timestamp):
+    """Member states of a direct case in years y-1 and y: from :func:`pactwatch.panels.state.member_state_years`
+    (the survival table's code) wherever the data reach, else from the ``observed`` hand values (each recorded as a
+    hand value). Returns ({year: [MemberState]}, hand values, sources, notes)."""
+    from pactwatch.panels import state as PS
+
+    ccodes = [m.ccode for m in c.members]
+    entry = int(in_force.year)
+    last_years = sorted({PS.DATA_END[k] for k in _HAND_FIELD} - {y - 1, y})
+    years = [y - 1, y, *[ly for ly in last_years if entry <= ly < y - 1]]
+    tab = PS.member_state_years(ccodes, years, entry, src).set_index(["ccode", "year"])
+    fw = PS.formation_war_end(ccodes, entry, bool(c.formation.wartime.value), src)
+    fw_data = fw["source"] == "cow" or (fw["source"] in ("ucdp", "none") and entry <= PS.DATA_END["formation_war_end"])
+    sources: dict = {}
+    hand: list = []
+    notes: list = []
+    p0 = {k: v.value for k, v in c.formation.polity2.items()}
+    out: dict = {}
+    for Y in (y - 1, y):
+        states = []
+        for m in c.members:
+            cc = m.ccode
+            o = c.observed.members[cc]
+            row = tab.loc[(cc, Y)]
+            since = o.at_war.since
+            lsince = o.leader_since.value if o.leader_since is not None else None
+            hv = {  # hand value (and its source) for year Y
+                "at_war_cow_ucdp": (float(o.at_war.at_war == 1 and (since is None or since.year <= Y)), o.at_war.source),
+                "cinc_ratio": (float(o.cinc_ratio.value), o.cinc_ratio.source),
+                "polity2_change": (float(o.polity2.value - p0[cc]) if cc in p0 else None, o.polity2.source),
+                "abs_euds_change": (None, "no 'euds' hand value in the case"),
+                "leader_change": ((float(o.leader_change_this_year.value or (lsince is not None and lsince.year == Y)),
+                                   o.leader_change_this_year.source) if Y == y else
+                                  (float(lsince is not None and lsince.year == Y),
+                                   o.leader_since.source if o.leader_since is not None else "no leader_since")),
+                "irregular_entry": ((float(o.irregular_leader_entry_this_year.value), o.irregular_leader_entry_this_year.source)
+                                    if Y == y or lsince is None or lsince.year == Y else
+                                    (0.0, f"no new leader in {Y} (in office since {lsince})")),
+                "new_outside_alliance": ((float(o.new_outside_alliance_this_year.value),
+                                          o.new_outside_alliance_this_year.source) if Y == y else
+                                         (float(o.new_outside_alliance_this_year.value),
+                                          f"assumed as in {y}: {o.new_outside_alliance_this_year.source}")),
+                "tss_rivals": (frozenset(o.rivals.value), o.rivals.source),
+                "peace_rivals": ((frozenset(o.peace_rivals.value), o.peace_rivals.source) if o.peace_rivals else
+                                 (None, "no 'peace_rivals' hand value in the case")),
+                "severe_rivals": ((frozenset(o.severe_rivals.value), o.severe_rivals.source) if o.severe_rivals else
+                                  (None, "no 'severe_rivals' hand value in the case")),
+                "mid_opponents_10y": ((frozenset(o.mid_opponents_10y.value), o.mid_opponents_10y.source)
+                                      if o.mid_opponents_10y else (None, "no 'mid_opponents_10y' hand value in the case")),
+            }
+            if o.euds is not None:
+                e0 = row.get("euds_entry") if hasattr(row, "get") else None
+                if e0 is not None and not pd.isna(e0):
+                    hv["abs_euds_change"] = (abs(float(o.euds.value) - float(e0)), o.euds.source + f" (entry {entry}: "
+                                             f"{float(e0):.3f} from the data)")
+                else:
+                    hv["abs_euds_change"] = (None, f"{o.euds.source} (no extended UDS value for the entry year {entry})")
+            vals = {}
+            for name, (h, hsrc) in hv.items():
+                d = row[name]
+                known = d is not None and not (isinstance(d, float) and math.isnan(d))
+                key = f"state.{cc}.{name}.{Y}"
+                label = _war_label(name, Y) if name == "at_war_cow_ucdp" else PS.DATA_SOURCE[name]
+                if PS.covered(name, Y) and known:
+                    vals[name] = d
+                    sources[key] = f"data: {label}, {Y}"
+                    if Y == y and h is not None and _differs(h, d):
+                        notes.append(f"member {cc}, {name} in {Y}: the data ({label}) say {_fmt(d)}, the case's hand value "
+                                     f"(observed.members.{cc}.{_HAND_FIELD[name]}) says {_fmt(h)}; the data are used")
+                    continue
+                vals[name] = h
+                why = (f"past data end {PS.DATA_END[name]}" if Y > PS.DATA_END[name] else
+                       f"before data start {PS.DATA_START[name]}" if Y < PS.DATA_START[name] else f"no data value for {Y}")
+                sources[key] = f"hand, {why}: {hsrc}"
+                fld = _HAND_FIELD[name]
+                if Y != y and name in ("leader_change", "irregular_entry") and lsince is not None:
+                    fld = "leader_since"
+                path = f"observed.members.{cc}.{fld}"
+                hand.append({"path": path, "covariate_value": name, "year": Y, "value": _fmt(h) if h is not None else None,
+                             "data_end": PS.DATA_END[name], "source": hsrc})
+                if h is None:
+                    notes.append(f"member {cc}, {name} in {Y}: {why} and {hsrc}: NA (covariates built from it are NA)")
+                ly = PS.DATA_END[name]
+                if Y == y and h is not None and Y > ly and (cc, ly) in tab.index and entry <= ly:
+                    dl = tab.loc[(cc, ly), name]
+                    if dl is not None and not (isinstance(dl, float) and math.isnan(dl)) and _differs(dl, h):
+                        notes.append(f"member {cc}, {name}: hand value {_fmt(h)} for {Y} differs from the data's last "
+                                     f"year ({label}, {ly}): {_fmt(dl)}")
+            # the war the alliance was formed in
+            in_fw = bool(c.formation.wartime.value) and o.at_war.at_war == 1 and (since is None or
+                                                                              pd.Timestamp(since) <= in_force)
+            if fw_data:
+                fwe = fw["end_year"] if fw["end_year"] is not None and fw["end_year"] <= Y else None
+                sources[f"state.{cc}.formation_war_end.{Y}"] = f"data: {PS.DATA_SOURCE['formation_war_end']} ({fw['source']})"
+                if fw["end_year"] is None and fw["source"] == "ucdp" and Y > PS.DATA_END["formation_war_end"]:
+                    fwe = None  # still under way in the data's last year: the hand value (at_war) says whether it ended
+                    sources[f"state.{cc}.formation_war_end.{Y}"] = (f"hand, past data end {PS.DATA_END['formation_war_end']}"
+                                                                    f": {o.at_war.source}")
+                    if not o.at_war.at_war:
+                        notes.append(f"member {cc}: the formation war is under way in {PS.DATA_END['formation_war_end']} "
+                                     "and the case says it is no longer at war; give the end year (not coded)")
+                in_fw = in_fw and fwe is None
+            else:
+                fwe = None
+                sources[f"state.{cc}.formation_war_end.{Y}"] = (
+                    f"hand, formation year {entry} past data end {PS.DATA_END['formation_war_end']}: "
+                    + (f"at war since {since} and on the as-of date ({o.at_war.source})" if in_fw else
+                       "not at war in the formation war on the as-of date: its end year is not known (war_ended_0_2 = 0)"))
+                if bool(c.formation.wartime.value):
+                    hand.append({"path": f"observed.members.{cc}.at_war", "covariate_value": "formation_war_end", "year": Y,
+                                 "value": "under way" if in_fw else "not known", "data_end": PS.DATA_END["formation_war_end"], "source": o.at_war.source})
+            lr = vals["cinc_ratio"]
+            states.append(MemberState(
+                ccode=cc, major=cc in majors, at_war=bool(vals["at_war_cow_ucdp"] == 1), rivals=vals["tss_rivals"],
+                log_cinc_ratio=math.log(lr) if lr and lr > 0 else 0.0,
+                polity2_change=float(vals["polity2_change"]) if vals["polity2_change"] is not None else 0.0,
+                leader_change=int(vals["leader_change"] == 1), new_outside_alliance=int(vals["new_outside_alliance"] == 1),
+                irregular_leader_entry=None if vals["irregular_entry"] is None else int(vals["irregular_entry"] == 1),
+                euds_change=vals["abs_euds_change"], peace_rivals=vals["peace_rivals"],
+                severe_rivals=vals["severe_rivals"], mid_opponents_10y=vals["mid_opponents_10y"],
+                formation_war_end=fwe, in_formation_war=in_fw))
+        out[Y] = states
+    # one entry per case value used as a hand value (the years it served)
+    merged: dict = {}
+    for h in hand:
+        k = (h["path"], h["covariate_value"])
+        if k in merged:
+            merged[k]["years"].append(h["year"])
+        else:
+            merged[k] = {**{kk: v for kk, v in h.items() if kk != "year"}, "years": [h["year"]]}
+    return out, list(merged.values()), sources, notes
+
+
+def resolve(c: Case, data, as_of: pd.Timestamp, src=None) -> ResolvedCase:
+    """Formation covariates and member states at ``as_of`` (see the module docstring). ``src``: the data source a
+    direct case's member states are read from (:mod:`pactwatch.panels.state`; default the process-wide one)."""
     from .training import FORMATION
 
     notes = []
@@ -294,11 +486,24 @@ def resolve(c: Case, data, as_of: pd.Timestamp) -> ResolvedCase:
         in_force = pd.Timestamp(c.in_force.value)
         if c.observed is None:
             raise PactwatchError(f"case {c.id!r}: a direct case needs an 'observed' block (member states at the as-of date)")
-        states = _observed_states(c, majors, {k: v.value for k, v in c.formation.polity2.items()})
-        state_source = f"case file 'observed' block dated {c.observed.date}"
-        if pd.Timestamp(c.observed.date) != as_of:
-            notes.append(f"member states observed on {c.observed.date} are used as the state on the as-of date {as_of.date()}")
-        return ResolvedCase(c, None, in_force, members, formation, states, state_source, sources, notes)
+        y = int(as_of.year)
+        by_year, hand, st_sources, st_notes = _direct_states(c, src, y, majors, in_force)
+        sources.update(st_sources)
+        notes.extend(st_notes)
+        states, prev = by_year[y], by_year[y - 1]
+        if hand:
+            last = sorted({h["path"] for h in hand})
+            state_source = (f"data (ATOP/COW/UCDP/peace-scale/GML panels) for {y - 1}-{y} where they reach; hand values "
+                            f"from the case file's 'observed' block dated {c.observed.date} past the data's end: "
+                            + ", ".join(last))
+        else:
+            state_source = f"data (ATOP/COW/UCDP/peace-scale/GML panels), years {y - 1}-{y}"
+        if hand and pd.Timestamp(c.observed.date) != as_of:
+            notes.append(f"hand values observed on {c.observed.date} are used as the state on the as-of date {as_of.date()}")
+        rc = ResolvedCase(c, None, in_force, members, formation, states, state_source, sources, notes,
+                          prev_states=prev, hand_values=hand)
+        rc.__dict__["_prev_year"] = y - 1
+        return rc
 
     al = data.eval.alliances
     row = al[al["atopid"] == c.atopid]

@@ -461,7 +461,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
     elif ctx.event != event:
         raise PactwatchError(f"context was fitted for event {ctx.event!r}, not {event!r}")
     fm = ctx.model
-    rc = resolve(c, ctx.data, day)
+    rc = resolve(c, ctx.data, day, source)
     cmodels, cnote = {}, None
     if competing:
         try:
@@ -515,7 +515,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                  "in_force": str(rc.in_force.date()), "signed": str(c.signed.value) if c.signed else None,
                  "age_at_as_of": a0, "file": cfile, "state_source": rc.state_source,
                  "notes": [*c.notes, *rc.notes], "events": [e.model_dump(mode="json") for e in c.events],
-                 "uncertain_values": _uncertain(c)},
+                 "uncertain_values": _uncertain(c),
+                 "hand_values": rc.hand_values},
         "as_of": str(day.date()),
         "event": {"name": ed.name, "description": ed.description},
         "horizon": horizon, "times": times, "level": level, "n_sims": n_sims, "seed": seed,

@@ -48,6 +48,9 @@ class CaseInfo(_M):
     notes: list[str]
     events: list[dict[str, Any]]
     uncertain_values: list[str] = Field(description="Dotted paths of the case's values marked uncertain")
+    hand_values: list[dict[str, Any]] = Field(default_factory=list, description="Case values used as hand values past "
+                                              "the data's end (direct cases): {path, covariate_value, value, data_end, "
+                                              "source, years}")
 
 
 class EventDef(_M):

@@ -128,10 +128,32 @@ class MemberObs(_Strict):
     leader_since: Optional[Sourced[dt.date]] = None
     leader_change_this_year: Sourced[Binary] = Field(default_factory=lambda: Sourced[Binary](value=0, source="default: none"))
     new_outside_alliance_this_year: Sourced[Binary] = Field(default_factory=lambda: Sourced[Binary](value=0, source="default: none"))
+    irregular_leader_entry_this_year: Sourced[Binary] = Field(
+        default_factory=lambda: Sourced[Binary](value=0, source="default: none"),
+        description="a leader entered office irregularly (coup, revolt) or by foreign imposition this year (Archigos rule)")
+    euds: Optional[Sourced[Annotated[float, Field(ge=-5, le=5, allow_inf_nan=False)]]] = Field(
+        default=None, description="extended UDS score (Marquez 2016) on the as-of date (past the data's end)")
+    peace_rivals: Optional[Sourced[list[CowCode]]] = Field(
+        default=None, description="COW codes of the member's severe or lesser rivals on the Goertz-Diehl-Balas peace scale")
+    severe_rivals: Optional[Sourced[list[CowCode]]] = Field(
+        default=None, description="COW codes of the member's severe rivals on the peace scale (a subset of peace_rivals)")
+    mid_opponents_10y: Optional[Sourced[list[CowCode]]] = Field(
+        default=None, description="COW codes of the states the member had a militarised dispute with in the ten years "
+                                  "to the as-of year (GML MID rule)")
+
+    @model_validator(mode="after")
+    def _severe_in_peace(self):
+        if self.severe_rivals is not None and self.peace_rivals is not None:
+            extra = sorted(set(self.severe_rivals.value) - set(self.peace_rivals.value))
+            if extra:
+                raise _at("severe_rivals", f"{extra} are severe rivals but not in peace_rivals (severe or lesser)")
+        return self
 
 
 class Observed(_Strict):
-    """Covariate values observed after the data's end, as of ``date``, by member COW code."""
+    """Covariate values on ``date``, by member COW code. A direct case takes each value from the data wherever they
+    reach the as-of year (or the year before, for the lagged covariates) and these hand values only past the data's
+    end (:func:`pactwatch.scenarios.cases.resolve`)."""
     date: dt.date
     members: dict[CowCode, MemberObs]
 

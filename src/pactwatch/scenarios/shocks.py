@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,17 @@ SHOCK_KINDS = {
 
 @dataclass(frozen=True)
 class MemberState:
+    """One member's state in one calendar year.
+
+    ``at_war``: in an inter-state war (COW to 2007, UCDP/PRIO inter-state >= 1,000 deaths 2008-2022, a case's hand value
+    after); ``rivals``: TSS strategic rivals; ``log_cinc_ratio``: log(CINC / CINC at entry); ``polity2_change``: Polity2
+    change since entry; ``leader_change`` / ``new_outside_alliance`` / ``irregular_leader_entry``: one-year events.
+    The candidate specifications' values (``None`` = not known, the covariate is then NA): ``euds_change`` (|extended
+    UDS - at entry|), ``peace_rivals`` / ``severe_rivals`` (Goertz-Diehl-Balas lesser-or-severe / severe rivals),
+    ``mid_opponents_10y`` (GML MID opponents within ten years), ``formation_war_end`` (the year the war this member
+    fought when the alliance was formed ended; ``None``: not ended, or the alliance was not formed in wartime);
+    ``in_formation_war``: still fighting that war (a ``war-ends`` shock in year Y then sets ``formation_war_end`` = Y
+    from Y on)."""
     ccode: int
     major: bool
     at_war: bool
@@ -60,26 +72,75 @@ class MemberState:
     polity2_change: float = 0.0
     leader_change: int = 0
     new_outside_alliance: int = 0
+    irregular_leader_entry: Optional[int] = 0
+    euds_change: Optional[float] = None
+    peace_rivals: Optional[frozenset] = None
+    severe_rivals: Optional[frozenset] = None
+    mid_opponents_10y: Optional[frozenset] = None
+    formation_war_end: Optional[int] = None
+    in_formation_war: bool = False
 
 
-def aggregate(states: list[MemberState]) -> dict[str, float]:
-    """Alliance-year covariates from the member states (the rules of ``alliance_years`` / the forecast panels)."""
+def _n_shared(states: list[MemberState], attr: str) -> float:
+    """Largest count over members of third states in the member's set ``attr`` and in another member's set (the rule
+    of the survival table's ``_shared_third`` and ``alliance_member_years``' shared rivals); NA if a member's set is
+    unknown."""
+    sets = [getattr(s, attr) for s in states]
+    if any(x is None for x in sets):
+        return math.nan
     shared = 0
     for i, s in enumerate(states):
-        n = sum(1 for r in s.rivals if any(r in o.rivals and r != o.ccode for j, o in enumerate(states) if j != i))
+        n = sum(1 for r in sets[i] if any(r in sets[j] and r != o.ccode for j, o in enumerate(states) if j != i))
         shared = max(shared, n)
+    return float(shared)
+
+
+def _any(vals) -> float:
+    """1 if some value is 1, NA if none is but some are unknown, else 0 (the survival table's rule)."""
+    vals = list(vals)
+    if any(v == 1 for v in vals if v is not None and not (isinstance(v, float) and math.isnan(v))):
+        return 1.0
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in vals):
+        return math.nan
+    return 0.0
+
+
+def aggregate(states: list[MemberState], year: int | None = None) -> dict[str, float]:
+    """Alliance-year covariates from the member states (the rules of ``alliance_years`` / the survival table's
+    extended covariates). ``year``: the calendar year described (for ``war_ended_0_2``; NA without it)."""
+    from pactwatch.panels.survival import EUDS_THRESHOLD
+
+    euds = [s.euds_change for s in states if s.euds_change is not None and not math.isnan(s.euds_change)]
+    max_euds = max(euds) if euds else math.nan
+    n_gdb, n_sev = _n_shared(states, "peace_rivals"), _n_shared(states, "severe_rivals")
+    grade = math.nan if math.isnan(n_gdb) or math.isnan(n_sev) else 2.0 if n_sev > 0 else 1.0 if n_gdb > 0 else 0.0
+    n_mid = _n_shared(states, "mid_opponents_10y")
+    if year is None:
+        war_ended = math.nan
+    else:
+        war_ended = float(any(s.formation_war_end is not None and 0 <= year - s.formation_war_end <= 2 for s in states))
     return {
         "any_at_war": float(any(s.at_war for s in states)),
-        "shared_rivals": float(shared),
+        "shared_rivals": _n_shared(states, "rivals"),
         "cap_change": float(max(abs(s.log_cinc_ratio) for s in states)),
         "max_abs_polity2_change": float(max(abs(s.polity2_change) for s in states)),
         "any_leader_change": float(any(s.leader_change for s in states)),
         "any_new_outside_alliance": float(any(s.new_outside_alliance for s in states)),
+        "any_at_war_cow_ucdp": float(any(s.at_war for s in states)),
+        "max_abs_euds_change": float(max_euds),
+        "regime_change_euds": math.nan if math.isnan(max_euds) else float(max_euds >= EUDS_THRESHOLD),
+        "n_shared_gdb_rivals": n_gdb,
+        "n_shared_severe_rivals": n_sev,
+        "shared_rival_grade": grade,
+        "common_mid_opponent_10y": n_mid if math.isnan(n_mid) else float(n_mid > 0),
+        "war_ended_0_2": war_ended,
+        "any_irregular_leader_entry": _any(s.irregular_leader_entry for s in states),
     }
 
 
 #: Covariates derived from others on the path (same definition as in the training panels, :mod:`.training`).
-DERIVED = {"at_war_x_wartime": lambda r: r["any_at_war"] * r["wartime"] if "wartime" in r else None}
+DERIVED = {"at_war_x_wartime": lambda r: r["any_at_war"] * r["wartime"] if "wartime" in r else None,
+           "at_war_cow_ucdp_x_wartime": lambda r: r["any_at_war_cow_ucdp"] * r["wartime"] if "wartime" in r else None}
 
 
 def touched(scenario_shocks: list[Shock]) -> set[str]:
@@ -141,12 +202,17 @@ def member_states_by_year(base: list[MemberState], years: list[int], shocks: lis
     """Member states for each calendar year in ``years`` (the first is the as-of year: its one-year events come from
     ``base``; later years start with none), with ``shocks`` applied at ``shock_years``."""
     y0 = years[0]
-    out = {y: [m if y == y0 else replace(m, leader_change=0, new_outside_alliance=0) for m in base] for y in years}
+    out = {y: [m if y == y0 else replace(m, leader_change=0, new_outside_alliance=0, irregular_leader_entry=0) for m in base] for y in years}
     for sh, ys in zip(shocks, shock_years):
         if ys >= NEVER:
             continue
         idx = select(sh, base, rng)
         rule = SHOCK_KINDS[sh.kind][1]
+        if sh.kind == "war-ends":  # the war the alliance was formed in ended in the shock year (war_ended_0_2)
+            for y in years:
+                if y >= ys:
+                    out[y] = [replace(m, formation_war_end=int(ys), in_formation_war=False)
+                              if i in idx and m.in_formation_war else m for i, m in enumerate(out[y])]
         for y in years:
             hit = (y > ys) if rule == "next" else (y == ys) if rule == "once" else (y >= ys)
             if not hit:
@@ -156,10 +222,15 @@ def member_states_by_year(base: list[MemberState], years: list[int], shocks: lis
                 m = st[i]
                 if sh.kind == "war-ends":
                     m = replace(m, at_war=False)
-                elif sh.kind == "rival-removed":
-                    m = replace(m, rivals=m.rivals - frozenset(sh.rivals))
-                elif sh.kind == "rival-added":
-                    m = replace(m, rivals=m.rivals | frozenset(r for r in sh.rivals if r != m.ccode))
+                elif sh.kind == "rival-removed":  # the rivalry ends on every list (TSS and the peace scale)
+                    gone = frozenset(sh.rivals)
+                    m = replace(m, rivals=m.rivals - gone,
+                                peace_rivals=None if m.peace_rivals is None else m.peace_rivals - gone,
+                                severe_rivals=None if m.severe_rivals is None else m.severe_rivals - gone)
+                elif sh.kind == "rival-added":  # a new strategic rival; on the peace scale a (lesser) rival
+                    new = frozenset(r for r in sh.rivals if r != m.ccode)
+                    m = replace(m, rivals=m.rivals | new,
+                                peace_rivals=None if m.peace_rivals is None else m.peace_rivals | new)
                 elif sh.kind == "leader-change":
                     m = replace(m, leader_change=1)
                 elif sh.kind == "power-shift":
