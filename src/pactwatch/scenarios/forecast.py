@@ -164,10 +164,26 @@ def base_rate(data, rc: ResolvedCase, a0: float, times, event: str, level: float
 
 
 # ------------------------------------------------------------------------------------------------------- forecast
-def _timing_draws(shocks, rng, n, y0, notes, name):
-    cols = []
+def _shock_rng(seed: int, sh, seen: dict) -> np.random.Generator:
+    """The random stream of one shock's timing: keyed by the seed and the shock's content (and its occurrence within
+    the scenario), so the same shock — e.g. the status quo's yearly chance of the war ending, which every scenario
+    carries — gets the same timing draws in every scenario (common random numbers for the differences)."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256(json.dumps(sh.model_dump(mode="json"), sort_keys=True).encode()).digest()
+    key = (int.from_bytes(h[:4], "little"), int.from_bytes(h[4:8], "little"))
+    k = seen[key] = seen.get(key, -1) + 1
+    return np.random.default_rng([seed, *key, k])
+
+
+def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, first_year: float = 1.0):
+    """Calendar years of each shock (n x shocks). ``seed``: draw each shock from its own stream (:func:`_shock_rng`)
+    instead of ``rng``; ``first_year``: the part of the as-of year still ahead (geometric timings)."""
+    cols, seen = [], {}
     for sh in shocks:
-        y = SH.draw_years(sh.timing, rng, n, y0)
+        r = rng if seed is None else _shock_rng(seed, sh, seen)
+        y = SH.draw_years(sh.timing, r, n, y0, first_year=first_year)
         early = (y < y0)
         if early.any():
             notes.append(f"{name}: {int(early.sum())} of {n} timing draws of '{sh.kind}' fell before the as-of year "
@@ -198,7 +214,8 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         SH.check_scenario(name, shocks, covs)
         notes = []
         srng = np.random.default_rng([seed, si + 1])
-        T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name)
+        T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name, seed=seed,
+                          first_year=float(grid.bounds[1] - grid.bounds[0]))
         # one path per distinct timing tuple (and member pick for 'any' shocks: drawn once per tuple)
         uniq, inv = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
         inv = np.asarray(inv).ravel()
@@ -330,9 +347,12 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         "The Cox model is fitted on ATOP 5.1 alliance-years with every covariate observed: COW war data end in 2007 and "
         "Archigos leaders start in 1875 for most states, so the usable window is " + "–".join(map(str, fm.info["train_years"])) + "; "
         "the post-2007 world enters only through this case's own covariate values.",
-        "Status-quo and scenario paths assume no shocks other than those named: no further leader changes, new outside "
-        "alliances, wars or regime changes. Alliances in the training data lived through such shocks at their usual "
-        "rates, so the status-quo path is optimistic relative to an average future.",
+        "What the status quo assumes: the war the members fight ends with a constant yearly chance (the status-quo "
+        "scenario file states the rate and its source, a base rate from COW inter-state wars as old as this one), and "
+        "nothing else changes — no leader change, new outside alliance, new war, new rival or regime change. Every "
+        "scenario runs on top of it (a scenario's own war-ends timing replaces the status quo's). Alliances in the "
+        "training data lived through those other shocks at their usual rates, so in that respect the status quo is "
+        "optimistic; the war's ending is modelled, not assumed away, so it is no longer ten more years of war.",
         "Age is measured from entry into force; a treaty replacing an earlier one (renegotiation) starts at age 0, as "
         "in ATOP. Under 'any-end', replacement by a new treaty counts as an ending; the event definition 'death' "
         "censors it.",
