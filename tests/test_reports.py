@@ -137,7 +137,7 @@ def test_caveats_come_from_the_model_case_and_scenarios(html, result, bt):
     assert "Training window ends in 2007" in cv and "COW war data end in 2007" in cv["Training window ends in 2007"]
     assert str(result["model"]["info"]["tv_rows_dropped_missing"]) in cv["Training window ends in 2007"]
     assert "Shared-rival coding" in cv and "observed.members.731.rivals" in cv["Shared-rival coding"]
-    assert "The status-quo path is optimistic" in cv
+    assert "What the status quo assumes" in cv and "constant yearly chance" in cv["What the status quo assumes"]
     assert "any-end" in cv["Event definition"]
     assert cv["Track record"].startswith("The landmark back-test (specification " + bt["spec_hash"][:12])
     assert f"{bt['landmark']['counts']['scored']:,} alliance-origins" in cv["Track record"]

@@ -253,7 +253,7 @@ def test_case_page_shows_the_report_answer_and_every_caveat(client, web_forecast
     assert " ".join(R.answer(web_forecast)["text"].split()) in text
     for c in R.caveats(web_forecast):
         assert " ".join(c["text"].split()) in text, c["title"]
-    assert '<option value="war-ends" selected>The Ukraine war ends</option>' in html  # labels, not slugs
+    assert '<option value="war-ends" selected>The Ukraine war ends by the end of 2027</option>' in html  # labels, not slugs
     assert "engine defaults" not in html and "[Driver chart" not in html
     assert 'href="/cases/rus-prk-2024/report?scenario=war-ends&amp;as_of=2026-11-26"' in html
     assert 'id="analogues"' in html and f'href="/alliances/{web_forecast["analogues"]["rows"][0]["atopid"]}"' in html

@@ -278,6 +278,32 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     return out, grid.a0
 
 
+def at_dates(curve: dict, as_of: dt.date, dates, horizon: float) -> list[dict]:
+    """Survival (point, lower, upper) to each date, read off a scenario's curve ({t, point, lower, upper}, t in years
+    after ``as_of``) by linear interpolation between its points; a date before the as-of date or beyond the horizon
+    (or the curve's last point) gets null values and ``within_horizon`` false."""
+    t_c = np.asarray(curve["t"], float)
+    out = []
+    for d in dates:
+        d = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
+        t = (d - as_of).days / 365.25
+        ok = bool(0 <= t <= horizon + 1e-9 and len(t_c) and t <= t_c[-1] + 1e-9)
+        row = {"date": str(d), "t": t, "within_horizon": ok, "point": None, "lower": None, "upper": None}
+        if ok:
+            for k in ("point", "lower", "upper"):
+                row[k] = float(np.interp(t, t_c, np.asarray(curve[k], float)))
+        out.append(row)
+    return out
+
+
+def _resolution(c) -> dict | None:
+    r = getattr(c, "resolution", None)
+    if r is None:
+        return None
+    return {"ends": [x.model_dump() for x in r.ends], "continues": [x.model_dump() for x in r.continues],
+            "dates": [str(d) for d in r.dates], "note": r.note}
+
+
 def default_scenarios(scenarios: dict) -> list[str]:
     return [n for n, s in sorted(scenarios.items(), key=lambda kv: (kv[1].order, kv[0])) if s.default]
 
@@ -333,6 +359,9 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
     rc = resolve(c, ctx.data, day)
     res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level, seed=seed,
                             progress=progress)
+    if getattr(c, "resolution", None) is not None:
+        for r in res:
+            r["at_resolution"] = at_dates(r["curve"], run.as_of, c.resolution.dates, horizon)
     times = [t for t in TIMES if t <= horizon + 1e-9]
     br = base_rate(ctx.data, rc, a0, times, event, level)
     an = analogues(ctx.data, rc, k=k_analogues)
@@ -375,7 +404,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                  "in_force": str(rc.in_force.date()), "signed": str(c.signed.value) if c.signed else None,
                  "age_at_as_of": a0, "file": cfile, "state_source": rc.state_source,
                  "notes": [*c.notes, *rc.notes], "events": [e.model_dump(mode="json") for e in c.events],
-                 "uncertain_values": _uncertain(c)},
+                 "uncertain_values": _uncertain(c), "resolution": _resolution(c)},
         "as_of": str(day.date()),
         "event": {"name": ed.name, "description": ed.description},
         "horizon": horizon, "times": times, "level": level, "n_sims": n_sims, "seed": seed,
