@@ -9,6 +9,15 @@ is the chosen definition (``any-end`` by default: any ending, including replacem
 censors replacements; see :mod:`pactwatch.models.specs`). The model is the time-varying Cox of
 :mod:`.training` (ATOP 5.1 alliance-years, usable window 1863–2007, robust SEs clustered by alliance).
 
+Scenarios: every scenario runs on top of the status quo's shocks (``scenarios/status-quo.yaml``: the war a member
+fights ends with a constant yearly chance, ``dist: geometric``); a scenario's own shock of the same kind replaces the
+status quo's (:func:`.shocks.scenario_shocks`). Each shock's timing is drawn from its own random stream keyed by the
+seed and the shock's content, so a shock shared by two scenarios has the same draws in both.
+
+Resolution: when the case states resolution dates (``case.resolution``), each scenario's survival to each date is read
+off its curve (:func:`at_dates`, linear between the curve's quarter-year points; the bounds are the curve's pointwise
+quantiles) into ``at_resolution``.
+
 Uncertainty (:mod:`.engine`): Monte Carlo over the coefficients' sampling distribution, the baseline hazard and the
 shock timing. ``point`` = the estimate averaged over shock timings; ``lower``/``upper`` = the (1 − level)/2 and
 (1 + level)/2 quantiles of the joint draws. Draws are shared across scenarios (common random numbers), so the
