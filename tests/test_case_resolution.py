@@ -79,7 +79,7 @@ def test_resolution_lines_open_with_criteria_dates_and_probabilities():
     lines = P.resolution_lines(res)
     assert lines[0].startswith("Resolution: the alliance counts as ended") and lines[1] == "  - Written notice"
     assert "  - A successor treaty" in lines and "Resolution dates: 2029-12-31 and 2040-12-31." in lines
-    assert any("lower bound" in x for x in lines)  # any-end counts replacement, the criteria do not
+    assert any("understates survival" in x for x in lines)  # any-end counts replacement, the criteria do not
     assert lines[-1] == "  Status quo: 2029-12-31: 90% [80%–95%]; 2040-12-31: beyond the 10-year horizon"
     res["case"]["resolution"] = None
     assert P.resolution_lines(res) == []

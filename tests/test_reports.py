@@ -323,7 +323,7 @@ def test_report_opens_with_the_question_and_its_resolution(html, result):
     text = _text(html[pos['id="resolution"']:pos['id="answer"']])
     for c in res["ends"] + res["continues"]:
         assert " ".join(c["text"].split()) in text
-    assert "2029-12-31, 2034-12-31" in text and "lower bound" in text  # any-end vs "a successor treaty continues"
+    assert "2029-12-31, 2034-12-31" in text and "understates survival" in text  # any-end vs "a successor treaty continues"
     for s in result["scenarios"]:
         pts_ = s["at_resolution"]
         assert [p["date"] for p in pts_] == res["dates"] and all(p["within_horizon"] for p in pts_)

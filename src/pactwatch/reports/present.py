@@ -345,10 +345,13 @@ def resolution_event_note(result: dict) -> str | None:
     ev = result["event"]["name"]
     if ev == "any-end" and r.get("continues"):
         return ("The model's event 'any-end' counts replacement by a new treaty as an ending, while these criteria "
-                "count a successor treaty as continuation: read the model's survival as a lower bound (the event "
-                "'death' censors replacements).")
+                "count a successor treaty as continuation, so on that count the model understates survival (the "
+                "event 'death' censors replacements); and the model learns endings from ATOP's record of treaties in "
+                "force, so a breach or a break in relations that leaves the treaty formally in force is not in it.")
     if ev == "death":
-        return "The model's event 'death' censors replacement by a new treaty, as these criteria do."
+        return ("The model's event 'death' censors replacement by a new treaty, as these criteria do; it learns "
+                "endings from ATOP's record of treaties in force, so a breach or a break in relations that leaves the "
+                "treaty formally in force is not in it.")
     return f"The model's event is '{ev}': {result['event']['description']}."
 
 
