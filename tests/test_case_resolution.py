@@ -81,5 +81,7 @@ def test_resolution_lines_open_with_criteria_dates_and_probabilities():
     assert "  - A successor treaty" in lines and "Resolution dates: 2029-12-31 and 2040-12-31." in lines
     assert any("understates survival" in x for x in lines)  # any-end counts replacement, the criteria do not
     assert lines[-1] == "  Status quo: 2029-12-31: 90% [80%–95%]; 2040-12-31: beyond the 10-year horizon"
+    res["scenarios"][0]["at_resolution"][0].update(t=-0.5, point=None, lower=None, upper=None, within_horizon=False)
+    assert P.resolution_view(res)["rows"][0]["cells"][0] == "before the as-of date"
     res["case"]["resolution"] = None
     assert P.resolution_lines(res) == []

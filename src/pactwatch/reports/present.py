@@ -367,6 +367,7 @@ def resolution_view(result: dict) -> dict | None:
         pts_ = s.get("at_resolution") or []
         rows.append({"name": s["name"], "label": s["label"],
                      "cells": [pct_ci(p["point"], p["lower"], p["upper"]) if p["within_horizon"] else
+                               "before the as-of date" if p["t"] < 0 else
                                f"beyond the {result['horizon']:g}-year horizon" for p in pts_]})
     first = next((s.get("at_resolution") for s in result["scenarios"] if s.get("at_resolution")), []) or []
     return {"ends": r["ends"], "continues": r["continues"], "dates": r["dates"], "note": r.get("note"),
