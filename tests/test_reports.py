@@ -137,7 +137,7 @@ def test_caveats_come_from_the_model_case_and_scenarios(html, result, bt):
     assert "Training window ends in 2007" in cv and "COW war data end in 2007" in cv["Training window ends in 2007"]
     assert str(result["model"]["info"]["tv_rows_dropped_missing"]) in cv["Training window ends in 2007"]
     assert "Shared-rival coding" in cv and "observed.members.731.rivals" in cv["Shared-rival coding"]
-    assert "The status-quo path is optimistic" in cv
+    assert "What the status quo assumes" in cv and "constant yearly chance" in cv["What the status quo assumes"]
     assert "any-end" in cv["Event definition"]
     assert cv["Track record"].startswith("The landmark back-test (specification " + bt["spec_hash"][:12])
     assert f"{bt['landmark']['counts']['scored']:,} alliance-origins" in cv["Track record"]
@@ -306,3 +306,30 @@ def test_small_backtest_printout_compares_with_always_saying_half(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "model 0.440 (base rate 0.539, always saying 50% 0.250): no better than always saying 50%" in out
     assert "model 0.200 (base rate 0.400, always saying 50% 0.250): better than always saying 50%" in out
+
+
+def test_report_opens_with_the_question_and_its_resolution(html, result):
+    """The first section is the question, then how it is resolved (criteria, continuation, dates) with each
+    scenario's probability on each date, before the answer and the scenario table."""
+    import numpy as np
+
+    res = result["case"]["resolution"]
+    assert res and res["dates"] == ["2029-12-31", "2034-12-31"]
+    pos = {k: html.index(k) for k in ('id="question"', 'id="resolution"', 'id="resolution-ends"',
+                                      'id="resolution-table"', 'id="answer"', 'id="scenarios"')}
+    assert list(pos) == sorted(pos, key=pos.get), pos
+    body = html[html.index("<main>"):]
+    assert body.index('id="question"') < body.index("<h2") + 200  # nothing before the question
+    text = _text(html[pos['id="resolution"']:pos['id="answer"']])
+    for c in res["ends"] + res["continues"]:
+        assert " ".join(c["text"].split()) in text
+    assert "2029-12-31, 2034-12-31" in text and "understates survival" in text  # any-end vs "a successor treaty continues"
+    for s in result["scenarios"]:
+        pts_ = s["at_resolution"]
+        assert [p["date"] for p in pts_] == res["dates"] and all(p["within_horizon"] for p in pts_)
+        for p in pts_:  # read off the curve, in the library
+            assert p["point"] == pytest.approx(np.interp(p["t"], s["curve"]["t"], s["curve"]["point"]))
+        cells = [P.pct_ci(p["point"], p["lower"], p["upper"]) for p in pts_]
+        assert f"{s['label']} {' '.join(cells)}" in text, (s["label"], cells)
+    sq = R.status_quo(result)
+    assert sq["at_resolution"][0]["point"] >= sq["at_resolution"][1]["point"]

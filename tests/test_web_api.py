@@ -196,8 +196,8 @@ def test_forecast_cache_follows_the_content_of_case_and_scenario_files(data_dir,
         # a same-path, same-size edit of a scenario file: its timing changes, so the forecast must change
         war = sdir / "war-ends.yaml"
         text = war.read_text(encoding="utf-8")
-        assert "low: 0, mode: 1, high: 4" in text
-        war.write_text(text.replace("low: 0, mode: 1, high: 4", "low: 5, mode: 6, high: 8"), encoding="utf-8")
+        assert "by: 2027-12-31" in text
+        war.write_text(text.replace("by: 2027-12-31", "by: 2031-12-31"), encoding="utf-8")
         assert len(war.read_bytes()) == len(text.encode())
         key2 = st.forecast_key("rus-prk-2024", ["war-ends"], day)
         assert key2 != key1
@@ -243,6 +243,7 @@ def test_web_forecast_follows_the_server_data_dir(data_dir, cases_dir, tmp_path,
 
 
 def test_case_page_shows_the_report_answer_and_every_caveat(client, web_forecast):
+    from pactwatch.reports import present as P
     from pactwatch.reports import report as R
 
     page = client.get("/cases/rus-prk-2024", params=[("scenario", "war-ends"), ("as_of", AS_OF)])
@@ -253,8 +254,14 @@ def test_case_page_shows_the_report_answer_and_every_caveat(client, web_forecast
     assert " ".join(R.answer(web_forecast)["text"].split()) in text
     for c in R.caveats(web_forecast):
         assert " ".join(c["text"].split()) in text, c["title"]
-    assert '<option value="war-ends" selected>The Ukraine war ends</option>' in html  # labels, not slugs
+    assert '<option value="war-ends" selected>The Ukraine war ends by the end of 2027</option>' in html  # labels, not slugs
     assert "engine defaults" not in html and "[Driver chart" not in html
+    # the question's resolution: criteria, dates and each scenario's probability on each date, before the answer
+    assert html.index('id="resolution"') < html.index('id="answer"')
+    res = P.resolution_view(web_forecast)
+    assert "2029-12-31, 2034-12-31" in text and res["ends"][0]["text"] in text
+    for row in res["rows"]:
+        assert " ".join([row["label"], *row["cells"]]) in text
     assert 'href="/cases/rus-prk-2024/report?scenario=war-ends&amp;as_of=2026-11-26"' in html
     assert 'id="analogues"' in html and f'href="/alliances/{web_forecast["analogues"]["rows"][0]["atopid"]}"' in html
     # every default scenario: one curve each, a band only for the status quo (the table has every interval)

@@ -206,7 +206,7 @@ def test_case_page(server, browser, out_dir):
     options = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#scenario option")
                if o.get_attribute("value") not in ("", "status-quo")]  # the engine draws the status quo beside each
     labels = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#scenario option")]
-    assert "war-ends" not in labels and "The Ukraine war ends" in labels  # labels, not slugs
+    assert "war-ends" not in labels and "The Ukraine war ends by the end of 2027" in labels  # labels, not slugs
     assert len(options) >= 2, options
     options = ["war-ends", "leader-change"] if {"war-ends", "leader-change"} <= set(options) else options
     curves = []

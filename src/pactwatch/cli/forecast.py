@@ -37,6 +37,10 @@ def flag_error(exc: PactwatchError) -> PactwatchError:
 def render(res) -> None:
     res = as_json(res)
     c = res["case"]
+    if c.get("question"):
+        console.print(f"[bold]{c['question']}[/]", highlight=False)
+    for line in P.resolution_lines(res):
+        console.print(line, highlight=False, markup=False)
     console.print(f"[bold]{c['name']}[/] ({c['id']}), in force {c['in_force']}; age {c['age_at_as_of']:.1f} years on "
                   f"{res['as_of']}. Event '{res['event']['name']}': {res['event']['description']}.")
     console.print(summary_table(res))

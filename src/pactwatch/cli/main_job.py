@@ -182,6 +182,10 @@ def main_job(
 
     c = res["case"]
     console.print(f"\n[bold]{question(res)['text']}[/]")
+    from pactwatch.reports.present import resolution_lines
+
+    for line in resolution_lines(res):
+        console.print(line, highlight=False, markup=False)
     console.print(f"{c['name']}, in force {c['in_force']}; age {c['age_at_as_of']:.1f} years on {res['as_of']}; "
                   f"event '{res['event']['name']}'.")
     console.print(summary_table(res))

@@ -317,3 +317,107 @@ def competing_table(result: dict, names=("status-quo", "war-ends")) -> dict | No
                     if s else [DASH] * len(times)})
     return {"columns": [f"{t:g} y" for t in times], "scenarios": out, "event": result["event"]["name"],
             "replacements_censored": comp.get("replacements_censored")}
+# ------------------------------------------------------------------------------------------ timing and resolution
+#: Shock kinds in words (for sentences).
+KIND_WORDS = {"war-ends": "the war ending", "rival-removed": "a rivalry ending", "rival-added": "a new rivalry",
+              "leader-change": "a leader change", "power-shift": "a power shift", "regime-change": "a regime change",
+              "new-outside-alliance": "a new outside alliance"}
+
+
+def timing_text(shock: dict) -> str:
+    """A shock's timing in words: 'war-ends: a 47% chance each year from the as-of date, conditioned on happening by
+    2027-12-31', 'power-shift: uniform over 0–4 years after the as-of year'."""
+    tm = shock.get("timing") or {}
+    kind = shock.get("kind", "shock")
+    if tm.get("dist") == "geometric":
+        desc = f"{kind}: a {pct(tm['p_per_year'])} chance each year from the as-of date"
+        if tm.get("by"):
+            desc += f", conditioned on happening by {tm['by']}"
+    elif tm.get("dist"):
+        desc = f"{kind}: {tm['dist']} over {tm.get('low')}–{tm.get('high')} years after the as-of year"
+        if tm.get("mode") is not None:
+            desc += f" (mode {tm['mode']:g})"
+    elif tm.get("fixed") is not None:
+        desc = (f"{kind}: {tm['fixed']} years after the as-of year" if tm.get("relative", True)
+                else f"{kind}: in {tm['fixed']}")
+    else:
+        desc = kind
+    if tm.get("never"):
+        desc += f"; never with probability {tm['never']:g}"
+    return desc
+
+
+def status_quo_words(result: dict) -> str:
+    """What the status quo assumes, for a sentence: 'if nothing changes' or 'under the status quo (war-ends: a 47%
+    chance each year from the as-of date; nothing else changes)'."""
+    sq = next((s for s in result["scenarios"] if s["name"] == "status-quo"), None)
+    if sq is None or not sq.get("shocks"):
+        return "if nothing changes"
+    parts = []
+    for s in sq["shocks"]:
+        tm = s.get("timing") or {}
+        if tm.get("dist") == "geometric":
+            parts.append(f"{KIND_WORDS.get(s['kind'], s['kind'])} with a {pct(tm['p_per_year'])} chance each year")
+        else:
+            parts.append(timing_text(s))
+    return "under the status quo (" + "; ".join(parts) + "; nothing else changes)"
+
+
+def resolution_event_note(result: dict) -> str | None:
+    """How the model's event relates to the resolution criteria (replacement is where they can differ)."""
+    r = result["case"].get("resolution")
+    if not r:
+        return None
+    ev = result["event"]["name"]
+    if ev == "any-end" and r.get("continues"):
+        return ("The model's event 'any-end' counts replacement by a new treaty as an ending, while these criteria "
+                "count a successor treaty as continuation, so on that count the model understates survival (the "
+                "event 'death' censors replacements); and the model learns endings from ATOP's record of treaties in "
+                "force, so a breach or a break in relations that leaves the treaty formally in force is not in it.")
+    if ev == "death":
+        return ("The model's event 'death' censors replacement by a new treaty, as these criteria do; it learns "
+                "endings from ATOP's record of treaties in force, so a breach or a break in relations that leaves the "
+                "treaty formally in force is not in it.")
+    return f"The model's event is '{ev}': {result['event']['description']}."
+
+
+def resolution_view(result: dict) -> dict | None:
+    """The question's resolution as text cells (every view opens with it): {"ends": [{text, source}], "continues",
+    "dates", "note", "event_note", "rows": [{name, label, cells: ['87% [75%–94%]' per date]}], "beyond": dates past the
+    horizon}; None when the case states no resolution."""
+    r = result["case"].get("resolution")
+    if not r:
+        return None
+    rows = []
+    for s in result["scenarios"]:
+        pts_ = s.get("at_resolution") or []
+        rows.append({"name": s["name"], "label": s["label"],
+                     "cells": [pct_ci(p["point"], p["lower"], p["upper"]) if p["within_horizon"] else
+                               "before the as-of date" if p["t"] < 0 else
+                               f"beyond the {result['horizon']:g}-year horizon" for p in pts_]})
+    first = next((s.get("at_resolution") for s in result["scenarios"] if s.get("at_resolution")), []) or []
+    return {"ends": r["ends"], "continues": r["continues"], "dates": r["dates"], "note": r.get("note"),
+            "event_note": resolution_event_note(result), "rows": rows,
+            "t": [years(p["t"]) for p in first],
+            "beyond": [p["date"] for p in first if not p["within_horizon"]]}
+
+
+def resolution_lines(result: dict) -> list[str]:
+    """The resolution as plain text lines (the CLI opens with them): criteria, dates and each scenario's probability
+    of the alliance still being in effect on each date."""
+    v = resolution_view(result)
+    if v is None:
+        return []
+    lvl = level_text(result["level"])
+    out = ["Resolution: the alliance counts as ended if any of these happens:"]
+    out += [f"  - {c['text']}" for c in v["ends"]]
+    if v["continues"]:
+        out.append("Not an ending (continuation):")
+        out += [f"  - {c['text']}" for c in v["continues"]]
+    out.append(f"Resolution dates: {join(v['dates'])}.")
+    if v["event_note"]:
+        out.append(v["event_note"])
+    out.append(f"Probability the alliance is still in effect on each date ({lvl} interval):")
+    for row in v["rows"]:
+        out.append(f"  {row['label']}: " + "; ".join(f"{d}: {c}" for d, c in zip(v["dates"], row["cells"])))
+    return out

@@ -3,7 +3,9 @@
 
 :func:`render_report` (``result``, ``path``, optional ``validation``; default: the result's ``validation``, the stored
 landmark back-test's summary) writes the file;
-:func:`render_html` returns the text. The page holds: the question (the case's ``question``), a one-paragraph answer
+:func:`render_html` returns the text. The page holds: the question (the case's ``question``) and, when the case states them, its resolution
+criteria and dates with each scenario's probability of the alliance being in effect on each date
+(:func:`.present.resolution_view`), a one-paragraph answer
 written from the numbers (:func:`answer`; its second sentence is the model's track record), the survival curves per
 scenario with their bands and the scenario table, the driver chart and table, the base rate, the historical
 analogues, the back-test (the landmark back-test's pooled skill against the best baseline, and its subgroups with the
@@ -32,7 +34,7 @@ from .present import join as _join  # noqa: E402
 from .present import lc as _lc  # noqa: E402
 from .present import median_text, pct, pct_interval, pts, pts_abs, pts_interval, years  # noqa: E402,F401
 from .present import (SPLIT_WORDS, backtest_lead, backtest_rest, backtest_tables, origins_text,  # noqa: E402
-                      pooled_row, skill_ci, times_text)
+                      pooled_row, resolution_view, skill_ci, status_quo_words, times_text, timing_text)
 from .present import competing_table  # noqa: E402
 
 
@@ -118,17 +120,8 @@ def scenario_rows(result: dict) -> list[dict]:
         d = s["vs_status_quo"][i5] if s.get("vs_status_quo") and s is not status_quo(result) else None
         timing = []
         for sh in s.get("shocks", []):
+            desc = timing_text(sh)
             tm = sh.get("timing") or {}
-            if tm.get("dist"):
-                desc = f"{sh['kind']}: {tm['dist']} over {tm.get('low')}–{tm.get('high')} years after the as-of year"
-                if tm.get("mode") is not None:
-                    desc += f" (mode {tm['mode']:g})"
-            elif tm.get("year") is not None:
-                desc = f"{sh['kind']}: in {tm['year']}"
-            else:
-                desc = sh["kind"]
-            if tm.get("never"):
-                desc += f"; never with probability {tm['never']:g}"
             if tm.get("source"):
                 desc += f" — {tm['source']}"
             timing.append(desc)
@@ -168,7 +161,7 @@ def answer(result: dict, validation: dict | None = None) -> dict:
     facts = {"t": T5, "status_quo": s5}
     out = [f"As of {result['as_of']}, {case['age_at_as_of']:.1f} years after it entered into force, the model gives "
            f"the {case['name']} a {pct(s5['point'])} chance ({lvl} interval {pct_interval(s5['lower'], s5['upper'])}) "
-           f"of still being in effect {T5:g} years later if nothing changes"]
+           f"of still being in effect {T5:g} years later {status_quo_words(result)}"]
     if len(times) > i5 + 1:
         sl = sq["survival"][-1]
         out[-1] += f", and {pct(sl['point'])} ({pct_interval(sl['lower'], sl['upper'])}) after {sl['t']:g} years"
@@ -305,7 +298,7 @@ def caveats(result: dict, validation: dict | None = None) -> list[dict]:
                     "text": "The datasets behind the model cover: " + "; ".join(cov) + ". Values after a dataset's "
                             "end come from the case file (carried forward or coded from news), not from the data."})
     if len(notes) > 1:
-        out.append({"title": "The status-quo path is optimistic", "text": notes[1]})
+        out.append({"title": "What the status quo assumes", "text": notes[1]})
     ev = result["event"]
     an = result.get("analogues", {}).get("rows", [])
     repl = [r for r in an if r.get("how_ended") and "replac" in r["how_ended"].lower()]
@@ -451,6 +444,7 @@ def context(result: dict, validation: dict | None = None, news=None) -> dict:
     sq = status_quo(result)
     return {
         "r": result, "v": validation, "bt": backtest_tables(validation), "question": question(result),
+        "resolution": resolution_view(result),
         "answer": answer(result, validation)["text"],
         "lvl": f"{100 * result['level']:.0f}%", "i5": _idx(result["times"], min(5.0, result["horizon"])),
         "scenario_rows": scenario_rows(result), "status_quo": sq, "driver_rows": drows,

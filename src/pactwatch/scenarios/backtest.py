@@ -3,7 +3,8 @@
 For a case formed in year Y (its ATOP begin date): the model is refitted on alliances formed up to Y with follow-up
 censored at 31 Dec Y and alliance-years <= Y (``evaluation.split_at``'s truncation), leaving the case itself out; the
 case's member states are those of year Y; the forecast is the status-quo path from age 0 (covariates held at their
-formation-year values, no later shocks). Predicted survival at 5 and 10 years is set against the outcome in ATOP 5.1
+formation-year values; the status quo's only shock, the yearly chance that a war a member fights ends, changes nothing
+for a case with no member at war). Predicted survival at 5 and 10 years is set against the outcome in ATOP 5.1
 under the same event definition (1 = still in effect t years after formation). The Brier score is the mean of
 (predicted − outcome)^2 over the cases whose status at t is known; the Kaplan–Meier base rate of similar alliances
 (same data window) is scored beside it.
@@ -85,5 +86,5 @@ def backtest(cases: list[str] | None = None, *, event: str = "any-end", n_sims: 
     return Backtest.model_validate(jsonable({"schema": BACKTEST_SCHEMA, "event": event, "level": level, "n_sims": n_sims, "cases": rows,
                      "brier": brier,
                      "note": "Each case is forecast from its formation date with a model fitted only on alliances formed "
-                             "up to that year and follow-up censored at its end; status-quo path (no later shocks). "
+                             "up to that year and follow-up censored at its end; status-quo path (no later shocks but the status quo's yearly chance that a member's war ends). "
                              "Four cases make a very noisy score: read it as a sanity check, not a validation."}))

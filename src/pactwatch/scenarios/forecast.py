@@ -9,6 +9,15 @@ is the chosen definition (``any-end`` by default: any ending, including replacem
 censors replacements; see :mod:`pactwatch.models.specs`). The model is the time-varying Cox of
 :mod:`.training` (ATOP 5.1 alliance-years, usable window 1863–2007, robust SEs clustered by alliance).
 
+Scenarios: every scenario runs on top of the status quo's shocks (``scenarios/status-quo.yaml``: the war a member
+fights ends with a constant yearly chance, ``dist: geometric``); a scenario's own shock of the same kind replaces the
+status quo's (:func:`.shocks.scenario_shocks`). Each shock's timing is drawn from its own random stream keyed by the
+seed and the shock's content, so a shock shared by two scenarios has the same draws in both.
+
+Resolution: when the case states resolution dates (``case.resolution``), each scenario's survival to each date is read
+off its curve (:func:`at_dates`, linear between the curve's quarter-year points; the bounds are the curve's pointwise
+quantiles) into ``at_resolution``.
+
 Uncertainty (:mod:`.engine`): Monte Carlo over the coefficients' sampling distribution, the baseline hazard and the
 shock timing. ``point`` = the estimate averaged over shock timings; ``lower``/``upper`` = the (1 − level)/2 and
 (1 + level)/2 quantiles of the joint draws. Draws are shared across scenarios (common random numbers), so the
@@ -305,10 +314,26 @@ def base_rate(data, rc: ResolvedCase, a0: float, times, event: str, level: float
 
 
 # ------------------------------------------------------------------------------------------------------- forecast
-def _timing_draws(shocks, rng, n, y0, notes, name):
-    cols = []
+def _shock_rng(seed: int, sh, seen: dict) -> np.random.Generator:
+    """The random stream of one shock's timing: keyed by the seed and the shock's content (and its occurrence within
+    the scenario), so the same shock — e.g. the status quo's yearly chance of the war ending, which every scenario
+    carries — gets the same timing draws in every scenario (common random numbers for the differences)."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256(json.dumps(sh.model_dump(mode="json"), sort_keys=True).encode()).digest()
+    key = (int.from_bytes(h[:4], "little"), int.from_bytes(h[4:8], "little"))
+    k = seen[key] = seen.get(key, -1) + 1
+    return np.random.default_rng([seed, *key, k])
+
+
+def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, first_year: float = 1.0):
+    """Calendar years of each shock (n x shocks). ``seed``: draw each shock from its own stream (:func:`_shock_rng`)
+    instead of ``rng``; ``first_year``: the part of the as-of year still ahead (geometric timings)."""
+    cols, seen = [], {}
     for sh in shocks:
-        y = SH.draw_years(sh.timing, rng, n, y0)
+        r = rng if seed is None else _shock_rng(seed, sh, seen)
+        y = SH.draw_years(sh.timing, r, n, y0, first_year=first_year)
         early = (y < y0)
         if early.any():
             notes.append(f"{name}: {int(early.sum())} of {n} timing draws of '{sh.kind}' fell before the as-of year "
@@ -342,7 +367,8 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         SH.check_scenario(name, shocks, covs)
         notes = []
         srng = np.random.default_rng([seed, si + 1])
-        T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name)
+        T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name, seed=seed,
+                          first_year=float(grid.bounds[1] - grid.bounds[0]))
         # one path per distinct timing tuple (and member pick for 'any' shocks: drawn once per tuple)
         uniq, inv = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
         inv = np.asarray(inv).ravel()
@@ -405,6 +431,32 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     for r in out:
         r.pop("_S")
     return out, grid.a0
+
+
+def at_dates(curve: dict, as_of: dt.date, dates, horizon: float) -> list[dict]:
+    """Survival (point, lower, upper) to each date, read off a scenario's curve ({t, point, lower, upper}, t in years
+    after ``as_of``) by linear interpolation between its points; a date before the as-of date or beyond the horizon
+    (or the curve's last point) gets null values and ``within_horizon`` false."""
+    t_c = np.asarray(curve["t"], float)
+    out = []
+    for d in dates:
+        d = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
+        t = (d - as_of).days / 365.25
+        ok = bool(0 <= t <= horizon + 1e-9 and len(t_c) and t <= t_c[-1] + 1e-9)
+        row = {"date": str(d), "t": t, "within_horizon": ok, "point": None, "lower": None, "upper": None}
+        if ok:
+            for k in ("point", "lower", "upper"):
+                row[k] = float(np.interp(t, t_c, np.asarray(curve[k], float)))
+        out.append(row)
+    return out
+
+
+def _resolution(c) -> dict | None:
+    r = getattr(c, "resolution", None)
+    if r is None:
+        return None
+    return {"ends": [x.model_dump() for x in r.ends], "continues": [x.model_dump() for x in r.continues],
+            "dates": [str(d) for d in r.dates], "note": r.note}
 
 
 def default_scenarios(scenarios: dict) -> list[str]:
@@ -474,6 +526,9 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
     if cmodels:
         comp = competing_summary(ctx, cmodels, [{"name": r["name"], "label": r["label"], **r.pop("_competing")}
                                                 for r in res])
+    if getattr(c, "resolution", None) is not None:
+        for r in res:
+            r["at_resolution"] = at_dates(r["curve"], run.as_of, c.resolution.dates, horizon)
     times = [t for t in TIMES if t <= horizon + 1e-9]
     br = base_rate(ctx.data, rc, a0, times, event, level)
     an = analogues(ctx.data, rc, k=k_analogues)
@@ -488,9 +543,12 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         "The Cox model is fitted on ATOP 5.1 alliance-years with every covariate observed: COW war data end in 2007 and "
         "Archigos leaders start in 1875 for most states, so the usable window is " + "–".join(map(str, fm.info["train_years"])) + "; "
         "the post-2007 world enters only through this case's own covariate values.",
-        "Status-quo and scenario paths assume no shocks other than those named: no further leader changes, new outside "
-        "alliances, wars or regime changes. Alliances in the training data lived through such shocks at their usual "
-        "rates, so the status-quo path is optimistic relative to an average future.",
+        "What the status quo assumes: the war the members fight ends with a constant yearly chance (the status-quo "
+        "scenario file states the rate and its source, a base rate from COW inter-state wars as old as this one), and "
+        "nothing else changes — no leader change, new outside alliance, new war, new rival or regime change. Every "
+        "scenario runs on top of it (a scenario's own war-ends timing replaces the status quo's). Alliances in the "
+        "training data lived through those other shocks at their usual rates, so in that respect the status quo is "
+        "optimistic; the war's ending is modelled, not assumed away, so it is no longer ten more years of war.",
         "Age is measured from entry into force; a treaty replacing an earlier one (renegotiation) starts at age 0, as "
         "in ATOP. Under 'any-end', replacement by a new treaty counts as an ending; the event definition 'death' "
         "censors it.",
@@ -515,7 +573,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                  "in_force": str(rc.in_force.date()), "signed": str(c.signed.value) if c.signed else None,
                  "age_at_as_of": a0, "file": cfile, "state_source": rc.state_source,
                  "notes": [*c.notes, *rc.notes], "events": [e.model_dump(mode="json") for e in c.events],
-                 "uncertain_values": _uncertain(c),
+                 "uncertain_values": _uncertain(c), "resolution": _resolution(c),
                  "hand_values": rc.hand_values},
         "as_of": str(day.date()),
         "event": {"name": ed.name, "description": ed.description},

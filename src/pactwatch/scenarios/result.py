@@ -32,6 +32,19 @@ class _M(BaseModel):
 
 
 # ----------------------------------------------------------------------------------------------------------- case
+class ResolutionCriterion(_M):
+    text: str
+    source: str
+
+
+class ResolutionInfo(_M):
+    """How the case's question is resolved (the case file's ``resolution`` block)."""
+    ends: list[ResolutionCriterion] = Field(description="What counts as the alliance ending (any one suffices)")
+    continues: list[ResolutionCriterion] = Field(description="What counts as continuation, not ending")
+    dates: list[str] = Field(description="Resolution dates (ISO), in increasing order")
+    note: Optional[str] = None
+
+
 class CaseInfo(_M):
     id: str
     name: str
@@ -51,6 +64,8 @@ class CaseInfo(_M):
     hand_values: list[dict[str, Any]] = Field(default_factory=list, description="Case values used as hand values past "
                                               "the data's end (direct cases): {path, covariate_value, value, data_end, "
                                               "source, years}")
+    resolution: Optional[ResolutionInfo] = Field(None, description="How the question is resolved; null when the case "
+                                                 "file states no resolution criteria")
 
 
 class EventDef(_M):
@@ -129,6 +144,16 @@ class Driver(_M):
     delta_s5: float = Field(description="5-year survival minus that with the covariate at its reference")
 
 
+class DatePoint(_M):
+    """Survival to a resolution date, read off the scenario's curve (linear between its points)."""
+    date: str = Field(description="The resolution date (ISO)")
+    t: float = Field(description="Years after the as-of date")
+    point: Optional[float] = Field(None, description="Null when the date is beyond the horizon or before the as-of date")
+    lower: Optional[float] = None
+    upper: Optional[float] = None
+    within_horizon: bool
+
+
 class ScenarioResult(_M):
     name: str
     label: str
@@ -142,6 +167,8 @@ class ScenarioResult(_M):
     n_distinct_paths: int
     timing_notes: list[str]
     vs_status_quo: Optional[list[Difference]] = Field(None, description="Null when there is no status quo")
+    at_resolution: Optional[list[DatePoint]] = Field(None, description="Survival to each resolution date of the case "
+                                                     "(null when the case states none)")
 
 
 # ------------------------------------------------------------------------------------------ base rate, analogues

@@ -171,6 +171,34 @@ class Outcome(_Strict):
     source: str
 
 
+class Criterion(_Strict):
+    """One resolution criterion: what happens (``text``) and where the rule comes from (``source``: the treaty
+    article, the question's author, a dataset's coding rule)."""
+    text: str = Field(min_length=3)
+    source: str = Field(min_length=3)
+
+
+class Resolution(_Strict):
+    """How the case's question is resolved: ``ends`` lists what counts as the alliance ending (any one suffices),
+    ``continues`` what counts as continuation (e.g. a successor treaty between the same members), ``dates`` the
+    resolution dates (ISO dates, unique, in increasing order, after the entry into force): "is the alliance still in
+    effect on each date?"."""
+    ends: list[Criterion] = Field(min_length=1, description="what counts as the alliance ending (any one suffices)")
+    continues: list[Criterion] = Field(default_factory=list, description="what counts as continuation, not ending")
+    dates: list[dt.date] = Field(min_length=1, description="resolution dates, in increasing order")
+    note: Optional[str] = None
+
+    @field_validator("dates")
+    @classmethod
+    def _dates(cls, v: list[dt.date]) -> list[dt.date]:
+        dup = sorted({str(d) for d in v if v.count(d) > 1})
+        if dup:
+            raise ValueError(f"resolution dates must be unique; repeated: {', '.join(dup)}")
+        if v != sorted(v):
+            raise ValueError(f"resolution dates must be in increasing order, got {', '.join(map(str, v))}")
+        return v
+
+
 class Case(_Strict):
     """An alliance to forecast: an ATOP alliance (``atopid``) or one defined directly (members, dates, obligations,
     design, formation conditions)."""
@@ -190,6 +218,8 @@ class Case(_Strict):
     observed: Optional[Observed] = None
     events: list[Event] = Field(default_factory=list)
     outcome: Optional[Outcome] = None
+    resolution: Optional[Resolution] = Field(default=None, description="how the question is resolved: what counts "
+                                             "as ending, what as continuation, and the resolution dates")
     backtest: bool = Field(default=False, description="include in the back-test set")
     notes: list[str] = Field(default_factory=list)
     indicators: list[dict] = Field(default_factory=list, description="partnership indicators (pactwatch.monitor.indicators)")
@@ -217,6 +247,12 @@ class Case(_Strict):
             what = "entry into force" if self.in_force is not None else "signature"
             raise _at("observed.date", f"{self.observed.date} is before the alliance's {what} ({start.value}): the "
                       "observed member states must describe a date when the alliance existed")
+        if self.resolution is not None and start is not None:
+            early = [d for d in self.resolution.dates if d <= start.value]
+            if early:
+                what = "entry into force" if self.in_force is not None else "signature"
+                raise _at("resolution.dates", f"{', '.join(map(str, early))} not after the alliance's {what} "
+                          f"({start.value}): a resolution date asks whether the alliance is still in effect then")
         if self.observed is not None and self.members:
             miss = sorted(set(cc) - set(self.observed.members))
             extra = sorted(set(self.observed.members) - set(cc))
@@ -231,15 +267,22 @@ class Timing(_Strict):
     year itself); false: calendar years. One of: ``fixed`` (a year); ``dist: uniform`` (each whole year low..high
     equally likely); ``dist: triangular`` (continuous triangular on [low, high + 1) with mode ``mode``, floored to the
     year); ``dist: discrete`` (``p`` maps years to probabilities; ``never`` is the probability the shock does not happen
-    within the horizon; together they sum to 1)."""
+    within the horizon; together they sum to 1); ``dist: geometric`` (a constant chance ``p_per_year`` that the shock
+    happens in each year from the as-of date on, the as-of year counting only its remaining fraction: the waiting
+    time is exponential with rate −ln(1 − p_per_year); a draw past the horizon means the shock does not happen in the
+    window). ``by`` (geometric only): the shock happens on or before that date — the geometric distribution truncated
+    at ``by``, i.e. conditioned on the shock happening by then."""
     relative: bool = True
     fixed: Optional[int] = None
-    dist: Optional[Literal["uniform", "triangular", "discrete"]] = None
+    dist: Optional[Literal["uniform", "triangular", "discrete", "geometric"]] = None
     low: Optional[int] = None
     mode: Optional[float] = None
     high: Optional[int] = None
     p: Optional[dict[int, Annotated[float, Field(ge=0, le=1)]]] = None
     never: float = Field(default=0.0, ge=0, le=1)
+    p_per_year: Optional[float] = Field(default=None, gt=0, lt=1, allow_inf_nan=False,
+                                        description="geometric: the chance the shock happens in any one year")
+    by: Optional[dt.date] = Field(default=None, description="geometric: the shock happens by this date (truncation)")
     source: Optional[str] = None
 
     @model_validator(mode="after")
@@ -258,6 +301,22 @@ class Timing(_Strict):
                 raise ValueError(f"dist {self.dist!r} needs low <= high")
             if self.dist == "triangular" and (self.mode is None or not self.low <= self.mode <= self.high + 1):
                 raise ValueError("dist 'triangular' needs low <= mode <= high + 1")
+        if self.dist == "geometric":
+            if self.p_per_year is None:
+                raise ValueError("dist 'geometric' needs p_per_year (the chance the shock happens in any one year, "
+                                 "strictly between 0 and 1)")
+            extra = [k for k in ("low", "high", "mode", "p") if getattr(self, k) is not None]
+            if extra:
+                raise ValueError(f"dist 'geometric' takes p_per_year (and optionally by), not {extra}")
+            if not self.relative:
+                raise ValueError("dist 'geometric' starts at the as-of date: it needs relative timing (omit "
+                                 "'relative: false'; give a calendar limit with 'by')")
+            if self.by is not None and not MIN_YEAR <= self.by.year <= MAX_YEAR:
+                raise ValueError(f"by = {self.by} is out of range: a date in [{MIN_YEAR}, {MAX_YEAR}]")
+        else:
+            for k in ("p_per_year", "by"):
+                if getattr(self, k) is not None:
+                    raise ValueError(f"'{k}' is only allowed with dist 'geometric'")
         if self.dist == "discrete":
             if not self.p:
                 raise ValueError("dist 'discrete' needs p: {year: probability}")

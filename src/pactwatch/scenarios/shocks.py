@@ -21,9 +21,13 @@ kind                        covariate                    timing rule (shock in c
 ``new-outside-alliance``    ``any_new_outside_alliance`` 1 in Y only
 ==========================  ===========================  ==========================================================
 
-Timing (:func:`draw_years`): a fixed year or a distribution over years (see :class:`.schema.Timing`); a shock drawn
-before the as-of year is moved to the as-of year (counted in the notes); one drawn after the horizon, or "never",
-leaves the path unchanged.
+Timing (:func:`draw_years`): a fixed year or a distribution over years (see :class:`.schema.Timing`; ``geometric``: a
+constant yearly chance from the as-of date on, optionally conditioned on happening by a date); a shock drawn before
+the as-of year is moved to the as-of year (counted in the notes); one drawn after the horizon, or "never", leaves the
+path unchanged.
+
+Scenarios (:func:`scenario_shocks`): every scenario runs on top of the status quo's shocks; its own shock of a kind
+the status quo also has replaces the status quo's (no shock kind is applied twice).
 """
 from __future__ import annotations
 
@@ -175,9 +179,44 @@ def select(shock: Shock, members: list[MemberState], rng: np.random.Generator | 
     return [cc.index(w) for w in want]
 
 
-def draw_years(timing: Timing, rng: np.random.Generator, n: int, y0: int) -> np.ndarray:
-    """``n`` calendar years for a shock (NEVER = does not happen). Relative timings are offsets from ``y0``."""
+def year_position(d) -> float:
+    """A date as a calendar-year position: 2027-12-31 (end of day) -> 2028.0, 2027-07-02 -> about 2027.5."""
+    import datetime as dt
+
+    days = (dt.date(d.year + 1, 1, 1) - dt.date(d.year, 1, 1)).days
+    return d.year + d.timetuple().tm_yday / days
+
+
+def geometric_years(p_per_year: float, rng: np.random.Generator, n: int, *, first_year: float = 1.0,
+                    within: float | None = None) -> np.ndarray:
+    """Year offsets (0 = the as-of year) of ``n`` events that happen with chance ``p_per_year`` in each whole year.
+    The waiting time from the as-of date is exponential with rate λ = −ln(1 − p_per_year); ``first_year`` is the part
+    of the as-of year still ahead (in years), so the as-of year's chance is 1 − (1 − p)^first_year and each later
+    year's is p given none before. ``within``: condition on the event happening within that many years of the as-of
+    date (the exponential truncated there, drawn by inverting its distribution function)."""
+    lam = -math.log1p(-p_per_year)
+    u = rng.random(n)
+    if within is not None:
+        u = u * -math.expm1(-lam * within)  # U * P(T <= within)
+    t = -np.log1p(-u) / lam
+    k = np.where(t < first_year, 0.0, 1.0 + np.floor(t - first_year))
+    return np.minimum(k, NEVER).astype(np.int64)
+
+
+def draw_years(timing: Timing, rng: np.random.Generator, n: int, y0: int, *, first_year: float = 1.0) -> np.ndarray:
+    """``n`` calendar years for a shock (NEVER = does not happen). Relative timings are offsets from ``y0``.
+    ``first_year``: the part of the as-of year ``y0`` still ahead on the as-of date, in years (geometric timing only:
+    the as-of year's chance is for that part of the year)."""
     off = y0 if timing.relative else 0
+    if timing.dist == "geometric":
+        within = None
+        if timing.by is not None:
+            within = year_position(timing.by) - (y0 + 1.0 - first_year)
+            if within <= 0:
+                raise PactwatchError(f"timing 'by: {timing.by}' is not after the as-of date (in {y0}): the shock "
+                                     "cannot be conditioned to happen by a date already past")
+        k = geometric_years(timing.p_per_year, rng, n, first_year=first_year, within=within)
+        return np.where(k >= NEVER, NEVER, k + off).astype(np.int64)
     if timing.fixed is not None:
         y = np.full(n, timing.fixed + off, dtype=np.int64)
     elif timing.dist == "uniform":
@@ -290,7 +329,25 @@ def build_path(grid: PathGrid, formation: dict, base: list[MemberState], shocks:
     return df[["year", "start", "stop", *covariates]]
 
 
-def scenario_shocks(name: str, scenarios: dict[str, Scenario], _seen=()) -> list[Shock]:
+#: The scenario every other scenario is built on: its shocks (e.g. the status quo's yearly chance that a war ends)
+#: belong to every scenario unless the scenario has its own shock of the same kind.
+BASELINE = "status-quo"
+
+
+def scenario_shocks(name: str, scenarios: dict[str, Scenario]) -> list[Shock]:
+    """The shocks a scenario runs with: the status quo's (:data:`BASELINE`, when it exists), then the scenario's own
+    shocks and those of the scenarios it composes (recursively; cycles are errors). A named scenario is the status quo
+    plus its shocks: a shock of the same kind as one of the status quo's *replaces* it (e.g. the war-ends scenario's
+    "the war ends by 2027" replaces the status quo's yearly chance of the war ending; it is not a second war end), so
+    no kind is applied twice by the baseline and a scenario."""
+    own = _own_shocks(name, scenarios)
+    if name == BASELINE or BASELINE not in scenarios:
+        return own
+    kinds = {s.kind for s in own}
+    return [b for b in _own_shocks(BASELINE, scenarios) if b.kind not in kinds] + own
+
+
+def _own_shocks(name: str, scenarios: dict[str, Scenario], _seen=()) -> list[Shock]:
     """A scenario's own shocks plus those of the scenarios it composes (recursively; cycles are errors)."""
     if name not in scenarios:
         raise PactwatchError(f"unknown scenario {name!r}; available: {', '.join(sorted(scenarios))}")
@@ -299,5 +356,5 @@ def scenario_shocks(name: str, scenarios: dict[str, Scenario], _seen=()) -> list
     sc = scenarios[name]
     out = []
     for c in sc.compose:
-        out += scenario_shocks(c, scenarios, (*_seen, name))
+        out += _own_shocks(c, scenarios, (*_seen, name))
     return out + list(sc.shocks)

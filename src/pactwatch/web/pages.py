@@ -99,6 +99,7 @@ def _forecast_view(st: WebState, name: str, scenario: list[str], day: dt.date) -
     return {"fc": fc, "table": P.scenario_table(fc), "answer": R.answer(fc)["text"], "caveats": R.caveats(fc),
             "backtest": P.backtest_tables(fc["validation"]), "validation": fc["validation"],
             "level": P.level_text(fc["level"]), "question": R.question(fc)["text"],
+            "resolution": P.resolution_view(fc),
             "curves": charts.survival_svg(fc["scenarios"]),
             "drivers": [(s["label"], charts.bars_svg([d for d in s["drivers"] if d["value_now"] != d["reference"]],
                                                      f"Drivers under “{s['label']}”: change in 5-year survival against "

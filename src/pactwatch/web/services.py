@@ -105,6 +105,9 @@ def read_case(path: Path) -> dict:
     return {
         "name": name, "title": c.name, "kind": c.kind, "atopid": c.atopid,
         "question": c.question.value if c.question else None,
+        "resolution": ({"ends": [x.model_dump() for x in c.resolution.ends],
+                        "continues": [x.model_dump() for x in c.resolution.continues],
+                        "dates": [str(d) for d in c.resolution.dates]} if c.resolution else None),
         "members": [{"ccode": m.ccode, "name": m.name} for m in c.members],
         "signed": c.signed.value.isoformat() if c.signed else None,
         "in_force": c.in_force.value.isoformat() if c.in_force else None,
