@@ -9,15 +9,22 @@ is the chosen definition (``any-end`` by default: any ending, including replacem
 censors replacements; see :mod:`pactwatch.models.specs`). The model is the time-varying Cox of
 :mod:`.training` (ATOP 5.1 alliance-years, usable window 1863–2007, robust SEs clustered by alliance).
 
-Uncertainty (:mod:`.engine`): Monte Carlo over the coefficients' sampling distribution, the baseline hazard and the
-shock timing. ``point`` = the estimate averaged over shock timings; ``lower``/``upper`` = the (1 − level)/2 and
-(1 + level)/2 quantiles of the joint draws. Draws are shared across scenarios (common random numbers), so the
+Uncertainty (:mod:`.engine`): Monte Carlo over the coefficients' sampling distribution, the baseline hazard, the
+shock timing and the case's uncertain codings (:mod:`.codings`: each draw takes one reading of every uncertain value
+that lists alternatives, by weight). ``point`` = the estimate (coefficients at their estimates) averaged over shock
+timings AND codings — the mixture, so that the point is a probability given everything the case file is unsure of;
+the status quo at the coded values alone is ``codings.survival_at_coded``. ``lower``/``upper`` = the (1 − level)/2
+and (1 + level)/2 quantiles of the joint draws. Draws are shared across scenarios (common random numbers), so the
 differences to the status quo have their own intervals.
 
 Drivers: for each covariate, ``log_hazard`` = coef × (value on the as-of date − reference), reference = the training
 median (the typical alliance-year); ``delta_s5`` = the 5-year survival (point, same timings) minus the 5-year survival
 with that covariate held at its reference over the whole path: positive = the covariate's value makes this alliance
 more durable than a typical one.
+
+Coding sensitivity (``codings.swings``): for each alternative of each uncertain value, the status quo's 5-year
+survival with only that value changed (all else as coded) minus the survival at the coded values (point: estimates,
+mixture over the status quo's timings; interval: the paired draws).
 
 Base rate: Kaplan–Meier of similar ATOP alliances (same obligation class, bilateral or not, formed after 1945 or not,
 major–minor or not; filters dropped in that reverse order while fewer than 20 alliances match), conditional on
@@ -34,7 +41,9 @@ values None when not computable; JSON Schema in ``docs/forecast.schema.json``)::
      base_rate{...}, analogues{...}, notes[] (caveats),
      provenance{as_of,seed,n_sims,model_version,pactwatch_version,data{},case_sha256,scenarios_sha256{}},
      validation{status, message, command, landmark{pooled[], subgroups[], illustrations[], ...}} (the stored
-     landmark back-test's summary, never computed here), runtime_seconds}
+     landmark back-test's summary, never computed here),
+     codings{point, n_variants, values[{path,value,weight,status,alternatives[],frequencies}], scenario, t,
+             survival_at_coded, swings[{path,coded,alternative,weight,source,swing,lower,upper,...}]}, runtime_seconds}
 """
 from __future__ import annotations
 
@@ -52,6 +61,7 @@ from pactwatch.models.base import jsonable
 from . import shocks as SH
 from .schema import validate_run
 from .cases import ResolvedCase, load_case, load_scenarios, resolve
+from .codings import CodingDraws, coding_draws, uncertain_codings
 from .engine import Engine, draw_betas, median_time
 from .result import SCHEMA, ForecastResult
 from .training import FORECAST_SPEC, LABELS, build_data, fit
@@ -178,8 +188,17 @@ def _timing_draws(shocks, rng, n, y0, notes, name):
 
 
 def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: pd.Timestamp, horizon: float,
-                  n_sims: int, level: float, seed: int, times=TIMES, progress=None) -> tuple[list, float]:
-    """Monte Carlo for each named scenario; returns (list of scenario results, a0)."""
+                  n_sims: int, level: float, seed: int, times=TIMES, progress=None,
+                  codings: CodingDraws | None = None) -> tuple[list, float]:
+    """Monte Carlo for each named scenario; returns (list of scenario results, a0).
+
+    ``codings`` (:func:`.codings.coding_draws`): the case's uncertain codings sampled per draw (default: none, every
+    draw uses the case as coded). Each draw b then uses coefficients b, baseline b, its shock timing and its coding
+    variant; the same coding draw in every scenario (common random numbers). ``point`` is the mixture over shock
+    timings and codings (each distinct (timing, coding) path weighted by its share of the draws), at the coefficient
+    estimates. With codings, the status-quo scenario (or the first) also carries ``_swings``: for each alternative of
+    each coding, its 5-year survival with only that value changed minus that at the coded values (see
+    :func:`_swings`)."""
     grid = SH.path_grid(rc.in_force, as_of, horizon)
     eng = Engine(fm, grid.a0, horizon)
     covs = fm.covariates
@@ -192,6 +211,10 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     beta_hat = fm.coef[None, :]
     cumH_hat = eng.baseline(beta_hat, None)
     ref = fm.reference
+    if codings is None:
+        codings = CodingDraws.none(rc.formation, rc.states, n_sims)
+    V = len(codings.variants)
+    invC = np.asarray(codings.index, dtype=np.int64)
     out = []
     for si, name in enumerate(names):
         shocks = SH.scenario_shocks(name, scenarios)
@@ -199,15 +222,23 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         notes = []
         srng = np.random.default_rng([seed, si + 1])
         T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name)
-        # one path per distinct timing tuple (and member pick for 'any' shocks: drawn once per tuple)
-        uniq, inv = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
+        # one path per distinct (timing tuple, coding variant); the member pick of an 'any' shock is drawn once per
+        # timing tuple (the same for every coding variant)
+        uniqT, invT = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
+        invT = np.asarray(invT).ravel()
+        pair, inv = np.unique(invT * V + invC, return_inverse=True)
         inv = np.asarray(inv).ravel()
-        paths = [SH.build_path(grid, rc.formation, rc.states, shocks, tuple(int(v) for v in u), covs,
-                               rng=np.random.default_rng([seed, si + 1, j])) for j, u in enumerate(uniq)]
+
+        def path(jt: int, jc: int, _shocks=shocks, _uniq=uniqT, _si=si):
+            v = codings.variants[jc]
+            return SH.build_path(grid, v.formation, v.states, _shocks, tuple(int(x) for x in _uniq[jt]), covs,
+                                 rng=np.random.default_rng([seed, _si + 1, jt]))
+
+        paths = [path(*divmod(int(p), V)) for p in pair]
         Zu = np.stack([p[covs].to_numpy(float) for p in paths])  # U x K x p
-        weights = np.bincount(inv, minlength=len(uniq)) / n_sims
-        # point: beta_hat, estimated baseline, mixture over timing
-        U = len(uniq)
+        weights = np.bincount(inv, minlength=len(pair)) / n_sims
+        # point: beta_hat, estimated baseline, mixture over timing and coding
+        U = len(pair)
         S_u = eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Zu, grid.bounds)  # G x U
         point = S_u @ weights
         S = eng.survival(betas, cumH, Zu[inv], grid.bounds)  # G x B
@@ -232,8 +263,10 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
                             "reference": float(ref[j]), "coef": float(fm.coef[j]),
                             "log_hazard": float(fm.coef[j] * (first[j] - ref[j])), "delta_s5": float(point[i5] - Sr)})
         drivers.sort(key=lambda d: -abs(d["delta_s5"]))
-        # a representative path: the most frequent timing
-        rep = paths[int(np.argmax(weights))]
+        # a representative path: the most frequent timing, at the coded values
+        jt_mode = int(np.argmax(np.bincount(invT, minlength=len(uniqT))))
+        k_rep = np.flatnonzero(pair == jt_mode * V)
+        rep = paths[int(k_rep[0])] if len(k_rep) else path(jt_mode, 0)
         step = max(1, int(round(0.25 / (eng.grid[1] - eng.grid[0])))) if len(eng.grid) > 1 else 1
         sel = np.arange(0, len(eng.grid), step)
         res = {"name": name, "label": scenarios[name].label, "description": scenarios[name].description.strip(),
@@ -243,6 +276,8 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
                          "upper": hi[sel].tolist()},
                "drivers": drivers, "path": rep.to_dict(orient="records"), "n_distinct_paths": int(U),
                "timing_notes": notes, "_S": S}
+        if codings.singles and (name == "status-quo" or (si == 0 and "status-quo" not in names)):
+            res["_swings"] = _swings(codings, eng, grid, fm, betas, cumH, uniqT, invT, path, level, i5)
         out.append(res)
         if progress:
             progress(name)
@@ -259,6 +294,36 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     for r in out:
         r.pop("_S")
     return out, grid.a0
+
+
+def _swings(codings: CodingDraws, eng, grid, fm, betas, cumH, uniqT, invT, path, level, i5) -> dict:
+    """Sensitivity of one scenario's survival at ``grid[i5]`` (5 years) to each coding: for each alternative of each
+    coding, the survival with only that value changed (every other value as coded), minus the survival at the coded
+    values. Point: coefficient estimates, mixture over the scenario's shock timings (same weights for both); interval:
+    the paired coefficient/baseline draws, each at its own timing draw."""
+    n = len(invT)
+    wT = np.bincount(invT, minlength=len(uniqT)) / n
+    beta_hat = fm.coef[None, :]
+    cumH_hat = eng.baseline(beta_hat, None)
+    U = len(uniqT)
+
+    def surv(jc):
+        Z = np.stack([path(jt, jc)[fm.covariates].to_numpy(float) for jt in range(U)])
+        pt = float((eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Z, grid.bounds)[i5] * wT).sum())
+        draws = eng.survival(betas, cumH, Z[invT], grid.bounds)[i5]
+        return pt, draws
+
+    p0, d0 = surv(0)
+    rows = []
+    for s in codings.singles:
+        c, k = s["coding"], s["k"]
+        p1, d1 = (p0, d0) if s["variant"] == 0 else surv(s["variant"])
+        lo, hi = _q(d1 - d0, level)
+        alt = c.alternatives[k - 1]
+        rows.append({"path": c.name, "coded": c.value, "alternative": alt.value, "weight": float(alt.weight),
+                     "source": alt.source, "survival_coded": p0, "survival_alternative": p1, "swing": p1 - p0,
+                     "lower": float(lo), "upper": float(hi), "changes_covariates": s["variant"] != 0})
+    return {"t": float(eng.grid[i5]), "at_coded": p0, "swings": rows}
 
 
 def default_scenarios(scenarios: dict) -> list[str]:
@@ -314,8 +379,10 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         raise PactwatchError(f"context was fitted for event {ctx.event!r}, not {event!r}")
     fm = ctx.model
     rc = resolve(c, ctx.data, day)
+    cd = coding_draws(c, rc, lambda cc: resolve(cc, ctx.data, day), n_sims, seed)
     res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level, seed=seed,
-                            progress=progress)
+                            progress=progress, codings=cd)
+    coding_out = _coding_result(c, cd, res)
     times = [t for t in TIMES if t <= horizon + 1e-9]
     br = base_rate(ctx.data, rc, a0, times, event, level)
     an = analogues(ctx.data, rc, k=k_analogues)
@@ -337,7 +404,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         "in ATOP. Under 'any-end', replacement by a new treaty counts as an ending; the event definition 'death' "
         "censors it.",
         "Intervals cover coefficient uncertainty (robust covariance clustered by alliance), the baseline hazard's "
-        "sampling error and shock timing; not model misspecification or errors in the case's coded values.",
+        "sampling error, shock timing and the case's uncertain codings that list alternatives (sampled by their "
+        "weights); not model misspecification or errors in the case's other coded values.",
     ]
     import hashlib
     from pathlib import Path
@@ -373,6 +441,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                        "case_sha256": case_sha,
                        "scenarios_sha256": {n: content_sha256(allsc[n]) for n in used if n in allsc}},
         "validation": _validation(ed.name, ctx.data.fingerprint),
+        "codings": coding_out,
         "runtime_seconds": round(time.perf_counter() - t0, 2),
     }
     return ForecastResult.model_validate(jsonable(out))
@@ -391,6 +460,38 @@ def _composed(name: str, scenarios: dict) -> list[str]:
     for c in scenarios[name].compose:
         out += _composed(c, scenarios)
     return out
+
+
+def _coding_result(c, cd: CodingDraws, res: list) -> dict | None:
+    """The result's ``codings`` section: every uncertain value (sampled with its alternatives, or listed as having
+    none) and the status quo's swings (None when the case has no uncertain value)."""
+    paths = _uncertain(c)
+    if not paths:
+        for r in res:
+            r.pop("_swings", None)
+        return None
+    by_name = {k.name: k for k in uncertain_codings(c)}
+    values = []
+    for p in paths:
+        k = by_name.get(p)
+        if k is not None and k.alternatives:
+            values.append({"path": p, "value": k.value, "weight": float(k.weights[0]), "source": k.source,
+                           "status": "sampled",
+                           "alternatives": [{"value": a.value, "weight": float(a.weight), "source": a.source}
+                                            for a in k.alternatives],
+                           "frequencies": cd.frequencies.get(p)})
+        else:
+            values.append({"path": p, "value": None if k is None else k.value, "weight": 1.0,
+                           "source": None if k is None else k.source,
+                           "status": "uncertain, no alternatives given", "alternatives": [], "frequencies": None})
+    sw = None
+    for r in res:
+        x = r.pop("_swings", None)
+        if x is not None and sw is None:
+            sw = {**x, "scenario": r["name"]}
+    return {"point": "mixture", "n_variants": len(cd.variants), "values": values,
+            "scenario": None if sw is None else sw["scenario"], "t": None if sw is None else sw["t"],
+            "survival_at_coded": None if sw is None else sw["at_coded"], "swings": [] if sw is None else sw["swings"]}
 
 
 def _uncertain(c) -> list[str]:
