@@ -489,7 +489,7 @@ def _coding_result(c, cd: CodingDraws, res: list) -> dict | None:
         x = r.pop("_swings", None)
         if x is not None and sw is None:
             sw = {**x, "scenario": r["name"]}
-    return {"point": "mixture", "n_variants": len(cd.variants), "values": values,
+    return {"point": "mixture", "n_variants": int(len(np.unique(cd.index))), "values": values,
             "scenario": None if sw is None else sw["scenario"], "t": None if sw is None else sw["t"],
             "survival_at_coded": None if sw is None else sw["at_coded"], "swings": [] if sw is None else sw["swings"]}
 
