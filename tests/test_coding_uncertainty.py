@@ -249,3 +249,33 @@ def test_report_shows_swings_beside_scenarios(with_codings):
     html = render_html(res)
     assert 'id="coding-sensitivity"' in html and 'id="swing-table"' in html and "obligations.nonagg" in html
     assert "no alternatives given" in html
+
+
+def test_formation_only_readings_reuse_the_coded_path_exactly(forecast_ctx):
+    """The fast path (the coded path with the formation columns replaced and derived columns recomputed) equals the
+    full build for every reading and every timing of a scenario whose shock changes the at-war interaction."""
+    from pactwatch.scenarios import shocks as SH
+    from pactwatch.scenarios.codings import coding_draws
+
+    c = load_case(CASE)
+    day = F.pd.Timestamp(AS_OF)
+    rc = F.resolve(c, forecast_ctx.data, day)
+    d = _raw()
+    d["formation"]["wartime"]["uncertain"] = True  # wartime enters the derived at_war_x_wartime column
+    d["formation"]["wartime"]["alternatives"] = [{"value": 0, "weight": 0.4, "source": "a reading"}]
+    c2 = _parse(d)
+    cd = coding_draws(c2, rc, lambda cc: F.resolve(cc, forecast_ctx.data, day), 500, 0)
+    assert len(cd.variants) > 2
+    sc = F.load_scenarios()
+    shocks = SH.scenario_shocks("war-ends", sc)
+    grid = SH.path_grid(rc.in_force, day, 10.0)
+    T = np.array([[y] for y in range(grid.years[0], grid.years[0] + 4)])
+    covs = forecast_ctx.model.covariates
+    pb = F._PathBuilder(grid, cd, shocks, T, covs, 0, 1)
+    for jc in range(len(cd.variants)):
+        for jt in range(len(T)):
+            assert np.array_equal(pb.Z(jt, jc), pb.df(jt, jc)[covs].to_numpy(float))
+    assert all(v == "checked" for jc, v in pb.fast.items() if jc)
+    i = covs.index("at_war_x_wartime")
+    wt0 = next(jc for jc, v in enumerate(cd.variants) if v.formation["wartime"] == 0)
+    assert pb.Z(0, wt0)[0, i] == 0 and pb.Z(0, 0)[0, i] == 1

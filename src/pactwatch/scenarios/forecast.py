@@ -229,13 +229,8 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         pair, inv = np.unique(invT * V + invC, return_inverse=True)
         inv = np.asarray(inv).ravel()
 
-        def path(jt: int, jc: int, _shocks=shocks, _uniq=uniqT, _si=si):
-            v = codings.variants[jc]
-            return SH.build_path(grid, v.formation, v.states, _shocks, tuple(int(x) for x in _uniq[jt]), covs,
-                                 rng=np.random.default_rng([seed, _si + 1, jt]))
-
-        paths = [path(*divmod(int(p), V)) for p in pair]
-        Zu = np.stack([p[covs].to_numpy(float) for p in paths])  # U x K x p
+        pb = _PathBuilder(grid, codings, shocks, uniqT, covs, seed, si)
+        Zu = np.stack([pb.Z(*divmod(int(p), V)) for p in pair])  # U x K x p
         weights = np.bincount(inv, minlength=len(pair)) / n_sims
         # point: beta_hat, estimated baseline, mixture over timing and coding
         U = len(pair)
@@ -264,9 +259,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
                             "log_hazard": float(fm.coef[j] * (first[j] - ref[j])), "delta_s5": float(point[i5] - Sr)})
         drivers.sort(key=lambda d: -abs(d["delta_s5"]))
         # a representative path: the most frequent timing, at the coded values
-        jt_mode = int(np.argmax(np.bincount(invT, minlength=len(uniqT))))
-        k_rep = np.flatnonzero(pair == jt_mode * V)
-        rep = paths[int(k_rep[0])] if len(k_rep) else path(jt_mode, 0)
+        rep = pb.df(int(np.argmax(np.bincount(invT, minlength=len(uniqT)))), 0)
         step = max(1, int(round(0.25 / (eng.grid[1] - eng.grid[0])))) if len(eng.grid) > 1 else 1
         sel = np.arange(0, len(eng.grid), step)
         res = {"name": name, "label": scenarios[name].label, "description": scenarios[name].description.strip(),
@@ -277,7 +270,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
                "drivers": drivers, "path": rep.to_dict(orient="records"), "n_distinct_paths": int(U),
                "timing_notes": notes, "_S": S}
         if codings.singles and (name == "status-quo" or (si == 0 and "status-quo" not in names)):
-            res["_swings"] = _swings(codings, eng, grid, fm, betas, cumH, uniqT, invT, path, level, i5)
+            res["_swings"] = _swings(codings, eng, grid, fm, betas, cumH, uniqT, invT, pb, level, i5)
         out.append(res)
         if progress:
             progress(name)
@@ -296,7 +289,61 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     return out, grid.a0
 
 
-def _swings(codings: CodingDraws, eng, grid, fm, betas, cumH, uniqT, invT, path, level, i5) -> dict:
+class _PathBuilder:
+    """Covariate paths per (timing tuple ``jt``, coding variant ``jc``), cached: :meth:`Z` the (K x p) covariate
+    matrix, :meth:`df` the full path table. A variant whose member states are the coded ones differs only in the
+    formation covariates, the constant part of the path: its matrix is the coded one with those columns replaced and
+    the derived columns (:data:`.shocks.DERIVED`) recomputed — checked once per variant against the full build, which
+    is used whenever they differ."""
+
+    def __init__(self, grid, codings: CodingDraws, shocks, uniqT, covs, seed: int, si: int):
+        self.grid, self.codings, self.shocks, self.uniqT, self.covs = grid, codings, shocks, uniqT, list(covs)
+        self.seed, self.si = seed, si
+        v0 = codings.variants[0]
+        self.fast = {jc: v.states == v0.states for jc, v in enumerate(codings.variants)}
+        self._df: dict = {}
+        self._Z: dict = {}
+
+    def df(self, jt: int, jc: int) -> pd.DataFrame:
+        key = (jt, jc)
+        if key not in self._df:
+            v = self.codings.variants[jc]
+            self._df[key] = SH.build_path(self.grid, v.formation, v.states, self.shocks,
+                                          tuple(int(x) for x in self.uniqT[jt]), self.covs,
+                                          rng=np.random.default_rng([self.seed, self.si + 1, jt]))
+        return self._df[key]
+
+    def _quick(self, jt: int, jc: int) -> np.ndarray:
+        Z = self.Z(jt, 0).copy()
+        col = {c: i for i, c in enumerate(self.covs)}
+        for k, val in self.codings.variants[jc].formation.items():
+            if k in col:
+                Z[:, col[k]] = float(val)
+        derived = [(col[n], fn) for n, fn in SH.DERIVED.items() if n in col]
+        for row in Z:
+            r = dict(zip(self.covs, row))
+            for i, fn in derived:
+                row[i] = float(fn(r))
+        return Z
+
+    def Z(self, jt: int, jc: int) -> np.ndarray:
+        key = (jt, jc)
+        if key not in self._Z:
+            if jc == 0 or not self.fast[jc]:
+                Z = self.df(jt, jc)[self.covs].to_numpy(float)
+            else:
+                Z = self._quick(jt, jc)
+                if self.fast[jc] is True:  # first use of this variant: check against the full build
+                    ref = self.df(jt, jc)[self.covs].to_numpy(float)
+                    if not np.allclose(Z, ref, rtol=0, atol=1e-12):
+                        self.fast[jc], Z = False, ref
+                    else:
+                        self.fast[jc] = "checked"
+            self._Z[key] = Z
+        return self._Z[key]
+
+
+def _swings(codings: CodingDraws, eng, grid, fm, betas, cumH, uniqT, invT, pb: _PathBuilder, level, i5) -> dict:
     """Sensitivity of one scenario's survival at ``grid[i5]`` (5 years) to each coding: for each alternative of each
     coding, the survival with only that value changed (every other value as coded), minus the survival at the coded
     values. Point: coefficient estimates, mixture over the scenario's shock timings (same weights for both); interval:
@@ -308,7 +355,7 @@ def _swings(codings: CodingDraws, eng, grid, fm, betas, cumH, uniqT, invT, path,
     U = len(uniqT)
 
     def surv(jc):
-        Z = np.stack([path(jt, jc)[fm.covariates].to_numpy(float) for jt in range(U)])
+        Z = np.stack([pb.Z(jt, jc) for jt in range(U)])
         pt = float((eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Z, grid.bounds)[i5] * wT).sum())
         draws = eng.survival(betas, cumH, Z[invT], grid.bounds)[i5]
         return pt, draws
