@@ -218,11 +218,33 @@ def test_swings_match_forecasts_at_each_reading(with_codings, forecast_ctx, shoc
     assert length.swing == 0 and not length.changes_covariates  # 'none' and 'indefinite' are the same covariates
 
 
-def test_point_is_the_mixture_and_intervals_widen(with_codings, forecast_ctx, shockless):
+def test_point_is_the_mixture_over_readings_by_their_weights(with_codings, forecast_ctx, shockless):
+    import itertools
+
+    r = with_codings
+    i5 = r.times.index(5.0)
+    cods = [c for c in uncertain_codings(load_case(CASE)) if c.alternatives]
+    want = 0.0
+    for row in itertools.product(*(range(len(c.values)) for c in cods)):
+        d = _raw()
+        p = 1.0
+        for c, k in zip(cods, row):
+            node = d
+            for key in c.path:
+                node = node[key]
+            node["value"] = c.values[k]
+            p *= c.weights[k]
+        f = F.forecast_case(_without_alternatives(d, zero=False), ["status-quo"], sims=100, as_of=AS_OF,
+                            ctx=forecast_ctx, scenario_dir=shockless)
+        want += p * f.scenarios[0].survival[i5].point
+    assert r.scenarios[0].survival[i5].point == pytest.approx(want, abs=1e-12)
+    assert r.scenarios[0].survival[i5].point != pytest.approx(r.codings.survival_at_coded, abs=1e-3)
+
+
+def test_intervals_include_coding_uncertainty(with_codings, forecast_ctx, shockless):
     r = with_codings
     i5 = r.times.index(5.0)
     sq = r.scenarios[0].survival[i5]
-    # the status quo has one timing, so its point is the weighted mean over the sampled readings' forecasts
     freq = {v.path: v.frequencies for v in r.codings.values if v.status == "sampled"}
     assert r.codings.n_variants > 1 and r.scenarios[0].n_distinct_paths == r.codings.n_variants
     assert min(s.survival_alternative for s in r.codings.swings) < sq.point < max(s.survival_alternative

@@ -11,12 +11,16 @@ are added, and with every alternative weight 0 (or none given) the forecast is e
 
 Variants (:func:`coding_draws`): each distinct combination of readings is a copy of the case with those values
 (:func:`case_with`, validated like the file), resolved like the case itself; combinations that give the same model
-covariates and member states are one variant. Variant 0 is always the case as coded. The forecast builds one
+covariates and member states are one variant. Variant 0 is always the case as coded. Each variant's probability
+(the product of the weights of its readings, summed over the combinations it stands for) is enumerated for the point
+forecast when there are at most :data:`MAX_EXACT` combinations (``exact``). The forecast builds one
 covariate path per distinct (shock timing, variant) pair (:func:`pactwatch.scenarios.forecast.run_scenarios`).
 """
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -25,6 +29,8 @@ from pydantic import BaseModel
 
 from .schema import Case, Sourced
 
+#: Most combinations of readings whose probabilities are enumerated for the point forecast (beyond: draw shares).
+MAX_EXACT = 1024
 #: Third element of the seed sequence of the coding draws (a stream no other draw of a run uses).
 CODING_STREAM = 0xC0D1
 
@@ -122,11 +128,14 @@ class CodingDraws:
     index: np.ndarray  # (n,) variant of each draw
     singles: list = field(default_factory=list)  # [{"coding": Coding, "k": alternative number (1..), "variant": int}]
     frequencies: dict = field(default_factory=dict)  # coding name -> share of draws per reading (coded first)
+    #: [(variant, probability)] from the weights (product over codings, every combination), for the point forecast;
+    #: None when there are more than MAX_EXACT combinations (the point then weights the variants by their draw shares)
+    exact: list | None = None
 
     @classmethod
     def none(cls, formation: dict, states: list, n: int) -> "CodingDraws":
         """No coding uncertainty: every draw uses the case as coded."""
-        return cls([], [Variant(formation, states)], np.zeros(n, dtype=np.int64))
+        return cls([], [Variant(formation, states)], np.zeros(n, dtype=np.int64), exact=[(0, 1.0)])
 
 
 def _key(formation: dict, states: list) -> str:
@@ -167,4 +176,13 @@ def coding_draws(case: Case, resolved, resolve_fn: Callable[[Case], Any], n: int
             row[j] = k
             singles.append({"coding": c, "k": k, "variant": variant_of(row)})
     freq = {c.name: (np.bincount(C[:, j], minlength=len(c.values)) / n).tolist() for j, c in enumerate(codings)}
-    return CodingDraws(codings, variants, index, singles, freq)
+    exact = None
+    if math.prod(len(c.values) for c in codings) <= MAX_EXACT:
+        pv: dict = {}
+        for row in itertools.product(*(range(len(c.values)) for c in codings)):
+            p = math.prod(float(c.weights[i]) for c, i in zip(codings, row))
+            if p > 0:
+                v = variant_of(row)
+                pv[v] = pv.get(v, 0.0) + p
+        exact = sorted(pv.items())
+    return CodingDraws(codings, variants, index, singles, freq, exact)

@@ -195,8 +195,9 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     ``codings`` (:func:`.codings.coding_draws`): the case's uncertain codings sampled per draw (default: none, every
     draw uses the case as coded). Each draw b then uses coefficients b, baseline b, its shock timing and its coding
     variant; the same coding draw in every scenario (common random numbers). ``point`` is the mixture over shock
-    timings and codings (each distinct (timing, coding) path weighted by its share of the draws), at the coefficient
-    estimates. With codings, the status-quo scenario (or the first) also carries ``_swings``: for each alternative of
+    timings (weighted by their shares of the timing draws, as without codings) and codings (weighted by each
+    reading's probability from the case file's weights, :attr:`.codings.CodingDraws.exact`; by their shares of the
+    coding draws when there are too many combinations), at the coefficient estimates. With codings, the status-quo scenario (or the first) also carries ``_swings``: for each alternative of
     each coding, its 5-year survival with only that value changed minus that at the coded values (see
     :func:`_swings`)."""
     grid = SH.path_grid(rc.in_force, as_of, horizon)
@@ -230,13 +231,20 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         inv = np.asarray(inv).ravel()
 
         pb = _PathBuilder(grid, codings, shocks, uniqT, covs, seed, si)
-        Zu = np.stack([pb.Z(*divmod(int(p), V)) for p in pair])  # U x K x p
-        weights = np.bincount(inv, minlength=len(pair)) / n_sims
-        # point: beta_hat, estimated baseline, mixture over timing and coding
-        U = len(pair)
+        Zd = np.stack([pb.Z(*divmod(int(p), V)) for p in pair])  # the draws' distinct paths: pairs x K x p
+        # point: beta_hat, estimated baseline, mixture over timing (shares of the timing draws) and coding (each
+        # reading's exact probability when the combinations are few enough, else shares of the coding draws)
+        wT = np.bincount(invT, minlength=len(uniqT)) / n_sims
+        if codings.exact is not None:
+            pts_ = [(jt, v, wT[jt] * pv) for jt in range(len(uniqT)) for v, pv in codings.exact if wT[jt] * pv > 0]
+            Zu = np.stack([pb.Z(jt, v) for jt, v, _ in pts_])
+            weights = np.array([w for _, _, w in pts_])
+        else:
+            Zu, weights = Zd, np.bincount(inv, minlength=len(pair)) / n_sims
+        U = len(weights)
         S_u = eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Zu, grid.bounds)  # G x U
         point = S_u @ weights
-        S = eng.survival(betas, cumH, Zu[inv], grid.bounds)  # G x B
+        S = eng.survival(betas, cumH, Zd[inv], grid.bounds)  # G x B
         lo, hi = _q(S, level, axis=1)
         mean = S.mean(1)
         surv = [{"t": t, "point": float(point[i]), "mean": float(mean[i]), "lower": float(lo[i]), "upper": float(hi[i])}
@@ -267,7 +275,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
                "survival": surv, "median_remaining": median,
                "curve": {"t": eng.grid[sel].tolist(), "point": point[sel].tolist(), "lower": lo[sel].tolist(),
                          "upper": hi[sel].tolist()},
-               "drivers": drivers, "path": rep.to_dict(orient="records"), "n_distinct_paths": int(U),
+               "drivers": drivers, "path": rep.to_dict(orient="records"), "n_distinct_paths": int(len(pair)),
                "timing_notes": notes, "_S": S}
         if codings.singles and (name == "status-quo" or (si == 0 and "status-quo" not in names)):
             res["_swings"] = _swings(codings, eng, grid, fm, betas, cumH, uniqT, invT, pb, level, i5)
