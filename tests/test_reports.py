@@ -60,7 +60,8 @@ def test_report_is_self_contained(html):
     s = scan(html)
     assert "script" not in s.tags and "link" not in s.tags and "iframe" not in s.tags
     imgs = embedded_images(html)
-    assert len(imgs) == 3 and all(b.startswith(b"\x89PNG\r\n\x1a\n") and len(b) > 10_000 for b in imgs)
+    # survival, drivers, competing risks and (the case lists coding alternatives) the coding-sensitivity chart
+    assert len(imgs) == 4 and all(b.startswith(b"\x89PNG\r\n\x1a\n") and len(b) > 10_000 for b in imgs)
     # publisher addresses appear as plain text in the provenance section only
     for m in re.finditer(r"https?://", html):
         assert html.rfind('id="provenance"', 0, m.start()) != -1, html[m.start() - 80:m.start() + 40]
@@ -182,7 +183,7 @@ def test_values_are_escaped(result, bt):
     h = render_html(r2, bt)
     assert "<script>" not in h and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in h
     assert external_resources(h) == [] and "&#34;&gt;&lt;img src=https://evil.example/x.png&gt;" in h
-    assert len(embedded_images(h)) == 3  # survival, competing risks, drivers
+    assert len(embedded_images(h)) == 4  # survival, competing risks, drivers, coding sensitivity
 
 
 def test_bad_input_is_named(result, bt, tmp_path):

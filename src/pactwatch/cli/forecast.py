@@ -123,6 +123,12 @@ def _render_details(res: dict) -> None:
         console.print(f"[dim]• {n}[/]")
     if c["uncertain_values"]:
         console.print(f"[dim]• Case values marked uncertain: {', '.join(c['uncertain_values'])}.[/]")
+    txt = P.coding_sentence(res)
+    if txt:
+        console.print(f"[dim]• {txt}[/]")
+        for w in P.swing_rows(res):
+            console.print(f"[dim]  {w['path']} {w['change']} (weight {w['weight']}): {w['at_alternative']}, "
+                          f"{w['swing']} ({w['interval']})[/]")
 
 
 def render_backtest(res) -> None:

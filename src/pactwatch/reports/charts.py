@@ -8,6 +8,9 @@ report is one self-contained file (nothing is fetched when it is opened).
   its contribution to the log hazard of ending, coef × (value − reference), with the Wald interval
   (coef ± z·se) × (value − reference) from the robust standard error; the label carries the change in 5-year survival
   the covariate makes (point estimate, from the result's ``drivers``).
+- :func:`sensitivity_chart` — on one axis (percentage points of survival at the result's swing horizon, 5 years):
+  each uncertain coding's swing (the status quo with one alternative reading minus the status quo as coded, with the
+  interval from the paired draws) next to each scenario's effect (scenario minus status quo, with its interval).
 
 - :func:`competing_chart` — for the status quo (and the war-ends scenario when forecast): each cause's cumulative
   incidence stacked (point estimates; the top of the stack is "ends for any reason but replacement", with its Monte
@@ -247,4 +250,63 @@ def competing_chart(result: dict, names=("status-quo", "war-ends")) -> str | Non
     fig.suptitle(f"{result['case']['name']}: how it would end — cumulative incidence by cause (point estimates, "
                  f"stacked)", fontsize=10.5, x=0.01, ha="left")
     fig.tight_layout()
+    return png_data_uri(fig)
+
+
+def sensitivity_rows(result: dict) -> list[dict]:
+    """The rows of :func:`sensitivity_chart`: {"group": "coding" | "scenario", "label", "point", "lower", "upper"}
+    (probability differences), codings first, each group by decreasing size. Empty without swings."""
+    cd = result.get("codings") or {}
+    sw = cd.get("swings") or []
+    if not sw:
+        return []
+    t = cd["t"]
+    i = min(range(len(result["times"])), key=lambda k: abs(result["times"][k] - t))
+
+    def val(v):
+        return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+    rows = [{"group": "coding", "label": f"{s['path']}: {val(s['coded'])} → {val(s['alternative'])} (weight "
+                                         f"{s['weight']:.2f})", "point": s["swing"], "lower": s["lower"],
+             "upper": s["upper"]} for s in sorted(sw, key=lambda s: -abs(s["swing"]))]
+    sc = [s for s in result["scenarios"] if s.get("vs_status_quo") and s["name"] != cd.get("scenario")]
+    rows += [{"group": "scenario", "label": s["label"], **{k: s["vs_status_quo"][i][k] for k in ("point", "lower", "upper")}}
+             for s in sorted(sc, key=lambda s: -abs(s["vs_status_quo"][i]["point"]))]
+    return rows
+
+
+def sensitivity_chart(result: dict, rows: list[dict] | None = None) -> str:
+    """Coding swings next to scenario effects, in percentage points, with intervals; returns a PNG data URI."""
+    import textwrap
+
+    rows = sensitivity_rows(result) if rows is None else rows
+    if not rows:
+        raise PactwatchError("report: the forecast result has no coding swings (codings.swings); nothing to chart")
+    plt = _plt()
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(10, 0.42 * n + 1.7))
+    y = np.arange(n)[::-1].astype(float)
+    pt = 100 * np.array([r["point"] for r in rows])
+    lo = 100 * np.array([r["lower"] for r in rows])
+    hi = 100 * np.array([r["upper"] for r in rows])
+    groups = {"coding": (PALETTE[2], "o", "coding: one alternative reading (status quo)"),
+              "scenario": (PALETTE[1], "s", "scenario vs status quo")}
+    for g, (col, mk, lab) in groups.items():
+        m = np.array([r["group"] == g for r in rows])
+        if m.any():
+            ax.errorbar(pt[m], y[m], xerr=[pt[m] - lo[m], hi[m] - pt[m]], fmt=mk, color=col, ecolor=col, capsize=3,
+                        lw=1.2, ms=6, label=lab)
+    k = sum(r["group"] == "coding" for r in rows)
+    if 0 < k < n:
+        ax.axhline(y[k - 1] - 0.5, color="#999999", lw=0.8, ls=":")
+    ax.set_yticks(y, [textwrap.shorten(r["label"], 70) for r in rows], fontsize=9)
+    ax.axvline(0, color="#222222", lw=0.8)
+    cd = result["codings"]
+    lvl = f"{100 * result['level']:.0f}%"
+    ax.set_xlabel(f"change in {cd['t']:g}-year survival, percentage points ({lvl} intervals from the paired draws)",
+                  fontsize=9)
+    ax.set_title(f"How far each uncertain coding moves the answer, next to the scenarios (status quo as coded: "
+                 f"{100 * cd['survival_at_coded']:.0f}%)", fontsize=10, loc="left")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right", frameon=False)
     return png_data_uri(fig)

@@ -317,6 +317,8 @@ def competing_table(result: dict, names=("status-quo", "war-ends")) -> dict | No
                     if s else [DASH] * len(times)})
     return {"columns": [f"{t:g} y" for t in times], "scenarios": out, "event": result["event"]["name"],
             "replacements_censored": comp.get("replacements_censored")}
+
+
 # ------------------------------------------------------------------------------------------ timing and resolution
 #: Shock kinds in words (for sentences).
 KIND_WORDS = {"war-ends": "the war ending", "rival-removed": "a rivalry ending", "rival-added": "a new rivalry",
@@ -420,4 +422,60 @@ def resolution_lines(result: dict) -> list[str]:
     out.append(f"Probability the alliance is still in effect on each date ({lvl} interval):")
     for row in v["rows"]:
         out.append(f"  {row['label']}: " + "; ".join(f"{d}: {c}" for d, c in zip(v["dates"], row["cells"])))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ coding uncertainty
+def coded_value(v) -> str:
+    """A case value as written in the case file: True -> 'true', [365] -> '[365]', None -> '–'."""
+    if v is None:
+        return DASH
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ", ".join(str(x) for x in v) + "]"
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def weight(w) -> str:
+    """A reading's weight: 0.3 -> '0.30'."""
+    return DASH if w is None else f"{w:.2f}"
+
+
+def swing_rows(result: dict) -> list[dict]:
+    """The coding swings as text cells, largest first: {path, change ('0 → 1'), weight, at_coded, at_alternative,
+    swing ('+12 pts'), interval ('+6 to +19'), source, moves (False: the model's covariates are the same)}."""
+    cd = result.get("codings") or {}
+    rows = []
+    for s in sorted(cd.get("swings") or [], key=lambda s: -abs(s["swing"])):
+        rows.append({"path": s["path"], "change": f"{coded_value(s['coded'])} → {coded_value(s['alternative'])}",
+                     "weight": weight(s["weight"]), "at_coded": pct(s["survival_coded"]),
+                     "at_alternative": pct(s["survival_alternative"]), "swing": f"{pts(s['swing'])} pts",
+                     "interval": pts_interval(s["lower"], s["upper"]), "source": s["source"],
+                     "moves": s["changes_covariates"], "raw": s})
+    return rows
+
+
+def coding_sentence(result: dict) -> str | None:
+    """One sentence on coding uncertainty: how the point averages over the sampled readings, and the largest swing.
+    None when the result has no sampled coding."""
+    cd = result.get("codings") or {}
+    sampled = [v for v in cd.get("values", []) if v["status"] == "sampled"]
+    if not sampled or cd.get("survival_at_coded") is None:
+        return None
+    t = cd["t"]
+    sq = next((s for s in result["scenarios"] if s["name"] == cd["scenario"]), None)
+    mix = None if sq is None else sq["survival"][index_of(result["times"], t)]["point"]
+    none = [v["path"] for v in cd["values"] if v["status"] != "sampled"]
+    out = (f"{len(sampled)} uncertain case values list alternative readings, which the Monte Carlo samples by weight: "
+           f"at the coded values the status quo's {t:g}-year survival is {pct(cd['survival_at_coded'])}, averaged over "
+           f"the readings {pct(mix)}")
+    sw = [s for s in cd.get("swings", []) if s["changes_covariates"]]
+    if sw:
+        big = max(sw, key=lambda s: abs(s["swing"]))
+        out += (f"; the largest swing is {big['path']} {coded_value(big['coded'])} → {coded_value(big['alternative'])} "
+                f"(weight {weight(big['weight'])}): {pts(big['swing'])} points to {pct(big['survival_alternative'])}")
+    out += "."
+    if none:
+        out += f" {len(none)} more are marked uncertain without alternatives and are not sampled."
     return out

@@ -8,7 +8,8 @@ criteria and dates with each scenario's probability of the alliance being in eff
 (:func:`.present.resolution_view`), a one-paragraph answer
 written from the numbers (:func:`answer`; its second sentence is the model's track record), the survival curves per
 scenario with their bands and the scenario table, the driver chart and table, the base rate, the historical
-analogues, the back-test (the landmark back-test's pooled skill against the best baseline, and its subgroups with the
+analogues, the coding sensitivity (:func:`coding_view`: each uncertain coding's swing beside the scenario effects),
+the back-test (the landmark back-test's pooled skill against the best baseline, and its subgroups with the
 named Soviet/Russian treaties as illustrations; or how to compute it), the caveats (:func:`caveats`: from the model's notes, the case's values marked
 ``uncertain`` and the scenarios' assumptions) and the provenance (:func:`provenance`: dataset files with version and
 the sha256 the panels were built from, model, event definition, fit date, pactwatch version, as-of date, draws, seed).
@@ -36,6 +37,7 @@ from .present import median_text, pct, pct_interval, pts, pts_abs, pts_interval,
 from .present import (SPLIT_WORDS, backtest_lead, backtest_rest, backtest_tables, origins_text,  # noqa: E402
                       pooled_row, resolution_view, skill_ci, status_quo_words, times_text, timing_text)
 from .present import competing_table  # noqa: E402
+from .present import coded_value, coding_sentence, swing_rows, weight  # noqa: E402
 
 
 def _plain(result, validation=None):
@@ -317,9 +319,13 @@ def caveats(result: dict, validation: dict | None = None) -> list[dict]:
                     "text": f"{_join(['“' + x + '”' for x in labs])} act only through the count of shared rivals, and "
                             f"that count rests on a judgement ({srcs})."})
     if unc:
+        sampled = [v["path"] for v in (result.get("codings") or {}).get("values", []) if v["status"] == "sampled"]
+        cover = ("The intervals do not cover errors in them." if not sampled else
+                 f"The intervals cover the {len(sampled)} that list alternative readings ({', '.join(sampled)}: "
+                 "sampled by their weights, see “How much the hand codings matter”), not errors in the others.")
         out.append({"title": f"{len(unc)} case values are judgements or secondary reporting",
                     "text": "Marked “uncertain” in the case file (listed below with their sources): "
-                            + ", ".join(u["path"] for u in unc) + ". The intervals do not cover errors in them."})
+                            + ", ".join(u["path"] for u in unc) + ". " + cover})
     labels = result["model"]["labels"]
     weak = [c for c in result["model"]["coefficients"] if c["covariate"] in sc_covs and c["p"] > 0.05]
     if weak:
@@ -453,7 +459,25 @@ def context(result: dict, validation: dict | None = None, news=None) -> dict:
         "base_filters": filters_text(result["base_rate"]), "caveats": caveats(result, validation),
         "uncertain": uncertain_values(result), "prov": provenance(result), "news": news_view(news),
         "competing": competing_table(result), "competing_png": charts.competing_chart(result),
+        **coding_view(result),
     }
+
+
+def coding_view(result: dict) -> dict:
+    """The coding-sensitivity section: {"codings": the result's ``codings`` (or None), "coding_text" (one sentence),
+    "swing_rows" (text cells), "sensitivity_png" (chart, None without swings), "unsampled" (uncertain values without
+    alternatives)}."""
+    from . import charts
+
+    cd = result.get("codings")
+    rows = swing_rows(result)
+    return {"codings": cd, "coding_text": coding_sentence(result), "swing_rows": rows,
+            "sensitivity_png": charts.sensitivity_chart(result) if rows else None,
+            "sampled_values": [{**v, "value_text": coded_value(v["value"]), "weight_text": weight(v["weight"]),
+                                "alternatives_text": "; ".join(f"{coded_value(a['value'])} ({weight(a['weight'])})"
+                                                               for a in v["alternatives"])}
+                               for v in (cd or {}).get("values", []) if v["status"] == "sampled"],
+            "unsampled": [v["path"] for v in (cd or {}).get("values", []) if v["status"] != "sampled"]}
 
 
 def _env():

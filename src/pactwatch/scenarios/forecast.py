@@ -18,15 +18,22 @@ Resolution: when the case states resolution dates (``case.resolution``), each sc
 off its curve (:func:`at_dates`, linear between the curve's quarter-year points; the bounds are the curve's pointwise
 quantiles) into ``at_resolution``.
 
-Uncertainty (:mod:`.engine`): Monte Carlo over the coefficients' sampling distribution, the baseline hazard and the
-shock timing. ``point`` = the estimate averaged over shock timings; ``lower``/``upper`` = the (1 − level)/2 and
-(1 + level)/2 quantiles of the joint draws. Draws are shared across scenarios (common random numbers), so the
+Uncertainty (:mod:`.engine`): Monte Carlo over the coefficients' sampling distribution, the baseline hazard, the
+shock timing and the case's uncertain codings (:mod:`.codings`: each draw takes one reading of every uncertain value
+that lists alternatives, by weight). ``point`` = the estimate (coefficients at their estimates) averaged over shock
+timings AND codings — the mixture, so that the point is a probability given everything the case file is unsure of;
+the status quo at the coded values alone is ``codings.survival_at_coded``. ``lower``/``upper`` = the (1 − level)/2
+and (1 + level)/2 quantiles of the joint draws. Draws are shared across scenarios (common random numbers), so the
 differences to the status quo have their own intervals.
 
 Drivers: for each covariate, ``log_hazard`` = coef × (value on the as-of date − reference), reference = the training
 median (the typical alliance-year); ``delta_s5`` = the 5-year survival (point, same timings) minus the 5-year survival
 with that covariate held at its reference over the whole path: positive = the covariate's value makes this alliance
 more durable than a typical one.
+
+Coding sensitivity (``codings.swings``): for each alternative of each uncertain value, the status quo's 5-year
+survival with only that value changed (all else as coded) minus the survival at the coded values (point: estimates,
+mixture over the status quo's timings; interval: the paired draws).
 
 Base rate: Kaplan–Meier of similar ATOP alliances (same obligation class, bilateral or not, formed after 1945 or not,
 major–minor or not; filters dropped in that reverse order while fewer than 20 alliances match), conditional on
@@ -56,7 +63,9 @@ values None when not computable; JSON Schema in ``docs/forecast.schema.json``)::
      validation{status, message, command, landmark{pooled[], subgroups[], illustrations[], ...}} (the stored
      landmark back-test's summary, never computed here), runtime_seconds,
      competing{method, replacement, causes[{name,label,n_events,...}], replacements_censored,
-               scenarios[{name,label,incidence[{cause,label,by_t[{t,point,mean,lower,upper}]}],not_replaced[...],curve}]}}
+               scenarios[{name,label,incidence[{cause,label,by_t[{t,point,mean,lower,upper}]}],not_replaced[...],curve}]},
+     codings{point, n_variants, values[{path,value,weight,status,alternatives[],frequencies}], scenario, t,
+             survival_at_coded, swings[{path,coded,alternative,weight,source,swing,lower,upper,...}]}}
 """
 from __future__ import annotations
 
@@ -74,6 +83,7 @@ from pactwatch.models.base import jsonable
 from . import shocks as SH
 from .schema import validate_run
 from .cases import ResolvedCase, load_case, load_scenarios, resolve
+from .codings import CodingDraws, coding_draws, uncertain_codings
 from .engine import Engine, cumulative_incidence, draw_betas, median_time
 from .result import SCHEMA, ForecastResult
 from .training import FORECAST_SPEC, LABELS, build_data, fit
@@ -181,12 +191,13 @@ class CompetingRun:
             self.hats.append((fm.coef[None, :], eng.baseline(fm.coef[None, :], None)))
         self.grid = self.engines[0].grid
 
-    def scenario(self, Zu: np.ndarray, inv: np.ndarray, weights: np.ndarray, bounds: np.ndarray) -> dict:
+    def scenario(self, Zu: np.ndarray, weights: np.ndarray, Zd: np.ndarray, inv: np.ndarray, bounds: np.ndarray) -> dict:
+        """``Zu``/``weights``: the distinct paths of the point mixture and their weights; ``Zd[inv]``: each draw's path."""
         U = Zu.shape[0]
         Hp = np.stack([e.cumulative_hazard(np.repeat(b, U, 0), np.repeat(h, U, 1), Zu, bounds)
                        for e, (b, h) in zip(self.engines, self.hats)])  # C x G x U
         Fp = cumulative_incidence(Hp) @ weights  # C x G: mixture over timings
-        Hd = np.stack([e.cumulative_hazard(b, h, Zu[inv], bounds) for e, (b, h) in zip(self.engines, self.draws)])
+        Hd = np.stack([e.cumulative_hazard(b, h, Zd[inv], bounds) for e, (b, h) in zip(self.engines, self.draws)])
         Fd = cumulative_incidence(Hd)  # C x G x B
         a = (1 - self.level) / 2  # no NaN here (finite hazards): the vectorised quantile, not nanquantile's loop
         lo, hi = np.quantile(Fd, [a, 1 - a], axis=2)
@@ -345,9 +356,18 @@ def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, f
 
 def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: pd.Timestamp, horizon: float,
                   n_sims: int, level: float, seed: int, times=TIMES, progress=None,
-                  competing: dict | None = None) -> tuple[list, float]:
+                  codings: CodingDraws | None = None, competing: dict | None = None) -> tuple[list, float]:
     """Monte Carlo for each named scenario; returns (list of scenario results, a0). ``competing``: cause name ->
-    FittedModel (:func:`cause_models`); each scenario result then carries ``_competing`` (:class:`CompetingRun`)."""
+    FittedModel (:func:`cause_models`); each scenario result then carries ``_competing`` (:class:`CompetingRun`).
+
+    ``codings`` (:func:`.codings.coding_draws`): the case's uncertain codings sampled per draw (default: none, every
+    draw uses the case as coded). Each draw b then uses coefficients b, baseline b, its shock timing and its coding
+    variant; the same coding draw in every scenario (common random numbers). ``point`` is the mixture over shock
+    timings (weighted by their shares of the timing draws, as without codings) and codings (weighted by each
+    reading's probability from the case file's weights, :attr:`.codings.CodingDraws.exact`; by their shares of the
+    coding draws when there are too many combinations), at the coefficient estimates. With codings, the status-quo scenario (or the first) also carries ``_swings``: for each alternative of
+    each coding, its 5-year survival with only that value changed minus that at the coded values (see
+    :func:`_swings`)."""
     grid = SH.path_grid(rc.in_force, as_of, horizon)
     eng = Engine(fm, grid.a0, horizon)
     covs = fm.covariates
@@ -360,6 +380,10 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     beta_hat = fm.coef[None, :]
     cumH_hat = eng.baseline(beta_hat, None)
     ref = fm.reference
+    if codings is None:
+        codings = CodingDraws.none(rc.formation, rc.states, n_sims)
+    V = len(codings.variants)
+    invC = np.asarray(codings.index, dtype=np.int64)
     cr = (CompetingRun(competing, covs, grid.a0, horizon, n_sims, seed, level, times, t_idx) if competing else None)
     out = []
     for si, name in enumerate(names):
@@ -369,18 +393,28 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         srng = np.random.default_rng([seed, si + 1])
         T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name, seed=seed,
                           first_year=float(grid.bounds[1] - grid.bounds[0]))
-        # one path per distinct timing tuple (and member pick for 'any' shocks: drawn once per tuple)
-        uniq, inv = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
+        # one path per distinct (timing tuple, coding variant); the member pick of an 'any' shock is drawn once per
+        # timing tuple (the same for every coding variant)
+        uniqT, invT = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
+        invT = np.asarray(invT).ravel()
+        pair, inv = np.unique(invT * V + invC, return_inverse=True)
         inv = np.asarray(inv).ravel()
-        paths = [SH.build_path(grid, rc.formation, rc.states, shocks, tuple(int(v) for v in u), covs,
-                               rng=np.random.default_rng([seed, si + 1, j])) for j, u in enumerate(uniq)]
-        Zu = np.stack([p[covs].to_numpy(float) for p in paths])  # U x K x p
-        weights = np.bincount(inv, minlength=len(uniq)) / n_sims
-        # point: beta_hat, estimated baseline, mixture over timing
-        U = len(uniq)
+
+        pb = _PathBuilder(grid, codings, shocks, uniqT, covs, seed, si)
+        Zd = np.stack([pb.Z(*divmod(int(p), V)) for p in pair])  # the draws' distinct paths: pairs x K x p
+        # point: beta_hat, estimated baseline, mixture over timing (shares of the timing draws) and coding (each
+        # reading's exact probability when the combinations are few enough, else shares of the coding draws)
+        wT = np.bincount(invT, minlength=len(uniqT)) / n_sims
+        if codings.exact is not None:
+            pts_ = [(jt, v, wT[jt] * pv) for jt in range(len(uniqT)) for v, pv in codings.exact if wT[jt] * pv > 0]
+            Zu = np.stack([pb.Z(jt, v) for jt, v, _ in pts_])
+            weights = np.array([w for _, _, w in pts_])
+        else:
+            Zu, weights = Zd, np.bincount(inv, minlength=len(pair)) / n_sims
+        U = len(weights)
         S_u = eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Zu, grid.bounds)  # G x U
         point = S_u @ weights
-        S = eng.survival(betas, cumH, Zu[inv], grid.bounds)  # G x B
+        S = eng.survival(betas, cumH, Zd[inv], grid.bounds)  # G x B
         lo, hi = _q(S, level, axis=1)
         mean = S.mean(1)
         surv = [{"t": t, "point": float(point[i]), "mean": float(mean[i]), "lower": float(lo[i]), "upper": float(hi[i])}
@@ -402,8 +436,8 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
                             "reference": float(ref[j]), "coef": float(fm.coef[j]),
                             "log_hazard": float(fm.coef[j] * (first[j] - ref[j])), "delta_s5": float(point[i5] - Sr)})
         drivers.sort(key=lambda d: -abs(d["delta_s5"]))
-        # a representative path: the most frequent timing
-        rep = paths[int(np.argmax(weights))]
+        # a representative path: the most frequent timing, at the coded values
+        rep = pb.df(int(np.argmax(np.bincount(invT, minlength=len(uniqT)))), 0)
         step = max(1, int(round(0.25 / (eng.grid[1] - eng.grid[0])))) if len(eng.grid) > 1 else 1
         sel = np.arange(0, len(eng.grid), step)
         res = {"name": name, "label": scenarios[name].label, "description": scenarios[name].description.strip(),
@@ -411,10 +445,12 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
                "survival": surv, "median_remaining": median,
                "curve": {"t": eng.grid[sel].tolist(), "point": point[sel].tolist(), "lower": lo[sel].tolist(),
                          "upper": hi[sel].tolist()},
-               "drivers": drivers, "path": rep.to_dict(orient="records"), "n_distinct_paths": int(U),
+               "drivers": drivers, "path": rep.to_dict(orient="records"), "n_distinct_paths": int(len(pair)),
                "timing_notes": notes, "_S": S}
         if cr is not None:
-            res["_competing"] = cr.scenario(Zu, inv, weights, grid.bounds)
+            res["_competing"] = cr.scenario(Zu, weights, Zd, inv, grid.bounds)
+        if codings.singles and (name == "status-quo" or (si == 0 and "status-quo" not in names)):
+            res["_swings"] = _swings(codings, eng, grid, fm, betas, cumH, uniqT, invT, pb, level, i5)
         out.append(res)
         if progress:
             progress(name)
@@ -431,6 +467,90 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     for r in out:
         r.pop("_S")
     return out, grid.a0
+
+
+class _PathBuilder:
+    """Covariate paths per (timing tuple ``jt``, coding variant ``jc``), cached: :meth:`Z` the (K x p) covariate
+    matrix, :meth:`df` the full path table. A variant whose member states are the coded ones differs only in the
+    formation covariates, the constant part of the path: its matrix is the coded one with those columns replaced and
+    the derived columns (:data:`.shocks.DERIVED`) recomputed — checked once per variant against the full build, which
+    is used whenever they differ."""
+
+    def __init__(self, grid, codings: CodingDraws, shocks, uniqT, covs, seed: int, si: int):
+        self.grid, self.codings, self.shocks, self.uniqT, self.covs = grid, codings, shocks, uniqT, list(covs)
+        self.seed, self.si = seed, si
+        v0 = codings.variants[0]
+        self.fast = {jc: v.states == v0.states for jc, v in enumerate(codings.variants)}
+        self._df: dict = {}
+        self._Z: dict = {}
+
+    def df(self, jt: int, jc: int) -> pd.DataFrame:
+        key = (jt, jc)
+        if key not in self._df:
+            v = self.codings.variants[jc]
+            self._df[key] = SH.build_path(self.grid, v.formation, v.states, self.shocks,
+                                          tuple(int(x) for x in self.uniqT[jt]), self.covs,
+                                          rng=np.random.default_rng([self.seed, self.si + 1, jt]))
+        return self._df[key]
+
+    def _quick(self, jt: int, jc: int) -> np.ndarray:
+        Z = self.Z(jt, 0).copy()
+        col = {c: i for i, c in enumerate(self.covs)}
+        for k, val in self.codings.variants[jc].formation.items():
+            if k in col:
+                Z[:, col[k]] = float(val)
+        derived = [(col[n], fn) for n, fn in SH.DERIVED.items() if n in col]
+        for row in Z:
+            r = dict(zip(self.covs, row))
+            for i, fn in derived:
+                row[i] = float(fn(r))
+        return Z
+
+    def Z(self, jt: int, jc: int) -> np.ndarray:
+        key = (jt, jc)
+        if key not in self._Z:
+            if jc == 0 or not self.fast[jc]:
+                Z = self.df(jt, jc)[self.covs].to_numpy(float)
+            else:
+                Z = self._quick(jt, jc)
+                if self.fast[jc] is True:  # first use of this variant: check against the full build
+                    ref = self.df(jt, jc)[self.covs].to_numpy(float)
+                    if not np.allclose(Z, ref, rtol=0, atol=1e-12):
+                        self.fast[jc], Z = False, ref
+                    else:
+                        self.fast[jc] = "checked"
+            self._Z[key] = Z
+        return self._Z[key]
+
+
+def _swings(codings: CodingDraws, eng, grid, fm, betas, cumH, uniqT, invT, pb: _PathBuilder, level, i5) -> dict:
+    """Sensitivity of one scenario's survival at ``grid[i5]`` (5 years) to each coding: for each alternative of each
+    coding, the survival with only that value changed (every other value as coded), minus the survival at the coded
+    values. Point: coefficient estimates, mixture over the scenario's shock timings (same weights for both); interval:
+    the paired coefficient/baseline draws, each at its own timing draw."""
+    n = len(invT)
+    wT = np.bincount(invT, minlength=len(uniqT)) / n
+    beta_hat = fm.coef[None, :]
+    cumH_hat = eng.baseline(beta_hat, None)
+    U = len(uniqT)
+
+    def surv(jc):
+        Z = np.stack([pb.Z(jt, jc) for jt in range(U)])
+        pt = float((eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Z, grid.bounds)[i5] * wT).sum())
+        draws = eng.survival(betas, cumH, Z[invT], grid.bounds)[i5]
+        return pt, draws
+
+    p0, d0 = surv(0)
+    rows = []
+    for s in codings.singles:
+        c, k = s["coding"], s["k"]
+        p1, d1 = (p0, d0) if s["variant"] == 0 else surv(s["variant"])
+        lo, hi = _q(d1 - d0, level)
+        alt = c.alternatives[k - 1]
+        rows.append({"path": c.name, "coded": c.value, "alternative": alt.value, "weight": float(alt.weight),
+                     "source": alt.source, "survival_coded": p0, "survival_alternative": p1, "swing": p1 - p0,
+                     "lower": float(lo), "upper": float(hi), "changes_covariates": s["variant"] != 0})
+    return {"t": float(eng.grid[i5]), "at_coded": p0, "swings": rows}
 
 
 def at_dates(curve: dict, as_of: dt.date, dates, horizon: float) -> list[dict]:
@@ -514,6 +634,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         raise PactwatchError(f"context was fitted for event {ctx.event!r}, not {event!r}")
     fm = ctx.model
     rc = resolve(c, ctx.data, day, source)
+    cd = coding_draws(c, rc, lambda cc: resolve(cc, ctx.data, day, source), n_sims, seed)
     cmodels, cnote = {}, None
     if competing:
         try:
@@ -521,7 +642,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         except PactwatchError as e:  # e.g. a cause without events before an early back-test cut-off
             cnote = f"Competing risks not computed: {e}"
     res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level, seed=seed,
-                            progress=progress, competing={n: m for n, (m, _) in cmodels.items()} or None)
+                            progress=progress, codings=cd, competing={n: m for n, (m, _) in cmodels.items()} or None)
+    coding_out = _coding_result(c, cd, res)
     comp = None
     if cmodels:
         comp = competing_summary(ctx, cmodels, [{"name": r["name"], "label": r["label"], **r.pop("_competing")}
@@ -553,7 +675,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         "in ATOP. Under 'any-end', replacement by a new treaty counts as an ending; the event definition 'death' "
         "censors it.",
         "Intervals cover coefficient uncertainty (robust covariance clustered by alliance), the baseline hazard's "
-        "sampling error and shock timing; not model misspecification or errors in the case's coded values.",
+        "sampling error, shock timing and the case's uncertain codings that list alternatives (sampled by their "
+        "weights); not model misspecification or errors in the case's other coded values.",
     ]
     if cnote:
         notes.append(cnote)
@@ -593,6 +716,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                        "scenarios_sha256": {n: content_sha256(allsc[n]) for n in used if n in allsc}},
         "validation": _validation(ed.name, ctx.data.fingerprint),
         "competing": comp,
+        "codings": coding_out,
         "runtime_seconds": round(time.perf_counter() - t0, 2),
     }
     return ForecastResult.model_validate(jsonable(out))
@@ -611,6 +735,38 @@ def _composed(name: str, scenarios: dict) -> list[str]:
     for c in scenarios[name].compose:
         out += _composed(c, scenarios)
     return out
+
+
+def _coding_result(c, cd: CodingDraws, res: list) -> dict | None:
+    """The result's ``codings`` section: every uncertain value (sampled with its alternatives, or listed as having
+    none) and the status quo's swings (None when the case has no uncertain value)."""
+    paths = _uncertain(c)
+    if not paths:
+        for r in res:
+            r.pop("_swings", None)
+        return None
+    by_name = {k.name: k for k in uncertain_codings(c)}
+    values = []
+    for p in paths:
+        k = by_name.get(p)
+        if k is not None and k.alternatives:
+            values.append({"path": p, "value": k.value, "weight": float(k.weights[0]), "source": k.source,
+                           "status": "sampled",
+                           "alternatives": [{"value": a.value, "weight": float(a.weight), "source": a.source}
+                                            for a in k.alternatives],
+                           "frequencies": cd.frequencies.get(p)})
+        else:
+            values.append({"path": p, "value": None if k is None else k.value, "weight": 1.0,
+                           "source": None if k is None else k.source,
+                           "status": "uncertain, no alternatives given", "alternatives": [], "frequencies": None})
+    sw = None
+    for r in res:
+        x = r.pop("_swings", None)
+        if x is not None and sw is None:
+            sw = {**x, "scenario": r["name"]}
+    return {"point": "mixture", "n_variants": int(len(np.unique(cd.index))), "values": values,
+            "scenario": None if sw is None else sw["scenario"], "t": None if sw is None else sw["t"],
+            "survival_at_coded": None if sw is None else sw["at_coded"], "swings": [] if sw is None else sw["swings"]}
 
 
 def _uncertain(c) -> list[str]:

@@ -8,7 +8,8 @@ committed file equals the generated one).
 What the numbers mean (see :mod:`pactwatch.scenarios.forecast` for the method):
 
 - survival points ``S(a0 + t | a0)``: the probability the alliance is still in effect ``t`` years after the as-of date,
-  given it is in effect then. ``point``: coefficients at their estimates, averaged over shock timings; ``mean``: the mean
+  given it is in effect then. ``point``: coefficients at their estimates, averaged over shock timings and the sampled
+  readings of the case's uncertain codings (``codings``); ``mean``: the mean
   over the Monte Carlo draws; ``lower``/``upper``: the (1 − level)/2 and (1 + level)/2 quantiles of the joint draws.
 - ``vs_status_quo``: the scenario minus the status quo at each ``t`` (probability, not points), with intervals from
   the paired draws (common random numbers).
@@ -403,6 +404,51 @@ class Competing(_M):
     replacements_censored: Optional[int] = Field(None, description="Training endings by replacement (the any-end "
                                                  "model's events minus the causes'), censored in the cause fits")
     scenarios: list[CompetingScenario]
+# ------------------------------------------------------------------------------------------ coding uncertainty
+class CodingAlternative(_M):
+    value: Any
+    weight: float = Field(description="Probability that this reading is the right one")
+    source: str
+
+
+class UncertainValue(_M):
+    """A case value marked uncertain: sampled by the Monte Carlo when it lists alternatives."""
+    path: str = Field(description="Dotted path in the case file")
+    value: Any = Field(None, description="The coded value")
+    weight: float = Field(description="The coded value's weight: 1 − the alternatives' weights")
+    source: Optional[str] = None
+    status: Literal["sampled", "uncertain, no alternatives given"]
+    alternatives: list[CodingAlternative]
+    frequencies: Optional[list[float]] = Field(None, description="Share of the draws that used each reading (coded "
+                                               "first)")
+
+
+class CodingSwing(_M):
+    """One alternative reading's effect: survival with only this value changed minus survival at the coded values."""
+    path: str
+    coded: Any
+    alternative: Any
+    weight: float
+    source: str
+    survival_coded: float
+    survival_alternative: float
+    swing: float = Field(description="survival_alternative − survival_coded (probability; ×100 = points)")
+    lower: float = Field(description="Interval of the swing from the paired coefficient/baseline draws")
+    upper: float
+    changes_covariates: bool = Field(description="False when the model's covariates are the same under both readings "
+                                     "(the swing is then 0 by construction)")
+
+
+class Codings(_M):
+    """Coding uncertainty (:mod:`pactwatch.scenarios.codings`): the uncertain values and the status quo's swings."""
+    point: Literal["mixture"] = Field(description="The scenarios' points average over the sampled codings")
+    n_variants: int = Field(description="Distinct readings of the case the draws used (1 = as coded only)")
+    values: list[UncertainValue]
+    scenario: Optional[str] = Field(None, description="The scenario the swings are computed for (the status quo)")
+    t: Optional[float] = Field(None, description="Years after the as-of date the swings refer to")
+    survival_at_coded: Optional[float] = Field(None, description="That scenario's survival at t with every value as "
+                                               "coded (point)")
+    swings: list[CodingSwing]
 
 
 # ----------------------------------------------------------------------------------------------------- provenance
@@ -437,6 +483,8 @@ class ForecastResult(_M):
     provenance: Provenance
     validation: Optional[Validation] = Field(None, description="The landmark back-test's summary when a stored result "
                                              "matches the model and data, else how to compute it; null when not asked")
+    codings: Optional[Codings] = Field(None, description="The case's uncertain values, how they were sampled, and each "
+                                       "alternative's swing of the status quo; null when the case has none")
     runtime_seconds: float
     competing: Optional[Competing] = Field(None, description="Each cause's cumulative incidence and 'ends for any "
                                            "reason but replacement' per scenario; null when not asked or not "

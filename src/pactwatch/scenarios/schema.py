@@ -7,7 +7,10 @@ Sourced values
 --------------
 Every value a researcher types in about the world (a treaty article, a war's start, a regime score) is a
 :class:`Sourced` mapping: ``value`` plus ``source`` (where it comes from: document, dataset and year), ``uncertain``
-(true when the coding is a judgement or the source is secondary) and an optional ``note``.
+(true when the coding is a judgement or the source is secondary) and an optional ``note``. An uncertain value may list
+``alternatives``: other readings, each with a ``value`` valid for the field, a ``weight`` in [0, 1] and a ``source``;
+the weights sum to less than 1 and the coded value keeps the rest. The forecast's Monte Carlo samples one reading per
+draw (:mod:`pactwatch.scenarios.codings`); an uncertain value without alternatives is listed, not sampled.
 
 Ranges and references
 ---------------------
@@ -60,11 +63,46 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+class Alternative(_Strict, Generic[T]):
+    """Another reading of an uncertain value: ``value`` (valid for the field, checked by the field's own type),
+    ``weight`` (the probability that it is the right reading, in [0, 1]) and ``source`` (why)."""
+    value: T
+    weight: float = Field(ge=0, le=1, allow_inf_nan=False)
+    source: str = Field(min_length=3)
+
+
+def _same_value(a, b) -> bool:
+    """Two coded values are the same reading (lists compared as given: [365] is not [])."""
+    import json
+
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
 class Sourced(_Strict, Generic[T]):
     value: T
     source: str = Field(min_length=3)
     uncertain: bool = False
     note: Optional[str] = None
+    alternatives: list[Alternative[T]] = Field(
+        default_factory=list, description="other readings of an uncertain value with their weights; the coded value "
+        "keeps 1 − the sum of the weights (the Monte Carlo samples them, see pactwatch.scenarios.codings)")
+
+    @model_validator(mode="after")
+    def _alternatives(self):
+        if not self.alternatives:
+            return self
+        if not self.uncertain:
+            raise _at("alternatives", "only a value marked 'uncertain: true' may list alternatives")
+        tot = math.fsum(a.weight for a in self.alternatives)
+        if tot >= 1:
+            raise _at("alternatives", f"the weights sum to {tot:g}; they must sum to less than 1 (the coded value "
+                      "keeps the remaining weight)")
+        seen = [self.value]
+        for i, a in enumerate(self.alternatives):
+            if any(_same_value(a.value, v) for v in seen):
+                raise _at(f"alternatives.{i}.value", f"{a.value!r} repeats the coded value or an earlier alternative")
+            seen.append(a.value)
+        return self
 
 
 Binary = Literal[0, 1]
@@ -99,6 +137,8 @@ class Design(_Strict):
     def _years(self):
         if self.length.value == "fixed" and self.years is None:
             raise ValueError("length 'fixed' needs 'years' (the initial term)")
+        if self.years is None and any(a.value == "fixed" for a in self.length.alternatives):
+            raise _at("length.alternatives", "an alternative 'fixed' needs 'years' (the initial term)")
         return self
 
 
