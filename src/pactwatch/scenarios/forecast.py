@@ -52,7 +52,7 @@ from pactwatch.models.base import jsonable
 from . import shocks as SH
 from .schema import validate_run
 from .cases import ResolvedCase, load_case, load_scenarios, resolve
-from .engine import Engine, draw_betas, median_time
+from .engine import Engine, baseline_draws, draw_betas, median_time, survival_draws
 from .result import SCHEMA, ForecastResult
 from .training import FORECAST_SPEC, LABELS, build_data, fit
 
@@ -178,8 +178,10 @@ def _timing_draws(shocks, rng, n, y0, notes, name):
 
 
 def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: pd.Timestamp, horizon: float,
-                  n_sims: int, level: float, seed: int, times=TIMES, progress=None) -> tuple[list, float]:
-    """Monte Carlo for each named scenario; returns (list of scenario results, a0)."""
+                  n_sims: int, level: float, seed: int, times=TIMES, progress=None, engine=None) -> tuple[list, float]:
+    """Monte Carlo for each named scenario; returns (list of scenario results, a0). ``engine``: where the
+    deterministic baseline and survival arithmetic of the draws runs (a :class:`pactwatch.news.engine.Engine`; None:
+    here); every random number is drawn here, so the numbers are the same on any engine."""
     grid = SH.path_grid(rc.in_force, as_of, horizon)
     eng = Engine(fm, grid.a0, horizon)
     covs = fm.covariates
@@ -188,7 +190,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     i5 = int(np.argmin(np.abs(eng.grid - min(5.0, horizon))))
     rng = np.random.default_rng(seed)
     betas = draw_betas(fm, n_sims, rng)
-    cumH = eng.baseline(betas, rng)
+    cumH = baseline_draws(eng, betas, rng, engine=engine)
     beta_hat = fm.coef[None, :]
     cumH_hat = eng.baseline(beta_hat, None)
     ref = fm.reference
@@ -210,7 +212,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         U = len(uniq)
         S_u = eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Zu, grid.bounds)  # G x U
         point = S_u @ weights
-        S = eng.survival(betas, cumH, Zu[inv], grid.bounds)  # G x B
+        S = survival_draws(eng, betas, cumH, Zu, inv, grid.bounds, engine=engine)  # G x B
         lo, hi = _q(S, level, axis=1)
         mean = S.mean(1)
         surv = [{"t": t, "point": float(point[i]), "mean": float(mean[i]), "lower": float(lo[i]), "upper": float(hi[i])}
@@ -289,12 +291,14 @@ def content_sha256(obj) -> str:
 def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = 1000,
                   seed: int = 0, horizon: float = 10.0, event: str = "any-end", level: float = 0.9,
                   k_analogues: int = 8, ctx: Context | None = None, scenario_dir=None, use_cache: bool = True,
-                  progress=None) -> ForecastResult:
+                  progress=None, engine=None) -> ForecastResult:
     """Forecast ``case`` (a name, a path or a :class:`.schema.Case`) under ``scenarios`` (default: every default
     scenario; the status quo is always included, first) as of ``as_of`` (a date; default today) with the data of
     ``source`` (a :class:`pactwatch.data.source.DataSource`; default the process-wide one), ``sims`` Monte Carlo draws
     and random seed ``seed``. ``ctx``: a fitted :class:`Context` to reuse (its data and model; ``source`` is then not
-    read). Returns a :class:`.result.ForecastResult` (see the module docstring for what each number means)."""
+    read). ``engine``: where the Monte Carlo arithmetic runs (a :class:`pactwatch.news.engine.Engine` from
+    ``make_engine``, or ``"inprocess"``/``"dask"``; default here): the same numbers on any engine (docs/scale.md).
+    Returns a :class:`.result.ForecastResult` (see the module docstring for what each number means)."""
     from .analogues import analogues
 
     t0 = time.perf_counter()
@@ -314,8 +318,11 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         raise PactwatchError(f"context was fitted for event {ctx.event!r}, not {event!r}")
     fm = ctx.model
     rc = resolve(c, ctx.data, day)
-    res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level, seed=seed,
-                            progress=progress)
+    from pactwatch.news.engine import make_engine, session
+
+    with session(make_engine(engine) if isinstance(engine, str) or engine is None else engine) as mc:
+        res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level,
+                                seed=seed, progress=progress, engine=mc)
     times = [t for t in TIMES if t <= horizon + 1e-9]
     br = base_rate(ctx.data, rc, a0, times, event, level)
     an = analogues(ctx.data, rc, k=k_analogues)
