@@ -36,6 +36,9 @@ class Engine:
     #: an open ``distributed.Client`` (set by :func:`session`): tasks of several :func:`run_tasks` calls then share
     #: one cluster instead of starting (or connecting to) one per call
     client: Any = field(default=None, compare=False, repr=False)
+    #: what a job keeps on the session's cluster between its run_tasks calls (data sent once, used by many tasks);
+    #: a dict for the session's life (:func:`session`), None otherwise
+    memo: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_dask(self) -> bool:
@@ -86,7 +89,7 @@ def session(engine: Engine | None) -> Iterator[Engine]:
         yield engine
         return
     with client_for(engine) as client:
-        yield replace(engine, client=client)
+        yield replace(engine, client=client, memo={})
 
 
 @contextlib.contextmanager

@@ -182,8 +182,25 @@ def survival_draws(eng: Engine, betas: np.ndarray, cumH: np.ndarray, Zu: np.ndar
         return eng.survival(betas, cumH, Zu[inv], bounds)
     from pactwatch.news.engine import run_tasks
 
-    args = [(betas[a:b], cumH[:, a:b], inv[a:b]) for a, b in _spans(betas.shape[0], chunk)]
+    spans = _spans(betas.shape[0], chunk)
+    draws = _on_cluster(engine, betas, cumH, spans)
+    args = [(b, h, inv[a:z]) for (b, h), (a, z) in zip(draws, spans)]
     return np.hstack(run_tasks(_survival_task, args, engine, shared=(eng.kernel(), bounds, _packed(Zu))))
+
+
+def _on_cluster(engine, betas: np.ndarray, cumH: np.ndarray, spans) -> list:
+    """Each chunk's (betas, cumH), sent to the cluster once per forecast and reused by every scenario's tasks
+    (in a :func:`pactwatch.news.engine.session`: as futures kept in ``engine.memo``, which also holds the arrays,
+    so their ids cannot be reused by other arrays while memoised); the arrays themselves without a session."""
+    chunks = [(betas[a:z], cumH[:, a:z]) for a, z in spans]
+    if engine.memo is None or engine.client is None:
+        return chunks
+    key = ("mc-draws", id(betas), id(cumH), tuple(spans))
+    held = engine.memo.get("mc-draws")
+    if held is None or held[0] != key:
+        futures = engine.client.scatter([x for c in chunks for x in c], hash=False)
+        engine.memo["mc-draws"] = held = (key, betas, cumH, list(zip(futures[::2], futures[1::2])))
+    return held[3]
 
 
 def draw_betas(fm, n: int, rng: np.random.Generator) -> np.ndarray:
