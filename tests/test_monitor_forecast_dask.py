@@ -4,7 +4,9 @@ the last digit (every random number is drawn in the driver; the workers do only 
 arithmetic, in chunks reassembled in draw order)."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +74,36 @@ def test_forecast_on_dask_equals_in_process_to_the_last_digit(forecast_ctx, engi
     assert local == dask  # every number, every interval, every driver
     lo = local["scenarios"][0]["survival"][2]
     assert lo["lower"] < lo["point"] < lo["upper"]  # the comparison covers real intervals
+
+
+def test_forecast_with_a_worker_killed_midway_gives_the_same_numbers(forecast_ctx, engine, monkeypatch):
+    """A worker killed with SIGKILL between two scenarios, holding draws kept on the cluster for the scenarios to
+    come: the forecast completes with every number equal to the in-process one."""
+    from pactwatch.scenarios import engine as E
+    from pactwatch.scenarios import forecast as F
+
+    monkeypatch.setattr(E, "MC_CHUNK", 256)
+    kw = dict(as_of=AS_OF, sims=600, seed=5, ctx=forecast_ctx)
+    local = _without_runtime(F.forecast_case("rus-prk-2024", **kw))
+    real, calls, killed = F.survival_draws, [], {}
+
+    def kill_before_the_third(*a, **k):
+        calls.append(1)
+        mc = k["engine"]
+        if len(calls) == 3:
+            futures = [f for pair in mc.memo["mc-draws"][3] for f in pair]
+            holder = sorted({w for ws in mc.client.who_has(futures).values() for w in ws})[0]
+            pids = mc.client.run(os.getpid)
+            os.kill(pids[holder], signal.SIGKILL)
+            killed.update(addr=holder, pid=pids[holder])
+        return real(*a, **k)
+
+    monkeypatch.setattr(F, "survival_draws", kill_before_the_third)
+    dask = _without_runtime(F.forecast_case("rus-prk-2024", engine=engine, **kw))
+    assert killed and len(calls) == len(local["scenarios"])
+    with distributed.Client(engine.scheduler) as client:
+        assert killed["pid"] not in client.run(os.getpid).values()  # that process is gone (its nanny started a new one)
+    assert local == dask
 
 
 def test_baseline_draws_use_the_stream_as_in_process(forecast_ctx, engine):

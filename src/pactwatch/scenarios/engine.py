@@ -183,9 +183,22 @@ def survival_draws(eng: Engine, betas: np.ndarray, cumH: np.ndarray, Zu: np.ndar
     from pactwatch.news.engine import run_tasks
 
     spans = _spans(betas.shape[0], chunk)
+    shared = (eng.kernel(), bounds, _packed(Zu))
+
+    def run(draws):
+        args = [(b, h, inv[a:z]) for (b, h), (a, z) in zip(draws, spans)]
+        return np.hstack(run_tasks(_survival_task, args, engine, shared=shared))
+
     draws = _on_cluster(engine, betas, cumH, spans)
-    args = [(b, h, inv[a:z]) for (b, h), (a, z) in zip(draws, spans)]
-    return np.hstack(run_tasks(_survival_task, args, engine, shared=(eng.kernel(), bounds, _packed(Zu))))
+    try:
+        return run(draws)
+    except Exception:
+        if engine.memo is None or "mc-draws" not in engine.memo:
+            raise
+        # the draws kept on the cluster were lost with a worker (Dask cannot recompute data it was sent): send them
+        # with the tasks this time, and keep them anew for the next scenario
+        engine.memo.pop("mc-draws")
+        return run([(betas[a:z], cumH[:, a:z]) for a, z in spans])
 
 
 def _on_cluster(engine, betas: np.ndarray, cumH: np.ndarray, spans) -> list:
