@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from pactwatch.cli.common import DataDirOpt, DbOpt, JsonOpt, console, console_err, print_json
+from pactwatch.cli.events import EngineOpt, SchedulerOpt, WorkersOpt, _engine
 from pactwatch.errors import PactwatchError
 from pactwatch.reports import present as P
 from pactwatch.scenarios.result import as_json
@@ -182,8 +183,14 @@ def forecast(
     json_out: JsonOpt = False,
     data_dir: DataDirOpt = None,
     db: DbOpt = None,
+    engine: EngineOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
-    """Survival of an alliance under scenarios (Monte Carlo over parameters and shock timing), base rate, analogues."""
+    """Survival of an alliance under scenarios (Monte Carlo over parameters and shock timing), base rate, analogues.
+
+    With ``--engine dask`` the Monte Carlo's baseline and survival arithmetic runs on a Dask cluster in chunks of
+    draws (every random number is still drawn here): the same numbers; it pays only for large --sims (docs/scale.md)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pactwatch.data.source import DataSource
@@ -207,6 +214,10 @@ def forecast(
     if backtest and report is not None:
         raise PactwatchError("--report writes a case forecast's report; use it with a CASE, not with --backtest "
                              "(the report includes the back-test)")
+    eng = _engine(engine, scheduler, workers)
+    if backtest and eng.is_dask:
+        raise PactwatchError("--engine dask applies to a case forecast's Monte Carlo, not to --backtest (the four "
+                             "named cases; `pactwatch backtest --engine dask` runs the landmark back-test on Dask)")
     if not backtest and case is None:
         raise PactwatchError("give a CASE (e.g. rus-prk-2024), or --backtest, or --list")
     src = DataSource(data_dir=data_dir, db=db if db is not None else default_db())
@@ -230,7 +241,7 @@ def forecast(
 
                 run = forecast_and_report(case, scenario, horizon=horizon, as_of=as_of, sims=sims, event=event,
                                           level=level, seed=seed, k_analogues=k, source=src, use_cache=not no_cache,
-                                          report=report, progress=step, competing=not no_competing)
+                                          report=report, progress=step, competing=not no_competing, engine=eng)
                 res, written = run.result, run.report
         except PactwatchError as exc:
             raise flag_error(exc) from None

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from pactwatch.cli.common import JsonOpt, console, print_json
+from pactwatch.cli.events import EngineOpt, SchedulerOpt, WorkersOpt, _engine
 from pactwatch.errors import PactwatchError
 
 
@@ -50,13 +51,15 @@ def _out_dir(out: Path | None, case_id: str) -> Path:
 
 
 def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] | None = None, db: Path | None = None,
-                out: Path | None = None, months: int = 24, min_confidence: float | None = None) -> dict:
+                out: Path | None = None, months: int = 24, min_confidence: float | None = None, engine=None) -> dict:
     """What `pactwatch monitor` does, as a function for other commands (the main job): ingest and code ``articles``
     (files/folders; default the shared folder when neither articles nor feeds are given) and ``feed`` (URLs or files),
     write ``indicators.json`` and ``indicators.png`` under ``out`` and return a summary: ``status`` ('ok' or
     'no events', with ``message``), ``notes``, ``ingest``, ``coded``, ``json``, ``plot``, ``coverage``,
     ``indicators`` (per indicator: total, months with events, change points), ``series`` (the full series with
-    evidence) and ``proposals`` (updates to the case at or above ``min_confidence``)."""
+    evidence) and ``proposals`` (updates to the case at or above ``min_confidence``). ``engine``: where the files
+    are read and the new articles coded (a :class:`pactwatch.news.engine.Engine`, e.g. ``make_engine("dask",
+    workers=2)``; default in-process): the store is written here either way and the outputs are the same."""
     import yaml
 
     from pactwatch.cli.store_help import empty_store_message
@@ -89,21 +92,35 @@ def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] |
     ingest_rep = None
     coded = None
     if sources or feed:
-        from pactwatch.cli.events import _nlp
+        from pactwatch.cli.events import _nlp, _spec
         from pactwatch.events.store import code_stored_articles
+        from pactwatch.news.engine import Engine, session
 
-        rep = ingest_files(sources, db=db) if sources else None
-        summaries = [rep.summary()] if rep else []
-        for url in feed or []:
-            arts, skips = _read_feed(url)
-            summaries.append(ingest(arts, db=db, skips=skips).summary())
-        ingest_rep = {k: sum(s[k] for s in summaries) for k in ("added", "unchanged", "near_duplicates", "skipped")}
-        ingest_rep["skip_reasons"] = [r for s in summaries for r in s["skip_reasons"]]
-        con = connect(db)
-        try:
-            coded = code_stored_articles(con, nlp=_nlp(None, None, None, None))
-        finally:
-            con.close()
+        with session(engine or Engine()) as eng:  # one cluster for reading and coding
+            rep = None
+            if sources and eng.is_dask:
+                from pactwatch.news.corpus import read_inputs
+
+                arts, skips = read_inputs(sources, eng)  # files read and parsed on the workers; stored here
+                rep = ingest(arts, db=db, skips=skips)
+            elif sources:
+                rep = ingest_files(sources, db=db)
+            summaries = [rep.summary()] if rep else []
+            for url in feed or []:
+                arts, skips = _read_feed(url)
+                summaries.append(ingest(arts, db=db, skips=skips).summary())
+            ingest_rep = {k: sum(s[k] for s in summaries) for k in ("added", "unchanged", "near_duplicates", "skipped")}
+            ingest_rep["skip_reasons"] = [r for s in summaries for r in s["skip_reasons"]]
+            con = connect(db)
+            try:
+                if eng.is_dask:
+                    from pactwatch.events.corpus import code_stored_articles_on
+
+                    coded = code_stored_articles_on(con, eng, _spec(None, None, None, None, None, None))
+                else:
+                    coded = code_stored_articles(con, nlp=_nlp(None, None, None, None))
+            finally:
+                con.close()
     status = store_status(db)
     empty = empty_store_message(status, origin="pactwatch")
     result: dict = {"case": c.id, "store": status["path"], "notes": notes, "ingest": ingest_rep, "coded": coded}
@@ -150,12 +167,16 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
             db: Annotated[Optional[Path], typer.Option("--db", help="News store (default $PACTWATCH_NEWS_DB or ~/.pactwatch/news.duckdb).")] = None,
             out: Annotated[Optional[Path], typer.Option("--out", help="Folder for indicators.json and indicators.png (default ~/.pactwatch/monitor/CASE).")] = None,
             months: Annotated[int, typer.Option("--months", min=1, help="Months shown in the plot (the last N).")] = 24,
-            as_json: JsonOpt = False) -> None:
+            as_json: JsonOpt = False, engine: EngineOpt = None, scheduler: SchedulerOpt = None,
+            workers: WorkersOpt = None) -> None:
     """Ingest and code the news, then write the case's indicator series (JSON with evidence, and a PNG).
+
+    With --engine dask the article files are read and the new articles coded on a Dask cluster (--workers N: a local
+    one; --scheduler ADDRESS: a running one); the store, series, evidence and proposals are those of the in-process run.
 
     Monthly counts per indicator with change points, each month with its evidence sentences and articles; counts the
     updates to the case the news proposes (review them with `pactwatch case update CASE --from-news`)."""
-    result = run_monitor(case, articles, feed, db, out, months)
+    result = run_monitor(case, articles, feed, db, out, months, engine=_engine(engine, scheduler, workers))
     if as_json:
         print_json({k: v for k, v in result.items() if k not in ("series",)})
         return

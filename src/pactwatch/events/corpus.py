@@ -31,7 +31,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pactwatch.events.store import COLUMNS, coded_rows
+from pactwatch.events.store import COLUMNS, articles_to_code, coded_rows, insert_events
 from pactwatch.news.corpus import (ARTICLES, EVENTS, CorpusError, file_sha256, parquet_files, read_article_file,
                                    remove_stale_temps, write_json_atomic, write_table_atomic)
 
@@ -260,3 +260,46 @@ def code_files(paths, date: str | None = None, spec: CoderSpec | None = None, en
 
     spec = spec or CoderSpec.resolved()
     return run_tasks(code_file, [(str(f), date, spec) for f in iter_files(paths)], engine)
+
+
+# ------------------------------------------------------------------------------ the news store's articles on Dask
+#: stored articles per task when the news store is coded on Dask (:func:`code_stored_articles_on`)
+STORE_BATCH = 64
+
+
+def code_rows(rows: list[dict], spec: CoderSpec) -> dict:
+    """One task: :func:`code_articles` on article rows with the worker's pipeline (loaded once per worker)."""
+    events, failed = code_articles(rows, spec.nlp())
+    return {"events": events, "failed": failed, "articles": len(rows), "pid": os.getpid()}
+
+
+def code_stored_articles_on(con, engine, spec: CoderSpec | None = None, recode: bool = False,
+                            batch: int | None = None) -> dict:
+    """:func:`pactwatch.events.store.code_stored_articles` with the coding on ``engine`` (a
+    :class:`pactwatch.news.engine.Engine`): the same articles (ingest order, near-duplicates left out) in tasks of
+    ``batch`` articles (default :data:`STORE_BATCH`); the client, the store's one writer, inserts each task's events in article order as soon as
+    the tasks before it are in, so the stored rows, counts and failures are those of the in-process run (an
+    interrupted run keeps the batches inserted, and the next run codes the rest). Returns the same counts."""
+    from pactwatch.news.engine import run_tasks
+
+    spec = spec or CoderSpec.resolved()
+    batch = batch or STORE_BATCH
+    todo, n_dup = articles_to_code(con, recode)
+    rows = [{"article_id": aid, "body": body, "pub_date": date, "url": url, "date_basis": basis}
+            for aid, body, date, url, basis in todo]
+    tasks = [(rows[s:s + batch], spec) for s in range(0, len(rows), batch)]
+    ready: dict[int, dict] = {}
+    state = {"next": 0, "added": 0, "coded": 0, "failed": []}
+
+    def insert_in_order(i: int, res: dict) -> None:
+        ready[i] = res
+        while state["next"] in ready:
+            r = ready.pop(state["next"])
+            state["added"] += insert_events(con, r["events"])[0]
+            state["coded"] += r["articles"] - len(r["failed"])
+            state["failed"] += r["failed"]
+            state["next"] += 1
+
+    run_tasks(code_rows, tasks, engine, on_result=insert_in_order)
+    return {"articles_coded": state["coded"], "events_added": state["added"], "near_duplicates_skipped": n_dup,
+            "articles_failed": state["failed"]}

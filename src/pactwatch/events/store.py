@@ -109,13 +109,10 @@ def coded_rows(article_id: str, events: list[dict], date: str | None, url: str =
     return out
 
 
-def code_stored_articles(con, nlp=None, recode: bool = False) -> dict:
-    """Code every stored article that is not a near-duplicate (``duplicate_of is null``) into the event table.
-    ``recode``: drop and redo pactwatch events of articles already coded. Returns counts and ``articles_failed``
-    (article id and reason of each article the coder could not code: one such article never blocks the others, and
-    it is tried again on the next run)."""
-    from pactwatch.events.coder import code_docs
-
+def articles_to_code(con, recode: bool = False) -> tuple[list[tuple], int]:
+    """(the stored articles :func:`code_stored_articles` codes, as (article_id, body, pub_date text, url,
+    date_basis) in ingest order; the number of near-duplicates it leaves out). ``recode``: pactwatch's events are
+    dropped first, so every article is to code."""
     ensure(con)
     if recode:
         con.execute("delete from events where origin = 'pactwatch'")
@@ -124,6 +121,17 @@ def code_stored_articles(con, nlp=None, recode: bool = False) -> dict:
         "and not exists (select 1 from events e where e.origin = 'pactwatch' and e.article_id = a.article_id) "
         "order by ingested_at").fetchall()
     n_dup = con.execute("select count(*) from articles where duplicate_of is not null").fetchone()[0]
+    return todo, n_dup
+
+
+def code_stored_articles(con, nlp=None, recode: bool = False) -> dict:
+    """Code every stored article that is not a near-duplicate (``duplicate_of is null``) into the event table.
+    ``recode``: drop and redo pactwatch events of articles already coded. Returns counts and ``articles_failed``
+    (article id and reason of each article the coder could not code: one such article never blocks the others, and
+    it is tried again on the next run)."""
+    from pactwatch.events.coder import code_docs
+
+    todo, n_dup = articles_to_code(con, recode)
     added = 0
     meta = {aid: url for aid, _, _, url, _ in todo}
     # the date's basis as recorded at ingest (file name / text / given); rows stored before it was kept: 'given'

@@ -13,7 +13,7 @@ workers finish in.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Sequence
 
 from pactwatch.errors import PactwatchError
@@ -33,6 +33,12 @@ class Engine:
     scheduler: str | None = None
     workers: int | None = None
     retries: int = RETRIES
+    #: an open ``distributed.Client`` (set by :func:`session`): tasks of several :func:`run_tasks` calls then share
+    #: one cluster instead of starting (or connecting to) one per call
+    client: Any = field(default=None, compare=False, repr=False)
+    #: what a job keeps on the session's cluster between its run_tasks calls (data sent once, used by many tasks);
+    #: a dict for the session's life (:func:`session`), None otherwise
+    memo: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_dask(self) -> bool:
@@ -75,8 +81,24 @@ def _dask():
 
 
 @contextlib.contextmanager
+def session(engine: Engine | None) -> Iterator[Engine]:
+    """The engine with one client (and local cluster) kept open until the block ends, for a job that calls
+    :func:`run_tasks` several times (e.g. once per scenario). In-process, or already in a session: the engine as it is."""
+    engine = engine or Engine()
+    if not engine.is_dask or engine.client is not None:
+        yield engine
+        return
+    with client_for(engine) as client:
+        yield replace(engine, client=client, memo={})
+
+
+@contextlib.contextmanager
 def client_for(engine: Engine) -> Iterator[Any]:
-    """A ``distributed.Client`` for the engine, closed (and a local cluster shut down) on exit."""
+    """A ``distributed.Client`` for the engine, closed (and a local cluster shut down) on exit; the session's client
+    (:func:`session`), left open, when the engine has one."""
+    if engine.client is not None:
+        yield engine.client
+        return
     distributed = _dask()
     if engine.scheduler:
         try:

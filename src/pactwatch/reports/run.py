@@ -25,13 +25,14 @@ class ForecastRun:
 def forecast_and_report(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = 1000,
                         seed: int = 0, horizon: float = 10.0, event: str = "any-end", level: float = 0.9,
                         k_analogues: int = 8, use_cache: bool = True, report=None,
-                        progress=None, news=None, competing: bool = True) -> ForecastRun:
+                        progress=None, news=None, competing: bool = True, engine=None) -> ForecastRun:
     """Forecast ``case`` (arguments as :func:`~pactwatch.scenarios.forecast.forecast_case`) and write the report to
     ``report`` (a path; None: no report). The result's ``validation`` is always the stored back-test's summary (a
     file read, no computation). ``news``: what the news
     says (a :class:`pactwatch.monitor.summary.NewsSummary` or what ``run_monitor`` returned): each update it proposes
     is forecast once more on the status quo with the case changed in memory (:func:`.news.with_effects`), and the
-    report shows it all; None: the report says no news was read."""
+    report shows it all; None: the report says no news was read. ``engine``: where the Monte Carlo arithmetic runs
+    (as in ``forecast_case``; the news effects run in-process)."""
     from pactwatch.scenarios.forecast import forecast_case
 
     from .news import as_summary, with_effects
@@ -39,7 +40,7 @@ def forecast_and_report(case, scenarios: list[str] | None = None, *, as_of=None,
 
     res = forecast_case(case, scenarios, as_of=as_of, source=source, sims=sims, seed=seed, horizon=horizon,
                         event=event, level=level, k_analogues=k_analogues, use_cache=use_cache, progress=progress,
-                        competing=competing)
+                        competing=competing, engine=engine)
     summary = as_summary(news)
     if summary is not None and report is not None:
         summary = with_effects(summary, res, source=source, use_cache=use_cache)

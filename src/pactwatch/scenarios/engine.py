@@ -67,11 +67,13 @@ class Engine:
             return out
         for s in range(0, B, chunk):
             bt = betas[s:s + chunk]
-            r = np.exp(self.Xc @ bt.T)  # n_used x b
-            S0 = np.asarray(self.A @ r)  # m x b
             d = self.d[:, None] if rng is None else rng.poisson(self.d[:, None], size=(m, bt.shape[0])).astype(float)
-            out[:, s:s + chunk] = np.cumsum(d / S0, axis=0)
+            out[:, s:s + chunk] = _cum_baseline(self.Xc, self.A, bt, d)
         return out
+
+    def kernel(self) -> "SurvivalKernel":
+        """What :meth:`survival` reads of the engine (small: event times, grid, centre), for workers."""
+        return SurvivalKernel(self.u, self.a0, self.grid, self.fm.center)
 
     # ---------------------------------------------------------------------------------------------- survival
     def survival(self, betas: np.ndarray, cumH: np.ndarray, Z: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -82,6 +84,26 @@ class Engine:
     def cumulative_hazard(self, betas: np.ndarray, cumH: np.ndarray, Z: np.ndarray, bounds: np.ndarray) -> np.ndarray:
         """H(a0 + grid | a0) = the cumulative hazard from the as-of age along the path, per draw: (G x B)
         (:meth:`survival` is exp(−H)); the same arguments."""
+        return self.kernel().cumulative_hazard(betas, cumH, Z, bounds)
+
+
+def _cum_baseline(Xc, A, bt: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Breslow increments summed from a0, one block of draws: cumsum(d / S0) with S0 = A exp(Xc bt') (m x b)."""
+    r = np.exp(Xc @ bt.T)  # n_used x b
+    S0 = np.asarray(A @ r)  # m x b
+    return np.cumsum(d / S0, axis=0)
+
+
+class SurvivalKernel:
+    """The deterministic survival computation of :class:`Engine` (each draw's column depends on that draw only)."""
+
+    def __init__(self, u, a0, grid, center):
+        self.u, self.a0, self.grid, self.center = u, a0, grid, center
+
+    def survival(self, betas: np.ndarray, cumH: np.ndarray, Z: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        return np.exp(-self.cumulative_hazard(betas, cumH, Z, bounds))
+
+    def cumulative_hazard(self, betas: np.ndarray, cumH: np.ndarray, Z: np.ndarray, bounds: np.ndarray) -> np.ndarray:
         B = betas.shape[0]
         ages = self.a0 + self.grid
         P = np.union1d(ages, bounds)
@@ -91,7 +113,7 @@ class Engine:
             H0 = np.broadcast_to(H0[:, None], (len(P), B))
         dH0 = np.diff(H0, axis=0)  # intervals (P_i, P_{i+1}]
         seg = np.clip(np.searchsorted(bounds, P[:-1], side="right") - 1, 0, len(bounds) - 2)
-        lin = np.einsum("bkp,bp->kb", Z - self.fm.center, betas)
+        lin = np.einsum("bkp,bp->kb", Z - self.center, betas)
         rel = np.exp(lin)  # K x B
         cum = np.vstack([np.zeros((1, B)), np.cumsum(dH0 * rel[seg], axis=0)])
         pos = np.searchsorted(P, ages)
@@ -118,6 +140,110 @@ def cumulative_incidence(H: np.ndarray) -> np.ndarray:
     p_end = S_prev * -np.expm1(-tot)  # S(t_{i-1}) - S(t_i)
     share = np.divide(dH, tot, out=np.zeros_like(dH), where=tot > 0)
     return np.cumsum(p_end[None] * share, axis=1)
+
+
+# ------------------------------------------------------------------------------------- the draws on a Dask cluster
+#: draws per Dask task (a multiple of :data:`BASELINE_BLOCK`, so the tasks compute the very blocks of the in-process
+#: loop); at 20,000 draws: 8 tasks
+MC_CHUNK = 2560
+#: the block of draws of :meth:`Engine.baseline` (its ``chunk``)
+BASELINE_BLOCK = 256
+
+
+def _baseline_task(Xc, A, betas: np.ndarray, ds: list) -> np.ndarray:
+    """One task: the baseline of consecutive blocks of draws (``ds``: each block's Poisson event counts)."""
+    out, s = [], 0
+    for d in ds:
+        bt = betas[s:s + d.shape[1]]
+        out.append(_cum_baseline(Xc, A, bt, d))
+        s += d.shape[1]
+    return np.hstack(out)
+
+
+def _survival_task(kernel: SurvivalKernel, bounds, Zu, betas, cumH, inv) -> np.ndarray:
+    return kernel.survival(betas, cumH, _unpacked(Zu)[inv], bounds)
+
+
+def _packed(a: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+    """``a`` to send with its memory layout: pickling makes a non-contiguous array C-ordered, and numpy's
+    ``einsum`` sums in an order that follows the layout, so the last digit could differ on a worker. Sent as the
+    C-ordered copy of the axes in memory order, with that order (:func:`_unpacked` restores the same strides)."""
+    order = tuple(int(i) for i in np.argsort([-abs(s) for s in a.strides], kind="stable"))
+    return np.ascontiguousarray(a.transpose(order)), order
+
+
+def _unpacked(packed: tuple[np.ndarray, tuple[int, ...]]) -> np.ndarray:
+    arr, order = packed
+    return arr.transpose(np.argsort(order))
+
+
+def _spans(B: int, chunk: int) -> list[tuple[int, int]]:
+    return [(s, min(B, s + chunk)) for s in range(0, B, chunk)]
+
+
+def baseline_draws(eng: Engine, betas: np.ndarray, rng: np.random.Generator, *, engine=None,
+                   chunk: int | None = None) -> np.ndarray:
+    """``eng.baseline(betas, rng)``, the same numbers, with the deterministic part on ``engine``
+    (a :class:`pactwatch.news.engine.Engine`; None or in-process: exactly ``eng.baseline``). On Dask every random
+    number is still drawn here, from ``rng`` in the in-process order (one Poisson block of
+    :data:`BASELINE_BLOCK` draws after another); the workers get blocks of ``chunk`` draws (rounded up to whole
+    blocks; default :data:`MC_CHUNK`) with their event counts and return their cumulative baselines, reassembled in
+    order."""
+    chunk = chunk or MC_CHUNK
+    if engine is None or not engine.is_dask or not len(eng.u) or betas.shape[0] <= BASELINE_BLOCK:
+        return eng.baseline(betas, rng, chunk=BASELINE_BLOCK)
+    from pactwatch.news.engine import run_tasks
+
+    B, m = betas.shape[0], len(eng.u)
+    blocks = [rng.poisson(eng.d[:, None], size=(m, min(B, s + BASELINE_BLOCK) - s)).astype(float)
+              for s in range(0, B, BASELINE_BLOCK)]
+    per = max(1, -(-chunk // BASELINE_BLOCK))  # blocks per task
+    args = [(betas[k * BASELINE_BLOCK:(k + per) * BASELINE_BLOCK], blocks[k:k + per]) for k in range(0, len(blocks), per)]
+    return np.hstack(run_tasks(_baseline_task, args, engine, shared=(eng.Xc, eng.A)))
+
+
+def survival_draws(eng: Engine, betas: np.ndarray, cumH: np.ndarray, Zu: np.ndarray, inv: np.ndarray,
+                   bounds: np.ndarray, *, engine=None, chunk: int | None = None) -> np.ndarray:
+    """``eng.survival(betas, cumH, Zu[inv], bounds)`` (draw b on the distinct path ``inv[b]``), the same numbers, with
+    the draws in chunks of ``chunk`` on ``engine`` (None or in-process: exactly ``eng.survival``); nothing random
+    here. Columns come back in draw order. ``chunk`` default :data:`MC_CHUNK`."""
+    chunk = chunk or MC_CHUNK
+    if engine is None or not engine.is_dask or betas.shape[0] <= chunk:
+        return eng.survival(betas, cumH, Zu[inv], bounds)
+    from pactwatch.news.engine import run_tasks
+
+    spans = _spans(betas.shape[0], chunk)
+    shared = (eng.kernel(), bounds, _packed(Zu))
+
+    def run(draws):
+        args = [(b, h, inv[a:z]) for (b, h), (a, z) in zip(draws, spans)]
+        return np.hstack(run_tasks(_survival_task, args, engine, shared=shared))
+
+    draws = _on_cluster(engine, betas, cumH, spans)
+    try:
+        return run(draws)
+    except Exception:
+        if engine.memo is None or "mc-draws" not in engine.memo:
+            raise
+        # the draws kept on the cluster were lost with a worker (Dask cannot recompute data it was sent): send them
+        # with the tasks this time, and keep them anew for the next scenario
+        engine.memo.pop("mc-draws")
+        return run([(betas[a:z], cumH[:, a:z]) for a, z in spans])
+
+
+def _on_cluster(engine, betas: np.ndarray, cumH: np.ndarray, spans) -> list:
+    """Each chunk's (betas, cumH), sent to the cluster once per forecast and reused by every scenario's tasks
+    (in a :func:`pactwatch.news.engine.session`: as futures kept in ``engine.memo``, which also holds the arrays,
+    so their ids cannot be reused by other arrays while memoised); the arrays themselves without a session."""
+    chunks = [(betas[a:z], cumH[:, a:z]) for a, z in spans]
+    if engine.memo is None or engine.client is None:
+        return chunks
+    key = ("mc-draws", id(betas), id(cumH), tuple(spans))
+    held = engine.memo.get("mc-draws")
+    if held is None or held[0] != key:
+        futures = engine.client.scatter([x for c in chunks for x in c], hash=False)
+        engine.memo["mc-draws"] = held = (key, betas, cumH, list(zip(futures[::2], futures[1::2])))
+    return held[3]
 
 
 def draw_betas(fm, n: int, rng: np.random.Generator) -> np.ndarray:

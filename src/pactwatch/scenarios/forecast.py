@@ -84,7 +84,7 @@ from . import shocks as SH
 from .schema import validate_run
 from .cases import ResolvedCase, load_case, load_scenarios, resolve
 from .codings import CodingDraws, coding_draws, uncertain_codings
-from .engine import Engine, cumulative_incidence, draw_betas, median_time
+from .engine import Engine, baseline_draws, cumulative_incidence, draw_betas, median_time, survival_draws
 from .result import SCHEMA, ForecastResult
 from .training import FORECAST_SPEC, LABELS, build_data, fit
 
@@ -356,7 +356,8 @@ def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, f
 
 def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: pd.Timestamp, horizon: float,
                   n_sims: int, level: float, seed: int, times=TIMES, progress=None,
-                  codings: CodingDraws | None = None, competing: dict | None = None) -> tuple[list, float]:
+                  codings: CodingDraws | None = None, competing: dict | None = None,
+                  engine=None) -> tuple[list, float]:
     """Monte Carlo for each named scenario; returns (list of scenario results, a0). ``competing``: cause name ->
     FittedModel (:func:`cause_models`); each scenario result then carries ``_competing`` (:class:`CompetingRun`).
 
@@ -367,7 +368,11 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     reading's probability from the case file's weights, :attr:`.codings.CodingDraws.exact`; by their shares of the
     coding draws when there are too many combinations), at the coefficient estimates. With codings, the status-quo scenario (or the first) also carries ``_swings``: for each alternative of
     each coding, its 5-year survival with only that value changed minus that at the coded values (see
-    :func:`_swings`)."""
+    :func:`_swings`).
+
+    ``engine``: where the deterministic baseline and survival arithmetic of the draws runs (a
+    :class:`pactwatch.news.engine.Engine`; None: here); every random number is drawn here, so the numbers are the same
+    on any engine."""
     grid = SH.path_grid(rc.in_force, as_of, horizon)
     eng = Engine(fm, grid.a0, horizon)
     covs = fm.covariates
@@ -376,7 +381,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     i5 = int(np.argmin(np.abs(eng.grid - min(5.0, horizon))))
     rng = np.random.default_rng(seed)
     betas = draw_betas(fm, n_sims, rng)
-    cumH = eng.baseline(betas, rng)
+    cumH = baseline_draws(eng, betas, rng, engine=engine)
     beta_hat = fm.coef[None, :]
     cumH_hat = eng.baseline(beta_hat, None)
     ref = fm.reference
@@ -414,7 +419,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         U = len(weights)
         S_u = eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Zu, grid.bounds)  # G x U
         point = S_u @ weights
-        S = eng.survival(betas, cumH, Zd[inv], grid.bounds)  # G x B
+        S = survival_draws(eng, betas, cumH, Zd, inv, grid.bounds, engine=engine)  # G x B
         lo, hi = _q(S, level, axis=1)
         mean = S.mean(1)
         surv = [{"t": t, "point": float(point[i]), "mean": float(mean[i]), "lower": float(lo[i]), "upper": float(hi[i])}
@@ -607,14 +612,16 @@ def content_sha256(obj) -> str:
 def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = 1000,
                   seed: int = 0, horizon: float = 10.0, event: str = "any-end", level: float = 0.9,
                   k_analogues: int = 8, ctx: Context | None = None, scenario_dir=None, use_cache: bool = True,
-                  progress=None, competing: bool = True) -> ForecastResult:
+                  progress=None, competing: bool = True, engine=None) -> ForecastResult:
     """Forecast ``case`` (a name, a path or a :class:`.schema.Case`) under ``scenarios`` (default: every default
     scenario; the status quo is always included, first) as of ``as_of`` (a date; default today) with the data of
     ``source`` (a :class:`pactwatch.data.source.DataSource`; default the process-wide one), ``sims`` Monte Carlo draws
     and random seed ``seed``. ``ctx``: a fitted :class:`Context` to reuse (its data and model; ``source`` is then not
     read). ``competing``: also forecast each cause's cumulative incidence and "ends for any reason but replacement"
-    (:data:`COMPETING_METHOD`; the survival numbers are the same with it on or off). Returns a
-    :class:`.result.ForecastResult` (see the module docstring for what each number means)."""
+    (:data:`COMPETING_METHOD`; the survival numbers are the same with it on or off).
+    ``engine``: where the Monte Carlo arithmetic runs (a :class:`pactwatch.news.engine.Engine` from
+    ``make_engine``, or ``"inprocess"``/``"dask"``; default here): the same numbers on any engine (docs/scale.md).
+    Returns a :class:`.result.ForecastResult` (see the module docstring for what each number means)."""
     from .analogues import analogues
 
     t0 = time.perf_counter()
@@ -641,8 +648,12 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
             cmodels = cause_models(ctx, use_cache=use_cache, progress=progress)
         except PactwatchError as e:  # e.g. a cause without events before an early back-test cut-off
             cnote = f"Competing risks not computed: {e}"
-    res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level, seed=seed,
-                            progress=progress, codings=cd, competing={n: m for n, (m, _) in cmodels.items()} or None)
+    from pactwatch.news.engine import make_engine, session
+
+    with session(make_engine(engine) if isinstance(engine, str) or engine is None else engine) as mc:
+        res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level,
+                                seed=seed, progress=progress, codings=cd,
+                                competing={n: m for n, (m, _) in cmodels.items()} or None, engine=mc)
     coding_out = _coding_result(c, cd, res)
     comp = None
     if cmodels:
