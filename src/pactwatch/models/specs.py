@@ -52,6 +52,9 @@ class ModelSpec:
     description: str
     covariates: tuple[str, ...]
     tv_covariates: tuple[str, ...] = field(default=())
+    #: Calendar years whose alliance-years are left out of the training data (dropped as rows and counted; the
+    #: alliance's later rows keep its true age, delayed entry). Empty: every year is used.
+    exclude_years: tuple[int, ...] = field(default=())
 
 
 TV_COVARIATES = ("max_cinc_change", "max_abs_polity2_change", "any_at_war", "any_new_outside_alliance")
@@ -117,8 +120,34 @@ SPECS.update({
                                    "Leeds-Savun threat, formation war ended 0-2 years ago", FORECAST_COVARIATES,
                                    FORECAST_LSTHREAT_TV_COVARIATES),
 })
-#: The candidate specifications of issue 13, in the order to try them.
+#: The world-war years (1914–18, 1939–45) that ``-noww`` variants leave out of the training data.
+WORLD_WAR_YEARS = (*range(1914, 1919), *range(1939, 1946))
+#: Post-1945 era indicator at the alliance-year (1 in calendar years 1946 and later); known in advance for any year,
+#: so it has no lag (:data:`pactwatch.panels.survival` adds it as ``post1945``).
+ERA_COVARIATE = "post1945"
+#: The lagged specifications the world-war and era variants are built on.
+LAGGED_SPECS = ("forecast-lag", "forecast-lag-ucdp", "forecast-threat", "forecast-lsthreat")
+
+
+def _variant(base: str, *, noww: bool = False, era: bool = False) -> ModelSpec:
+    b = SPECS[base]
+    name = base + ("-noww" if noww else "") + ("-era" if era else "")
+    desc = b.description + ("; world-war years 1914-18 and 1939-45 left out of training" if noww else "") + (
+        "; post-1945 era indicator" if era else "")
+    return ModelSpec(name, desc, b.covariates, (*b.tv_covariates, *((ERA_COVARIATE,) if era else ())),
+                     WORLD_WAR_YEARS if noww else ())
+
+
+for _b in LAGGED_SPECS:
+    for _nw, _era in ((True, False), (False, True), (True, True)):
+        _v = _variant(_b, noww=_nw, era=_era)
+        SPECS[_v.name] = _v
+
+#: The candidate specifications of issue 13, in the order to try them: stage 1 the lag/data variants; stage 2 the
+#: world-war exclusion and the era term on top of the best lagged one of stage 1 (``<best>-noww``, ``<best>-era``,
+#: ``<best>-noww-era``). The selection rule is pre-declared in docs/forecast-spec.md.
 CANDIDATE_SPECS = ("forecast", "forecast-lag", "forecast-lag-ucdp", "forecast-threat", "forecast-lsthreat")
+STAGE2_SUFFIXES = ("-noww", "-era", "-noww-era")
 
 
 def needs_extended(spec: ModelSpec | str) -> bool:

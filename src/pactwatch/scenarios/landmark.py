@@ -85,7 +85,7 @@ from . import shocks as SH
 from .cases import DATA_STATE_END, resolve
 from .engine import Engine
 from .schema import Case
-from .training import FORECAST_SPEC, TIME_VARYING, fit
+from .training import FORECAST_SPEC, fit, resolve_spec
 
 LANDMARK_VERSION = 1
 METHOD = "model"
@@ -126,7 +126,8 @@ def code_version() -> str:
 
 
 def default_spec(event: str = "any-end") -> dict:
-    """The frozen specification of a back-test run with :data:`DEFAULTS` (what ``pactwatch backtest`` runs)."""
+    """The frozen specification of a back-test run with :data:`DEFAULTS` (what ``pactwatch backtest`` runs; the
+    forecast's specification :data:`FORECAST_SPEC`)."""
     origins, _ = origins_for(DEFAULTS["horizons"], DEFAULTS["start"], DEFAULTS["end"], DEFAULTS["step"])
     return frozen_spec(event, DEFAULTS["horizons"], origins, DEFAULTS["dev_end"])
 
@@ -137,16 +138,20 @@ def fingerprint_hash(fingerprint: dict) -> str:
                           ).hexdigest()
 
 
-def frozen_spec(event: str, horizons, origins: dict, dev_end: int) -> dict:
-    """The back-test's specification and its sha256 (recorded before any score is computed)."""
+def frozen_spec(event: str, horizons, origins: dict, dev_end: int, model=None) -> dict:
+    """The back-test's specification and its sha256 (recorded before any score is computed). ``model``: the model
+    specification (a :class:`pactwatch.models.specs.ModelSpec` or its name; default the forecast's)."""
     from pactwatch import __version__
 
+    ms = resolve_spec(model)
     ed = event_definition(event)
-    spec = {"covariates": list(FORECAST_SPEC.covariates), "tv_covariates": list(FORECAST_SPEC.tv_covariates),
+    spec = {"model_spec": ms.name, "covariates": list(ms.covariates), "tv_covariates": list(ms.tv_covariates),
             "event": {"name": ed.name, "description": ed.description}, "horizons": [float(h) for h in horizons],
             "origins": {str(k): list(v) for k, v in origins.items()}, "dev_end": int(dev_end),
             "as_of_rule": "31 Dec of the origin year", "baselines": list(BASELINES),
             "code_version": {"pactwatch": __version__, "landmark": LANDMARK_VERSION, "source_sha256": code_version()}}
+    if ms.exclude_years:
+        spec["training_excludes_years"] = sorted(int(y) for y in ms.exclude_years)
     spec["hash"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
     spec["frozen_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return spec
@@ -194,7 +199,7 @@ def _oracle_Z(data, atopid: int, grid, Z_sq: np.ndarray, covs: list) -> tuple[np
     rec = y[(y["atopid"] == atopid) & y["year"].isin(grid.years)].set_index("year")
     Z = Z_sq.copy()
     held = 0
-    tv = [c for c in covs if c in TIME_VARYING]
+    tv = [c for c in covs if c in set(data.eval.spec.tv_covariates)]
     idx = [covs.index(c) for c in tv]
     for k, yr in enumerate(grid.years):
         if k == 0:
@@ -207,6 +212,25 @@ def _oracle_Z(data, atopid: int, grid, Z_sq: np.ndarray, covs: list) -> tuple[np
     return Z, held
 
 
+def observed_path_inputs(data, atopid: int, year: int, covs) -> tuple[dict, dict]:
+    """What a covariate path of ATOP alliance ``atopid`` from ``year`` takes from the data
+    (:func:`.shocks.build_path`): ``lag0`` — for each lagged covariate ``<c>_lag1``, the alliance's ``<c>`` in
+    ``year`` − 1 (its ``<c>_lag1`` in ``year``, :func:`pactwatch.panels.survival.add_lags`); ``held`` — the value in
+    ``year`` of each unlagged base the member states do not produce (extended covariates), held over the path."""
+    py = getattr(data, "path_years", None)
+    lagged = [(c, SH.lag_base(c)) for c in covs if SH.lag_base(c)]
+    if py is None or not lagged:
+        return {}, {}
+    rec = py[(py["atopid"] == atopid) & (py["year"] == year)]
+    if rec.empty:
+        return {}, {}
+    r = rec.iloc[0]
+    lag0 = {b: float(r[c]) for c, b in lagged if c in r.index}
+    # build_path never lets a held value override one the member states produce (aggregate / DERIVED)
+    held = {b: float(r[b]) for _, b in lagged if b in r.index and pd.notna(r[b])}
+    return lag0, held
+
+
 def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool = False) -> dict:
     """Status-quo survival S(a0 + h | a0) of ATOP alliance ``atopid`` from ``as_of`` for each horizon, through the
     forecast's code path (see the module docstring). Returns {"a0", "in_force", "state_source", "status_quo": {h: S},
@@ -216,13 +240,14 @@ def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool 
     case = Case(id=f"atop-{int(atopid)}", name=f"ATOP {int(atopid)}", kind="atop", atopid=int(atopid))
     rc = resolve(case, data, as_of)
     covs = list(fm.covariates)
+    lag0, held = observed_path_inputs(data, int(atopid), int(as_of.year), covs)
     beta = fm.coef[None, :]
     out = {"atopid": int(atopid), "as_of": str(as_of.date()), "in_force": str(rc.in_force.date()),
            "state_source": rc.state_source, "status_quo": {}, "oracle": {} if oracle else None, "oracle_held_segments": 0}
     for h in sorted(float(x) for x in horizons):
         grid = SH.path_grid(rc.in_force, as_of, h)
         eng = Engine(fm, grid.a0, h)
-        path = SH.build_path(grid, rc.formation, rc.states, [], (), covs)
+        path = SH.build_path(grid, rc.formation, rc.states, [], (), covs, lag0=lag0, held=held)
         Z = path[covs].to_numpy(float)
         cumH = eng.baseline(beta, None)
         S = eng.survival(beta, cumH, Z[None], grid.bounds)[:, 0]
@@ -385,7 +410,9 @@ def origin_rows(data, T: int, hT, event: str = "any-end", use_cache: bool = True
         out["rows"].append(df)
     out["info"] = {"in_force": int(len(tg)), "train_alliances": fm.info.get("n_alliances"),
                    "train_events": fm.info.get("n_events"), "train_years": fm.info.get("train_years"),
-                   "fit_cache": fi["fit_cache"], **binfo}
+                   "fit_cache": fi["fit_cache"], **binfo,
+                   **{k: fm.info[k] for k in ("alliance_years_dropped_excluded_years", "events_in_excluded_years")
+                      if k in fm.info}}
     return out
 
 
@@ -653,8 +680,11 @@ def _case_file_atopids() -> list[int]:
 def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: int = 1, horizons=(5.0, 10.0),
                  n_boot: int = 200, level: float = 0.9, seed: int = 0, dev_end: int = 1990, event: str = "any-end",
                  include_later: bool = True, plots_dir=None, use_cache: bool = True, oracle: bool = True,
-                 event_study_window=(-3, 5), data=None, progress=None, engine=None) -> dict:
-    """The whole back-test (see the module docstring); a JSON-ready dict. ``engine``
+                 event_study_window=(-3, 5), data=None, progress=None, engine=None, spec=None) -> dict:
+    """The whole back-test (see the module docstring); a JSON-ready dict. ``spec``: the model specification
+    (:class:`pactwatch.models.specs.ModelSpec` or its name; default the forecast's, :data:`FORECAST_SPEC`); every
+    origin's fit and prediction use it. ``include_later=False`` scores the development origins only (no look at the
+    later ones is recorded). ``engine``
     (:class:`pactwatch.news.engine.Engine`): where the per-origin refits and predictions run (default in-process;
     the scores are always computed here)."""
     from pactwatch.models.base import jsonable
@@ -667,10 +697,13 @@ def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: i
     if n_boot < 10:
         raise PactwatchError(f"the bootstrap needs at least 10 draws, got {n_boot}")
     origins, notes = origins_for(horizons, start, end, step)
-    spec = frozen_spec(event, horizons, origins, dev_end)  # frozen before anything is scored
+    ms = resolve_spec(spec if spec is not None else (data.eval.spec if data is not None else None))
+    spec = frozen_spec(event, horizons, origins, dev_end, ms)  # frozen before anything is scored
     later = sorted(set(o for v in origins.values() for o in v if o > dev_end))
     if data is None:
-        data, _ = build_data(src, use_cache=use_cache, progress=progress)
+        data, _ = build_data(src, spec=ms, use_cache=use_cache, progress=progress)
+    elif data.eval.spec != ms:
+        raise PactwatchError(f"back-test of specification {ms.name!r} given panels built for {data.eval.spec.name!r}")
     frame, info = landmark_frame(data, origins, event, use_cache=use_cache, oracle=oracle, progress=progress,
                                  engine=engine)
     failed = {T: v["error"] for T, v in info["origins"].items() if "error" in v}

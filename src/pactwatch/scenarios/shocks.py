@@ -79,7 +79,17 @@ def aggregate(states: list[MemberState]) -> dict[str, float]:
 
 
 #: Covariates derived from others on the path (same definition as in the training panels, :mod:`.training`).
-DERIVED = {"at_war_x_wartime": lambda r: r["any_at_war"] * r["wartime"] if "wartime" in r else None}
+DERIVED = {"at_war_x_wartime": lambda r: r["any_at_war"] * r["wartime"] if "wartime" in r else None,
+           "at_war_cow_ucdp_x_wartime": lambda r: (r["any_at_war_cow_ucdp"] * r["wartime"]
+                                                   if "wartime" in r and "any_at_war_cow_ucdp" in r else None),
+           # era indicator (panels.survival: calendar year >= 1946); known in advance, so never lagged
+           "post1945": lambda r: float(r["year"] >= 1946)}
+LAG = "_lag1"
+
+
+def lag_base(col: str) -> str | None:
+    """``c`` for a lagged covariate ``c_lag1`` (:func:`pactwatch.panels.survival.lag_name`), else None."""
+    return col[:-len(LAG)] if col.endswith(LAG) else None
 
 
 def touched(scenario_shocks: list[Shock]) -> set[str]:
@@ -88,7 +98,8 @@ def touched(scenario_shocks: list[Shock]) -> set[str]:
 
 def check_scenario(name: str, shocks: list[Shock], model_covariates) -> None:
     """Every covariate a shock touches must be in the model (else the shock would silently do nothing)."""
-    miss = sorted(touched(shocks) - set(model_covariates))
+    used = set(model_covariates) | {b for b in map(lag_base, model_covariates) if b}
+    miss = sorted(touched(shocks) - used)
     if miss:
         raise PactwatchError(f"scenario {name!r}: its shocks change {miss}, which the fitted model does not use "
                              f"(model covariates: {', '.join(model_covariates)})")
@@ -201,22 +212,55 @@ def path_grid(in_force: pd.Timestamp, as_of: pd.Timestamp, horizon: float) -> Pa
 
 
 def build_path(grid: PathGrid, formation: dict, base: list[MemberState], shocks: list[Shock], shock_years: tuple,
-               covariates: list, rng=None) -> pd.DataFrame:
-    """The covariate path: one row per segment with year, start, stop and every model covariate."""
+               covariates: list, rng=None, *, lag0: dict | None = None, held: dict | None = None) -> pd.DataFrame:
+    """The covariate path: one row per segment with year, start, stop and every model covariate.
+
+    ``held``: covariates the member states do not produce (:func:`aggregate`), held at their observed as-of-year value
+    over the path (the status quo; an ATOP case's extended covariates from the data). A value :func:`aggregate`
+    produces is never overridden.
+
+    Lagged covariates ``<c>_lag1`` are the path's value of ``<c>`` in the previous calendar year; for the first path
+    year (the as-of year) the value observed in the year before it, ``lag0[c]`` (an ATOP case: from the data). Without
+    ``lag0[c]`` (a direct case with no earlier record) the as-of year's own value is used and a note says so
+    (``df.attrs["notes"]``). So a shock that changes ``<c>`` first in year y changes ``<c>_lag1`` first in y + 1.
+    A model covariate the path cannot supply raises :class:`PactwatchError` naming it (no value is invented)."""
     st = member_states_by_year(base, grid.years, shocks, shock_years, rng)
     rows = []
     for k, y in enumerate(grid.years):
         r = {"year": y, "start": grid.bounds[k], "stop": grid.bounds[k + 1], **formation, **aggregate(st[y])}
+        for c, v in (held or {}).items():
+            r.setdefault(c, float(v))
         for name, fn in DERIVED.items():
+            if name in r:
+                continue
             v = fn(r)
             if v is not None:
                 r[name] = float(v)
         rows.append(r)
+    notes = []
+    for c in covariates:
+        b = lag_base(c)
+        if b is None or b not in rows[0]:
+            continue  # not lagged, or its base is missing (reported below)
+        if lag0 is not None and b in lag0:
+            first = lag0[b]
+            if first is None or (isinstance(first, float) and math.isnan(first)):
+                raise PactwatchError(f"covariate path: {c} has no value for the year before the as-of year "
+                                     f"{grid.years[0]} (the data have no {b} in {grid.years[0] - 1})")
+        else:
+            first = rows[0][b]
+            notes.append(f"{c}: no record of {b} in {grid.years[0] - 1} (the year before the as-of year); the as-of "
+                         f"year's observed value {first:g} is used for it")
+        for k, r in enumerate(rows):
+            r[c] = float(first) if k == 0 else float(rows[k - 1][b])
     df = pd.DataFrame(rows)
     miss = [c for c in covariates if c not in df.columns]
     if miss:
-        raise PactwatchError(f"covariate path lacks model covariate(s) {miss}")
-    return df[["year", "start", "stop", *covariates]]
+        raise PactwatchError(f"covariate path lacks model covariate(s) {miss}: the case's member states do not supply "
+                             f"{sorted({lag_base(c) or c for c in miss})} (no value is invented)")
+    out = df[["year", "start", "stop", *covariates]]
+    out.attrs["notes"] = notes
+    return out
 
 
 def scenario_shocks(name: str, scenarios: dict[str, Scenario], _seen=()) -> list[Shock]:

@@ -51,7 +51,7 @@ import pandas as pd
 
 from pactwatch.data.atop import CENSOR_DATE, LAST_YEAR
 from pactwatch.errors import PactwatchError
-from pactwatch.models.specs import ModelSpec, event_definition, model_spec
+from pactwatch.models.specs import ModelSpec, event_definition, event_indicator, model_spec, needs_extended
 from pactwatch.panels import survival as SV
 
 CACHE_VERSION = 6
@@ -82,7 +82,23 @@ def cache_dir() -> Path:
 
 
 # ---------------------------------------------------------------------------------------------------- data identity
-def data_fingerprint(src, *, memo: bool = True) -> dict[str, str]:
+def data_tables(spec: ModelSpec | str | None = None) -> tuple[str, ...]:
+    """The tables the panels of ``spec`` read: :data:`DATA_TABLES`, plus
+    :data:`pactwatch.panels.survival.EXTENDED_TABLES` when the specification needs the extended table."""
+    sp = resolve_spec(spec)
+    if not needs_extended(sp):
+        return DATA_TABLES
+    return tuple(dict.fromkeys((*DATA_TABLES, *SV.EXTENDED_TABLES)))
+
+
+def resolve_spec(spec: ModelSpec | str | None) -> ModelSpec:
+    """``spec`` as a :class:`ModelSpec` (a name is looked up; None = :data:`FORECAST_SPEC`)."""
+    if spec is None:
+        return FORECAST_SPEC
+    return spec if isinstance(spec, ModelSpec) else model_spec(spec)
+
+
+def data_fingerprint(src, *, memo: bool = True, tables=DATA_TABLES) -> dict[str, str]:
     """sha256 of each file in :data:`DATA_TABLES`, verified against the registry (a file whose bytes differ from the
     registered ones raises DataError naming it; hashes cached by path, size and mtime, see
     :func:`pactwatch.data.readers.cached_sha256`). Without the files (a store-only setup) the registry's sha256 plus
@@ -95,7 +111,7 @@ def data_fingerprint(src, *, memo: bool = True) -> dict[str, str]:
         ddir = resolve_data_dir(getattr(src, "data_dir", None))
     except PactwatchError:
         ddir = None
-    for t in DATA_TABLES:
+    for t in tables:
         spec = find_file(t)
         p = ddir / spec.path if ddir is not None else None
         if p is not None and p.exists():
@@ -139,8 +155,9 @@ def _save(path: Path, obj) -> bool:
 class ForecastData:
     """Everything the forecasts read from the datasets, built once.
 
-    - ``eval``: an :class:`pactwatch.models.evaluation.EvaluationData` with :data:`FORECAST_SPEC` (one row per
-      alliance with dates, outcome, cause and formation covariates; alliance-years with the time-varying covariates).
+    - ``eval``: an :class:`pactwatch.models.evaluation.EvaluationData` with the specification the panels were built
+      for (``eval.spec``, default :data:`FORECAST_SPEC`; one row per alliance with dates, outcome, cause and formation
+      covariates; alliance-years with the time-varying covariates). :func:`fit` fits ``eval.spec``.
     - ``alliances``: the full :func:`pactwatch.panels.alliances.alliances` frame (termination labels, members).
     - ``member_years``: (atopid, ccode, year) with at_war, cinc_ratio, polity2_change, leader_change,
       new_outside_alliance (to rebuild a historical alliance's member states).
@@ -155,16 +172,30 @@ class ForecastData:
     fingerprint: dict
     built_at: str
     log: list = field(default_factory=list)
+    #: (atopid, year) with the specification's time-varying covariates and, for each lagged one ``<c>_lag1``, the
+    #: unlagged ``<c>`` (what a covariate path holds and lags, :func:`pactwatch.scenarios.shocks.build_path`).
+    path_years: pd.DataFrame | None = None
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self.eval.spec
 
 
-def build_data(src=None, *, use_cache: bool = True, progress=None) -> tuple[ForecastData, dict]:
-    """The panels for :data:`FORECAST_SPEC` (from the cache when the data files are unchanged). Returns
+def build_data(src=None, *, spec: ModelSpec | str | None = None, use_cache: bool = True, progress=None) \
+        -> tuple[ForecastData, dict]:
+    """The panels for ``spec`` (default :data:`FORECAST_SPEC`; from the cache when the data files are unchanged); a
+    specification that needs the extended covariates gets ``survival_table(..., extended=True)``. Returns
     (data, cache-info)."""
     from pactwatch.panels.base import get_source
 
+    sp = resolve_spec(spec)
+    tables = data_tables(sp)
     s = get_source(src)
-    fp = data_fingerprint(s, memo=use_cache)
-    key = _key({"v": CACHE_VERSION, "data": fp, "what": "panels", "spec": FORECAST_SPEC.name})
+    fp = data_fingerprint(s, memo=use_cache, tables=tables)
+    kk = {"v": CACHE_VERSION, "data": fp, "what": "panels", "spec": sp.name}
+    if sp != FORECAST_SPEC:
+        kk["spec_def"] = [sp.covariates, sp.tv_covariates, sp.exclude_years]
+    key = _key(kk)
     path = cache_dir() / f"panels-{key}.pkl"
     if use_cache:
         d = _load(path)
@@ -172,9 +203,9 @@ def build_data(src=None, *, use_cache: bool = True, progress=None) -> tuple[Fore
             return d, {"panels_key": key, "panels_cache": "hit", "path": str(path)}
     if progress:
         progress("building alliance panels (first run; cached afterwards)")
-    d = _build(s, fp)
+    d = _build(s, fp, sp)
     used = set(getattr(s, "_cache", {}).keys())
-    extra = sorted(used - set(DATA_TABLES))
+    extra = sorted(used - set(tables))
     info = {"panels_key": key, "panels_cache": "miss", "path": str(path)}
     if extra:
         info["panels_cache"] = f"not stored: panels read table(s) {extra} outside DATA_TABLES"
@@ -183,13 +214,19 @@ def build_data(src=None, *, use_cache: bool = True, progress=None) -> tuple[Fore
     return d, info
 
 
-def _build(s, fp) -> ForecastData:
+def _build(s, fp, spec: ModelSpec | None = None) -> ForecastData:
     from pactwatch.models import evaluation as E
     from pactwatch.panels import conflict
 
-    t = SV.survival_table(s)
-    ev = E.evaluation_data(t, FORECAST_SPEC)
-    ev.log[0]["note"] = "ATOP 5.1 alliances, spec 'forecast'"
+    sp = resolve_spec(spec)
+    t = SV.survival_table(s, extended=needs_extended(sp))
+    ev = E.evaluation_data(t, sp)
+    ev.log[0]["note"] = f"ATOP 5.1 alliances, spec {sp.name!r}"
+    base = [c[:-len("_lag1")] for c in sp.tv_covariates if c.endswith("_lag1")]
+    pcols = list(dict.fromkeys([*sp.tv_covariates, *(c for c in base if c in t.years.columns)]))
+    py = t.years[["atopid", "year", *pcols]].copy()
+    for c in pcols:
+        py[c] = py[c].astype("Float64").astype(float)
     al, my = t.panel, t.member_years
     mcols = ["atopid", "ccode", "year", "at_war", "cinc_ratio", "polity2_change", "leader_change", "new_outside_alliance",
              "polity2", "cowmaj"]
@@ -201,7 +238,7 @@ def _build(s, fp) -> ForecastData:
     keep = ["atopid", "begin", "end", "begyr", "event", "duration_years", "term", "term_label", "termmode_final",
             "termmode_final_label", "termcaus_final", "termcaus_final_label", "termmode_members", "n_members_formation"]
     return ForecastData(eval=ev, alliances=al[keep].copy(), member_years=m, rivalries=rv, states=states,
-                        fingerprint=fp, built_at=_dt.datetime.now().isoformat(timespec="seconds"))
+                        fingerprint=fp, built_at=_dt.datetime.now().isoformat(timespec="seconds"), path_years=py)
 
 
 # --------------------------------------------------------------------------------------------------------------- fit
@@ -251,6 +288,25 @@ def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None
     from pactwatch.models import evaluation as E
 
     ev = data.eval
+    years_info = {}
+    if ev.spec.exclude_years:
+        # whole calendar years left out of training (the world wars): dropped as rows and counted; the alliance's
+        # other rows keep its true age (delayed entry); an ending in a dropped year has no row (counted)
+        ex = set(int(y) for y in ev.spec.exclude_years)
+        hi = LAST_YEAR if cutoff is None else int(cutoff)
+        drop = ev.years["year"].isin(ex)
+        a = ev.alliances
+        if exclude:
+            a = a[~a["atopid"].isin(list(exclude))]
+            drop &= ~ev.years["atopid"].isin(list(exclude))
+        endy = a["end"].dt.year
+        ev_in = (event_indicator(a, event).to_numpy() == 1) & endy.isin(ex).to_numpy() & (a["begyr"] <= hi).to_numpy()
+        years_info = {"excluded_years": [min(ex), max(ex)] if ex else [],
+                      "excluded_years_list": sorted(ex),
+                      "alliance_years_dropped_excluded_years": int((drop & (ev.years["year"] <= hi)).sum()),
+                      "events_in_excluded_years": int(ev_in.sum())}
+        ev = E.EvaluationData(alliances=ev.alliances, years=ev.years[~drop].reset_index(drop=True), spec=ev.spec,
+                              log=ev.log)
     if exclude:
         ev = E.EvaluationData(alliances=ev.alliances[~ev.alliances["atopid"].isin(list(exclude))].reset_index(drop=True),
                               years=ev.years[~ev.years["atopid"].isin(list(exclude))], spec=ev.spec, log=ev.log)
@@ -272,14 +328,20 @@ def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None
                                       tv_covariates=ev.spec.tv_covariates, covariates=covs)
         info.update(n)
     info["excluded_atopids"] = sorted(int(x) for x in exclude)
+    info.update(years_info)
     return rows, info
 
 
 def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None, exclude=(), use_cache: bool = True) \
         -> tuple[FittedModel, dict]:
-    """Fit (or load) the time-varying Cox model; returns (model, cache-info)."""
-    key = _key({"v": CACHE_VERSION, "data": data.fingerprint, "spec": [FORECAST_SPEC.covariates,
-                FORECAST_SPEC.tv_covariates], "event": event, "cutoff": cutoff, "exclude": sorted(int(x) for x in exclude)})
+    """Fit (or load) the time-varying Cox model of the data's specification (``data.eval.spec``, chosen in
+    :func:`build_data`); returns (model, cache-info)."""
+    sp = data.eval.spec
+    kk = {"v": CACHE_VERSION, "data": data.fingerprint, "spec": [sp.covariates, sp.tv_covariates], "event": event,
+          "cutoff": cutoff, "exclude": sorted(int(x) for x in exclude)}
+    if sp.exclude_years:
+        kk["exclude_years"] = sorted(int(y) for y in sp.exclude_years)
+    key = _key(kk)
     path = cache_dir() / f"fit-{key}.pkl"
     if use_cache:
         m = _load(path)
@@ -287,13 +349,14 @@ def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None
             return m, {"fit_key": key, "fit_cache": "hit"}
     t0 = time.perf_counter()
     rows, info = training_rows(data, event, cutoff, exclude)
-    covs = [*FORECAST_SPEC.covariates, *FORECAST_SPEC.tv_covariates]
+    covs = [*sp.covariates, *sp.tv_covariates]
     # a covariate constant in the training window cannot be estimated: say so instead of a singular fit
     const = [c for c in covs if rows[c].nunique() < 2]
     if const:
         raise PactwatchError(f"forecast model: covariate(s) {const} do not vary in the training data "
                              f"(cut-off {cutoff}); the model cannot be fitted")
     fm = fitted_from_rows(rows, covs, event=event, cutoff=cutoff, info=info, begin=data.eval.alliances.set_index("atopid")["begin"])
+    fm.info["spec"] = sp.name
     fm.info["fit_seconds"] = round(time.perf_counter() - t0, 2)
     fm.info["fitted_at"] = _dt.datetime.now().isoformat(timespec="seconds")
     if use_cache:
