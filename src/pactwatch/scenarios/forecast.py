@@ -204,6 +204,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         inv = np.asarray(inv).ravel()
         paths = [SH.build_path(grid, rc.formation, rc.states, shocks, tuple(int(v) for v in u), covs,
                                rng=np.random.default_rng([seed, si + 1, j])) for j, u in enumerate(uniq)]
+        rc.notes.extend(n for n in paths[0].attrs.get("notes", []) if n not in rc.notes)  # e.g. a lag without a record
         Zu = np.stack([p[covs].to_numpy(float) for p in paths])  # U x K x p
         weights = np.bincount(inv, minlength=len(uniq)) / n_sims
         # point: beta_hat, estimated baseline, mixture over timing

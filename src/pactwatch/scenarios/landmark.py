@@ -215,7 +215,9 @@ def _oracle_Z(data, atopid: int, grid, Z_sq: np.ndarray, covs: list) -> tuple[np
 def observed_path_inputs(data, atopid: int, year: int, covs) -> tuple[dict, dict]:
     """What a covariate path of ATOP alliance ``atopid`` from ``year`` takes from the data
     (:func:`.shocks.build_path`): ``lag0`` — for each lagged covariate ``<c>_lag1``, the alliance's ``<c>`` in
-    ``year`` − 1 (its ``<c>_lag1`` in ``year``, :func:`pactwatch.panels.survival.add_lags`); ``held`` — the value in
+    ``year`` − 1 (its ``<c>_lag1`` in ``year``, :func:`pactwatch.panels.survival.add_lags`; left out when the alliance
+    has no record for ``year`` − 1, e.g. it formed in ``year``: build_path then uses the as-of year's value and says
+    so); ``held`` — the value in
     ``year`` of each unlagged base the member states do not produce (extended covariates), held over the path."""
     py = getattr(data, "path_years", None)
     lagged = [(c, SH.lag_base(c)) for c in covs if SH.lag_base(c)]
@@ -225,7 +227,10 @@ def observed_path_inputs(data, atopid: int, year: int, covs) -> tuple[dict, dict
     if rec.empty:
         return {}, {}
     r = rec.iloc[0]
-    lag0 = {b: float(r[c]) for c, b in lagged if c in r.index}
+    # no row for year − 1 (the alliance formed in ``year``, or had no members then): no earlier record, so the lag is
+    # left to build_path's rule (the as-of year's own value, with a note); a row with a missing value stays missing
+    had_prev = bool(((py["atopid"] == atopid) & (py["year"] == year - 1)).any())
+    lag0 = {b: float(r[c]) for c, b in lagged if c in r.index and (had_prev or pd.notna(r[c]))}
     # build_path never lets a held value override one the member states produce (aggregate / DERIVED)
     held = {b: float(r[b]) for _, b in lagged if b in r.index and pd.notna(r[b])}
     return lag0, held
@@ -676,6 +681,39 @@ def _case_file_atopids() -> list[int]:
     return out
 
 
+# ------------------------------------------------------------------------------------------- choosing the spec
+#: The pre-declared selection rule (docs/forecast-spec.md): highest pooled 5-year Brier skill against the best
+#: baseline on the development origins; within :data:`SELECTION_MARGIN` of the best, fewer covariates; then the higher
+#: 10-year skill.
+SELECTION_MARGIN = 0.005
+
+
+def dev_summary(res: dict) -> dict:
+    """One candidate's development numbers from a back-test result (:func:`run_backtest`)."""
+    out = {"spec": res["spec"].get("model_spec"), "n_covariates": len(res["spec"]["covariates"])
+           + len(res["spec"]["tv_covariates"])}
+    for h, r in res["scores"]["splits"]["development"]["horizons"].items():
+        p = r["pooled"]
+        m = p["methods"][METHOD]
+        out[f"{h}y"] = {"n": p["n"], "n_events": p["n_events"], "best_baseline": p.get("best_baseline"),
+                        "skill": m["brier_skill_vs_best"], "skill_interval": p.get("brier_skill_interval"),
+                        "brier": m["brier"], "cal_slope": m["slope"], "cal_intercept": m["intercept"], "auc": m["auc"]}
+    return out
+
+
+def select_spec(rows: list[dict], *, margin: float = SELECTION_MARGIN) -> dict:
+    """Apply the pre-declared rule to candidates' development numbers (:func:`dev_summary` rows with ``eligible``):
+    highest 5-year skill; among those within ``margin`` of it, the fewest covariates; then the higher 10-year skill.
+    Returns {"chosen", "best_skill", "within_margin"}."""
+    ok = [r for r in rows if r.get("eligible", True) and r.get("5y") and r["5y"].get("skill") is not None]
+    if not ok:
+        raise PactwatchError("no eligible candidate with a development score")
+    best = max(r["5y"]["skill"] for r in ok)
+    near = [r for r in ok if r["5y"]["skill"] >= best - margin]
+    pick = min(near, key=lambda r: (r["n_covariates"], -(r.get("10y") or {}).get("skill", float("-inf"))))
+    return {"chosen": pick["spec"], "best_skill": best, "within_margin": sorted(r["spec"] for r in near)}
+
+
 # ------------------------------------------------------------------------------------------------------- run it
 def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: int = 1, horizons=(5.0, 10.0),
                  n_boot: int = 200, level: float = 0.9, seed: int = 0, dev_end: int = 1990, event: str = "any-end",
@@ -697,6 +735,13 @@ def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: i
     if n_boot < 10:
         raise PactwatchError(f"the bootstrap needs at least 10 draws, got {n_boot}")
     origins, notes = origins_for(horizons, start, end, step)
+    if not include_later:  # development origins only: the later ones are neither predicted nor scored
+        n_later = sum(1 for v in origins.values() for o in v if o > dev_end)
+        origins = {h: [o for o in v if o <= dev_end] for h, v in origins.items()}
+        if not all(origins.values()):
+            raise PactwatchError(f"no development origin (<= {dev_end}) between {start} and the last origin")
+        if n_later:
+            notes.append(f"development origins only (<= {dev_end}): {n_later} later horizon-origin(s) not run")
     ms = resolve_spec(spec if spec is not None else (data.eval.spec if data is not None else None))
     spec = frozen_spec(event, horizons, origins, dev_end, ms)  # frozen before anything is scored
     later = sorted(set(o for v in origins.values() for o in v if o > dev_end))

@@ -72,7 +72,14 @@ LABELS = {
     "cap_change": "Capability change since formation", "max_abs_polity2_change": "Regime change since formation",
     "any_at_war": "A member at war", "at_war_x_wartime": "At war × formed in wartime", "any_leader_change": "Leader change (that year)",
     "any_new_outside_alliance": "New outside alliance (that year)", "shared_rivals": "Shared rivals (count)",
+    "post1945": "Post-1945 era", "any_at_war_cow_ucdp": "A member at war (COW, then UCDP/PRIO)",
+    "at_war_cow_ucdp_x_wartime": "At war (COW/UCDP) × formed in wartime",
+    "regime_change_euds": "Regime change since formation (extended UDS)",
+    "shared_rival_grade": "Shared rivals (peace scale, graded)", "lsthreat_max": "External threat (Leeds–Savun)",
+    "common_mid_opponent_10y": "Common MID opponent (10 years)", "war_ended_0_2": "Formation war ended 0–2 years ago",
+    "any_irregular_leader_entry": "Irregular leader entry",
 }
+LABELS.update({f"{k}_lag1": f"{v.replace(' (that year)', '')} (previous year)" for k, v in list(LABELS.items())})
 
 
 def cache_dir() -> Path:
@@ -192,10 +199,9 @@ def build_data(src=None, *, spec: ModelSpec | str | None = None, use_cache: bool
     tables = data_tables(sp)
     s = get_source(src)
     fp = data_fingerprint(s, memo=use_cache, tables=tables)
-    kk = {"v": CACHE_VERSION, "data": fp, "what": "panels", "spec": sp.name}
-    if sp != FORECAST_SPEC:
-        kk["spec_def"] = [sp.covariates, sp.tv_covariates, sp.exclude_years]
-    key = _key(kk)
+    # the definition is in the key, not only the name: ``forecast`` names a different specification after a switch
+    key = _key({"v": CACHE_VERSION, "data": fp, "what": "panels", "spec": sp.name,
+                "spec_def": [sp.covariates, sp.tv_covariates, sp.exclude_years]})
     path = cache_dir() / f"panels-{key}.pkl"
     if use_cache:
         d = _load(path)
