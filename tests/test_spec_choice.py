@@ -193,3 +193,20 @@ def test_committed_look_record_counts_every_later_look():
     sel = json.loads((DOCS / "spec-selection.json").read_text())
     assert rec["looks"][-1]["spec_hash"] == sel["later"]["spec_hash"]
     assert sel["later"]["times_scored_total"] == rec["later_looks_total"]
+
+
+def test_war_ends_moves_the_extended_war_covariates_on_the_path():
+    grid = SH.path_grid(pd.Timestamp("2024-12-04"), pd.Timestamp("2026-11-26"), 8.0)
+    covs = ["any_at_war_cow_ucdp_lag1", "at_war_cow_ucdp_x_wartime_lag1", "war_ended_0_2", "war_ended_0_2_lag1"]
+    sh = Shock(kind="war-ends", members="all", timing=Timing(relative=False, fixed=2028))
+    held = {"war_ended_0_2": 0.0}
+    p = SH.build_path(grid, {"wartime": 1.0}, _members(), [sh], (2028,), covs, held=held,
+                      lag0={"any_at_war_cow_ucdp": 1.0, "at_war_cow_ucdp_x_wartime": 1.0, "war_ended_0_2": 0.0})
+    p = p.set_index("year")
+    assert [int(p.loc[y, "war_ended_0_2"]) for y in range(2026, 2033)] == [0, 0, 1, 1, 1, 0, 0]
+    assert [int(p.loc[y, "war_ended_0_2_lag1"]) for y in range(2026, 2034)] == [0, 0, 0, 1, 1, 1, 0, 0]
+    assert [int(p.loc[y, "any_at_war_cow_ucdp_lag1"]) for y in range(2026, 2032)] == [1, 1, 1, 1, 0, 0]
+    # not formed in wartime: the formation-war covariate does not move
+    q = SH.build_path(grid, {"wartime": 0.0}, _members(), [sh], (2028,), ["war_ended_0_2"], held=held)
+    assert (q["war_ended_0_2"] == 0).all()
+    SH.check_scenario("war-ends", [sh], ["any_at_war_cow_ucdp_lag1", "war_ended_0_2_lag1"])

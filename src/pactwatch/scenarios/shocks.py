@@ -80,11 +80,19 @@ def aggregate(states: list[MemberState]) -> dict[str, float]:
 
 #: Covariates derived from others on the path (same definition as in the training panels, :mod:`.training`).
 DERIVED = {"at_war_x_wartime": lambda r: r["any_at_war"] * r["wartime"] if "wartime" in r else None,
+           # COW's war status to 2007, UCDP/PRIO's after (panels.survival): on a path, the members' war status
+           # (identical to any_at_war in every year the back-test predicts, <= 2007; a case's coded war after)
+           "any_at_war_cow_ucdp": lambda r: r["any_at_war"],
            "at_war_cow_ucdp_x_wartime": lambda r: (r["any_at_war_cow_ucdp"] * r["wartime"]
                                                    if "wartime" in r and "any_at_war_cow_ucdp" in r else None),
            # era indicator (panels.survival: calendar year >= 1946); known in advance, so never lagged
            "post1945": lambda r: float(r["year"] >= 1946)}
 LAG = "_lag1"
+#: Further covariates a shock kind moves on the path (besides its own, :data:`SHOCK_KINDS`): a war-ends shock moves
+#: the COW/UCDP war status (derived from the members' war status) and, for an alliance formed in wartime, "the war it
+#: was formed in ended 0-2 years ago" (``war_ended_0_2`` = 1 in the shock's year Y, the war's last year, and Y+1, Y+2:
+#: the shocked war is taken to be the formation war — the question the war-ends scenario asks).
+ALSO_TOUCHES = {"war-ends": ("any_at_war_cow_ucdp", "at_war_cow_ucdp_x_wartime", "war_ended_0_2")}
 
 
 def lag_base(col: str) -> str | None:
@@ -96,10 +104,15 @@ def touched(scenario_shocks: list[Shock]) -> set[str]:
     return {SHOCK_KINDS[s.kind][0] for s in scenario_shocks}
 
 
+def _touched_alternatives(kind: str) -> set[str]:
+    return {SHOCK_KINDS[kind][0], *ALSO_TOUCHES.get(kind, ())}
+
+
 def check_scenario(name: str, shocks: list[Shock], model_covariates) -> None:
     """Every covariate a shock touches must be in the model (else the shock would silently do nothing)."""
     used = set(model_covariates) | {b for b in map(lag_base, model_covariates) if b}
-    miss = sorted(touched(shocks) - used)
+    # a shock is used if the model has its covariate, or one of the covariates it also moves, lagged or not
+    miss = sorted({SHOCK_KINDS[s.kind][0] for s in shocks if not (_touched_alternatives(s.kind) & used)})
     if miss:
         raise PactwatchError(f"scenario {name!r}: its shocks change {miss}, which the fitted model does not use "
                              f"(model covariates: {', '.join(model_covariates)})")
@@ -226,16 +239,19 @@ def build_path(grid: PathGrid, formation: dict, base: list[MemberState], shocks:
     A model covariate the path cannot supply raises :class:`PactwatchError` naming it (no value is invented)."""
     st = member_states_by_year(base, grid.years, shocks, shock_years, rng)
     rows = []
+    war_end = min((int(ys) for sh, ys in zip(shocks, shock_years) if sh.kind == "war-ends" and ys < NEVER), default=None)
     for k, y in enumerate(grid.years):
         r = {"year": y, "start": grid.bounds[k], "stop": grid.bounds[k + 1], **formation, **aggregate(st[y])}
-        for c, v in (held or {}).items():
-            r.setdefault(c, float(v))
-        for name, fn in DERIVED.items():
+        for name, fn in DERIVED.items():  # derived from the member states: they win over held values
             if name in r:
                 continue
             v = fn(r)
             if v is not None:
                 r[name] = float(v)
+        for c, v in (held or {}).items():
+            r.setdefault(c, float(v))
+        if war_end is not None and r.get("wartime") == 1 and war_end <= y <= war_end + 2:
+            r["war_ended_0_2"] = 1.0
         rows.append(r)
     notes = []
     for c in covariates:
