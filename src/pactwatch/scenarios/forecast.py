@@ -202,8 +202,9 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         # one path per distinct timing tuple (and member pick for 'any' shocks: drawn once per tuple)
         uniq, inv = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
         inv = np.asarray(inv).ravel()
+        lag0 = {k[:-len("_lag1")]: v for k, v in getattr(rc, "lagged", {}).items()} or None  # year before as-of
         paths = [SH.build_path(grid, rc.formation, rc.states, shocks, tuple(int(v) for v in u), covs,
-                               rng=np.random.default_rng([seed, si + 1, j])) for j, u in enumerate(uniq)]
+                               rng=np.random.default_rng([seed, si + 1, j]), lag0=lag0) for j, u in enumerate(uniq)]
         rc.notes.extend(n for n in paths[0].attrs.get("notes", []) if n not in rc.notes)  # e.g. a lag without a record
         Zu = np.stack([p[covs].to_numpy(float) for p in paths])  # U x K x p
         weights = np.bincount(inv, minlength=len(uniq)) / n_sims

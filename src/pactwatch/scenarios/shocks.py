@@ -248,8 +248,9 @@ def build_path(grid: PathGrid, formation: dict, base: list[MemberState], shocks:
             v = fn(r)
             if v is not None:
                 r[name] = float(v)
-        for c, v in (held or {}).items():
-            r.setdefault(c, float(v))
+        for c, v in (held or {}).items():  # fills what the member states leave out or unknown (NA)
+            if c not in r or r[c] is None or (isinstance(r[c], float) and math.isnan(r[c])):
+                r[c] = float(v)
         if war_end is not None and r.get("wartime") == 1 and war_end <= y <= war_end + 2:
             r["war_ended_0_2"] = 1.0
         rows.append(r)

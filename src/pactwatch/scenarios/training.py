@@ -105,8 +105,9 @@ def resolve_spec(spec: ModelSpec | str | None) -> ModelSpec:
     return spec if isinstance(spec, ModelSpec) else model_spec(spec)
 
 
-def data_fingerprint(src, *, memo: bool = True, tables=DATA_TABLES) -> dict[str, str]:
-    """sha256 of each file in :data:`DATA_TABLES`, verified against the registry (a file whose bytes differ from the
+def data_fingerprint(src, *, memo: bool = True, tables=None) -> dict[str, str]:
+    """sha256 of each file in ``tables`` (default: those the forecast specification reads, :func:`data_tables`),
+    verified against the registry (a file whose bytes differ from the
     registered ones raises DataError naming it; hashes cached by path, size and mtime, see
     :func:`pactwatch.data.readers.cached_sha256`). Without the files (a store-only setup) the registry's sha256 plus
     the store file's size and mtime stand in."""
@@ -118,7 +119,7 @@ def data_fingerprint(src, *, memo: bool = True, tables=DATA_TABLES) -> dict[str,
         ddir = resolve_data_dir(getattr(src, "data_dir", None))
     except PactwatchError:
         ddir = None
-    for t in tables:
+    for t in (data_tables() if tables is None else tables):  # default: the forecast specification's tables
         spec = find_file(t)
         p = ddir / spec.path if ddir is not None else None
         if p is not None and p.exists():
