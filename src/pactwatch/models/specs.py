@@ -17,7 +17,10 @@ Specifications (:data:`SPECS`; the covariates are defined, with their timing, in
                alliance-years before 1990.
 ``design``     treaty obligations and design only (phase 1), same time-varying covariates.
 ``forecast``   the specification the forecasts fit (:mod:`pactwatch.scenarios.training`); ``evaluate`` can score it
-               too. It has drifted from ``formation``: no ``shared_rival`` at formation; ``cap_change`` (largest
+               too. Since 2026-12 it is the candidate chosen on the landmark back-test (:data:`CHOSEN_SPEC`,
+               ``forecast-threat-noww``: every time-varying covariate lagged one year, war COW then UCDP/PRIO, regime
+               change from extended UDS, threat from data, world-war years left out of training; see
+               docs/forecast-spec.md). ``forecast-2026-11`` keeps the previous one, which had drifted from ``formation``: no ``shared_rival`` at formation; ``cap_change`` (largest
                |log CINC ratio| since entry) instead of ``max_cinc_change`` (largest CINC difference); adds
                ``at_war_x_wartime``, ``any_leader_change`` (usable window from 1875) and ``shared_rivals`` (time-varying
                count). Kept as is until the forecast science is rebuilt.
@@ -143,10 +146,22 @@ for _b in LAGGED_SPECS:
         _v = _variant(_b, noww=_nw, era=_era)
         SPECS[_v.name] = _v
 
-#: The candidate specifications of issue 13, in the order to try them: stage 1 the lag/data variants; stage 2 the
-#: world-war exclusion and the era term on top of the best lagged one of stage 1 (``<best>-noww``, ``<best>-era``,
-#: ``<best>-noww-era``). The selection rule is pre-declared in docs/forecast-spec.md.
-CANDIDATE_SPECS = ("forecast", "forecast-lag", "forecast-lag-ucdp", "forecast-threat", "forecast-lsthreat")
+#: The forecast's specification until December 2026 (same-year time-varying covariates), kept under its own name.
+SPECS["forecast-2026-11"] = ModelSpec("forecast-2026-11", "the forecast specification until 2026-12: "
+                                      + SPECS["forecast"].description + " (same calendar year as the ending)",
+                                      FORECAST_COVARIATES, FORECAST_TV_COVARIATES)
+#: The specification chosen on the landmark back-test's development origins 1950-1990 by the pre-declared rule
+#: (docs/forecast-spec.md; the record: docs/spec-selection.json). ``forecast`` names it from 2026-12.
+CHOSEN_SPEC = "forecast-threat-noww"
+SPECS["forecast"] = ModelSpec("forecast", f"{CHOSEN_SPEC} (chosen on the back-test, 2026-12): "
+                              + SPECS[CHOSEN_SPEC].description, SPECS[CHOSEN_SPEC].covariates,
+                              SPECS[CHOSEN_SPEC].tv_covariates, SPECS[CHOSEN_SPEC].exclude_years)
+
+#: The candidate specifications of issue 13, in the order they were tried: stage 1 the lag/data variants (the
+#: previous forecast specification as the reference); stage 2 the world-war exclusion and the era term on top of the
+#: best lagged one of stage 1 (``<best>-noww``, ``<best>-era``, ``<best>-noww-era``). The selection rule was
+#: pre-declared in docs/forecast-spec.md.
+CANDIDATE_SPECS = ("forecast-2026-11", "forecast-lag", "forecast-lag-ucdp", "forecast-threat", "forecast-lsthreat")
 STAGE2_SUFFIXES = ("-noww", "-era", "-noww-era")
 
 

@@ -7,7 +7,11 @@ and counting-process code as the evaluation (:func:`pactwatch.panels.survival.fo
 with a cut-off, ``evaluation.split_at``), so the forecast model and the evaluated models share their rules.
 
 Specification ``forecast`` (:data:`FORECAST_SPEC` = ``models.specs.model_spec("forecast")``, defined once there;
-``pactwatch evaluate --spec forecast`` scores the same specification)
+``pactwatch evaluate --spec forecast`` scores the same specification). Since 2026-12 ``forecast`` is the candidate
+chosen on the landmark back-test, ``forecast-threat-noww`` (docs/forecast-spec.md): the time-varying covariates
+below lagged one year (``<name>_lag1``) plus the extended ones (``models.specs``), world-war years left out of
+training. The description below is of the previous specification, kept as ``forecast-2026-11``; any specification
+can be passed to :func:`build_data` (``spec=``).
 --------------------------------------------------------------------------------------------------------------
 Time-constant, measured at formation (see :mod:`pactwatch.models.specs`): obligations of phase 1 (``defense offense
 neutral nonagg consul``), ``bilateral``, ``log_members``, ``any_major``, ``asymmetric``, ``dem_share``, ``wartime``,
