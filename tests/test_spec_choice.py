@@ -67,7 +67,7 @@ def test_atop_path_lags_come_from_the_data(noww_data):
     covs = [*noww_data.eval.spec.covariates, *noww_data.eval.spec.tv_covariates]
     y = noww_data.path_years
     r = y[(y["year"] == 1975)].dropna().iloc[0]
-    lag0, held = L.observed_path_inputs(noww_data, int(r["atopid"]), 1975, covs)
+    lag0, held = training.observed_path_inputs(noww_data, int(r["atopid"]), 1975, covs)
     prev = y[(y["atopid"] == r["atopid"]) & (y["year"] == 1974)]
     if not prev.empty:
         assert lag0["any_at_war"] == pytest.approx(float(prev["any_at_war"].iloc[0]))
@@ -76,7 +76,7 @@ def test_atop_path_lags_come_from_the_data(noww_data):
     # an alliance formed in the as-of year has no earlier record: no lag0, so build_path uses the observed value
     a = noww_data.eval.alliances
     new = int(a.loc[a["begyr"] == 1975, "atopid"].iloc[0])
-    lag0_new, _ = L.observed_path_inputs(noww_data, new, 1975, covs)
+    lag0_new, _ = training.observed_path_inputs(noww_data, new, 1975, covs)
     assert "any_at_war" not in lag0_new
 
 

@@ -54,7 +54,7 @@ from .schema import validate_run
 from .cases import ResolvedCase, load_case, load_scenarios, resolve
 from .engine import Engine, draw_betas, median_time
 from .result import SCHEMA, ForecastResult
-from .training import FORECAST_SPEC, LABELS, build_data, fit
+from .training import FORECAST_SPEC, LABELS, build_data, fit, path_inputs
 
 TIMES = (1.0, 3.0, 5.0, 10.0)
 #: Bump when the engine's arithmetic changes (part of :func:`model_version`).
@@ -178,8 +178,9 @@ def _timing_draws(shocks, rng, n, y0, notes, name):
 
 
 def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: pd.Timestamp, horizon: float,
-                  n_sims: int, level: float, seed: int, times=TIMES, progress=None) -> tuple[list, float]:
-    """Monte Carlo for each named scenario; returns (list of scenario results, a0)."""
+                  n_sims: int, level: float, seed: int, times=TIMES, progress=None, path_inputs=None) -> tuple[list, float]:
+    """Monte Carlo for each named scenario; returns (list of scenario results, a0). ``path_inputs``: (lag0, held) for
+    the covariate paths (:func:`.training.path_inputs`; the lagged covariates' first year and data-held values)."""
     grid = SH.path_grid(rc.in_force, as_of, horizon)
     eng = Engine(fm, grid.a0, horizon)
     covs = fm.covariates
@@ -202,9 +203,10 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         # one path per distinct timing tuple (and member pick for 'any' shocks: drawn once per tuple)
         uniq, inv = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
         inv = np.asarray(inv).ravel()
-        lag0 = {k[:-len("_lag1")]: v for k, v in getattr(rc, "lagged", {}).items()} or None  # year before as-of
+        lag0, held = path_inputs if path_inputs is not None else (None, None)  # training.path_inputs
         paths = [SH.build_path(grid, rc.formation, rc.states, shocks, tuple(int(v) for v in u), covs,
-                               rng=np.random.default_rng([seed, si + 1, j]), lag0=lag0) for j, u in enumerate(uniq)]
+                               rng=np.random.default_rng([seed, si + 1, j]), lag0=lag0, held=held)
+                 for j, u in enumerate(uniq)]
         rc.notes.extend(n for n in paths[0].attrs.get("notes", []) if n not in rc.notes)  # e.g. a lag without a record
         Zu = np.stack([p[covs].to_numpy(float) for p in paths])  # U x K x p
         weights = np.bincount(inv, minlength=len(uniq)) / n_sims
@@ -317,6 +319,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
     fm = ctx.model
     rc = resolve(c, ctx.data, day)
     res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level, seed=seed,
+                            path_inputs=path_inputs(ctx.data, rc, day, fm.covariates),
                             progress=progress)
     times = [t for t in TIMES if t <= horizon + 1e-9]
     br = base_rate(ctx.data, rc, a0, times, event, level)

@@ -85,7 +85,7 @@ from . import shocks as SH
 from .cases import DATA_STATE_END, resolve
 from .engine import Engine
 from .schema import Case
-from .training import FORECAST_SPEC, fit, resolve_spec
+from .training import FORECAST_SPEC, fit, observed_path_inputs, path_inputs, resolve_spec  # noqa: F401
 
 LANDMARK_VERSION = 1
 METHOD = "model"
@@ -212,30 +212,6 @@ def _oracle_Z(data, atopid: int, grid, Z_sq: np.ndarray, covs: list) -> tuple[np
     return Z, held
 
 
-def observed_path_inputs(data, atopid: int, year: int, covs) -> tuple[dict, dict]:
-    """What a covariate path of ATOP alliance ``atopid`` from ``year`` takes from the data
-    (:func:`.shocks.build_path`): ``lag0`` — for each lagged covariate ``<c>_lag1``, the alliance's ``<c>`` in
-    ``year`` − 1 (its ``<c>_lag1`` in ``year``, :func:`pactwatch.panels.survival.add_lags`; left out when the alliance
-    has no record for ``year`` − 1, e.g. it formed in ``year``: build_path then uses the as-of year's value and says
-    so); ``held`` — the value in
-    ``year`` of each unlagged base the member states do not produce (extended covariates), held over the path."""
-    py = getattr(data, "path_years", None)
-    lagged = [(c, SH.lag_base(c)) for c in covs if SH.lag_base(c)]
-    if py is None or not lagged:
-        return {}, {}
-    rec = py[(py["atopid"] == atopid) & (py["year"] == year)]
-    if rec.empty:
-        return {}, {}
-    r = rec.iloc[0]
-    # no row for year − 1 (the alliance formed in ``year``, or had no members then): no earlier record, so the lag is
-    # left to build_path's rule (the as-of year's own value, with a note); a row with a missing value stays missing
-    had_prev = bool(((py["atopid"] == atopid) & (py["year"] == year - 1)).any())
-    lag0 = {b: float(r[c]) for c, b in lagged if c in r.index and (had_prev or pd.notna(r[c]))}
-    # build_path never lets a held value override one the member states produce (aggregate / DERIVED)
-    held = {b: float(r[b]) for _, b in lagged if b in r.index and pd.notna(r[b])}
-    return lag0, held
-
-
 def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool = False) -> dict:
     """Status-quo survival S(a0 + h | a0) of ATOP alliance ``atopid`` from ``as_of`` for each horizon, through the
     forecast's code path (see the module docstring). Returns {"a0", "in_force", "state_source", "status_quo": {h: S},
@@ -245,14 +221,14 @@ def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool 
     case = Case(id=f"atop-{int(atopid)}", name=f"ATOP {int(atopid)}", kind="atop", atopid=int(atopid))
     rc = resolve(case, data, as_of)
     covs = list(fm.covariates)
-    lag0, held = observed_path_inputs(data, int(atopid), int(as_of.year), covs)
+    lag0, held_values = path_inputs(data, rc, as_of, covs)
     beta = fm.coef[None, :]
     out = {"atopid": int(atopid), "as_of": str(as_of.date()), "in_force": str(rc.in_force.date()),
            "state_source": rc.state_source, "status_quo": {}, "oracle": {} if oracle else None, "oracle_held_segments": 0}
     for h in sorted(float(x) for x in horizons):
         grid = SH.path_grid(rc.in_force, as_of, h)
         eng = Engine(fm, grid.a0, h)
-        path = SH.build_path(grid, rc.formation, rc.states, [], (), covs, lag0=lag0, held=held)
+        path = SH.build_path(grid, rc.formation, rc.states, [], (), covs, lag0=lag0, held=held_values)
         Z = path[covs].to_numpy(float)
         cumH = eng.baseline(beta, None)
         S = eng.survival(beta, cumH, Z[None], grid.bounds)[:, 0]

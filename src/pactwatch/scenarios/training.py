@@ -400,3 +400,45 @@ def fitted_from_rows(rows: pd.DataFrame, covs: list, *, event: str = "any-end", 
                        stop=rows["stop"].to_numpy(float), event=rows["event"].to_numpy(int),
                        baseline=cm.baseline_cumhaz_.copy(), reference=np.median(X, axis=0), summary=cm.summary.copy(),
                        info=info, event_def=event, cutoff=cutoff, max_time=float(cm.max_time_))
+
+
+# ---------------------------------------------------------------------------------------------- covariate paths
+def lag_base(col: str) -> str | None:
+    """``c`` for a lagged covariate ``c_lag1`` (:func:`pactwatch.panels.survival.lag_name`), else None."""
+    return col[:-len("_lag1")] if col.endswith("_lag1") else None
+
+
+def observed_path_inputs(data, atopid: int, year: int, covs) -> tuple[dict, dict]:
+    """What a covariate path of ATOP alliance ``atopid`` from ``year`` takes from the data
+    (:func:`.shocks.build_path`): ``lag0`` — for each lagged covariate ``<c>_lag1``, the alliance's ``<c>`` in
+    ``year`` − 1 (its ``<c>_lag1`` in ``year``, :func:`pactwatch.panels.survival.add_lags`; left out when the alliance
+    has no record for ``year`` − 1, e.g. it formed in ``year``: build_path then uses the as-of year's value and says
+    so); ``held`` — the value in
+    ``year`` of each unlagged base the member states do not produce (extended covariates), held over the path."""
+    py = getattr(data, "path_years", None)
+    lagged = [(c, lag_base(c)) for c in covs if lag_base(c)]
+    if py is None or not lagged:
+        return {}, {}
+    rec = py[(py["atopid"] == atopid) & (py["year"] == year)]
+    if rec.empty:
+        return {}, {}
+    r = rec.iloc[0]
+    # no row for year − 1 (the alliance formed in ``year``, or had no members then): no earlier record, so the lag is
+    # left to build_path's rule (the as-of year's own value, with a note); a row with a missing value stays missing
+    had_prev = bool(((py["atopid"] == atopid) & (py["year"] == year - 1)).any())
+    lag0 = {b: float(r[c]) for c, b in lagged if c in r.index and (had_prev or pd.notna(r[c]))}
+    # build_path never lets a held value override one the member states produce (aggregate / DERIVED)
+    held = {b: float(r[b]) for _, b in lagged if b in r.index and pd.notna(r[b])}
+    return lag0, held
+
+
+def path_inputs(data, rc, as_of, covs) -> tuple[dict | None, dict | None]:
+    """(``lag0``, ``held``) for :func:`pactwatch.scenarios.shocks.build_path` of a resolved case at ``as_of``: an ATOP
+    case whose state comes from the data takes them from the panels (:func:`observed_path_inputs`); a direct case (or
+    one whose state comes from its case file) takes the previous year's values it carries (``rc.lagged``, when the
+    case resolution provides them) and nothing held. The forecast and the back-test both call this."""
+    as_of = pd.Timestamp(as_of)
+    if rc.atopid is not None and rc.case.kind == "atop" and str(rc.state_source).startswith("ATOP/COW panels"):
+        return observed_path_inputs(data, int(rc.atopid), int(as_of.year), list(covs))
+    lag0 = {k[:-len("_lag1")]: v for k, v in (getattr(rc, "lagged", None) or {}).items()}
+    return (lag0 or None), None
