@@ -116,6 +116,10 @@ def test_path_refuses_a_covariate_the_case_cannot_supply():
     grid = SH.path_grid(pd.Timestamp("2024-12-04"), pd.Timestamp("2026-11-26"), 3.0)
     with pytest.raises(PactwatchError, match="shared_rival_grade"):
         SH.build_path(grid, {"wartime": 1.0}, _members(), [], (), ["any_at_war_lag1", "shared_rival_grade_lag1"])
+    # a value the member states leave unknown (NA) is refused the same way, never passed on as a number
+    with pytest.raises(PactwatchError, match="shared_rival_grade"):
+        SH.build_path(grid, {"wartime": 1.0}, _members(), [], (), ["shared_rival_grade_lag1"],
+                      held={"shared_rival_grade": float("nan")})
     # a value held from the data fills it (and never overrides one the member states produce)
     p = SH.build_path(grid, {"wartime": 1.0}, _members(), [], (), ["any_at_war", "shared_rival_grade_lag1"],
                       held={"shared_rival_grade": 2.0, "any_at_war": 0.0}, lag0={"shared_rival_grade": 1.0})

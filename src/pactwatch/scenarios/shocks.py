@@ -276,6 +276,10 @@ def build_path(grid: PathGrid, formation: dict, base: list[MemberState], shocks:
         raise PactwatchError(f"covariate path lacks model covariate(s) {miss}: the case's member states do not supply "
                              f"{sorted({lag_base(c) or c for c in miss})} (no value is invented)")
     out = df[["year", "start", "stop", *covariates]]
+    na = [c for c in covariates if out[c].isna().any()]
+    if na:
+        raise PactwatchError(f"covariate path has no value for model covariate(s) {na} in some year: the case's member "
+                             f"states leave {sorted({lag_base(c) or c for c in na})} unknown (no value is invented)")
     out.attrs["notes"] = notes
     return out
 
