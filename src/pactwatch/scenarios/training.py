@@ -441,4 +441,16 @@ def path_inputs(data, rc, as_of, covs) -> tuple[dict | None, dict | None]:
     if rc.atopid is not None and rc.case.kind == "atop" and str(rc.state_source).startswith("ATOP/COW panels"):
         return observed_path_inputs(data, int(rc.atopid), int(as_of.year), list(covs))
     lag0 = {k[:-len("_lag1")]: v for k, v in (getattr(rc, "lagged", None) or {}).items()}
+    if lag0:  # the derived covariates of the year before, by the path's own definitions (e.g. war x wartime)
+        from .shocks import DERIVED
+
+        r = {**rc.formation, **lag0, "year": int(as_of.year) - 1}
+        for name, fn in DERIVED.items():
+            if name not in lag0:
+                try:
+                    v = fn(r)
+                except KeyError:
+                    v = None
+                if v is not None:
+                    lag0[name] = float(v)
     return (lag0 or None), None
