@@ -117,7 +117,8 @@ def test_prediction_equals_the_forecast_status_quo(forecast_data):
         got = L.predict_alliance_at(forecast_data, fm, aid, day, [5.0, 10.0], oracle=True)
         rc = resolve(Case(id="x", name="x", kind="atop", atopid=aid), forecast_data, day)
         res, a0 = F.run_scenarios(rc, fm, load_scenarios(), ["status-quo"], as_of=day, horizon=10.0, n_sims=50,
-                                  level=0.9, seed=0, times=(5.0, 10.0))
+                                  level=0.9, seed=0, times=(5.0, 10.0),
+                                  path_inputs=training.path_inputs(forecast_data, rc, day, fm.covariates))
         want = {s["t"]: s["point"] for s in res[0]["survival"]}
         assert got["a0"] == pytest.approx(a0)
         assert got["status_quo"][5.0] == pytest.approx(want[5.0], rel=1e-12)

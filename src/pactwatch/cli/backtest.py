@@ -91,6 +91,9 @@ def backtest_cmd(
     plots: Annotated[Optional[Path], typer.Option("--plots", help="Directory for the reliability diagrams (PNG).")] = None,
     oracle: Annotated[bool, typer.Option("--oracle/--no-oracle", help="Also score the oracle path (diagnostic).")] = True,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Refit every origin instead of using cached fits.")] = False,
+    spec: Annotated[Optional[str], typer.Option("--spec", help="Model specification to back-test (default: the "
+                                                "forecast's; see models.specs.CANDIDATE_SPECS). With --no-later only "
+                                                "the development origins are scored.", show_default=False)] = None,
     json_out: JsonOpt = False,
     data_dir: DataDirOpt = None,
     db: DbOpt = None,
@@ -110,6 +113,10 @@ def backtest_cmd(
     from pactwatch.scenarios import landmark_store as LS
 
     event_definition(event)
+    if spec is not None:
+        from pactwatch.models.specs import model_spec
+
+        model_spec(spec)  # an unknown name fails before anything is built
     eng = _engine(engine, scheduler, workers)
     hs = _floats(horizons, "--horizons")
     if step < 1:
@@ -125,7 +132,7 @@ def backtest_cmd(
 
     res = L.run_backtest(src, start=start, end=end, step=step, horizons=hs, n_boot=n_boot, level=level, seed=seed,
                          dev_end=dev_end, event=event, include_later=later, plots_dir=plots, use_cache=not no_cache,
-                         oracle=oracle, progress=progress, engine=eng)
+                         oracle=oracle, progress=progress, engine=eng, spec=spec)
     stored = LS.save_landmark(res)
     console_err.print(f"back-test stored in {stored} (forecasts quote it when it is the default run: "
                       f"`pactwatch backtest` without options)")
@@ -133,7 +140,7 @@ def backtest_cmd(
         print_json(res)
         return
     sp = res["spec"]
-    console.print(f"[bold]Landmark back-test[/] — specification {sp['hash'][:16]} (frozen {sp['frozen_at']}), "
+    console.print(f"[bold]Landmark back-test[/] of model '{sp.get('model_spec')}' — specification {sp['hash'][:16]} (frozen {sp['frozen_at']}), "
                   f"event '{sp['event']['name']}', horizons {', '.join(f'{h:g}' for h in sp['horizons'])} years")
     for n in res["notes"]:
         console.print(f"note: {n}")

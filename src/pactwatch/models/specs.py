@@ -17,7 +17,10 @@ Specifications (:data:`SPECS`; the covariates are defined, with their timing, in
                alliance-years before 1990.
 ``design``     treaty obligations and design only (phase 1), same time-varying covariates.
 ``forecast``   the specification the forecasts fit (:mod:`pactwatch.scenarios.training`); ``evaluate`` can score it
-               too. It has drifted from ``formation``: no ``shared_rival`` at formation; ``cap_change`` (largest
+               too. Since 2026-12 it is the candidate chosen on the landmark back-test (:data:`CHOSEN_SPEC`,
+               ``forecast-threat-noww``: every time-varying covariate lagged one year, war COW then UCDP/PRIO, regime
+               change from extended UDS, threat from data, world-war years left out of training; see
+               docs/forecast-spec.md). ``forecast-2026-11`` keeps the previous one, which had drifted from ``formation``: no ``shared_rival`` at formation; ``cap_change`` (largest
                |log CINC ratio| since entry) instead of ``max_cinc_change`` (largest CINC difference); adds
                ``at_war_x_wartime``, ``any_leader_change`` (usable window from 1875) and ``shared_rivals`` (time-varying
                count). Kept as is until the forecast science is rebuilt.
@@ -52,6 +55,9 @@ class ModelSpec:
     description: str
     covariates: tuple[str, ...]
     tv_covariates: tuple[str, ...] = field(default=())
+    #: Calendar years whose alliance-years are left out of the training data (dropped as rows and counted; the
+    #: alliance's later rows keep its true age, delayed entry). Empty: every year is used.
+    exclude_years: tuple[int, ...] = field(default=())
 
 
 TV_COVARIATES = ("max_cinc_change", "max_abs_polity2_change", "any_at_war", "any_new_outside_alliance")
@@ -117,8 +123,46 @@ SPECS.update({
                                    "Leeds-Savun threat, formation war ended 0-2 years ago", FORECAST_COVARIATES,
                                    FORECAST_LSTHREAT_TV_COVARIATES),
 })
-#: The candidate specifications of issue 13, in the order to try them.
-CANDIDATE_SPECS = ("forecast", "forecast-lag", "forecast-lag-ucdp", "forecast-threat", "forecast-lsthreat")
+#: The world-war years (1914–18, 1939–45) that ``-noww`` variants leave out of the training data.
+WORLD_WAR_YEARS = (*range(1914, 1919), *range(1939, 1946))
+#: Post-1945 era indicator at the alliance-year (1 in calendar years 1946 and later); known in advance for any year,
+#: so it has no lag (:data:`pactwatch.panels.survival` adds it as ``post1945``).
+ERA_COVARIATE = "post1945"
+#: The lagged specifications the world-war and era variants are built on.
+LAGGED_SPECS = ("forecast-lag", "forecast-lag-ucdp", "forecast-threat", "forecast-lsthreat")
+
+
+def _variant(base: str, *, noww: bool = False, era: bool = False) -> ModelSpec:
+    b = SPECS[base]
+    name = base + ("-noww" if noww else "") + ("-era" if era else "")
+    desc = b.description + ("; world-war years 1914-18 and 1939-45 left out of training" if noww else "") + (
+        "; post-1945 era indicator" if era else "")
+    return ModelSpec(name, desc, b.covariates, (*b.tv_covariates, *((ERA_COVARIATE,) if era else ())),
+                     WORLD_WAR_YEARS if noww else ())
+
+
+for _b in LAGGED_SPECS:
+    for _nw, _era in ((True, False), (False, True), (True, True)):
+        _v = _variant(_b, noww=_nw, era=_era)
+        SPECS[_v.name] = _v
+
+#: The forecast's specification until December 2026 (same-year time-varying covariates), kept under its own name.
+SPECS["forecast-2026-11"] = ModelSpec("forecast-2026-11", "the forecast specification until 2026-12: "
+                                      + SPECS["forecast"].description + " (same calendar year as the ending)",
+                                      FORECAST_COVARIATES, FORECAST_TV_COVARIATES)
+#: The specification chosen on the landmark back-test's development origins 1950-1990 by the pre-declared rule
+#: (docs/forecast-spec.md; the record: docs/spec-selection.json). ``forecast`` names it from 2026-12.
+CHOSEN_SPEC = "forecast-threat-noww"
+SPECS["forecast"] = ModelSpec("forecast", f"{CHOSEN_SPEC} (chosen on the back-test, 2026-12): "
+                              + SPECS[CHOSEN_SPEC].description, SPECS[CHOSEN_SPEC].covariates,
+                              SPECS[CHOSEN_SPEC].tv_covariates, SPECS[CHOSEN_SPEC].exclude_years)
+
+#: The candidate specifications of issue 13, in the order they were tried: stage 1 the lag/data variants (the
+#: previous forecast specification as the reference); stage 2 the world-war exclusion and the era term on top of the
+#: best lagged one of stage 1 (``<best>-noww``, ``<best>-era``, ``<best>-noww-era``). The selection rule was
+#: pre-declared in docs/forecast-spec.md.
+CANDIDATE_SPECS = ("forecast-2026-11", "forecast-lag", "forecast-lag-ucdp", "forecast-threat", "forecast-lsthreat")
+STAGE2_SUFFIXES = ("-noww", "-era", "-noww-era")
 
 
 def needs_extended(spec: ModelSpec | str) -> bool:

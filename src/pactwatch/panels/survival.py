@@ -582,6 +582,7 @@ def survival_table(src: DataSource | None = None, *, alliances: pd.DataFrame | N
     y = ay.merge(extra, on=["atopid", "year"], how="left")
     wartime = a.set_index("atopid")["wartime"]
     y["at_war_x_wartime"] = y["any_at_war"].astype("Float64").astype(float) * y["atopid"].map(wartime).to_numpy()
+    y["post1945"] = (y["year"] >= 1946).astype(float)  # era indicator (calendar year known in advance: not lagged)
     pc = y["max_abs_polity2_change"].astype(float)
     y["regime_change"] = (pc >= REGIME_THRESHOLD).astype(float).where(pc.notna())
 

@@ -312,9 +312,10 @@ def caveats(result: dict, validation: dict | None = None) -> list[dict]:
     unc = uncertain_values(result)
     sc_covs = {c for s in result["scenarios"] for c in changed_covariates(result, s)}
     rival_vals = [u for u in unc if u["path"].endswith("rivals")]
-    if rival_vals and "shared_rivals" in sc_covs:
+    sr = {"shared_rivals", "shared_rivals_lag1"}  # the forecast specification may lag it
+    if rival_vals and sr & sc_covs:
         srcs = "; ".join(f"{u['path']}: {u['note'] or u['source']}" for u in rival_vals)
-        labs = [s["label"] for s in result["scenarios"] if "shared_rivals" in changed_covariates(result, s)]
+        labs = [s["label"] for s in result["scenarios"] if sr & set(changed_covariates(result, s))]
         out.append({"title": "Shared-rival coding",
                     "text": f"{_join(['“' + x + '”' for x in labs])} act only through the count of shared rivals, and "
                             f"that count rests on a judgement ({srcs})."})

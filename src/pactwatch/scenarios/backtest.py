@@ -31,7 +31,7 @@ def backtest(cases: list[str] | None = None, *, event: str = "any-end", n_sims: 
              seed: int = 0, src=None, data=None, use_cache: bool = True, progress=None, times=(5.0, 10.0)) -> Backtest:
     """Forecast each back-test case (default: every case file with ``backtest: true``) from its formation with the
     data up to then, and score it (see the module docstring). Returns a :class:`.result.Backtest`."""
-    from .training import build_data
+    from .training import build_data, path_inputs
 
     names = list(cases) if cases else backtest_cases()
     if not names:
@@ -57,7 +57,8 @@ def backtest(cases: list[str] | None = None, *, event: str = "any-end", n_sims: 
         begin = pd.Timestamp(a["begin"])
         rc = resolve(c, data, begin)
         res, _ = run_scenarios(rc, fm, scen, ["status-quo"], as_of=begin, horizon=max(times), n_sims=n_sims,
-                               level=level, seed=seed, times=times)
+                               level=level, seed=seed, times=times,
+                               path_inputs=path_inputs(data, rc, begin, fm.covariates))
         br = base_rate(data, rc, 0.0, list(times), event, level, before_year=Y)
         dur, ev = float(a["duration_years"]), int(a["ev"])
         rec = {"case": name, "atopid": int(c.atopid), "name": c.name, "formed": str(begin.date()), "cutoff": Y,

@@ -551,7 +551,9 @@ def resolve(c: Case, data, as_of: pd.Timestamp, src=None) -> ResolvedCase:
         states.append(MemberState(ccode=int(r.ccode), major=bool(r.cowmaj == 1), at_war=bool(r.at_war == 1), rivals=riv,
                                   log_cinc_ratio=math.log(r.cinc_ratio) if r.cinc_ratio > 0 else 0.0,
                                   polity2_change=float(r.polity2_change), leader_change=int(r.leader_change),
-                                  new_outside_alliance=int(r.new_outside_alliance)))
+                                  new_outside_alliance=int(r.new_outside_alliance),
+                                  # not read here: the path takes the data's alliance-level values (build_path's held)
+                                  irregular_leader_entry=None, in_formation_war=None))
         members.append({"ccode": int(r.ccode), "name": data.states.get(int(r.ccode), {}).get("name", str(r.ccode)),
                         "major": bool(r.cowmaj == 1)})
     return ResolvedCase(c, int(c.atopid), in_force, members, formation, states, f"ATOP/COW panels, year {y}", sources, notes)

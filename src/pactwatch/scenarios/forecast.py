@@ -86,7 +86,7 @@ from .cases import ResolvedCase, load_case, load_scenarios, resolve
 from .codings import CodingDraws, coding_draws, uncertain_codings
 from .engine import Engine, baseline_draws, cumulative_incidence, draw_betas, median_time, survival_draws
 from .result import SCHEMA, ForecastResult
-from .training import FORECAST_SPEC, LABELS, build_data, fit
+from .training import FORECAST_SPEC, LABELS, build_data, fit, path_inputs
 
 TIMES = (1.0, 3.0, 5.0, 10.0)
 #: Bump when the engine's arithmetic changes (part of :func:`model_version`).
@@ -357,7 +357,7 @@ def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, f
 def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: pd.Timestamp, horizon: float,
                   n_sims: int, level: float, seed: int, times=TIMES, progress=None,
                   codings: CodingDraws | None = None, competing: dict | None = None,
-                  engine=None) -> tuple[list, float]:
+                  engine=None, path_inputs=None) -> tuple[list, float]:
     """Monte Carlo for each named scenario; returns (list of scenario results, a0). ``competing``: cause name ->
     FittedModel (:func:`cause_models`); each scenario result then carries ``_competing`` (:class:`CompetingRun`).
 
@@ -372,7 +372,8 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
 
     ``engine``: where the deterministic baseline and survival arithmetic of the draws runs (a
     :class:`pactwatch.news.engine.Engine`; None: here); every random number is drawn here, so the numbers are the same
-    on any engine."""
+    on any engine. ``path_inputs``: (lag0, held) for the covariate paths (:func:`.training.path_inputs`; the lagged
+    covariates' first year and data-held values)."""
     grid = SH.path_grid(rc.in_force, as_of, horizon)
     eng = Engine(fm, grid.a0, horizon)
     covs = fm.covariates
@@ -405,7 +406,8 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
         pair, inv = np.unique(invT * V + invC, return_inverse=True)
         inv = np.asarray(inv).ravel()
 
-        pb = _PathBuilder(grid, codings, shocks, uniqT, covs, seed, si)
+        pb = _PathBuilder(grid, codings, shocks, uniqT, covs, seed, si, path_inputs)
+        rc.notes.extend(n for n in pb.df(0, 0).attrs.get("notes", []) if n not in rc.notes)  # e.g. a lag without a record
         Zd = np.stack([pb.Z(*divmod(int(p), V)) for p in pair])  # the draws' distinct paths: pairs x K x p
         # point: beta_hat, estimated baseline, mixture over timing (shares of the timing draws) and coding (each
         # reading's exact probability when the combinations are few enough, else shares of the coding draws)
@@ -481,8 +483,9 @@ class _PathBuilder:
     the derived columns (:data:`.shocks.DERIVED`) recomputed — checked once per variant against the full build, which
     is used whenever they differ."""
 
-    def __init__(self, grid, codings: CodingDraws, shocks, uniqT, covs, seed: int, si: int):
+    def __init__(self, grid, codings: CodingDraws, shocks, uniqT, covs, seed: int, si: int, path_inputs=None):
         self.grid, self.codings, self.shocks, self.uniqT, self.covs = grid, codings, shocks, uniqT, list(covs)
+        self.lag0, self.held = path_inputs if path_inputs is not None else (None, None)  # training.path_inputs
         self.seed, self.si = seed, si
         v0 = codings.variants[0]
         self.fast = {jc: v.states == v0.states for jc, v in enumerate(codings.variants)}
@@ -495,7 +498,8 @@ class _PathBuilder:
             v = self.codings.variants[jc]
             self._df[key] = SH.build_path(self.grid, v.formation, v.states, self.shocks,
                                           tuple(int(x) for x in self.uniqT[jt]), self.covs,
-                                          rng=np.random.default_rng([self.seed, self.si + 1, jt]))
+                                          rng=np.random.default_rng([self.seed, self.si + 1, jt]),
+                                          lag0=self.lag0, held=self.held)
         return self._df[key]
 
     def _quick(self, jt: int, jc: int) -> np.ndarray:
@@ -653,6 +657,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
     with session(make_engine(engine) if isinstance(engine, str) or engine is None else engine) as mc:
         res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level,
                                 seed=seed, progress=progress, codings=cd,
+                                path_inputs=path_inputs(ctx.data, rc, day, fm.covariates),
                                 competing={n: m for n, (m, _) in cmodels.items()} or None, engine=mc)
     coding_out = _coding_result(c, cd, res)
     comp = None

@@ -85,7 +85,7 @@ from . import shocks as SH
 from .cases import DATA_STATE_END, resolve
 from .engine import Engine
 from .schema import Case
-from .training import FORECAST_SPEC, TIME_VARYING, fit
+from .training import FORECAST_SPEC, fit, observed_path_inputs, path_inputs, resolve_spec  # noqa: F401
 
 LANDMARK_VERSION = 1
 METHOD = "model"
@@ -126,7 +126,8 @@ def code_version() -> str:
 
 
 def default_spec(event: str = "any-end") -> dict:
-    """The frozen specification of a back-test run with :data:`DEFAULTS` (what ``pactwatch backtest`` runs)."""
+    """The frozen specification of a back-test run with :data:`DEFAULTS` (what ``pactwatch backtest`` runs; the
+    forecast's specification :data:`FORECAST_SPEC`)."""
     origins, _ = origins_for(DEFAULTS["horizons"], DEFAULTS["start"], DEFAULTS["end"], DEFAULTS["step"])
     return frozen_spec(event, DEFAULTS["horizons"], origins, DEFAULTS["dev_end"])
 
@@ -137,16 +138,20 @@ def fingerprint_hash(fingerprint: dict) -> str:
                           ).hexdigest()
 
 
-def frozen_spec(event: str, horizons, origins: dict, dev_end: int) -> dict:
-    """The back-test's specification and its sha256 (recorded before any score is computed)."""
+def frozen_spec(event: str, horizons, origins: dict, dev_end: int, model=None) -> dict:
+    """The back-test's specification and its sha256 (recorded before any score is computed). ``model``: the model
+    specification (a :class:`pactwatch.models.specs.ModelSpec` or its name; default the forecast's)."""
     from pactwatch import __version__
 
+    ms = resolve_spec(model)
     ed = event_definition(event)
-    spec = {"covariates": list(FORECAST_SPEC.covariates), "tv_covariates": list(FORECAST_SPEC.tv_covariates),
+    spec = {"model_spec": ms.name, "covariates": list(ms.covariates), "tv_covariates": list(ms.tv_covariates),
             "event": {"name": ed.name, "description": ed.description}, "horizons": [float(h) for h in horizons],
             "origins": {str(k): list(v) for k, v in origins.items()}, "dev_end": int(dev_end),
             "as_of_rule": "31 Dec of the origin year", "baselines": list(BASELINES),
             "code_version": {"pactwatch": __version__, "landmark": LANDMARK_VERSION, "source_sha256": code_version()}}
+    if ms.exclude_years:
+        spec["training_excludes_years"] = sorted(int(y) for y in ms.exclude_years)
     spec["hash"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
     spec["frozen_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return spec
@@ -194,7 +199,7 @@ def _oracle_Z(data, atopid: int, grid, Z_sq: np.ndarray, covs: list) -> tuple[np
     rec = y[(y["atopid"] == atopid) & y["year"].isin(grid.years)].set_index("year")
     Z = Z_sq.copy()
     held = 0
-    tv = [c for c in covs if c in TIME_VARYING]
+    tv = [c for c in covs if c in set(data.eval.spec.tv_covariates)]
     idx = [covs.index(c) for c in tv]
     for k, yr in enumerate(grid.years):
         if k == 0:
@@ -216,13 +221,14 @@ def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool 
     case = Case(id=f"atop-{int(atopid)}", name=f"ATOP {int(atopid)}", kind="atop", atopid=int(atopid))
     rc = resolve(case, data, as_of)
     covs = list(fm.covariates)
+    lag0, held_values = path_inputs(data, rc, as_of, covs)
     beta = fm.coef[None, :]
     out = {"atopid": int(atopid), "as_of": str(as_of.date()), "in_force": str(rc.in_force.date()),
            "state_source": rc.state_source, "status_quo": {}, "oracle": {} if oracle else None, "oracle_held_segments": 0}
     for h in sorted(float(x) for x in horizons):
         grid = SH.path_grid(rc.in_force, as_of, h)
         eng = Engine(fm, grid.a0, h)
-        path = SH.build_path(grid, rc.formation, rc.states, [], (), covs)
+        path = SH.build_path(grid, rc.formation, rc.states, [], (), covs, lag0=lag0, held=held_values)
         Z = path[covs].to_numpy(float)
         cumH = eng.baseline(beta, None)
         S = eng.survival(beta, cumH, Z[None], grid.bounds)[:, 0]
@@ -385,7 +391,9 @@ def origin_rows(data, T: int, hT, event: str = "any-end", use_cache: bool = True
         out["rows"].append(df)
     out["info"] = {"in_force": int(len(tg)), "train_alliances": fm.info.get("n_alliances"),
                    "train_events": fm.info.get("n_events"), "train_years": fm.info.get("train_years"),
-                   "fit_cache": fi["fit_cache"], **binfo}
+                   "fit_cache": fi["fit_cache"], **binfo,
+                   **{k: fm.info[k] for k in ("alliance_years_dropped_excluded_years", "events_in_excluded_years")
+                      if k in fm.info}}
     return out
 
 
@@ -649,12 +657,48 @@ def _case_file_atopids() -> list[int]:
     return out
 
 
+# ------------------------------------------------------------------------------------------- choosing the spec
+#: The pre-declared selection rule (docs/forecast-spec.md): highest pooled 5-year Brier skill against the best
+#: baseline on the development origins; within :data:`SELECTION_MARGIN` of the best, fewer covariates; then the higher
+#: 10-year skill.
+SELECTION_MARGIN = 0.005
+
+
+def dev_summary(res: dict) -> dict:
+    """One candidate's development numbers from a back-test result (:func:`run_backtest`)."""
+    out = {"spec": res["spec"].get("model_spec"), "n_covariates": len(res["spec"]["covariates"])
+           + len(res["spec"]["tv_covariates"])}
+    for h, r in res["scores"]["splits"]["development"]["horizons"].items():
+        p = r["pooled"]
+        m = p["methods"][METHOD]
+        out[f"{h}y"] = {"n": p["n"], "n_events": p["n_events"], "best_baseline": p.get("best_baseline"),
+                        "skill": m["brier_skill_vs_best"], "skill_interval": p.get("brier_skill_interval"),
+                        "brier": m["brier"], "cal_slope": m["slope"], "cal_intercept": m["intercept"], "auc": m["auc"]}
+    return out
+
+
+def select_spec(rows: list[dict], *, margin: float = SELECTION_MARGIN) -> dict:
+    """Apply the pre-declared rule to candidates' development numbers (:func:`dev_summary` rows with ``eligible``):
+    highest 5-year skill; among those within ``margin`` of it, the fewest covariates; then the higher 10-year skill.
+    Returns {"chosen", "best_skill", "within_margin"}."""
+    ok = [r for r in rows if r.get("eligible", True) and r.get("5y") and r["5y"].get("skill") is not None]
+    if not ok:
+        raise PactwatchError("no eligible candidate with a development score")
+    best = max(r["5y"]["skill"] for r in ok)
+    near = [r for r in ok if r["5y"]["skill"] >= best - margin]
+    pick = min(near, key=lambda r: (r["n_covariates"], -(r.get("10y") or {}).get("skill", float("-inf"))))
+    return {"chosen": pick["spec"], "best_skill": best, "within_margin": sorted(r["spec"] for r in near)}
+
+
 # ------------------------------------------------------------------------------------------------------- run it
 def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: int = 1, horizons=(5.0, 10.0),
                  n_boot: int = 200, level: float = 0.9, seed: int = 0, dev_end: int = 1990, event: str = "any-end",
                  include_later: bool = True, plots_dir=None, use_cache: bool = True, oracle: bool = True,
-                 event_study_window=(-3, 5), data=None, progress=None, engine=None) -> dict:
-    """The whole back-test (see the module docstring); a JSON-ready dict. ``engine``
+                 event_study_window=(-3, 5), data=None, progress=None, engine=None, spec=None) -> dict:
+    """The whole back-test (see the module docstring); a JSON-ready dict. ``spec``: the model specification
+    (:class:`pactwatch.models.specs.ModelSpec` or its name; default the forecast's, :data:`FORECAST_SPEC`); every
+    origin's fit and prediction use it. ``include_later=False`` scores the development origins only (no look at the
+    later ones is recorded). ``engine``
     (:class:`pactwatch.news.engine.Engine`): where the per-origin refits and predictions run (default in-process;
     the scores are always computed here)."""
     from pactwatch.models.base import jsonable
@@ -667,10 +711,20 @@ def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: i
     if n_boot < 10:
         raise PactwatchError(f"the bootstrap needs at least 10 draws, got {n_boot}")
     origins, notes = origins_for(horizons, start, end, step)
-    spec = frozen_spec(event, horizons, origins, dev_end)  # frozen before anything is scored
+    if not include_later:  # development origins only: the later ones are neither predicted nor scored
+        n_later = sum(1 for v in origins.values() for o in v if o > dev_end)
+        origins = {h: [o for o in v if o <= dev_end] for h, v in origins.items()}
+        if not all(origins.values()):
+            raise PactwatchError(f"no development origin (<= {dev_end}) between {start} and the last origin")
+        if n_later:
+            notes.append(f"development origins only (<= {dev_end}): {n_later} later horizon-origin(s) not run")
+    ms = resolve_spec(spec if spec is not None else (data.eval.spec if data is not None else None))
+    spec = frozen_spec(event, horizons, origins, dev_end, ms)  # frozen before anything is scored
     later = sorted(set(o for v in origins.values() for o in v if o > dev_end))
     if data is None:
-        data, _ = build_data(src, use_cache=use_cache, progress=progress)
+        data, _ = build_data(src, spec=ms, use_cache=use_cache, progress=progress)
+    elif data.eval.spec != ms:
+        raise PactwatchError(f"back-test of specification {ms.name!r} given panels built for {data.eval.spec.name!r}")
     frame, info = landmark_frame(data, origins, event, use_cache=use_cache, oracle=oracle, progress=progress,
                                  engine=engine)
     failed = {T: v["error"] for T, v in info["origins"].items() if "error" in v}

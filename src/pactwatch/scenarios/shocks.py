@@ -82,7 +82,7 @@ class MemberState:
     severe_rivals: Optional[frozenset] = None
     mid_opponents_10y: Optional[frozenset] = None
     formation_war_end: Optional[int] = None
-    in_formation_war: bool = False
+    in_formation_war: Optional[bool] = False
 
 
 def _n_shared(states: list[MemberState], attr: str) -> float:
@@ -119,8 +119,8 @@ def aggregate(states: list[MemberState], year: int | None = None) -> dict[str, f
     n_gdb, n_sev = _n_shared(states, "peace_rivals"), _n_shared(states, "severe_rivals")
     grade = math.nan if math.isnan(n_gdb) or math.isnan(n_sev) else 2.0 if n_sev > 0 else 1.0 if n_gdb > 0 else 0.0
     n_mid = _n_shared(states, "mid_opponents_10y")
-    if year is None:
-        war_ended = math.nan
+    if year is None or any(s.in_formation_war is None and s.formation_war_end is None for s in states):
+        war_ended = math.nan  # unknown (e.g. an ATOP case's states: build_path then takes the data's value, ``held``)
     else:
         war_ended = float(any(s.formation_war_end is not None and 0 <= year - s.formation_war_end <= 2 for s in states))
     return {
@@ -144,16 +144,39 @@ def aggregate(states: list[MemberState], year: int | None = None) -> dict[str, f
 
 #: Covariates derived from others on the path (same definition as in the training panels, :mod:`.training`).
 DERIVED = {"at_war_x_wartime": lambda r: r["any_at_war"] * r["wartime"] if "wartime" in r else None,
-           "at_war_cow_ucdp_x_wartime": lambda r: r["any_at_war_cow_ucdp"] * r["wartime"] if "wartime" in r else None}
+           # COW's war status to 2007, UCDP/PRIO's after (panels.survival): on a path, the members' war status
+           # (identical to any_at_war in every year the back-test predicts, <= 2007; a case's coded war after)
+           "any_at_war_cow_ucdp": lambda r: r["any_at_war"],
+           "at_war_cow_ucdp_x_wartime": lambda r: (r["any_at_war_cow_ucdp"] * r["wartime"]
+                                                   if "wartime" in r and "any_at_war_cow_ucdp" in r else None),
+           # era indicator (panels.survival: calendar year >= 1946); known in advance, so never lagged
+           "post1945": lambda r: float(r["year"] >= 1946)}
+LAG = "_lag1"
+#: Further covariates a shock kind moves on the path (besides its own, :data:`SHOCK_KINDS`): a war-ends shock moves
+#: the COW/UCDP war status (derived from the members' war status) and, for an alliance formed in wartime, "the war it
+#: was formed in ended 0-2 years ago" (``war_ended_0_2`` = 1 in the shock's year Y, the war's last year, and Y+1, Y+2:
+#: the shocked war is taken to be the formation war — the question the war-ends scenario asks).
+ALSO_TOUCHES = {"war-ends": ("any_at_war_cow_ucdp", "at_war_cow_ucdp_x_wartime", "war_ended_0_2")}
+
+
+def lag_base(col: str) -> str | None:
+    """``c`` for a lagged covariate ``c_lag1`` (:func:`pactwatch.panels.survival.lag_name`), else None."""
+    return col[:-len(LAG)] if col.endswith(LAG) else None
 
 
 def touched(scenario_shocks: list[Shock]) -> set[str]:
     return {SHOCK_KINDS[s.kind][0] for s in scenario_shocks}
 
 
+def _touched_alternatives(kind: str) -> set[str]:
+    return {SHOCK_KINDS[kind][0], *ALSO_TOUCHES.get(kind, ())}
+
+
 def check_scenario(name: str, shocks: list[Shock], model_covariates) -> None:
     """Every covariate a shock touches must be in the model (else the shock would silently do nothing)."""
-    miss = sorted(touched(shocks) - set(model_covariates))
+    used = set(model_covariates) | {b for b in map(lag_base, model_covariates) if b}
+    # a shock is used if the model has its covariate, or one of the covariates it also moves, lagged or not
+    miss = sorted({SHOCK_KINDS[s.kind][0] for s in shocks if not (_touched_alternatives(s.kind) & used)})
     if miss:
         raise PactwatchError(f"scenario {name!r}: its shocks change {miss}, which the fitted model does not use "
                              f"(model covariates: {', '.join(model_covariates)})")
@@ -311,22 +334,63 @@ def path_grid(in_force: pd.Timestamp, as_of: pd.Timestamp, horizon: float) -> Pa
 
 
 def build_path(grid: PathGrid, formation: dict, base: list[MemberState], shocks: list[Shock], shock_years: tuple,
-               covariates: list, rng=None) -> pd.DataFrame:
-    """The covariate path: one row per segment with year, start, stop and every model covariate."""
+               covariates: list, rng=None, *, lag0: dict | None = None, held: dict | None = None) -> pd.DataFrame:
+    """The covariate path: one row per segment with year, start, stop and every model covariate.
+
+    ``held``: covariates the member states do not produce (:func:`aggregate`), held at their observed as-of-year value
+    over the path (the status quo; an ATOP case's extended covariates from the data). A value :func:`aggregate`
+    produces is never overridden.
+
+    Lagged covariates ``<c>_lag1`` are the path's value of ``<c>`` in the previous calendar year; for the first path
+    year (the as-of year) the value observed in the year before it, ``lag0[c]`` (an ATOP case: from the data). Without
+    ``lag0[c]`` (a direct case with no earlier record) the as-of year's own value is used and a note says so
+    (``df.attrs["notes"]``). So a shock that changes ``<c>`` first in year y changes ``<c>_lag1`` first in y + 1.
+    A model covariate the path cannot supply raises :class:`PactwatchError` naming it (no value is invented)."""
     st = member_states_by_year(base, grid.years, shocks, shock_years, rng)
     rows = []
+    war_end = min((int(ys) for sh, ys in zip(shocks, shock_years) if sh.kind == "war-ends" and ys < NEVER), default=None)
     for k, y in enumerate(grid.years):
-        r = {"year": y, "start": grid.bounds[k], "stop": grid.bounds[k + 1], **formation, **aggregate(st[y])}
-        for name, fn in DERIVED.items():
+        r = {"year": y, "start": grid.bounds[k], "stop": grid.bounds[k + 1], **formation, **aggregate(st[y], year=y)}
+        for name, fn in DERIVED.items():  # derived from the member states: they win over held values
+            if name in r:
+                continue
             v = fn(r)
             if v is not None:
                 r[name] = float(v)
+        for c, v in (held or {}).items():  # fills what the member states leave out or unknown (NA)
+            if c not in r or r[c] is None or (isinstance(r[c], float) and math.isnan(r[c])):
+                r[c] = float(v)
+        if war_end is not None and r.get("wartime") == 1 and war_end <= y <= war_end + 2:
+            r["war_ended_0_2"] = 1.0
         rows.append(r)
+    notes = []
+    for c in covariates:
+        b = lag_base(c)
+        if b is None or b not in rows[0]:
+            continue  # not lagged, or its base is missing (reported below)
+        if lag0 is not None and b in lag0:
+            first = lag0[b]
+            if first is None or (isinstance(first, float) and math.isnan(first)):
+                raise PactwatchError(f"covariate path: {c} has no value for the year before the as-of year "
+                                     f"{grid.years[0]} (the data have no {b} in {grid.years[0] - 1})")
+        else:
+            first = rows[0][b]
+            notes.append(f"{c}: no record of {b} in {grid.years[0] - 1} (the year before the as-of year); the as-of "
+                         f"year's observed value {first:g} is used for it")
+        for k, r in enumerate(rows):
+            r[c] = float(first) if k == 0 else float(rows[k - 1][b])
     df = pd.DataFrame(rows)
     miss = [c for c in covariates if c not in df.columns]
     if miss:
-        raise PactwatchError(f"covariate path lacks model covariate(s) {miss}")
-    return df[["year", "start", "stop", *covariates]]
+        raise PactwatchError(f"covariate path lacks model covariate(s) {miss}: the case's member states do not supply "
+                             f"{sorted({lag_base(c) or c for c in miss})} (no value is invented)")
+    out = df[["year", "start", "stop", *covariates]]
+    na = [c for c in covariates if out[c].isna().any()]
+    if na:
+        raise PactwatchError(f"covariate path has no value for model covariate(s) {na} in some year: the case's member "
+                             f"states leave {sorted({lag_base(c) or c for c in na})} unknown (no value is invented)")
+    out.attrs["notes"] = notes
+    return out
 
 
 #: The scenario every other scenario is built on: its shocks (e.g. the status quo's yearly chance that a war ends)

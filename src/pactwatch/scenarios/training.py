@@ -7,7 +7,11 @@ and counting-process code as the evaluation (:func:`pactwatch.panels.survival.fo
 with a cut-off, ``evaluation.split_at``), so the forecast model and the evaluated models share their rules.
 
 Specification ``forecast`` (:data:`FORECAST_SPEC` = ``models.specs.model_spec("forecast")``, defined once there;
-``pactwatch evaluate --spec forecast`` scores the same specification)
+``pactwatch evaluate --spec forecast`` scores the same specification). Since 2026-12 ``forecast`` is the candidate
+chosen on the landmark back-test, ``forecast-threat-noww`` (docs/forecast-spec.md): the time-varying covariates
+below lagged one year (``<name>_lag1``) plus the extended ones (``models.specs``), world-war years left out of
+training. The description below is of the previous specification, kept as ``forecast-2026-11``; any specification
+can be passed to :func:`build_data` (``spec=``).
 --------------------------------------------------------------------------------------------------------------
 Time-constant, measured at formation (see :mod:`pactwatch.models.specs`): obligations of phase 1 (``defense offense
 neutral nonagg consul``), ``bilateral``, ``log_members``, ``any_major``, ``asymmetric``, ``dem_share``, ``wartime``,
@@ -51,7 +55,7 @@ import pandas as pd
 
 from pactwatch.data.atop import CENSOR_DATE, LAST_YEAR
 from pactwatch.errors import PactwatchError
-from pactwatch.models.specs import ModelSpec, event_definition, model_spec
+from pactwatch.models.specs import ModelSpec, event_definition, event_indicator, model_spec, needs_extended
 from pactwatch.panels import survival as SV
 
 CACHE_VERSION = 6
@@ -72,7 +76,14 @@ LABELS = {
     "cap_change": "Capability change since formation", "max_abs_polity2_change": "Regime change since formation",
     "any_at_war": "A member at war", "at_war_x_wartime": "At war × formed in wartime", "any_leader_change": "Leader change (that year)",
     "any_new_outside_alliance": "New outside alliance (that year)", "shared_rivals": "Shared rivals (count)",
+    "post1945": "Post-1945 era", "any_at_war_cow_ucdp": "A member at war (COW, then UCDP/PRIO)",
+    "at_war_cow_ucdp_x_wartime": "At war (COW/UCDP) × formed in wartime",
+    "regime_change_euds": "Regime change since formation (extended UDS)",
+    "shared_rival_grade": "Shared rivals (peace scale, graded)", "lsthreat_max": "External threat (Leeds–Savun)",
+    "common_mid_opponent_10y": "Common MID opponent (10 years)", "war_ended_0_2": "Formation war ended 0–2 years ago",
+    "any_irregular_leader_entry": "Irregular leader entry",
 }
+LABELS.update({f"{k}_lag1": f"{v.replace(' (that year)', '')} (previous year)" for k, v in list(LABELS.items())})
 
 
 def cache_dir() -> Path:
@@ -82,8 +93,25 @@ def cache_dir() -> Path:
 
 
 # ---------------------------------------------------------------------------------------------------- data identity
-def data_fingerprint(src, *, memo: bool = True) -> dict[str, str]:
-    """sha256 of each file in :data:`DATA_TABLES`, verified against the registry (a file whose bytes differ from the
+def data_tables(spec: ModelSpec | str | None = None) -> tuple[str, ...]:
+    """The tables the panels of ``spec`` read: :data:`DATA_TABLES`, plus
+    :data:`pactwatch.panels.survival.EXTENDED_TABLES` when the specification needs the extended table."""
+    sp = resolve_spec(spec)
+    if not needs_extended(sp):
+        return DATA_TABLES
+    return tuple(dict.fromkeys((*DATA_TABLES, *SV.EXTENDED_TABLES)))
+
+
+def resolve_spec(spec: ModelSpec | str | None) -> ModelSpec:
+    """``spec`` as a :class:`ModelSpec` (a name is looked up; None = :data:`FORECAST_SPEC`)."""
+    if spec is None:
+        return FORECAST_SPEC
+    return spec if isinstance(spec, ModelSpec) else model_spec(spec)
+
+
+def data_fingerprint(src, *, memo: bool = True, tables=None) -> dict[str, str]:
+    """sha256 of each file in ``tables`` (default: those the forecast specification reads, :func:`data_tables`),
+    verified against the registry (a file whose bytes differ from the
     registered ones raises DataError naming it; hashes cached by path, size and mtime, see
     :func:`pactwatch.data.readers.cached_sha256`). Without the files (a store-only setup) the registry's sha256 plus
     the store file's size and mtime stand in."""
@@ -95,7 +123,7 @@ def data_fingerprint(src, *, memo: bool = True) -> dict[str, str]:
         ddir = resolve_data_dir(getattr(src, "data_dir", None))
     except PactwatchError:
         ddir = None
-    for t in DATA_TABLES:
+    for t in (data_tables() if tables is None else tables):  # default: the forecast specification's tables
         spec = find_file(t)
         p = ddir / spec.path if ddir is not None else None
         if p is not None and p.exists():
@@ -139,8 +167,9 @@ def _save(path: Path, obj) -> bool:
 class ForecastData:
     """Everything the forecasts read from the datasets, built once.
 
-    - ``eval``: an :class:`pactwatch.models.evaluation.EvaluationData` with :data:`FORECAST_SPEC` (one row per
-      alliance with dates, outcome, cause and formation covariates; alliance-years with the time-varying covariates).
+    - ``eval``: an :class:`pactwatch.models.evaluation.EvaluationData` with the specification the panels were built
+      for (``eval.spec``, default :data:`FORECAST_SPEC`; one row per alliance with dates, outcome, cause and formation
+      covariates; alliance-years with the time-varying covariates). :func:`fit` fits ``eval.spec``.
     - ``alliances``: the full :func:`pactwatch.panels.alliances.alliances` frame (termination labels, members).
     - ``member_years``: (atopid, ccode, year) with at_war, cinc_ratio, polity2_change, leader_change,
       new_outside_alliance (to rebuild a historical alliance's member states).
@@ -155,16 +184,29 @@ class ForecastData:
     fingerprint: dict
     built_at: str
     log: list = field(default_factory=list)
+    #: (atopid, year) with the specification's time-varying covariates and, for each lagged one ``<c>_lag1``, the
+    #: unlagged ``<c>`` (what a covariate path holds and lags, :func:`pactwatch.scenarios.shocks.build_path`).
+    path_years: pd.DataFrame | None = None
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self.eval.spec
 
 
-def build_data(src=None, *, use_cache: bool = True, progress=None) -> tuple[ForecastData, dict]:
-    """The panels for :data:`FORECAST_SPEC` (from the cache when the data files are unchanged). Returns
+def build_data(src=None, *, spec: ModelSpec | str | None = None, use_cache: bool = True, progress=None) \
+        -> tuple[ForecastData, dict]:
+    """The panels for ``spec`` (default :data:`FORECAST_SPEC`; from the cache when the data files are unchanged); a
+    specification that needs the extended covariates gets ``survival_table(..., extended=True)``. Returns
     (data, cache-info)."""
     from pactwatch.panels.base import get_source
 
+    sp = resolve_spec(spec)
+    tables = data_tables(sp)
     s = get_source(src)
-    fp = data_fingerprint(s, memo=use_cache)
-    key = _key({"v": CACHE_VERSION, "data": fp, "what": "panels", "spec": FORECAST_SPEC.name})
+    fp = data_fingerprint(s, memo=use_cache, tables=tables)
+    # the definition is in the key, not only the name: ``forecast`` names a different specification after a switch
+    key = _key({"v": CACHE_VERSION, "data": fp, "what": "panels", "spec": sp.name,
+                "spec_def": [sp.covariates, sp.tv_covariates, sp.exclude_years]})
     path = cache_dir() / f"panels-{key}.pkl"
     if use_cache:
         d = _load(path)
@@ -172,9 +214,9 @@ def build_data(src=None, *, use_cache: bool = True, progress=None) -> tuple[Fore
             return d, {"panels_key": key, "panels_cache": "hit", "path": str(path)}
     if progress:
         progress("building alliance panels (first run; cached afterwards)")
-    d = _build(s, fp)
+    d = _build(s, fp, sp)
     used = set(getattr(s, "_cache", {}).keys())
-    extra = sorted(used - set(DATA_TABLES))
+    extra = sorted(used - set(tables))
     info = {"panels_key": key, "panels_cache": "miss", "path": str(path)}
     if extra:
         info["panels_cache"] = f"not stored: panels read table(s) {extra} outside DATA_TABLES"
@@ -183,13 +225,19 @@ def build_data(src=None, *, use_cache: bool = True, progress=None) -> tuple[Fore
     return d, info
 
 
-def _build(s, fp) -> ForecastData:
+def _build(s, fp, spec: ModelSpec | None = None) -> ForecastData:
     from pactwatch.models import evaluation as E
     from pactwatch.panels import conflict
 
-    t = SV.survival_table(s)
-    ev = E.evaluation_data(t, FORECAST_SPEC)
-    ev.log[0]["note"] = "ATOP 5.1 alliances, spec 'forecast'"
+    sp = resolve_spec(spec)
+    t = SV.survival_table(s, extended=needs_extended(sp))
+    ev = E.evaluation_data(t, sp)
+    ev.log[0]["note"] = f"ATOP 5.1 alliances, spec {sp.name!r}"
+    base = [c[:-len("_lag1")] for c in sp.tv_covariates if c.endswith("_lag1")]
+    pcols = list(dict.fromkeys([*sp.tv_covariates, *(c for c in base if c in t.years.columns)]))
+    py = t.years[["atopid", "year", *pcols]].copy()
+    for c in pcols:
+        py[c] = py[c].astype("Float64").astype(float)
     al, my = t.panel, t.member_years
     mcols = ["atopid", "ccode", "year", "at_war", "cinc_ratio", "polity2_change", "leader_change", "new_outside_alliance",
              "polity2", "cowmaj"]
@@ -201,7 +249,7 @@ def _build(s, fp) -> ForecastData:
     keep = ["atopid", "begin", "end", "begyr", "event", "duration_years", "term", "term_label", "termmode_final",
             "termmode_final_label", "termcaus_final", "termcaus_final_label", "termmode_members", "n_members_formation"]
     return ForecastData(eval=ev, alliances=al[keep].copy(), member_years=m, rivalries=rv, states=states,
-                        fingerprint=fp, built_at=_dt.datetime.now().isoformat(timespec="seconds"))
+                        fingerprint=fp, built_at=_dt.datetime.now().isoformat(timespec="seconds"), path_years=py)
 
 
 # --------------------------------------------------------------------------------------------------------------- fit
@@ -251,6 +299,25 @@ def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None
     from pactwatch.models import evaluation as E
 
     ev = data.eval
+    years_info = {}
+    if ev.spec.exclude_years:
+        # whole calendar years left out of training (the world wars): dropped as rows and counted; the alliance's
+        # other rows keep its true age (delayed entry); an ending in a dropped year has no row (counted)
+        ex = set(int(y) for y in ev.spec.exclude_years)
+        hi = LAST_YEAR if cutoff is None else int(cutoff)
+        drop = ev.years["year"].isin(ex)
+        a = ev.alliances
+        if exclude:
+            a = a[~a["atopid"].isin(list(exclude))]
+            drop &= ~ev.years["atopid"].isin(list(exclude))
+        endy = a["end"].dt.year
+        ev_in = (event_indicator(a, event).to_numpy() == 1) & endy.isin(ex).to_numpy() & (a["begyr"] <= hi).to_numpy()
+        years_info = {"excluded_years": [min(ex), max(ex)] if ex else [],
+                      "excluded_years_list": sorted(ex),
+                      "alliance_years_dropped_excluded_years": int((drop & (ev.years["year"] <= hi)).sum()),
+                      "events_in_excluded_years": int(ev_in.sum())}
+        ev = E.EvaluationData(alliances=ev.alliances, years=ev.years[~drop].reset_index(drop=True), spec=ev.spec,
+                              log=ev.log)
     if exclude:
         ev = E.EvaluationData(alliances=ev.alliances[~ev.alliances["atopid"].isin(list(exclude))].reset_index(drop=True),
                               years=ev.years[~ev.years["atopid"].isin(list(exclude))], spec=ev.spec, log=ev.log)
@@ -272,20 +339,25 @@ def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None
                                       tv_covariates=ev.spec.tv_covariates, covariates=covs)
         info.update(n)
     info["excluded_atopids"] = sorted(int(x) for x in exclude)
+    info.update(years_info)
     return rows, info
 
 
 def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None, exclude=(), use_cache: bool = True,
         penalizer: float = 0.0) -> tuple[FittedModel, dict]:
-    """Fit (or load) the time-varying Cox model; returns (model, cache-info). ``event``: any name of
+    """Fit (or load) the time-varying Cox model of the data's specification (``data.eval.spec``, chosen in
+    :func:`build_data`); returns (model, cache-info). ``event``: any name of
     :data:`pactwatch.models.specs.EVENT_DEFINITIONS` (the cause-specific ones censor the other endings at their time);
     ``penalizer``: lifelines' L2 penalty on the standardised coefficients (0 = the plain partial likelihood; the
     cause-specific forecasts use a light one, see :mod:`.forecast`). The cache key holds the event and the penalty."""
-    k = {"v": CACHE_VERSION, "data": data.fingerprint, "spec": [FORECAST_SPEC.covariates, FORECAST_SPEC.tv_covariates],
-         "event": event, "cutoff": cutoff, "exclude": sorted(int(x) for x in exclude)}
+    sp = data.eval.spec
+    kk = {"v": CACHE_VERSION, "data": data.fingerprint, "spec": [sp.covariates, sp.tv_covariates], "event": event,
+          "cutoff": cutoff, "exclude": sorted(int(x) for x in exclude)}
+    if sp.exclude_years:
+        kk["exclude_years"] = sorted(int(y) for y in sp.exclude_years)
     if penalizer:
-        k["penalizer"] = float(penalizer)  # only when set: unpenalised fits keep their cache keys
-    key = _key(k)
+        kk["penalizer"] = float(penalizer)  # only when set: unpenalised fits keep their cache keys
+    key = _key(kk)
     path = cache_dir() / f"fit-{key}.pkl"
     if use_cache:
         m = _load(path)
@@ -293,7 +365,7 @@ def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None
             return m, {"fit_key": key, "fit_cache": "hit"}
     t0 = time.perf_counter()
     rows, info = training_rows(data, event, cutoff, exclude)
-    covs = [*FORECAST_SPEC.covariates, *FORECAST_SPEC.tv_covariates]
+    covs = [*sp.covariates, *sp.tv_covariates]
     # a covariate constant in the training window cannot be estimated: say so instead of a singular fit
     const = [c for c in covs if rows[c].nunique() < 2]
     if const:
@@ -301,6 +373,7 @@ def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None
                              f"(cut-off {cutoff}); the model cannot be fitted")
     fm = fitted_from_rows(rows, covs, event=event, cutoff=cutoff, info=info, begin=data.eval.alliances.set_index("atopid")["begin"],
                           penalizer=penalizer)
+    fm.info["spec"] = sp.name
     fm.info["fit_seconds"] = round(time.perf_counter() - t0, 2)
     fm.info["fitted_at"] = _dt.datetime.now().isoformat(timespec="seconds")
     if use_cache:
@@ -368,3 +441,57 @@ def _no_events(rows: pd.DataFrame, covs: list, *, event: str, cutoff, info: dict
                        baseline=pd.Series([0.0], index=pd.Index([max_t], name="time"), name="baseline_cumulative_hazard"),
                        reference=np.median(X, axis=0) if len(X) else np.zeros(p), summary=summ, info=info,
                        event_def=event, cutoff=cutoff, max_time=max_t)
+
+
+# ---------------------------------------------------------------------------------------------- covariate paths
+def lag_base(col: str) -> str | None:
+    """``c`` for a lagged covariate ``c_lag1`` (:func:`pactwatch.panels.survival.lag_name`), else None."""
+    return col[:-len("_lag1")] if col.endswith("_lag1") else None
+
+
+def observed_path_inputs(data, atopid: int, year: int, covs) -> tuple[dict, dict]:
+    """What a covariate path of ATOP alliance ``atopid`` from ``year`` takes from the data
+    (:func:`.shocks.build_path`): ``lag0`` — for each lagged covariate ``<c>_lag1``, the alliance's ``<c>`` in
+    ``year`` − 1 (its ``<c>_lag1`` in ``year``, :func:`pactwatch.panels.survival.add_lags`; left out when the alliance
+    has no record for ``year`` − 1, e.g. it formed in ``year``: build_path then uses the as-of year's value and says
+    so); ``held`` — the value in
+    ``year`` of each unlagged base the member states do not produce (extended covariates), held over the path."""
+    py = getattr(data, "path_years", None)
+    lagged = [(c, lag_base(c)) for c in covs if lag_base(c)]
+    if py is None or not lagged:
+        return {}, {}
+    rec = py[(py["atopid"] == atopid) & (py["year"] == year)]
+    if rec.empty:
+        return {}, {}
+    r = rec.iloc[0]
+    # no row for year − 1 (the alliance formed in ``year``, or had no members then): no earlier record, so the lag is
+    # left to build_path's rule (the as-of year's own value, with a note); a row with a missing value stays missing
+    had_prev = bool(((py["atopid"] == atopid) & (py["year"] == year - 1)).any())
+    lag0 = {b: float(r[c]) for c, b in lagged if c in r.index and (had_prev or pd.notna(r[c]))}
+    # build_path never lets a held value override one the member states produce (aggregate / DERIVED)
+    held = {b: float(r[b]) for _, b in lagged if b in r.index and pd.notna(r[b])}
+    return lag0, held
+
+
+def path_inputs(data, rc, as_of, covs) -> tuple[dict | None, dict | None]:
+    """(``lag0``, ``held``) for :func:`pactwatch.scenarios.shocks.build_path` of a resolved case at ``as_of``: an ATOP
+    case whose state comes from the data takes them from the panels (:func:`observed_path_inputs`); a direct case (or
+    one whose state comes from its case file) takes the previous year's values it carries (``rc.lagged``, when the
+    case resolution provides them) and nothing held. The forecast and the back-test both call this."""
+    as_of = pd.Timestamp(as_of)
+    if rc.atopid is not None and rc.case.kind == "atop" and str(rc.state_source).startswith("ATOP/COW panels"):
+        return observed_path_inputs(data, int(rc.atopid), int(as_of.year), list(covs))
+    lag0 = {k[:-len("_lag1")]: v for k, v in (getattr(rc, "lagged", None) or {}).items()}
+    if lag0:  # the derived covariates of the year before, by the path's own definitions (e.g. war x wartime)
+        from .shocks import DERIVED
+
+        r = {**rc.formation, **lag0, "year": int(as_of.year) - 1}
+        for name, fn in DERIVED.items():
+            if name not in lag0:
+                try:
+                    v = fn(r)
+                except KeyError:
+                    v = None
+                if v is not None:
+                    lag0[name] = float(v)
+    return (lag0 or None), None
