@@ -289,3 +289,197 @@ def backtest_tables(v: dict | None) -> dict | None:
                  "note": "illustrations only", "illustrations": other})
     return {"pooled": pooled, "subgroups": subs, "level": lvl, "baselines": lm["baselines"],
             "later_looks": times_text(lm["later_looks_this_spec"]), "later_looks_total": times_text(lm["later_looks_total"])}
+
+
+# ------------------------------------------------------------------------------------- headline and how far to trust
+POOL_WORDS = {"pooled": "the pooled forecast of the model and the reference classes",
+              "classes": "the pooled reference classes"}
+CLASS_WORDS = {"ref_design": "its design class", "ref_major": "its major power's bilateral treaties",
+               "ref_members": "its own members' alliances"}
+
+
+def _class_at(c: dict, t: float) -> dict | None:
+    return next((p for p in c.get("survival", []) if abs(p["t"] - t) < 1e-9), None)
+
+
+def headline_text(h: dict | None, t: float = 5.0) -> str | None:
+    """The headline sentence: the chosen pool's probability at ``t`` years with its parts and the rule that chose it;
+    without a stored back-test, the parts side by side and why there is no pooled number."""
+    if not h:
+        return None
+    parts = h["parts"]
+    model = parts["model"].get(f"{t:g}")
+    cls = []
+    for c in parts["classes"]:
+        p = _class_at(c, t)
+        name = CLASS_WORDS.get(c["name"], c["name"])
+        if p is None or p.get("estimate") is None:
+            cls.append(f"{name} {DASH} ({c.get('note') or 'no alliance of the class followed that far'}; n = {c['n']})")
+        else:
+            cls.append(f"{name} {pct_ci(p['estimate'], p['lower'], p['upper'])} (n = {c['n']}, "
+                       f"{c['n_at_risk']} at this age)")
+    sides = f"the model's status quo {pct(model)}; " + "; ".join(cls)
+    if h["status"] != "stored" or not h.get("probabilities"):
+        return f"No pooled {t:g}-year headline: {h['message']} The parts: {sides}."
+    row = next((r for r in h["probabilities"] if abs(r["t"] - t) < 1e-9), None)
+    if row is None:
+        return f"No pooled {t:g}-year headline (the stored back-test has no {t:g}-year weights). The parts: {sides}."
+    which = h["headline"]
+    w = row[f"{which}_weights"]
+    ws = ", ".join(f"{CLASS_WORDS.get(k, k)} {v:.2f}" for k, v in w.items() if k != "intercept" and "missing" not in k)
+    txt = (f"Headline: {pct(row['headline'])} chance of still being in effect in {t:g} years, from "
+           f"{POOL_WORDS[which]} (weights fitted on the back-test's development origins: {ws}; intercept "
+           f"{w['intercept']:+.2f}). The parts: {sides}.")
+    if which == "pooled":
+        txt += f" {h['rule'][0].upper()}{h['rule'][1:]}."
+    else:
+        txt += (f" The model's own pool is not the headline: {h['rule']}. (The model's pool would say "
+                f"{pct(row['pooled'])}.)")
+    return txt.replace("-0.", f"{MINUS}0.")
+
+
+def _sensitivities(result: dict) -> list[dict]:
+    """Coding sensitivities if the result has them (a field named like ``coding_sensitivity`` whose items carry a
+    swing): [{"label", "swing"}] largest first; [] when the result has none."""
+    for key in ("coding_sensitivity", "coding_sensitivities", "sensitivity", "sensitivities"):
+        v = result.get(key)
+        if isinstance(v, dict):
+            v = v.get("rows") or v.get("items") or v.get("values")
+        if not isinstance(v, list):
+            continue
+        out = []
+        for it in v:
+            if not isinstance(it, dict):
+                continue
+            sw = next((it[k] for k in ("swing", "delta_s5", "range", "spread") if isinstance(it.get(k), (int, float))),
+                      None)
+            if sw is None and isinstance(it.get("swing"), dict):
+                d = it["swing"]
+                sw = d.get("point") if isinstance(d.get("point"), (int, float)) else None
+            if sw is not None:
+                out.append({"label": it.get("label") or it.get("path") or it.get("name") or "?", "swing": float(sw)})
+        return sorted(out, key=lambda r: -abs(r["swing"]))
+    return []
+
+
+#: What each covariate of the model lets a scenario say, and what it cannot (the scenarios the model cannot speak to
+#: are written from these: a channel the model lacks, or one that is 0 or rare in the training data).
+BLIND_SPOTS = [
+    ("shared_rivals", "US policy (retrenchment or pressure) enters only through the count of shared rivals, which is 0 "
+     "for patron–client pairs in the training data (a patron's global rival is never its client's listed rival): the "
+     "case's hand-added rivals are coded unlike the data the coefficient was estimated on"),
+    ("any_leader_change", "a leader change enters only as “some member's leader changed that year”, the same for a "
+     "coup in a personalist regime as for an election; a succession in the DPRK has few analogues"),
+    ("any_at_war", "the war enters only as “a member at war” (COW, ending 2007): who wins, how it ends and what the "
+     "treaty was for are not represented"),
+    (None, "nuclear status, sanctions, arms transfers, troop deployments and third parties' (e.g. China's) stance are "
+     "not covariates: scenarios about them cannot move the forecast"),
+]
+
+
+def trust_paragraph(result: dict, validation: dict | None) -> str:
+    """How far to trust the answer, in one paragraph: back-test skill against the best baseline (development and later
+    origins, intervals, looks), calibration, the pooled forecast's verdict, the largest coding sensitivities, the
+    scenarios the model cannot speak to, and the back-test's event study beside the model's war-ends effect."""
+    out = []
+    lm = (validation or {}).get("landmark") if validation and validation.get("status") == "stored" else None
+    t = min(5.0, result["horizon"])
+    if lm is None:
+        out.append("How far to trust it: no back-test of this model on these data is stored, so its skill against "
+                   "simple baselines is unknown.")
+    else:
+        lvl = level_text(lm["level"])
+        bits = []
+        for split in ("development", "later"):
+            s = pooled_row(validation, split, t)
+            if s is None or s.get("skill") is None:
+                continue
+            where = (f"on the later origins {origins_text(s['origins'])}, scored {times_text(lm['later_looks_this_spec'])}"
+                     f" with this specification ({times_text(lm['later_looks_total'])} in all)"
+                     if split == "later" else f"on the development origins {origins_text(s['origins'])}")
+            sl = s.get("calibration_slope")
+            bits.append(f"{where} Brier skill {_skill_words(s, lvl)} against the best baseline "
+                        f"({BASELINE_WORDS.get(s['best_baseline'], s['best_baseline'])})"
+                        + (f", calibration slope {num_ci(sl, s.get('calibration_slope_lower'), s.get('calibration_slope_upper'))}"
+                           f" (1 is ideal)" if sl is not None else ""))
+        if bits:
+            out.append(f"How far to trust it: in the back-test the model's {t:g}-year status-quo forecasts had "
+                       + "; ".join(bits) + ".")
+        pool = lm.get("pooling")
+        if pool and pool.get("decision"):
+            d = pool["decision"]
+            dev = (pool.get("splits", {}).get("development", {}).get(f"{t:g}") or {}).get("pooled_out_of_fold")
+            s = (f"Pooling the model with the three reference classes (weights fitted on the development origins): "
+                 f"out of fold on the development origins Brier skill "
+                 f"{skill_ci(dev['skill'], *(dev.get('skill_interval') or [None, None]))}, calibration slope "
+                 f"{dev['calibration_slope']:.2f}; " if dev and dev.get("skill") is not None else "")
+            s += f"{d['reason']}."
+            out.append(s[0].upper() + s[1:])
+        else:
+            out.append("The stored back-test has no pooled forecast (it predates pooling).")
+    sens = _sensitivities(result)
+    if sens:
+        out.append("The case's codings move the answer: " + "; ".join(
+            f"{lc(r['label'])} {pts(r['swing'])} points" for r in sens[:3]) + " (largest swings of 5-year survival).")
+    else:
+        unc = result.get("case", {}).get("uncertain_values") or []
+        if unc:
+            out.append(f"{len(unc)} of the case's values are judgements whose alternatives are not in the intervals "
+                       f"({', '.join(unc[:3])}{', …' if len(unc) > 3 else ''}).")
+    covs = set(result["model"]["covariates"])
+    blind = [txt for cov, txt in BLIND_SPOTS if cov is None or cov in covs]
+    if "shared_rivals" not in covs:
+        blind.insert(0, "US policy does not enter the model at all (no rivalry covariate)")
+    out.append("What the model cannot speak to: " + "; ".join(blind) + ".")
+    ws = next((s for s in result["scenarios"] if s["name"] == "war-ends" and s.get("vs_status_quo")), None)
+    es = (lm or {}).get("event_study")
+    if ws or es:
+        i = index_of(result["times"], t)
+        txt = []
+        if ws:
+            d = ws["vs_status_quo"][i]
+            txt.append(f"the model's war-ends scenario changes {t:g}-year survival by {pts(d['point'])} points "
+                       f"({pts_interval(d['lower'], d['upper'])})")
+        row = next((r for r in (es or {}).get("pre_post", []) if r["group"] == "formed_in_war" and not r["world_war"]),
+                   None)
+        if row and row.get("rate_ratio") is not None:
+            lo = DASH if row.get("lower") is None else f"{row['lower']:.1f}"
+            hi = DASH if row.get("upper") is None else f"{row['upper']:.1f}"
+            txt.append(f"in the back-test's event study, alliances formed in wartime ended at ×{row['rate_ratio']:.1f} "
+                       f"[{lo}, {hi}] the rate in the two years after a war's end than in the three years before "
+                       f"({row['post_events']} and {row['pre_events']} endings; world wars apart)")
+            if ws:
+                d = ws["vs_status_quo"][i]["point"]
+                txt.append("the two point the same way (ending the war shortens such alliances)" if d < 0 else
+                           "the two disagree: the event study says an alliance formed in a war loses its purpose when "
+                           "the war ends, the model says ending the war lengthens it")
+        elif es:
+            txt.append("the back-test's event study has no estimate for alliances formed in wartime")
+        out.append("The war's end: " + "; ".join(txt) + ".")
+    return " ".join(out)
+
+
+def headline_rows(h: dict | None) -> dict | None:
+    """The reference-class table: the model, each class (n, at risk, survival with interval) and the pools (the
+    headline marked), as text cells."""
+    if not h:
+        return None
+    times = sorted(float(k) for k in h["parts"]["model"])
+    rows = [{"label": "model (status quo)", "n": DASH, "at_risk": DASH,
+             "cells": [pct(h["parts"]["model"].get(f"{t:g}")) for t in times]}]
+    for c in h["parts"]["classes"]:
+        cells = []
+        for t in times:
+            p = _class_at(c, t)
+            cells.append(DASH if p is None or p.get("estimate") is None else pct_ci(p["estimate"], p["lower"], p["upper"]))
+        rows.append({"label": f"{c['label']} ({c['case_class']})", "n": str(c["n"]), "at_risk": str(c["n_at_risk"]),
+                     "cells": cells})
+    for pool in ("pooled", "classes"):
+        cells = []
+        for t in times:
+            r = next((x for x in h.get("probabilities", []) if abs(x["t"] - t) < 1e-9), None)
+            cells.append(DASH if r is None else pct(r.get(pool)))
+        mark = " — headline" if h.get("headline") == pool else ""
+        rows.append({"label": f"{POOL_WORDS[pool]}{mark}", "n": DASH, "at_risk": DASH, "cells": cells})
+    note = h.get("rule") or h.get("message") or ""
+    return {"times": [f"{t:g}" for t in times], "rows": rows, "note": note}

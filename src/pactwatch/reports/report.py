@@ -33,6 +33,7 @@ from .present import lc as _lc  # noqa: E402
 from .present import median_text, pct, pct_interval, pts, pts_abs, pts_interval, years  # noqa: E402,F401
 from .present import (SPLIT_WORDS, backtest_lead, backtest_rest, backtest_tables, origins_text,  # noqa: E402
                       pooled_row, skill_ci, times_text)
+from .present import headline_rows, headline_text, trust_paragraph  # noqa: E402
 
 
 def _plain(result, validation=None):
@@ -451,6 +452,9 @@ def context(result: dict, validation: dict | None = None, news=None) -> dict:
     return {
         "r": result, "v": validation, "bt": backtest_tables(validation), "question": question(result),
         "answer": answer(result, validation)["text"],
+        "headline": headline_text(result.get("headline"), min(5.0, result["horizon"])),
+        "headline_rows": headline_rows(result.get("headline")),
+        "trust": trust_paragraph(result, validation),
         "lvl": f"{100 * result['level']:.0f}%", "i5": _idx(result["times"], min(5.0, result["horizon"])),
         "scenario_rows": scenario_rows(result), "status_quo": sq, "driver_rows": drows,
         "driver_rows_all": sq["drivers"], "interactions": [d["label"] for d in drows if "×" in d["label"]],
