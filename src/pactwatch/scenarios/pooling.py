@@ -196,7 +196,7 @@ def case_reference_classes(data, rc, a0: float, horizons, event: str, level: flo
             row["note"] = "undefined for this case (no major-power member)" if c == "ref_major" else "undefined"
             out.append(row)
             continue
-        g = ref[m].rename(columns={"stop": "duration_years", "ev": "event_def"})
+        g = ref.loc[m, ["atopid", "stop", "ev"]].rename(columns={"stop": "duration_years", "ev": "event_def"})
         cb = conditional_base_rates({c: g}, ages=(float(a0),), horizons=tuple(float(h) for h in horizons),
                                     alpha=1 - level)
         row["n"] = int(len(g))
