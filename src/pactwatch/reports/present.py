@@ -369,7 +369,8 @@ BLIND_SPOTS = [
      "for patron–client pairs in the training data (a patron's global rival is never its client's listed rival): the "
      "case's hand-added rivals are coded unlike the data the coefficient was estimated on"),
     ("any_leader_change", "a leader change enters only as “some member's leader changed that year”, the same for a "
-     "coup in a personalist regime as for an election; a succession in the DPRK has few analogues"),
+     "coup in a personalist regime as for an election; a hereditary succession in a personalist regime has few "
+     "analogues in the training data"),
     ("any_at_war", "the war enters only as “a member at war” (COW, ending 2007): who wins, how it ends and what the "
      "treaty was for are not represented"),
     (None, "nuclear status, sanctions, arms transfers, troop deployments and third parties' (e.g. China's) stance are "
@@ -428,6 +429,8 @@ def trust_paragraph(result: dict, validation: dict | None) -> str:
                        f"({', '.join(unc[:3])}{', …' if len(unc) > 3 else ''}).")
     covs = set(result["model"]["covariates"])
     blind = [txt for cov, txt in BLIND_SPOTS if cov is None or cov in covs]
+    if 731 in {m.get("ccode") for m in result.get("case", {}).get("members", [])}:
+        blind = [b.replace("personalist regime has few", "personalist regime (as in the DPRK) has few") for b in blind]
     if "shared_rivals" not in covs:
         blind.insert(0, "US policy does not enter the model at all (no rivalry covariate)")
     out.append("What the model cannot speak to: " + "; ".join(blind) + ".")

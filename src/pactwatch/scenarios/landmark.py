@@ -59,6 +59,11 @@ Baselines (each computed only on alliances formed by 31 Dec T with follow-up cen
 Where no reference alliance was at risk beyond a0 the KM conditional is undefined: it is set to 1 (no ending ever
 seen past that age) and counted (``baseline_undefined``).
 
+Reference classes (columns ``ref_design``, ``ref_major``, ``ref_members`` with ``*_n`` and ``*_at_risk``): the case's
+three reference classes generalised to any alliance, each an age-conditional KM from the same data before the origin
+(:mod:`.pooling`); the result's ``pooling`` holds the logit pool of the model and the classes fitted on the
+development origins, its scores and the headline rule's verdict.
+
 The specification (covariates, event definition, origins, horizons, code version = sha256 of the forecast-path source
 files) is frozen and hashed (:func:`frozen_spec`) before anything is scored. Origins <= ``dev_end`` are development
 origins; later origins are scored only when asked and every such look is counted in

@@ -304,13 +304,18 @@ def out_of_fold(frame: pd.DataFrame, comps, k: int = N_FOLDS, seed: int = 0) -> 
         tr, te = fold != j, fold == j
         if not te.any():
             continue
-        w = fit_weights(frame[tr], comps)
+        try:
+            w = fit_weights(frame[tr], comps)
+        except PactwatchError:
+            continue  # e.g. a single outcome value outside this fold: its rows stay unpooled (counted as not_pooled)
         out[te] = apply_weights(w, frame[te])
     return out
 
 
 def _score(g: pd.DataFrame, col: str, baselines, h: float, n_boot: int, level: float, seed: int) -> dict:
     ok = g[col].notna()
+    if not ok.any():
+        return {"n": 0, "not_pooled": int(len(g)), "note": "no pooled forecast to score"}
     s = SC.compare(g[ok], col, list(baselines), n_boot=n_boot, level=level, seed=seed, horizon=h, concordance=False)
     m = s["methods"][col]
     return {"n": s["n"], "n_alliances": s["n_alliances"], "n_events": s["n_events"], "not_pooled": int((~ok).sum()),
@@ -384,7 +389,11 @@ def pool_backtest(frame: pd.DataFrame, baselines, *, dev_end: int = 1990, includ
             continue
         if progress:
             progress(f"pooling: fitting weights on {len(dev)} development rows, horizon {hk} years")
-        ws = {p: fit_weights(dev, comps) for p, comps in POOLS.items()}
+        try:
+            ws = {p: fit_weights(dev, comps) for p, comps in POOLS.items()}
+        except PactwatchError as exc:
+            out.setdefault("errors", {})[hk] = str(exc)
+            continue
         out["weights"][hk] = ws
         d = dev.copy()
         for p, comps in POOLS.items():
