@@ -302,6 +302,25 @@ def _class_at(c: dict, t: float) -> dict | None:
     return next((p for p in c.get("survival", []) if abs(p["t"] - t) < 1e-9), None)
 
 
+def rule_text(d: dict) -> str:
+    """The decision rule's verdict in words, from its numbers (:func:`pactwatch.scenarios.pooling.decide`)."""
+    if not d.get("checks"):
+        return d.get("reason") or "the rule could not be applied"
+    r = d.get("rule") or {}
+    lo, hi = (r.get("slope_range") or [0.8, 1.2])[:2]
+    iv = d.get("skill_interval") or [None, None]
+    sl = d.get("calibration_slope")
+    words = {"skill_above_zero": "skill above zero", "interval_above_zero": "its whole interval above zero",
+             "slope_in_range": f"calibration slope in [{lo}, {hi}]"}
+    failed = [words.get(k, k) for k, v in d["checks"].items() if not v]
+    txt = (f"on the {d['decided_on']}, the pool of the model and the classes had {r.get('horizon', 5.0):g}-year Brier "
+           f"skill {skill_ci(d.get('skill'), *iv)} against the best baseline and calibration slope "
+           f"{DASH if sl is None else format(sl, '.2f')}")
+    if d.get("passed"):
+        return txt + " — the rule (skill above zero with its whole interval, slope in range) is met"
+    return txt + f" — the rule is not met ({join(failed)} failed), so the headline is the pooled reference classes"
+
+
 def headline_text(h: dict | None, t: float = 5.0) -> str | None:
     """The headline sentence: the chosen pool's probability at ``t`` years with its parts and the rule that chose it;
     without a stored back-test, the parts side by side and why there is no pooled number."""
@@ -331,11 +350,11 @@ def headline_text(h: dict | None, t: float = 5.0) -> str | None:
            f"{POOL_WORDS[which]} (weights fitted on the back-test's development origins: {ws}; intercept "
            f"{w['intercept']:+.2f}). The parts: {sides}.")
     if which == "pooled":
-        txt += f" {h['rule'][0].upper()}{h['rule'][1:]}."
+        txt += " The back-test's rule chose this pool (see how far to trust it)."
     else:
-        txt += (f" The model's own pool is not the headline: {h['rule']}. (The model's pool would say "
-                f"{pct(row['pooled'])}.)")
-    return txt.replace("-0.", f"{MINUS}0.")
+        txt += (f" The pool that includes the model would say {pct(row['pooled'])}, but it failed the back-test's rule "
+                "(see how far to trust it), so the headline falls back to the classes.")
+    return txt.replace("-0.", f"{MINUS}0.").replace("intercept -", f"intercept {MINUS}")
 
 
 def _sensitivities(result: dict) -> list[dict]:
@@ -414,7 +433,21 @@ def trust_paragraph(result: dict, validation: dict | None) -> str:
                  f"out of fold on the development origins Brier skill "
                  f"{skill_ci(dev['skill'], *(dev.get('skill_interval') or [None, None]))}, calibration slope "
                  f"{dev['calibration_slope']:.2f}; " if dev and dev.get("skill") is not None else "")
-            s += f"{d['reason']}."
+            s += f"{rule_text(d)}."
+            lat = pool.get("splits", {}).get("later", {}).get(f"{t:g}") or {}
+            fb, pm = lat.get("classes"), lat.get("pooled")
+            if fb and fb.get("skill") is not None and not d.get("passed"):
+                m = pooled_row(validation, "later", t)
+                s += (f" Said plainly: the fallback is no better — on the same later origins the pooled classes scored "
+                      f"{skill_ci(fb['skill'], *(fb.get('skill_interval') or [None, None]))}")
+                if m and m.get("skill") is not None:
+                    s += f", while the model alone scored {skill_ci(m['skill'], m['skill_lower'], m['skill_upper'])}"
+                dv = (pool.get("splits", {}).get("development", {}).get(f"{t:g}") or {}).get("pooled")
+                if dv and dv.get("n") and pm and pm.get("n"):
+                    s += (f"; the weights were fitted when {pct(dv['n_events'] / dv['n'])} of alliances ended within "
+                          f"{t:g} years, against {pct(pm['n_events'] / pm['n'])} on the later origins, and a fixed "
+                          "pool carries the earlier rate")
+                s += "."
             out.append(s[0].upper() + s[1:])
         else:
             out.append("The stored back-test has no pooled forecast (it predates pooling).")

@@ -72,6 +72,8 @@ MISSING_PRIOR_PRECISION = 1.0
 N_FOLDS = 10
 RULE = {"horizon": 5.0, "skill_above": 0.0, "slope_range": (0.8, 1.2), "level": 0.9}
 POOLING_VERSION = 1
+CHECK_WORDS = {"skill_above_zero": "skill above 0", "interval_above_zero": "interval above 0",
+               "slope_in_range": "calibration slope in range"}
 
 
 def _logit(p) -> np.ndarray:
@@ -365,8 +367,8 @@ def decide(splits: dict, rule: dict = RULE) -> dict:
               f"[{lo}, {hi}]) is met, so the headline is the pooled forecast of the model and the reference classes"
               if passed else
               f"{desc}: the rule (skill > 0 with its whole {rule['level']:.0%} interval above 0, slope in [{lo}, {hi}]) "
-              f"is NOT met ({', '.join(k.replace('_', ' ') for k, v in checks.items() if not v)}), so the headline "
-              "falls back to the pooled reference classes")
+              f"is NOT met (failed: {', '.join(CHECK_WORDS[k] for k, v in checks.items() if not v)}), so the "
+              "headline falls back to the pooled reference classes")
     return {"headline": "pooled" if passed else "classes", "decided_on": on, "passed": passed, "checks": checks,
             "skill": sk, "skill_interval": list(iv), "calibration_slope": sl, "reason": reason, "rule": dict(rule)}
 
