@@ -183,3 +183,46 @@ def test_headline_names_its_rule():
     Headline.model_validate(none)
     assert none["status"] == "no stored back-test" and none["headline"] is None and not none["probabilities"]
     assert none["parts"]["model"] == {"5": 0.79}
+
+
+# --------------------------------------------------------------------------------------------- trust paragraph
+def _skill_row(split, skill, lo, hi, slope):
+    return {"split": split, "horizon": 5.0, "origins": [1950, 1990] if split == "development" else [1991, 2007],
+            "n": 100, "n_alliances": 20, "n_events": 10, "model_brier": 0.1, "best_baseline": "const_10y",
+            "best_baseline_label": "c", "best_baseline_brier": 0.1, "brier_diff": 0.0, "brier_diff_lower": -0.01,
+            "brier_diff_upper": 0.01, "skill": skill, "skill_lower": lo, "skill_upper": hi,
+            "beats_best_baseline": "not distinguishable", "calibration_slope": slope, "calibration_slope_lower": 0.1,
+            "calibration_slope_upper": 0.5}
+
+
+def test_trust_paragraph_reports_skill_looks_verdict_blind_spots_and_event_study():
+    from pactwatch.reports.present import trust_paragraph
+
+    f = synthetic_frame(seed=1, n_alliances=60, origins=range(1980, 1996), informative=False)
+    pool = PL.pool_backtest(f, BASELINES, dev_end=1990, include_later=True, n_boot=20)
+    assert pool["decision"]["headline"] == "classes"
+    v = {"status": "stored", "landmark": {
+        "level": 0.9, "later_looks_this_spec": 2, "later_looks_total": 3,
+        "pooled": [_skill_row("development", 0.006, -0.02, 0.031, 0.17), _skill_row("later", 0.187, 0.134, 0.263, 0.92)],
+        "pooling": pool,
+        "event_study": {"pre_post": [{"world_war": False, "group": "formed_in_war", "post_events": 36, "pre_events": 5,
+                                      "rate_ratio": 2.52, "lower": 1.11, "upper": 6.74}]}}}
+    result = {"horizon": 10.0, "times": [1.0, 5.0, 10.0], "case": {"members": [{"ccode": 365}, {"ccode": 731}]},
+              "model": {"covariates": ["any_at_war", "shared_rivals", "any_leader_change"]},
+              "scenarios": [{"name": "war-ends", "vs_status_quo": [{"t": 1, "point": 0.0, "lower": 0, "upper": 0},
+                                                                   {"t": 5, "point": 0.088, "lower": 0.018,
+                                                                    "upper": 0.188}, {"t": 10, "point": 0.1,
+                                                                                      "lower": 0, "upper": 0.2}]}]}
+    txt = trust_paragraph(result, v)
+    assert "+0.6%" in txt and "+18.7%" in txt and "scored twice with this specification (3 times in all)" in txt
+    assert "0.17" in txt and "0.92" in txt  # calibration slopes
+    assert "the rule is not met" in txt and "the headline is the pooled reference classes" in txt
+    assert "What the model cannot speak to" in txt and "shared rivals" in txt and "DPRK" in txt
+    assert "+9 points" in txt and "×2.5 [1.1, 6.7]" in txt and "disagree" in txt
+    # a model without the rivalry covariate: US policy does not enter at all
+    result["model"]["covariates"] = ["any_at_war"]
+    result["case"]["members"] = [{"ccode": 2}, {"ccode": 20}]
+    txt2 = trust_paragraph(result, v)
+    assert "US policy does not enter the model at all" in txt2 and "DPRK" not in txt2
+    # no stored back-test: it says the skill is unknown
+    assert "unknown" in trust_paragraph(result, {"status": "not computed"})
