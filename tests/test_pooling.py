@@ -226,3 +226,19 @@ def test_trust_paragraph_reports_skill_looks_verdict_blind_spots_and_event_study
     assert "US policy does not enter the model at all" in txt2 and "DPRK" not in txt2
     # no stored back-test: it says the skill is unknown
     assert "unknown" in trust_paragraph(result, {"status": "not computed"})
+
+
+def test_case_classes_see_nothing_after_the_as_of_date():
+    rc = SimpleNamespace(formation={"defense": 1.0, "offense": 0.0, "neutral": 0.0, "nonagg": 0.0, "consul": 0.0,
+                                    "bilateral": 1.0, "asymmetric": 1.0},
+                         atopid=None, in_force=pd.Timestamp("1959-01-01"),
+                         members=[{"ccode": 2, "major": True}, {"ccode": 700, "major": False}])
+    a = PL.case_reference_classes(synthetic_data(), rc, 1.0, [5.0], "any-end", as_of="1960-06-30")
+    b = PL.case_reference_classes(synthetic_data(extra=[_alliance(9, "1961-01-01", "1961-06-01")]), rc, 1.0, [5.0],
+                                  "any-end", as_of="1960-06-30")
+    assert a == b
+    assert [c["n"] for c in a] == [5, 5, 2]  # design class, the major's bilateral treaties, state 700's alliances
+    # with the as-of date after it, the new alliance (same design, same members) is in every class
+    c = PL.case_reference_classes(synthetic_data(extra=[_alliance(9, "1961-01-01", "1961-06-01")]), rc, 1.0, [5.0],
+                                  "any-end", as_of="1962-06-30")
+    assert [x["n"] for x in c] == [6, 6, 3]

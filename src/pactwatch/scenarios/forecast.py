@@ -375,7 +375,7 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                        "case_sha256": case_sha,
                        "scenarios_sha256": {n: content_sha256(allsc[n]) for n in used if n in allsc}},
         "validation": (val := _validation(ed.name, ctx.data.fingerprint)),
-        "headline": _headline(ctx.data, rc, a0, res, val, event, level, horizon),
+        "headline": _headline(ctx.data, rc, a0, res, val, event, level, horizon, day),
         "runtime_seconds": round(time.perf_counter() - t0, 2),
     }
     return ForecastResult.model_validate(jsonable(out))
@@ -388,7 +388,8 @@ def _validation(event: str, fingerprint: dict) -> dict:
     return validation(event, fingerprint)
 
 
-def _headline(data, rc: ResolvedCase, a0: float, res: list, val: dict, event: str, level: float, horizon: float) -> dict:
+def _headline(data, rc: ResolvedCase, a0: float, res: list, val: dict, event: str, level: float, horizon: float,
+              as_of: pd.Timestamp) -> dict:
     """The pooled headline (:func:`.pooling.headline`): the model's status-quo survival at 5 and 10 years, the case's
     reference classes, and the weights and verdict of the stored back-test (``val``; never fitted here)."""
     from . import pooling as PL
@@ -400,7 +401,7 @@ def _headline(data, rc: ResolvedCase, a0: float, res: list, val: dict, event: st
         for p in sq["survival"]:
             if any(abs(p["t"] - h) < 1e-9 for h in hs):
                 model[float(p["t"])] = float(p["point"])
-    classes = PL.case_reference_classes(data, rc, a0, hs, event, level)
+    classes = PL.case_reference_classes(data, rc, a0, hs, event, level, as_of=as_of)
     pooling = ((val or {}).get("landmark") or {}).get("pooling")
     return PL.headline(pooling, model, classes)
 

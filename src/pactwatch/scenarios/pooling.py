@@ -173,15 +173,18 @@ def origin_reference_columns(data, origin: int, tg: pd.DataFrame, horizons, even
     return class_forecasts(ref, origin_targets(data, origin, tg), horizons)
 
 
-def case_reference_classes(data, rc, a0: float, horizons, event: str, level: float = 0.9) -> list[dict]:
-    """The three classes for a resolved case (:class:`.cases.ResolvedCase`) from every ATOP alliance (follow-up to
-    31 Dec 2018), conditional on the case's age ``a0``: one dict per class with its description, n, alliances at risk,
+def case_reference_classes(data, rc, a0: float, horizons, event: str, level: float = 0.9, as_of=None) -> list[dict]:
+    """The three classes for a resolved case (:class:`.cases.ResolvedCase`) from the ATOP alliances formed by the
+    as-of date with follow-up to it (or to 31 Dec 2018, ATOP's end, whichever is earlier: a historical forecast sees
+    nothing after its as-of date), the case's own alliance left out, conditional on the case's age ``a0``: one dict
+    per class with its description, n, alliances at risk,
     and per horizon the survival with its interval (:func:`pactwatch.models.baserates.conditional_base_rates`: Greenwood
     exponential, exact binomial when no alliance ended)."""
     from pactwatch.models.baserates import conditional_base_rates
 
     f = rc.formation
-    ref = reference_pool(data, CENSOR_DATE, event)
+    cut = CENSOR_DATE if as_of is None else min(pd.Timestamp(as_of), CENSOR_DATE)
+    ref = reference_pool(data, cut, event)
     if rc.atopid is not None:
         ref = ref[ref["atopid"] != rc.atopid].reset_index(drop=True)
     members = rc.members
