@@ -479,3 +479,220 @@ def coding_sentence(result: dict) -> str | None:
     if none:
         out += f" {len(none)} more are marked uncertain without alternatives and are not sampled."
     return out
+
+
+# ------------------------------------------------------------------------------------- headline and how far to trust
+POOL_WORDS = {"pooled": "the pooled forecast of the model and the reference classes",
+              "classes": "the pooled reference classes"}
+CLASS_WORDS = {"ref_design": "its design class", "ref_major": "its major power's bilateral treaties",
+               "ref_members": "its own members' alliances"}
+
+
+def _class_at(c: dict, t: float) -> dict | None:
+    return next((p for p in c.get("survival", []) if abs(p["t"] - t) < 1e-9), None)
+
+
+def rule_text(d: dict) -> str:
+    """The decision rule's verdict in words, from its numbers (:func:`pactwatch.scenarios.pooling.decide`)."""
+    if not d.get("checks"):
+        return d.get("reason") or "the rule could not be applied"
+    r = d.get("rule") or {}
+    lo, hi = (r.get("slope_range") or [0.8, 1.2])[:2]
+    iv = d.get("skill_interval") or [None, None]
+    sl = d.get("calibration_slope")
+    words = {"skill_above_zero": "skill above zero", "interval_above_zero": "its whole interval above zero",
+             "slope_in_range": f"calibration slope in [{lo}, {hi}]"}
+    failed = [words.get(k, k) for k, v in d["checks"].items() if not v]
+    txt = (f"on the {d['decided_on']}, the pool of the model and the classes had {r.get('horizon', 5.0):g}-year Brier "
+           f"skill {skill_ci(d.get('skill'), *iv)} against the best baseline and calibration slope "
+           f"{DASH if sl is None else format(sl, '.2f')}")
+    if d.get("passed"):
+        return txt + " — the rule (skill above zero with its whole interval, slope in range) is met"
+    return txt + f" — the rule is not met ({join(failed)} failed), so the headline is the pooled reference classes"
+
+
+def headline_text(h: dict | None, t: float = 5.0) -> str | None:
+    """The headline sentence: the chosen pool's probability at ``t`` years with its parts and the rule that chose it;
+    without a stored back-test, the parts side by side and why there is no pooled number."""
+    if not h:
+        return None
+    parts = h["parts"]
+    model = parts["model"].get(f"{t:g}")
+    cls = []
+    for c in parts["classes"]:
+        p = _class_at(c, t)
+        name = CLASS_WORDS.get(c["name"], c["name"])
+        if p is None or p.get("estimate") is None:
+            cls.append(f"{name} {DASH} ({c.get('note') or 'no alliance of the class followed that far'}; n = {c['n']})")
+        else:
+            cls.append(f"{name} {pct_ci(p['estimate'], p['lower'], p['upper'])} (n = {c['n']}, "
+                       f"{c['n_at_risk']} at this age)")
+    sides = f"the model's status quo {pct(model)}; " + "; ".join(cls)
+    if h["status"] != "stored" or not h.get("probabilities"):
+        return f"No pooled {t:g}-year headline: {h['message']} The parts: {sides}."
+    row = next((r for r in h["probabilities"] if abs(r["t"] - t) < 1e-9), None)
+    if row is None:
+        return f"No pooled {t:g}-year headline (the stored back-test has no {t:g}-year weights). The parts: {sides}."
+    which = h["headline"]
+    w = row[f"{which}_weights"]
+    ws = ", ".join(f"{CLASS_WORDS.get(k, k)} {v:.2f}" for k, v in w.items() if k != "intercept" and "missing" not in k)
+    txt = (f"Headline: {pct(row['headline'])} chance of still being in effect in {t:g} years, from "
+           f"{POOL_WORDS[which]} (weights fitted on the back-test's development origins: {ws}; intercept "
+           f"{w['intercept']:+.2f}). The parts: {sides}.")
+    if which == "pooled":
+        txt += " The back-test's rule chose this pool (see how far to trust it)."
+    else:
+        txt += (f" The pool that includes the model would say {pct(row['pooled'])}, but it failed the back-test's rule "
+                "(see how far to trust it), so the headline falls back to the classes.")
+    return txt.replace("-0.", f"{MINUS}0.").replace("intercept -", f"intercept {MINUS}")
+
+
+def _sensitivities(result: dict) -> list[dict]:
+    """The coding swings of the result (``codings.swings``, status quo at 5 years) as [{"label", "swing"}], largest
+    first, leaving out readings that do not change the model's covariates; [] when the result has none."""
+    sw = (result.get("codings") or {}).get("swings") or []
+    out = [{"label": f"{s['path']} {coded_value(s['coded'])} → {coded_value(s['alternative'])}", "swing": float(s["swing"])}
+           for s in sw if s.get("changes_covariates", True)]
+    return sorted(out, key=lambda r: -abs(r["swing"]))
+
+
+#: What each covariate of the model lets a scenario say, and what it cannot (the scenarios the model cannot speak to
+#: are written from these: a channel the model lacks, or one that is 0 or rare in the training data).
+BLIND_SPOTS = [
+    ("shared_rivals", "US policy (retrenchment or pressure) enters only through shared rivals: the count of shared TSS "
+     "strategic rivals, which is 0 for patron–client pairs in the training data (a patron's global rival is never its "
+     "client's listed rival), and the peace-scale grade, which other shared rivals (here Japan) hold at its top "
+     "whatever the US does"),
+    ("any_leader_change", "a leader change enters only as “some member's leader changed that year”, the same for a "
+     "coup in a personalist regime as for an election; a hereditary succession in a personalist regime has few "
+     "analogues in the training data"),
+    ("any_at_war", "the war enters only as “a member at war” (COW, ending 2007): who wins, how it ends and what the "
+     "treaty was for are not represented"),
+    (None, "nuclear status, sanctions, arms transfers, troop deployments and third parties' (e.g. China's) stance are "
+     "not covariates: scenarios about them cannot move the forecast"),
+]
+
+
+def trust_paragraph(result: dict, validation: dict | None) -> str:
+    """How far to trust the answer, in one paragraph: back-test skill against the best baseline (development and later
+    origins, intervals, looks), calibration, the pooled forecast's verdict, the largest coding sensitivities, the
+    scenarios the model cannot speak to, and the back-test's event study beside the model's war-ends effect."""
+    out = []
+    lm = (validation or {}).get("landmark") if validation and validation.get("status") == "stored" else None
+    t = min(5.0, result["horizon"])
+    if lm is None:
+        out.append("How far to trust it: no back-test of this model on these data is stored, so its skill against "
+                   "simple baselines is unknown.")
+    else:
+        lvl = level_text(lm["level"])
+        bits = []
+        for split in ("development", "later"):
+            s = pooled_row(validation, split, t)
+            if s is None or s.get("skill") is None:
+                continue
+            where = (f"on the later origins {origins_text(s['origins'])}, scored {times_text(lm['later_looks_this_spec'])}"
+                     f" with this specification ({times_text(lm['later_looks_total'])} in all)"
+                     if split == "later" else f"on the development origins {origins_text(s['origins'])}")
+            sl = s.get("calibration_slope")
+            bits.append(f"{where} Brier skill {_skill_words(s, lvl)} against the best baseline "
+                        f"({BASELINE_WORDS.get(s['best_baseline'], s['best_baseline'])})"
+                        + (f", calibration slope {num_ci(sl, s.get('calibration_slope_lower'), s.get('calibration_slope_upper'))}"
+                           f" (1 is ideal)" if sl is not None else ""))
+        if bits:
+            out.append(f"How far to trust it: in the back-test the model's {t:g}-year status-quo forecasts had "
+                       + "; ".join(bits) + ".")
+        pool = lm.get("pooling")
+        if pool and pool.get("decision"):
+            d = pool["decision"]
+            dev = (pool.get("splits", {}).get("development", {}).get(f"{t:g}") or {}).get("pooled_out_of_fold")
+            s = (f"Pooling the model with the three reference classes (weights fitted on the development origins): "
+                 f"out of fold on the development origins Brier skill "
+                 f"{skill_ci(dev['skill'], *(dev.get('skill_interval') or [None, None]))}, calibration slope "
+                 f"{dev['calibration_slope']:.2f}; " if dev and dev.get("skill") is not None else "")
+            s += f"{rule_text(d)}."
+            lat = pool.get("splits", {}).get("later", {}).get(f"{t:g}") or {}
+            fb, pm = lat.get("classes"), lat.get("pooled")
+            if fb and fb.get("skill") is not None and not d.get("passed"):
+                m = pooled_row(validation, "later", t)
+                s += (f" Said plainly: the fallback is no better — on the same later origins the pooled classes scored "
+                      f"{skill_ci(fb['skill'], *(fb.get('skill_interval') or [None, None]))}")
+                if m and m.get("skill") is not None:
+                    s += f", while the model alone scored {skill_ci(m['skill'], m['skill_lower'], m['skill_upper'])}"
+                dv = (pool.get("splits", {}).get("development", {}).get(f"{t:g}") or {}).get("pooled")
+                if dv and dv.get("n") and pm and pm.get("n"):
+                    s += (f"; the weights were fitted when {pct(dv['n_events'] / dv['n'])} of alliances ended within "
+                          f"{t:g} years, against {pct(pm['n_events'] / pm['n'])} on the later origins, and a fixed "
+                          "pool carries the earlier rate")
+                s += "."
+            out.append(s[0].upper() + s[1:])
+        else:
+            out.append("The stored back-test has no pooled forecast (it predates pooling).")
+    sens = _sensitivities(result)
+    if sens:
+        out.append("The case's codings move the answer: " + "; ".join(
+            f"{lc(r['label'])} {pts(r['swing'])} points" for r in sens[:3]) + " (largest swings of 5-year survival).")
+    else:
+        unc = result.get("case", {}).get("uncertain_values") or []
+        if unc:
+            out.append(f"{len(unc)} of the case's values are judgements whose alternatives are not in the intervals "
+                       f"({', '.join(unc[:3])}{', …' if len(unc) > 3 else ''}).")
+    covs = {c[:-len("_lag1")] if c.endswith("_lag1") else c for c in result["model"]["covariates"]}
+    covs |= {"any_at_war" for c in set(covs) if c.startswith("any_at_war")}  # COW, or COW then UCDP/PRIO
+    blind = [txt for cov, txt in BLIND_SPOTS if cov is None or cov in covs]
+    if 731 in {m.get("ccode") for m in result.get("case", {}).get("members", [])}:
+        blind = [b.replace("personalist regime has few", "personalist regime (as in the DPRK) has few") for b in blind]
+    if "shared_rivals" not in covs:
+        blind.insert(0, "US policy does not enter the model at all (no rivalry covariate)")
+    out.append("What the model cannot speak to: " + "; ".join(blind) + ".")
+    ws = next((s for s in result["scenarios"] if s["name"] == "war-ends" and s.get("vs_status_quo")), None)
+    es = (lm or {}).get("event_study")
+    if ws or es:
+        i = index_of(result["times"], t)
+        txt = []
+        if ws:
+            d = ws["vs_status_quo"][i]
+            txt.append(f"the model's war-ends scenario changes {t:g}-year survival by {pts(d['point'])} points "
+                       f"({pts_interval(d['lower'], d['upper'])})")
+        row = next((r for r in (es or {}).get("pre_post", []) if r["group"] == "formed_in_war" and not r["world_war"]),
+                   None)
+        if row and row.get("rate_ratio") is not None:
+            lo = DASH if row.get("lower") is None else f"{row['lower']:.1f}"
+            hi = DASH if row.get("upper") is None else f"{row['upper']:.1f}"
+            txt.append(f"in the back-test's event study, alliances formed in wartime ended at ×{row['rate_ratio']:.1f} "
+                       f"[{lo}, {hi}] the rate in the two years after a war's end than in the three years before "
+                       f"({row['post_events']} and {row['pre_events']} endings; world wars apart)")
+            if ws:
+                d = ws["vs_status_quo"][i]["point"]
+                txt.append("the two point the same way (ending the war shortens such alliances)" if d < 0 else
+                           "the two disagree: the event study says an alliance formed in a war loses its purpose when "
+                           "the war ends, the model says ending the war lengthens it")
+        elif es:
+            txt.append("the back-test's event study has no estimate for alliances formed in wartime")
+        out.append("The war's end: " + "; ".join(txt) + ".")
+    return " ".join(out)
+
+
+def headline_rows(h: dict | None) -> dict | None:
+    """The reference-class table: the model, each class (n, at risk, survival with interval) and the pools (the
+    headline marked), as text cells."""
+    if not h:
+        return None
+    times = sorted(float(k) for k in h["parts"]["model"])
+    rows = [{"label": "model (status quo)", "n": DASH, "at_risk": DASH,
+             "cells": [pct(h["parts"]["model"].get(f"{t:g}")) for t in times]}]
+    for c in h["parts"]["classes"]:
+        cells = []
+        for t in times:
+            p = _class_at(c, t)
+            cells.append(DASH if p is None or p.get("estimate") is None else pct_ci(p["estimate"], p["lower"], p["upper"]))
+        rows.append({"label": f"{c['label']} ({c['case_class']})", "n": str(c["n"]), "at_risk": str(c["n_at_risk"]),
+                     "cells": cells})
+    for pool in ("pooled", "classes"):
+        cells = []
+        for t in times:
+            r = next((x for x in h.get("probabilities", []) if abs(x["t"] - t) < 1e-9), None)
+            cells.append(DASH if r is None else pct(r.get(pool)))
+        mark = " — headline" if h.get("headline") == pool else ""
+        rows.append({"label": f"{POOL_WORDS[pool]}{mark}", "n": DASH, "at_risk": DASH, "cells": cells})
+    note = h.get("rule") or h.get("message") or ""
+    return {"times": [f"{t:g}" for t in times], "rows": rows, "note": note}

@@ -38,6 +38,7 @@ from .present import (SPLIT_WORDS, backtest_lead, backtest_rest, backtest_tables
                       pooled_row, resolution_view, skill_ci, status_quo_words, times_text, timing_text)
 from .present import competing_table  # noqa: E402
 from .present import coded_value, coding_sentence, swing_rows, weight  # noqa: E402
+from .present import headline_rows, headline_text, trust_paragraph  # noqa: E402
 
 
 def _plain(result, validation=None):
@@ -453,6 +454,9 @@ def context(result: dict, validation: dict | None = None, news=None) -> dict:
         "r": result, "v": validation, "bt": backtest_tables(validation), "question": question(result),
         "resolution": resolution_view(result),
         "answer": answer(result, validation)["text"],
+        "headline": headline_text(result.get("headline"), min(5.0, result["horizon"])),
+        "headline_rows": headline_rows(result.get("headline")),
+        "trust": trust_paragraph(result, validation),
         "lvl": f"{100 * result['level']:.0f}%", "i5": _idx(result["times"], min(5.0, result["horizon"])),
         "scenario_rows": scenario_rows(result), "status_quo": sq, "driver_rows": drows,
         "driver_rows_all": sq["drivers"], "interactions": [d["label"] for d in drows if "×" in d["label"]],

@@ -60,8 +60,10 @@ values None when not computable; JSON Schema in ``docs/forecast.schema.json``)::
                 drivers[...], path[...], timing_notes[]}],
      base_rate{...}, analogues{...}, notes[] (caveats),
      provenance{as_of,seed,n_sims,model_version,pactwatch_version,data{},case_sha256,scenarios_sha256{}},
-     validation{status, message, command, landmark{pooled[], subgroups[], illustrations[], ...}} (the stored
-     landmark back-test's summary, never computed here), runtime_seconds,
+     validation{status, message, command, landmark{pooled[], subgroups[], illustrations[], pooling, ...}} (the stored
+     landmark back-test's summary, never computed here),
+     headline{status, headline ('pooled' | 'classes'), rule, probabilities[{t, values, pooled, classes, weights}],
+              parts{model, classes[]}} (:mod:`.pooling`: weights from the stored back-test), runtime_seconds,
      competing{method, replacement, causes[{name,label,n_events,...}], replacements_censored,
                scenarios[{name,label,incidence[{cause,label,by_t[{t,point,mean,lower,upper}]}],not_replaced[...],curve}]},
      codings{point, n_variants, values[{path,value,weight,status,alternatives[],frequencies}], scenario, t,
@@ -730,7 +732,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                        "pactwatch_version": pactwatch.__version__, "data": ctx.data.fingerprint,
                        "case_sha256": case_sha,
                        "scenarios_sha256": {n: content_sha256(allsc[n]) for n in used if n in allsc}},
-        "validation": _validation(ed.name, ctx.data.fingerprint),
+        "validation": (val := _validation(ed.name, ctx.data.fingerprint)),
+        "headline": _headline(ctx.data, rc, a0, res, val, event, level, horizon, day),
         "competing": comp,
         "codings": coding_out,
         "runtime_seconds": round(time.perf_counter() - t0, 2),
@@ -743,6 +746,24 @@ def _validation(event: str, fingerprint: dict) -> dict:
     from .landmark_store import validation
 
     return validation(event, fingerprint)
+
+
+def _headline(data, rc: ResolvedCase, a0: float, res: list, val: dict, event: str, level: float, horizon: float,
+              as_of: pd.Timestamp) -> dict:
+    """The pooled headline (:func:`.pooling.headline`): the model's status-quo survival at 5 and 10 years, the case's
+    reference classes, and the weights and verdict of the stored back-test (``val``; never fitted here)."""
+    from . import pooling as PL
+
+    hs = [h for h in (5.0, 10.0) if h <= horizon + 1e-9]
+    sq = next((r for r in res if r["name"] == "status-quo"), None)
+    model = {}
+    if sq is not None:
+        for p in sq["survival"]:
+            if any(abs(p["t"] - h) < 1e-9 for h in hs):
+                model[float(p["t"])] = float(p["point"])
+    classes = PL.case_reference_classes(data, rc, a0, hs, event, level, as_of=as_of)
+    pooling = ((val or {}).get("landmark") or {}).get("pooling")
+    return PL.headline(pooling, model, classes)
 
 
 def _composed(name: str, scenarios: dict) -> list[str]:

@@ -59,6 +59,11 @@ Baselines (each computed only on alliances formed by 31 Dec T with follow-up cen
 Where no reference alliance was at risk beyond a0 the KM conditional is undefined: it is set to 1 (no ending ever
 seen past that age) and counted (``baseline_undefined``).
 
+Reference classes (columns ``ref_design``, ``ref_major``, ``ref_members`` with ``*_n`` and ``*_at_risk``): the case's
+three reference classes generalised to any alliance, each an age-conditional KM from the same data before the origin
+(:mod:`.pooling`); the result's ``pooling`` holds the logit pool of the model and the classes fitted on the
+development origins, its scores and the headline rule's verdict.
+
 The specification (covariates, event definition, origins, horizons, code version = sha256 of the forecast-path source
 files) is frozen and hashed (:func:`frozen_spec`) before anything is scored. Origins <= ``dev_end`` are development
 origins; later origins are scored only when asked and every such look is counted in
@@ -81,6 +86,7 @@ from pactwatch.models import scoring as SC
 from pactwatch.models.specs import event_definition, event_indicator, obligation_type
 from pactwatch.news.engine import run_tasks
 
+from . import pooling as PL
 from . import shocks as SH
 from .cases import DATA_STATE_END, resolve
 from .engine import Engine
@@ -96,7 +102,7 @@ BASELINE_LABELS = {"km_all": "Kaplan–Meier, all history before the origin (age
                    "const_10y": "Constant hazard = endings per alliance-year in the last 10 years"}
 SOVIET = 365
 WORLD_WARS = (106, 139)  # COW 4.0 WarNum: World War I, World War II
-_CODE_FILES = ("training.py", "engine.py", "shocks.py", "cases.py", "landmark.py")
+_CODE_FILES = ("training.py", "engine.py", "shocks.py", "cases.py", "landmark.py", "pooling.py")
 _MODEL_CODE_FILES = ("scoring.py", "evaluation.py")  # models/: the scores and the training split
 #: The back-test's default settings (``pactwatch backtest`` without options): the stored result the forecast quotes
 #: is the one made with these (:func:`default_spec`).
@@ -357,6 +363,8 @@ def origin_rows(data, T: int, hT, event: str = "any-end", use_cache: bool = True
         raise PactwatchError(f"internal: the fit at origin {T} uses alliance-years up to {fm.info['train_years'][1]}")
     tg = in_force_at(data, T)
     base, binfo = baselines_at(data, T, tg, hT, event)
+    refc, rinfo = PL.origin_reference_columns(data, T, tg, hT, event)  # reference classes (pooling.py)
+    binfo["reference_class_missing"] = rinfo
     flags = _flags(data, tg, T)
     pred = {h: np.full(len(tg), np.nan) for h in hT}
     orc = {h: np.full(len(tg), np.nan) for h in hT}
@@ -386,7 +394,9 @@ def origin_rows(data, T: int, hT, event: str = "any-end", use_cache: bool = True
             out["not_predicted"][key] = out["not_predicted"].get(key, 0) + 1
         df = pd.DataFrame({"origin": T, "horizon": h, "atopid": tg["atopid"].to_numpy(), "begyr": tg["begyr"].to_numpy(),
                            "a0": tg["a0"].to_numpy(), "model": pred[h], "oracle": orc[h],
-                           **{b: base[f"{b}_{h:g}"].to_numpy() for b in BASELINES}})
+                           **{b: base[f"{b}_{h:g}"].to_numpy() for b in BASELINES},
+                           **{c: refc[f"{c}_{h:g}"].to_numpy() for c in PL.CLASSES},
+                           **{f"{c}_{k}": refc[f"{c}_{k}"].to_numpy() for c in PL.CLASSES for k in ("n", "at_risk")}})
         df = pd.concat([df, oc.reset_index(drop=True), flags.reset_index(drop=True)], axis=1)
         out["rows"].append(df)
     out["info"] = {"in_force": int(len(tg)), "train_alliances": fm.info.get("n_alliances"),
@@ -744,11 +754,13 @@ def run_backtest(src=None, *, start: int = 1950, end: int | None = None, step: i
     if progress:
         progress("event study of war endings")
     es = event_study(data, src, event=event, window=event_study_window, level=level)
+    pool = PL.pool_backtest(frame, BASELINES, dev_end=dev_end, include_later=include_later and bool(later),
+                            n_boot=n_boot, level=level, seed=seed, progress=progress)
     out = {"schema": "pactwatch.backtest-landmark/1", "spec": spec, "notes": notes,
            "baselines": BASELINE_LABELS, "fit_info": info, "scores": sc,
            "soviet_bilateral": soviet_table(frame, data, dev_end=dev_end, include_later=include_later and bool(later)),
            "named_cases": named_cases(frame, data, (*NAMED_SOVIET, *_case_file_atopids())),
-           "event_study": es,
+           "event_study": es, "pooling": pool,
            "data": {"fingerprint": dict(data.fingerprint), "hash": fingerprint_hash(data.fingerprint)},
            "settings": {"start": start, "end": end, "step": step, "horizons": [float(h) for h in horizons],
                         "n_boot": n_boot, "level": level, "seed": seed, "dev_end": dev_end, "event": event,

@@ -136,7 +136,9 @@ def summary(res: dict, file=None) -> dict:
             "later_scored": bool(lo.get("scored")), "later_looks_total": int(lo.get("times_scored_total", 0)),
             "later_looks_this_spec": int(lo.get("times_scored_this_spec", 0)),
             "counts": {k: int(v) for k, v in res["scores"]["counts"].items()}, "notes": list(res.get("notes", [])),
-            "file": str(file) if file else ""}
+            "file": str(file) if file else "", "pooling": res.get("pooling"),
+            "event_study": ({k: es[k] for k in ("pre_post", "level", "window", "note") if k in es}
+                            if (es := res.get("event_study")) else None)}
 
 
 def validation(event: str, fingerprint) -> dict:

@@ -337,6 +337,12 @@ class LandmarkSummary(_M):
     counts: dict[str, int]
     notes: list[str]
     file: str
+    pooling: Optional[dict[str, Any]] = Field(None, description="The back-test's logit pool of the model and the "
+                                              "reference classes (:mod:`.pooling`): weights fitted on the development "
+                                              "origins, scores per split and horizon, the decision rule's verdict; null "
+                                              "in a result stored before pooling existed")
+    event_study: Optional[dict[str, Any]] = Field(None, description="The back-test's event study of war endings "
+                                                  "(termination hazard before and after a war's end, by group)")
 
 
 class Validation(_M):
@@ -404,6 +410,8 @@ class Competing(_M):
     replacements_censored: Optional[int] = Field(None, description="Training endings by replacement (the any-end "
                                                  "model's events minus the causes'), censored in the cause fits")
     scenarios: list[CompetingScenario]
+
+
 # ------------------------------------------------------------------------------------------ coding uncertainty
 class CodingAlternative(_M):
     value: Any
@@ -449,6 +457,53 @@ class Codings(_M):
     survival_at_coded: Optional[float] = Field(None, description="That scenario's survival at t with every value as "
                                                "coded (point)")
     swings: list[CodingSwing]
+# ------------------------------------------------------------------------------------------------------- headline
+class ClassPoint(_M):
+    t: float
+    estimate: Optional[float] = Field(None, description="Age-conditional Kaplan–Meier survival; null if nobody in "
+                                      "the class was followed that far")
+    lower: Optional[float] = None
+    upper: Optional[float] = None
+    events: int
+    interval: Optional[str] = Field(None, description="Greenwood (exponential) or exact binomial (no events)")
+
+
+class ReferenceClass(_M):
+    name: str = Field(description="ref_design, ref_major or ref_members (:data:`.pooling.CLASSES`)")
+    label: str
+    case_class: str = Field(description="The named class it reproduces for the case (panels.survival.REFERENCE_CLASSES)")
+    n: int = Field(description="Alliances in the class")
+    n_at_risk: int = Field(description="Alliances of the class in effect at the case's age")
+    survival: list[ClassPoint]
+    note: Optional[str] = None
+
+
+class HeadlinePoint(_M):
+    t: float
+    values: dict[str, Optional[float]] = Field(description="The parts: model (status quo) and each class")
+    pooled: Optional[float] = Field(None, description="Logit pool of the model and the classes")
+    classes: Optional[float] = Field(None, description="Logit pool of the classes alone (the fallback)")
+    pooled_weights: dict[str, float]
+    classes_weights: dict[str, float]
+    headline: Optional[float] = Field(None, description="The pool the rule chose")
+
+
+class HeadlineParts(_M):
+    model: dict[str, float] = Field(description="The model's status-quo survival per horizon (years)")
+    classes: list[ReferenceClass]
+
+
+class Headline(_M):
+    """The headline probability: a logit pool of the model and the reference classes with weights from the stored
+    back-test (never fitted in the forecast), or the pooled classes alone when the pool failed the back-test's rule."""
+    status: Literal["stored", "no stored back-test"]
+    headline: Optional[Literal["pooled", "classes"]] = Field(None, description="Which pool is the headline")
+    rule: Optional[str] = Field(None, description="The decision rule's verdict, in words")
+    decided_on: Optional[str] = None
+    passed: Optional[bool] = None
+    probabilities: list[HeadlinePoint]
+    parts: HeadlineParts
+    message: str
 
 
 # ----------------------------------------------------------------------------------------------------- provenance
@@ -485,6 +540,8 @@ class ForecastResult(_M):
                                              "matches the model and data, else how to compute it; null when not asked")
     codings: Optional[Codings] = Field(None, description="The case's uncertain values, how they were sampled, and each "
                                        "alternative's swing of the status quo; null when the case has none")
+    headline: Optional[Headline] = Field(None, description="Pooled headline of the model and the reference classes "
+                                         "(weights from the stored back-test) with its parts and the rule that chose it")
     runtime_seconds: float
     competing: Optional[Competing] = Field(None, description="Each cause's cumulative incidence and 'ends for any "
                                            "reason but replacement' per scenario; null when not asked or not "
