@@ -99,13 +99,14 @@ def collect_gold(events_dir, nlp) -> list[dict]:
     return out
 
 
-def _lr(C, multi=False):
+def _lr(C, multi=False, balanced=None):
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
+    bal = (not multi) if balanced is None else balanced
     return make_pipeline(DictVectorizer(sparse=True), LogisticRegression(C=C, max_iter=3000,
-                                                                         class_weight=None if multi else "balanced"))
+                                                                         class_weight="balanced" if bal else None))
 
 
 def _take(X, idx):
@@ -114,7 +115,8 @@ def _take(X, idx):
 
 def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, sentence: bool = True,
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
-        sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False) -> dict:
+        sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False,
+        root_balanced: bool = False) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
     regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
@@ -165,7 +167,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
                     Xr.append(f)
                     yr.append(root)
     accept = _lr(C).fit(Xa, ya)
-    root = _lr(C, multi=True).fit(Xr, yr) if len(set(yr)) >= 2 else None
+    root = _lr(C, multi=True, balanced=root_balanced).fit(Xr, yr) if len(set(yr)) >= 2 else None
     # sentence-level root model: event sentences of the train split, label = the root of their first gold event
     Xq, yq = [], []
     for u in news:
