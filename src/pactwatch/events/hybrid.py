@@ -58,11 +58,12 @@ def _tok_index(doc):
     return {t.idx: t.i for t in doc}
 
 
-def candidates(doc, coder, broad: bool = False) -> list[dict]:
+def candidates(doc, coder, broad: bool = False, nouns: bool = False) -> list[dict]:
     """The candidate events of ``doc`` after the rule coder ran: copies of ``doc._.events`` (``origin`` 'rules') and
     the proposals from abstentions (``origin`` 'proposed', code :data:`PROPOSED_CODE`, see the module docstring).
     ``broad``: also every other verb of the text (``origin`` 'verb'), whatever the rules said of it (the reason they
-    abstained is a feature), with the rules' source and target finders, else the first two actors of its sentence."""
+    abstained is a feature), with the rules' source and target finders, else the first two actors of its sentence.
+    ``nouns`` (with ``broad``): also event nouns (``origin`` 'noun', see :func:`noun_candidates`)."""
     out = [dict(e, origin="rules", rule_code=e["code"]) for e in doc._.events or []]
     have = {e["verb_span"][0] for e in out}
     ti = _tok_index(doc)
@@ -83,6 +84,10 @@ def candidates(doc, coder, broad: bool = False) -> list[dict]:
             out.append(dict(e, origin="proposed", rule_code=None, reason=a["reason"]))
     if not broad:
         return out
+    if nouns:
+        if idx is None:
+            idx = coder.actor_index(doc)
+        out += noun_candidates(doc, coder, have, idx)
     why = {a["verb_span"][0]: a["reason"] for a in doc._.abstained or []}
     if idx is None:
         idx = coder.actor_index(doc)
@@ -111,6 +116,119 @@ def candidates(doc, coder, broad: bool = False) -> list[dict]:
             out.append(dict(e, origin="verb", rule_code=None, reason=why.get(tok.idx, "not in the dictionary"),
                             actors_from=how))
     return out
+
+
+def annotate_context(doc, coder, cands) -> list[dict]:
+    """The candidates with ``context_roots`` (:func:`context_roots` of each candidate's word) added."""
+    ti = _tok_index(doc)
+    return [dict(c, context_roots=context_roots(coder, doc[ti[c["verb_span"][0]]])) for c in cands]
+
+
+NOUN_TARGET_PREPS = ("to", "with", "on", "against", "for", "in", "into", "between", "from")
+
+
+def noun_candidates(doc, coder, have: set, idx: dict) -> list[dict]:
+    """Events named by a noun that no verb candidate covers ("the oil shipment to Pyongyang", "Putin's visit",
+    "criticism of Moscow"): a common noun is a candidate when the verb dictionary codes a verb it derives from
+    (:meth:`pactwatch.events.patterns.VerbPatterns.noun_code`, a *dictionary hit*). Source: an actor among the noun's own modifiers
+    ("Russian delegation", "Putin's visit"), else the subject of the verb governing it ("Moscow announced the
+    shipment"), else the first actor of the sentence; target: an actor in a 'to/with/on/against ...' phrase of the
+    noun, else the next other actor of the sentence. The dictionary's code is kept as ``rule_code`` (a feature);
+    the root model names the root. Marks the nouns it takes in ``have``."""
+    out, sent_actors = [], {}
+    for tok in doc:
+        if tok.pos_ != "NOUN" or tok.idx in have or tok.i in idx or coder.roles.sector_of(tok):
+            continue
+        got = coder.patterns.noun_code(tok, tok.head if tok.head.i != tok.i else tok)
+        if got is None or got[1] is None:
+            continue
+        src = coder.roles.actor_of_np([tok], idx)
+        how = "noun"
+        if src is None and tok.dep_ in ("dobj", "pobj", "attr") and tok.head.pos_ in ("VERB", "AUX", "ADP"):
+            v = tok.head if tok.head.pos_ != "ADP" else tok.head.head
+            src = coder.roles.source(v, idx) if v.pos_ in ("VERB", "AUX") else None
+            how = "governing verb"
+        tgt = None
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in NOUN_TARGET_PREPS:
+                for o in c.children:
+                    if o.dep_ == "pobj":
+                        tgt = coder.roles.joint(o, idx) or tgt
+        if tok.sent.start not in sent_actors:
+            sent_actors[tok.sent.start] = _sentence_actors(tok.sent)
+        acts = sent_actors[tok.sent.start]
+        if src is None or not src[1].get("code"):
+            if not acts:
+                continue
+            src, how = acts[0], "sentence"
+        s_ = (src[0], src[1])
+        t_ = (tgt[0], tgt[1]) if tgt is not None and tgt[1].get("code") else None
+        if t_ is None:
+            other = [a for a in acts if a[1]["code"] != s_[1]["code"]]
+            t_ = other[0] if other else None
+        if t_ is not None and t_[1]["code"] == s_[1]["code"]:
+            t_ = None
+        e = _make_event(coder, tok, PROPOSED_CODE, s_, t_, f"hybrid: noun ({how} actors)")
+        if e is None:
+            continue
+        have.add(tok.idx)
+        out.append(dict(e, origin="noun", rule_code=None, noun_code=got[1], actors_from=how,
+                        reason="dictionary noun"))
+    return out
+
+
+_DICT_ROOT: dict = {}
+CONTEXT_DEPS = ("ccomp", "xcomp", "dobj", "pobj", "prep", "attr", "acomp", "advcl", "conj", "amod", "compound", "oprd")
+
+
+def dict_root(coder, tok) -> str | None:
+    """The CAMEO root the verb dictionary gives a word by default: a verb's own entry, a noun's through the verb it
+    derives from (:func:`pactwatch.events.patterns.deverbal_candidates`); None when the dictionary has none or only
+    the residual 'make statement' (01). Cached per (dictionary, lemma)."""
+    from pactwatch.events.patterns import deverbal_candidates
+
+    lem = tok.lemma_.lower()
+    key = (id(coder.lex), tok.pos_ == "NOUN", lem)
+    if key in _DICT_ROOT:
+        return _DICT_ROOT[key]
+    root = None
+    for cand in (deverbal_candidates(lem) if tok.pos_ == "NOUN" else [coder.patterns.vkey(tok) or lem]):
+        ents = [e for e in coder.lex.entries(cand) if e.particle is None] if cand in coder.lex else []
+        if ents:
+            code = ents[0].code or coder.lex.blocks.get(ents[0].block, {}).get("code")
+            if code and str(code)[:2] not in ("01", "--") and str(code)[:2].isdigit():
+                root = str(code)[:2]
+            break
+    _DICT_ROOT[key] = root
+    return root
+
+
+def context_roots(coder, tok, limit: int = 30) -> dict:
+    """Dictionary roots (:func:`dict_root`) of the candidate word itself (``own``) and of the verbs and nouns of its
+    subtree (``ctx``: root -> count, the first ``limit`` words): "said the launch was a violation ..." brings the
+    roots of 'launch' and 'violation' to the statement verb."""
+    own = dict_root(coder, tok) if tok.pos_ in ("VERB", "NOUN") else None
+    ctx: dict = {}
+    n = 0
+    for t in tok.subtree:
+        if t.i == tok.i or t.pos_ not in ("VERB", "NOUN"):
+            continue
+        n += 1
+        if n > limit:
+            break
+        r = dict_root(coder, t)
+        if r:
+            ctx[r] = ctx.get(r, 0) + 1
+    return {"own": own, "ctx": ctx}
+
+
+def split_groups(e: dict) -> list[dict]:
+    """One event per actor pair, as the labels count them: a group target ('RUS+PRK') becomes one event per
+    member, and so does a group source with a target; a group source without a target (a joint act) stays one."""
+    src, tgt = e.get("source") or "", e.get("target") or ""
+    if "+" not in tgt and not ("+" in src and tgt):
+        return [e]
+    return [dict(e, source=a, target=b) for a in src.split("+") for b in tgt.split("+") if a != b]
 
 
 # -- features --------------------------------------------------------------------------------------------------------
@@ -151,8 +269,16 @@ def candidate_features(tok, cand: dict) -> dict:
         f[f"vr={lem}_{rc[:2]}"] = 1.0
     else:
         f[f"reason={cand.get('reason', '')[:20]}"] = 1.0
+        if cand.get("noun_code"):
+            f[f"nc={cand['noun_code'][:2]}"] = 1.0
+            f[f"vnc={lem}_{cand['noun_code'][:2]}"] = 1.0
         if cand.get("actors_from"):
             f[f"actors_from={cand['actors_from']}"] = 1.0
+    cr = cand.get("context_roots")
+    if cr:
+        f[f"own_dr={cr['own']}"] = 1.0
+        for r, n in cr["ctx"].items():
+            f[f"ctx_dr={r}"] = min(n, 3) / 3.0
     pat = cand.get("pattern") or ""
     f[f"pat={pat.split(':')[0].split(' ')[0][:12] if pat else 'none'}"] = 1.0
     f[f"mode={cand.get('mode')}"] = 1.0
@@ -301,7 +427,9 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
     an accepted event without a target takes the next other actor of its sentence; ``fallback_t`` (> 1: off): a
     sentence with no accepted event whose P(event sentence) >= it gets one event of the sentence-root model's root
     between its first two actors."""
-    cands = candidates(doc, coder, broad=model.get("broad", False))
+    cands = candidates(doc, coder, broad=model.get("broad", False), nouns=bool(model.get("nouns")))
+    if model.get("context_roots"):
+        cands = annotate_context(doc, coder, cands)
     events, dropped, seen = [], [], set()
     if cands:
         X = features_for(doc, cands, model)
@@ -323,7 +451,8 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
                                     "verb_span": c["verb_span"],
                                     "reason": f"hybrid: not an event (p={p:.2f} < {at})"})
                 continue
-            e = {k: v for k, v in c.items() if k not in ("origin", "rule_code", "reason", "actors_from")}
+            e = {k: v for k, v in c.items()
+                 if k not in ("origin", "rule_code", "reason", "actors_from", "noun_code", "context_roots")}
             if r is not None and r != c["root"] and (c["origin"] != "rules" or pr >= rt):
                 info = code_info(r + "0", coder.codes)
                 if info is not None:
@@ -338,11 +467,12 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
             e["hybrid"] = {"p_event": round(float(p), 3), "root": r, "p_root": round(pr, 3), "origin": c["origin"],
                            "rule_code": c["rule_code"]}
             e["confidence"] = round(float(p), 2)
-            k = (tuple(e["sentence_span"]), e["source"], e["target"], e["code"])
-            if k in seen:
-                continue
-            seen.add(k)
-            events.append(e)
+            for x in (split_groups(e) if model.get("split_groups") else [e]):
+                k = (tuple(x["sentence_span"]), x["source"], x["target"], x["code"])
+                if k in seen:
+                    continue
+                seen.add(k)
+                events.append(x)
     ft = model.get("fallback_t", 1.01)
     if ft <= 1.0 and model.get("sentence") is not None and model.get("sent_root") is not None:
         covered = {e["sentence_span"][0] for e in events}

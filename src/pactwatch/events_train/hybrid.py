@@ -28,7 +28,7 @@ GOLD_SETS = ("plover_gsr", "cameo_codebook_examples", "petr_unittest")
 #: (`events train-hybrid --select`, 2026-12-06: best mean of root F1 and source+target+root F1 on dev among the
 #: settings with no more than 1 in 20 opinion sentences coded; ties broken by grid order)
 DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": False, "broad": True,
-            "fill_target": True, "fallback_t": 1.01}
+            "fill_target": True, "fallback_t": 1.01, "nouns": False, "context": False, "split_groups": False}
 
 
 def _root(code, table):
@@ -57,10 +57,12 @@ def match(cand: dict, gold: list[dict], table) -> tuple[bool, str | None]:
 
 
 def collect_news(records, nlp, arts=None) -> list[dict]:
-    """Per train record: its sentence span in the coded article, the candidates in it and their labels."""
+    """Per train record: its sentence span in the coded article, the candidates in it (broad, with noun candidates
+    and dictionary context roots; :func:`fit` leaves out what its settings do not use) and their labels."""
     docs = newseval.code_articles(records, nlp, arts)
     coder = nlp.get_pipe("pactwatch_events")
-    cands_by_file = {f: hy.candidates(d, coder, broad=True) for f, d in docs.items()}
+    cands_by_file = {f: hy.annotate_context(d, coder, hy.candidates(d, coder, broad=True, nouns=True))
+                     for f, d in docs.items()}
     out = []
     for r in records:
         doc = docs[r["file"]]
@@ -97,13 +99,14 @@ def collect_gold(events_dir, nlp) -> list[dict]:
     return out
 
 
-def _lr(C, multi=False):
+def _lr(C, multi=False, balanced=None):
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
+    bal = (not multi) if balanced is None else balanced
     return make_pipeline(DictVectorizer(sparse=True), LogisticRegression(C=C, max_iter=3000,
-                                                                         class_weight=None if multi else "balanced"))
+                                                                         class_weight="balanced" if bal else None))
 
 
 def _take(X, idx):
@@ -112,7 +115,8 @@ def _take(X, idx):
 
 def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, sentence: bool = True,
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
-        sentence_est=None, broad: bool = False) -> dict:
+        sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False,
+        root_balanced: bool = False) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
     regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
@@ -121,7 +125,9 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
 
     make = sentence_est or (lambda: _lr(C, multi=True))
     # units are collected with broad candidates (every verb); without ``broad`` the 'verb' ones are left out
-    keep = lambda u: [(c, lab) for c, lab in zip(u["cands"], u["labels"]) if broad or c["origin"] != "verb"]  # noqa: E731
+    strip = (lambda c: c) if context else (lambda c: {k: v for k, v in c.items() if k != "context_roots"})  # noqa: E731
+    keep = lambda u: [(strip(c), lab) for c, lab in zip(u["cands"], u["labels"])  # noqa: E731
+                      if (broad or c["origin"] != "verb") and (nouns or c["origin"] != "noun")]
     news = [{**u, "cands": [c for c, _ in keep(u)], "labels": [lab for _, lab in keep(u)]} for u in news]
     gold = [{**u, "cands": [c for c, _ in keep(u)], "labels": [lab for _, lab in keep(u)]} for u in gold or []] or None
     sent_model, oof = None, {}
@@ -161,7 +167,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
                     Xr.append(f)
                     yr.append(root)
     accept = _lr(C).fit(Xa, ya)
-    root = _lr(C, multi=True).fit(Xr, yr) if len(set(yr)) >= 2 else None
+    root = _lr(C, multi=True, balanced=root_balanced).fit(Xr, yr) if len(set(yr)) >= 2 else None
     # sentence-level root model: event sentences of the train split, label = the root of their first gold event
     Xq, yq = [], []
     for u in news:
@@ -172,6 +178,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
     sent_root = _lr(C, multi=True).fit(Xq, yq) if len(set(yq)) >= 2 else None
     return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": True,
             "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01, "broad": broad,
+            "nouns": nouns and broad, "split_groups": False, "context_roots": context,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
             "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
 
@@ -246,14 +253,16 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
         dev_docs = newseval.code_articles(dev_recs, nlp, arts)
         sel = select(news, gold, dev_recs, dev_docs, nlp)
         model = sel["model"]
-        cfg = {k: sel["best"][k] for k in ("C", "sentence", "gold", "broad", "accept_t", "root_t", "fill_target",
-                                           "fallback_t")}
+        cfg = {**DEFAULTS, **{k: sel["best"][k] for k in ("C", "sentence", "gold", "broad", "accept_t", "root_t",
+                                                          "fill_target", "fallback_t")}}
         summary["dev_grid"] = sel["rows"]
         summary["dev_best"] = sel["best"]
     else:
         model = fit(news, gold if cfg["gold"] else None, C=cfg["C"], sentence=cfg["sentence"],
-                    accept_t=cfg["accept_t"], root_t=cfg["root_t"], broad=cfg["broad"])
-        model.update({"fill_target": cfg["fill_target"], "fallback_t": cfg["fallback_t"]})
+                    accept_t=cfg["accept_t"], root_t=cfg["root_t"], broad=cfg["broad"], nouns=cfg["nouns"],
+                    context=cfg["context"])
+        model.update({"fill_target": cfg["fill_target"], "fallback_t": cfg["fallback_t"],
+                      "split_groups": cfg["split_groups"]})
     model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg})
     path = Path(out) if out else hy.default_model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
