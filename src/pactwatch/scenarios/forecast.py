@@ -77,8 +77,11 @@ from .cases import ResolvedCase, load_case, load_scenarios, resolve
 from .engine import Engine, cumulative_incidence, draw_betas, median_time
 from .result import SCHEMA, ForecastResult
 from .training import FORECAST_SPEC, LABELS, build_data, fit
+from .war_timing import WarData
 
 TIMES = (1.0, 3.0, 5.0, 10.0)
+#: The forecast's default number of Monte Carlo draws (also the back-test's timing draws, seed 0).
+DEFAULT_SIMS = 1000
 #: Bump when the engine's arithmetic changes (part of :func:`model_version`).
 ENGINE_VERSION = 1
 
@@ -327,12 +330,13 @@ def _shock_rng(seed: int, sh, seen: dict) -> np.random.Generator:
     return np.random.default_rng([seed, *key, k])
 
 
-def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, first_year: float = 1.0):
+def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, first_year: float = 1.0, keys=None):
     """Calendar years of each shock (n x shocks). ``seed``: draw each shock from its own stream (:func:`_shock_rng`)
-    instead of ``rng``; ``first_year``: the part of the as-of year still ahead (geometric timings)."""
+    instead of ``rng``; ``first_year``: the part of the as-of year still ahead (geometric timings); ``keys``: the
+    shocks as written (before :func:`.war_timing.resolve_timings`) that key the streams (default ``shocks``)."""
     cols, seen = [], {}
-    for sh in shocks:
-        r = rng if seed is None else _shock_rng(seed, sh, seen)
+    for i, sh in enumerate(shocks):
+        r = rng if seed is None else _shock_rng(seed, sh if keys is None else keys[i], seen)
         y = SH.draw_years(sh.timing, r, n, y0, first_year=first_year)
         early = (y < y0)
         if early.any():
@@ -343,11 +347,41 @@ def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, f
     return np.stack(cols, axis=1) if cols else np.zeros((n, 0), dtype=np.int64)
 
 
+def scenario_paths(rc: ResolvedCase, scenarios: dict, name: str, si: int, grid, covs: list, *, as_of: pd.Timestamp,
+                   n_sims: int, seed: int, wars=None) -> dict:
+    """One scenario's covariate paths and their Monte Carlo weights (shared by :func:`run_scenarios` and the landmark
+    back-test, so both predict the same way): the scenario's shocks (:func:`.shocks.scenario_shocks`; a
+    ``p_per_year: from-data`` timing resolved on ``as_of`` by :func:`.war_timing.resolve_timings` from ``wars``, a
+    :class:`.war_timing.WarData`), ``n_sims`` timing draws (each shock's stream keyed by ``seed`` and the shock as
+    written), one path per distinct timing tuple. ``si``: the scenario's position in the run (the stream of 'any'
+    member picks). Returns {shocks, bases, notes, T, inv, paths, Zu (U x K x p), weights (U)}."""
+    from .war_timing import resolve_timings
+
+    written = SH.scenario_shocks(name, scenarios)
+    SH.check_scenario(name, written, covs)
+    shocks, keys, bases = resolve_timings(written, rc, pd.Timestamp(as_of), wars)
+    notes = []
+    srng = np.random.default_rng([seed, si + 1])
+    T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name, seed=seed,
+                      first_year=float(grid.bounds[1] - grid.bounds[0]), keys=keys)
+    # one path per distinct timing tuple (and member pick for 'any' shocks: drawn once per tuple)
+    uniq, inv = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
+    inv = np.asarray(inv).ravel()
+    paths = [SH.build_path(grid, rc.formation, rc.states, shocks, tuple(int(v) for v in u), covs,
+                           rng=np.random.default_rng([seed, si + 1, j])) for j, u in enumerate(uniq)]
+    Zu = np.stack([p[covs].to_numpy(float) for p in paths])  # U x K x p
+    weights = np.bincount(inv, minlength=len(uniq)) / n_sims
+    return {"shocks": shocks, "bases": bases, "notes": notes, "T": T, "inv": inv, "paths": paths, "Zu": Zu,
+            "weights": weights}
+
+
 def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: pd.Timestamp, horizon: float,
                   n_sims: int, level: float, seed: int, times=TIMES, progress=None,
-                  competing: dict | None = None) -> tuple[list, float]:
+                  competing: dict | None = None, wars=None) -> tuple[list, float]:
     """Monte Carlo for each named scenario; returns (list of scenario results, a0). ``competing``: cause name ->
-    FittedModel (:func:`cause_models`); each scenario result then carries ``_competing`` (:class:`CompetingRun`)."""
+    FittedModel (:func:`cause_models`); each scenario result then carries ``_competing`` (:class:`CompetingRun`).
+    ``wars``: the :class:`.war_timing.WarData` a ``p_per_year: from-data`` timing is computed from (default: the
+    process-wide data source)."""
     grid = SH.path_grid(rc.in_force, as_of, horizon)
     eng = Engine(fm, grid.a0, horizon)
     covs = fm.covariates
@@ -363,21 +397,10 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     cr = (CompetingRun(competing, covs, grid.a0, horizon, n_sims, seed, level, times, t_idx) if competing else None)
     out = []
     for si, name in enumerate(names):
-        shocks = SH.scenario_shocks(name, scenarios)
-        SH.check_scenario(name, shocks, covs)
-        notes = []
-        srng = np.random.default_rng([seed, si + 1])
-        T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name, seed=seed,
-                          first_year=float(grid.bounds[1] - grid.bounds[0]))
-        # one path per distinct timing tuple (and member pick for 'any' shocks: drawn once per tuple)
-        uniq, inv = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
-        inv = np.asarray(inv).ravel()
-        paths = [SH.build_path(grid, rc.formation, rc.states, shocks, tuple(int(v) for v in u), covs,
-                               rng=np.random.default_rng([seed, si + 1, j])) for j, u in enumerate(uniq)]
-        Zu = np.stack([p[covs].to_numpy(float) for p in paths])  # U x K x p
-        weights = np.bincount(inv, minlength=len(uniq)) / n_sims
+        sp = scenario_paths(rc, scenarios, name, si, grid, covs, as_of=as_of, n_sims=n_sims, seed=seed, wars=wars)
+        shocks, notes, inv, paths, Zu, weights = (sp[k] for k in ("shocks", "notes", "inv", "paths", "Zu", "weights"))
         # point: beta_hat, estimated baseline, mixture over timing
-        U = len(uniq)
+        U = len(paths)
         S_u = eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Zu, grid.bounds)  # G x U
         point = S_u @ weights
         S = eng.survival(betas, cumH, Zu[inv], grid.bounds)  # G x B
@@ -412,7 +435,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
                "curve": {"t": eng.grid[sel].tolist(), "point": point[sel].tolist(), "lower": lo[sel].tolist(),
                          "upper": hi[sel].tolist()},
                "drivers": drivers, "path": rep.to_dict(orient="records"), "n_distinct_paths": int(U),
-               "timing_notes": notes, "_S": S}
+               "timing_notes": notes, "timing_basis": sp["bases"], "_S": S}
         if cr is not None:
             res["_competing"] = cr.scenario(Zu, inv, weights, grid.bounds)
         out.append(res)
@@ -484,7 +507,7 @@ def content_sha256(obj) -> str:
     return hashlib.sha256(json.dumps(obj.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
-def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = 1000,
+def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = DEFAULT_SIMS,
                   seed: int = 0, horizon: float = 10.0, event: str = "any-end", level: float = 0.9,
                   k_analogues: int = 8, ctx: Context | None = None, scenario_dir=None, use_cache: bool = True,
                   progress=None, competing: bool = True) -> ForecastResult:
@@ -521,7 +544,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         except PactwatchError as e:  # e.g. a cause without events before an early back-test cut-off
             cnote = f"Competing risks not computed: {e}"
     res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level, seed=seed,
-                            progress=progress, competing={n: m for n, (m, _) in cmodels.items()} or None)
+                            progress=progress, competing={n: m for n, (m, _) in cmodels.items()} or None,
+                            wars=WarData(source))
     comp = None
     if cmodels:
         comp = competing_summary(ctx, cmodels, [{"name": r["name"], "label": r["label"], **r.pop("_competing")}
@@ -544,7 +568,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         "Archigos leaders start in 1875 for most states, so the usable window is " + "–".join(map(str, fm.info["train_years"])) + "; "
         "the post-2007 world enters only through this case's own covariate values.",
         "What the status quo assumes: the war the members fight ends with a constant yearly chance (the status-quo "
-        "scenario file states the rate and its source, a base rate from COW inter-state wars as old as this one), and "
+        "scenario file states the rule; the rate is computed on the as-of date from COW inter-state wars as old as "
+        "this one that had ended by then, and each scenario's timing_basis gives the rate used and its basis), and "
         "nothing else changes — no leader change, new outside alliance, new war, new rival or regime change. Every "
         "scenario runs on top of it (a scenario's own war-ends timing replaces the status quo's). Alliances in the "
         "training data lived through those other shocks at their usual rates, so in that respect the status quo is "

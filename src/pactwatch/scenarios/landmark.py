@@ -96,8 +96,8 @@ BASELINE_LABELS = {"km_all": "Kaplan–Meier, all history before the origin (age
                    "const_10y": "Constant hazard = endings per alliance-year in the last 10 years"}
 SOVIET = 365
 WORLD_WARS = (106, 139)  # COW 4.0 WarNum: World War I, World War II
-_CODE_FILES = ("training.py", "engine.py", "shocks.py", "cases.py", "landmark.py")
-_MODEL_CODE_FILES = ("scoring.py", "evaluation.py")  # models/: the scores and the training split
+_CODE_FILES = ("training.py", "engine.py", "shocks.py", "cases.py", "landmark.py", "forecast.py", "war_timing.py")
+_MODEL_CODE_FILES = ("scoring.py", "evaluation.py", "war_duration.py")  # models/: the scores and the training split
 #: The back-test's default settings (``pactwatch backtest`` without options): the stored result the forecast quotes
 #: is the one made with these (:func:`default_spec`).
 DEFAULTS = {"start": 1950, "end": None, "step": 1, "horizons": (5.0, 10.0), "dev_end": 1990}
@@ -207,12 +207,19 @@ def _oracle_Z(data, atopid: int, grid, Z_sq: np.ndarray, covs: list) -> tuple[np
     return Z, held
 
 
-def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool = False) -> dict:
+def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool = False, scenarios=None,
+                        wars=None) -> dict:
     """Status-quo survival S(a0 + h | a0) of ATOP alliance ``atopid`` from ``as_of`` for each horizon, through the
     forecast's code path (see the module docstring). Returns {"a0", "in_force", "state_source", "status_quo": {h: S},
     "oracle": {h: S} (if asked), "oracle_held_segments", "path": the status-quo covariate path of the longest horizon}.
-    Raises :class:`PactwatchError` (from ``resolve`` or ``Engine``) when the forecast cannot be made."""
+    Raises :class:`PactwatchError` (from ``resolve`` or ``Engine``) when the forecast cannot be made. ``scenarios``:
+    the scenario files (default :func:`.cases.load_scenarios`); ``wars``: the :class:`.war_timing.WarData` the status
+    quo's war-end timing is computed from (default the process-wide data source)."""
+    from .cases import load_scenarios
+    from .forecast import DEFAULT_SIMS, scenario_paths
+
     as_of = pd.Timestamp(as_of)
+    scenarios = load_scenarios() if scenarios is None else scenarios
     case = Case(id=f"atop-{int(atopid)}", name=f"ATOP {int(atopid)}", kind="atop", atopid=int(atopid))
     rc = resolve(case, data, as_of)
     covs = list(fm.covariates)
@@ -225,7 +232,11 @@ def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool 
         path = SH.build_path(grid, rc.formation, rc.states, [], (), covs)
         Z = path[covs].to_numpy(float)
         cumH = eng.baseline(beta, None)
-        S = eng.survival(beta, cumH, Z[None], grid.bounds)[:, 0]
+        # the forecast's status quo: its shocks and timing draws (seed 0, the forecast's default draws), its mixture
+        sp = scenario_paths(rc, scenarios, "status-quo", 0, grid, covs, as_of=as_of, n_sims=DEFAULT_SIMS, seed=0,
+                            wars=wars)
+        U = len(sp["paths"])
+        S = eng.survival(np.repeat(beta, U, 0), np.repeat(cumH, U, 1), sp["Zu"], grid.bounds) @ sp["weights"]
         i = int(np.argmin(np.abs(eng.grid - h)))
         out["status_quo"][h] = float(S[i])
         out["a0"] = float(grid.a0)
@@ -356,11 +367,15 @@ def origin_rows(data, T: int, hT, event: str = "any-end", use_cache: bool = True
     orc = {h: np.full(len(tg), np.nan) for h in hT}
     why = [None] * len(tg)
     day = as_of_date(T)
+    from .cases import load_scenarios
+    from .war_timing import WarData
+
+    scen, wars = load_scenarios(), WarData()  # the forecast's status quo; COW wars (the timing uses those ended by T)
     for i, aid in enumerate(tg["atopid"].to_numpy()):
         # all horizons; if the longest goes beyond the training data's ages, the shortest alone
         for hh in ([hT, [min(hT)]] if len(hT) > 1 else [hT]):
             try:
-                r = predict_alliance_at(data, fm, int(aid), day, hh, oracle=oracle)
+                r = predict_alliance_at(data, fm, int(aid), day, hh, oracle=oracle, scenarios=scen, wars=wars)
             except PactwatchError as exc:
                 why[i] = _reason(str(exc))
                 continue
