@@ -17,10 +17,16 @@ At each origin T:
   fit is cached per origin under ``paths.home()/cache/forecast``). Nothing formed, ended or measured after T enters
   the fit (tested in ``tests/test_backtest_landmark.py``).
 - **prediction** through the forecast's own code path (:func:`predict_alliance_at`): the case is resolved from the
-  data with :func:`pactwatch.scenarios.cases.resolve` (a ``kind: atop`` case), the status-quo path is built with
-  :func:`.shocks.path_grid` / :func:`.shocks.build_path` (no shocks), and survival from a0 to a0 + h is the point
-  estimate of :class:`.engine.Engine` at the coefficient estimate and the Breslow baseline — exactly the status-quo
-  ``point`` of ``forecast.run_scenarios`` (which averages over timing draws; the status quo has none). The "oracle"
+  data with :func:`pactwatch.scenarios.cases.resolve` (a ``kind: atop`` case), the status quo's paths are those of
+  the forecast (:func:`.forecast.scenario_paths`: the shocks of ``scenarios/status-quo.yaml``, its war-end timing
+  computed on 31 Dec T by :mod:`.war_timing` — the war a member fights in year T from COW war participation, its age
+  from the war's COW start, the yearly rate of the COW wars that had ended by 31 Dec T, wars under way then as
+  censored exposure; a war already over by 31 Dec T ends in year T — and the forecast's default
+  ``forecast.DEFAULT_SIMS`` timing draws with seed 0), and survival from a0 to a0 + h is the point estimate of
+  :class:`.engine.Engine` at the coefficient estimate and the Breslow baseline, mixed over the distinct paths with
+  the draws' weights — exactly the status-quo ``point`` of ``forecast.run_scenarios`` with seed 0 and the default
+  draws (tested in ``tests/test_backtest_landmark.py`` for an alliance at war). An alliance with no member at war
+  has one path (the war-end shock changes nothing and is left out). The "oracle"
   path (diagnostic only) replaces the held covariates with those actually recorded in years T + 1 ... (the last
   recorded value is held where the alliance-years stop: after the alliance's end or the war data's end in 2007).
 - **outcome** at T + h: known if the alliance ended (under the event definition) by 31 Dec T + h, or was still in
@@ -146,10 +152,19 @@ def frozen_spec(event: str, horizons, origins: dict, dev_end: int) -> dict:
             "event": {"name": ed.name, "description": ed.description}, "horizons": [float(h) for h in horizons],
             "origins": {str(k): list(v) for k, v in origins.items()}, "dev_end": int(dev_end),
             "as_of_rule": "31 Dec of the origin year", "baselines": list(BASELINES),
+            "status_quo": _status_quo_sha256(),
             "code_version": {"pactwatch": __version__, "landmark": LANDMARK_VERSION, "source_sha256": code_version()}}
     spec["hash"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
     spec["frozen_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return spec
+
+
+def _status_quo_sha256() -> str:
+    """sha256 of the status-quo scenario the back-test predicts with (its shocks and timing rule)."""
+    from .cases import load_scenarios
+    from .forecast import content_sha256
+
+    return content_sha256(load_scenarios()["status-quo"])
 
 
 def origins_for(horizons, start: int = 1950, end: int | None = None, step: int = 1) -> tuple[dict, list]:
@@ -210,8 +225,8 @@ def _oracle_Z(data, atopid: int, grid, Z_sq: np.ndarray, covs: list) -> tuple[np
 def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool = False, scenarios=None,
                         wars=None) -> dict:
     """Status-quo survival S(a0 + h | a0) of ATOP alliance ``atopid`` from ``as_of`` for each horizon, through the
-    forecast's code path (see the module docstring). Returns {"a0", "in_force", "state_source", "status_quo": {h: S},
-    "oracle": {h: S} (if asked), "oracle_held_segments", "path": the status-quo covariate path of the longest horizon}.
+    forecast's code path (see the module docstring; the status quo's shocks and timing mixture included). Returns {"a0", "in_force", "state_source", "status_quo": {h: S},
+    "oracle": {h: S} (if asked), "oracle_held_segments", "path": the covariate path of the longest horizon held at the origin's values (no shocks; the oracle's start)}.
     Raises :class:`PactwatchError` (from ``resolve`` or ``Engine``) when the forecast cannot be made. ``scenarios``:
     the scenario files (default :func:`.cases.load_scenarios`); ``wars``: the :class:`.war_timing.WarData` the status
     quo's war-end timing is computed from (default the process-wide data source)."""
