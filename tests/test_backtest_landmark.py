@@ -11,7 +11,10 @@ import pytest
 from pactwatch.errors import PactwatchError
 from pactwatch.models import evaluation as E
 from pactwatch.scenarios import landmark as L
+from pactwatch.scenarios import shocks as SH
 from pactwatch.scenarios import training
+from pactwatch.scenarios.cases import resolve
+from pactwatch.scenarios.engine import Engine
 
 T = 1970
 
@@ -268,6 +271,63 @@ def test_backtest_prediction_equals_forecast_case_as_of_the_origin(forecast_data
                             ctx=ctx2).scenario("status-quo").survival
     row = frame[(frame["atopid"] == 3440) & (frame["horizon"] == 5.0)]["model"].iloc[0]
     assert abs(next(p.point for p in other if p.t == 5.0) - row) > 1e-6
+
+
+def test_backtest_prediction_equals_forecast_case_for_an_alliance_at_war(forecast_data):
+    """An alliance with a member at war at the origin (the Sino-Soviet treaty of 1950, ATOP 3200, on 31 Dec 1951:
+    China in the Korean War): the back-test's prediction is the forecast's status quo, with its war-end timing
+    computed on that date from the COW wars that had ended by then, mixed over the forecast's default timing
+    draws — not the path held at war for the whole horizon."""
+    from pactwatch.scenarios import forecast as F
+    from pactwatch.scenarios.schema import Case
+
+    T, aid = 1951, 3200
+    frame, _ = L.landmark_frame(forecast_data, {5.0: [T], 10.0: [T]}, use_cache=False, oracle=False)
+    row = frame[frame["atopid"] == aid]
+    assert row["member_at_war_at_origin"].all()
+    ctx = F.context(event="any-end", cutoff=T, use_cache=False, data=forecast_data)
+    day = L.as_of_date(T)
+    res = F.forecast_case(Case(id=f"atop-{aid}", name=f"ATOP {aid}", kind="atop", atopid=aid), ["status-quo"],
+                          as_of=day, horizon=10.0, ctx=ctx, competing=False)
+    sq = res.scenario("status-quo")
+    want = {p.t: p.point for p in sq.survival}
+    for h in (5.0, 10.0):
+        got = row[row["horizon"] == h]["model"].iloc[0]
+        assert got == pytest.approx(want[h], rel=1e-12, abs=1e-15)
+    # the timing: the Korean War's age on the origin, a rate from the wars ended by 1951 only, reported with its basis
+    from pactwatch.models import war_duration as W
+
+    b = sq.timing_basis[0]
+    assert b["status"] == "at-war" and "Korean" in b["war_used"]["war"] and b["as_of"] == "1951-12-31"
+    sp = W.from_source()
+    ended = sp[(sp["end"] <= day.date()) & (sp["years"] >= b["age"])]
+    assert b["n_wars"] == len(ended) and b["exposure_years"] == pytest.approx((ended["years"] - b["age"]).sum())
+    assert 0 < sq.shocks[0]["timing"]["p_per_year"] == b["p_per_year"] < 1
+    assert sq.n_distinct_paths > 1
+    # and it is not the path held at war for the horizon (what the back-test predicted before)
+    rc = resolve(Case(id="a", name="a", kind="atop", atopid=aid), forecast_data, day)
+    grid = SH.path_grid(rc.in_force, day, 5.0)
+    held = SH.build_path(grid, rc.formation, rc.states, [], (), list(ctx.model.covariates))
+    assert held["any_at_war"].eq(1).all()
+    eng = Engine(ctx.model, grid.a0, 5.0)
+    beta = ctx.model.coef[None, :]
+    S = eng.survival(beta, eng.baseline(beta, None), held[list(ctx.model.covariates)].to_numpy(float)[None],
+                     grid.bounds)[:, 0]
+    assert abs(S[int(np.argmin(np.abs(eng.grid - 5.0)))] - want[5.0]) > 1e-3
+
+
+def test_war_already_over_at_the_origin_ends_in_the_origin_year(forecast_data):
+    """On 31 Dec 1953 the Korean War (COW: ended 27 Jul 1953) is over although its participants are coded at war in
+    1953: the status quo's war end falls in the origin year, with probability one."""
+    from pactwatch.scenarios.cases import load_scenarios
+    from pactwatch.scenarios.schema import Case
+    from pactwatch.scenarios.war_timing import resolve_timings
+
+    day = L.as_of_date(1953)
+    rc = resolve(Case(id="a", name="a", kind="atop", atopid=3200), forecast_data, day)
+    assert any(s.at_war for s in rc.states)
+    shocks, _, bases = resolve_timings(load_scenarios()["status-quo"].shocks, rc, day)
+    assert bases[0]["status"] == "ended" and shocks[0].timing.fixed == 0
 
 
 def test_origins_after_2004_are_scored_for_five_years(forecast_data):

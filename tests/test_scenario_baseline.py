@@ -21,14 +21,25 @@ def sc():
     return load_scenarios()
 
 
-def _draws(name, sc, seed=0):
-    shocks = scenario_shocks(name, sc)
-    T = F._timing_draws(shocks, np.random.default_rng(99), N, Y0, [], name, seed=seed, first_year=FIRST)
+@pytest.fixture(scope="module")
+def rc(forecast_data):
+    from pactwatch.scenarios.cases import load_case, resolve
+
+    return resolve(load_case("rus-prk-2024"), forecast_data, pd.Timestamp("2026-11-26"))
+
+
+def _draws(name, sc, rc, seed=0):
+    """The scenario's shocks with their timings resolved on the case's as-of date (as the forecast does) and draws."""
+    from pactwatch.scenarios.war_timing import resolve_timings
+
+    written = scenario_shocks(name, sc)
+    shocks, keys, _ = resolve_timings(written, rc, pd.Timestamp("2026-11-26"))
+    T = F._timing_draws(shocks, np.random.default_rng(99), N, Y0, [], name, seed=seed, first_year=FIRST, keys=keys)
     return shocks, T
 
 
-def test_status_quo_includes_war_end_draws(sc):
-    shocks, T = _draws("status-quo", sc)
+def test_status_quo_includes_war_end_draws(sc, rc):
+    shocks, T = _draws("status-quo", sc, rc)
     assert [s.kind for s in shocks] == ["war-ends"] and shocks[0].timing.dist == "geometric"
     y = T[:, 0]
     p = shocks[0].timing.p_per_year
@@ -38,11 +49,11 @@ def test_status_quo_includes_war_end_draws(sc):
     assert np.mean(y == Y0 + 1) == pytest.approx((1 - p) ** FIRST * p, abs=0.015)
 
 
-def test_named_war_ends_falls_by_its_date_and_replaces_the_status_quos(sc):
+def test_named_war_ends_falls_by_its_date_and_replaces_the_status_quos(sc, rc):
     by = scenario_shocks("war-ends", sc)
     assert [s.kind for s in by] == ["war-ends"]  # one war end, not the status quo's and the scenario's
     assert by[0].timing.by is not None
-    _, T = _draws("war-ends", sc)
+    _, T = _draws("war-ends", sc, rc)
     assert T[:, 0].max() <= by[0].timing.by.year and T[:, 0].min() >= Y0
     for comp in ("war-ends+us-retrenchment", "war-ends+trilateral-strengthens"):
         kinds = [s.kind for s in scenario_shocks(comp, sc)]
@@ -50,10 +61,10 @@ def test_named_war_ends_falls_by_its_date_and_replaces_the_status_quos(sc):
         assert scenario_shocks(comp, sc)[0].timing.by == by[0].timing.by
 
 
-def test_every_scenario_carries_the_status_quos_war_end_with_the_same_draws(sc):
-    _, T0 = _draws("status-quo", sc)
+def test_every_scenario_carries_the_status_quos_war_end_with_the_same_draws(sc, rc):
+    _, T0 = _draws("status-quo", sc, rc)
     for name in ("us-retrenchment", "trilateral-strengthens", "leader-change", "power-shift"):
-        shocks, T = _draws(name, sc)
+        shocks, T = _draws(name, sc, rc)
         assert [s.kind for s in shocks][0] == "war-ends" and len(shocks) == 2
         assert np.array_equal(T[:, 0], T0[:, 0])  # common random numbers for the paired differences
 

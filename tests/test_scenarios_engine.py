@@ -115,6 +115,12 @@ def _rc(at_war=True):
 
 def test_run_scenarios_war_ends_direction_and_intervals(fm):
     sc = load_scenarios()
+    # a user-written yearly chance (a number, not 'from-data': this synthetic case has no war start, which would give
+    # the rate for age 0, close to the war-ends scenario's)
+    sq = sc["status-quo"]
+    sh = sq.shocks[0]
+    sc["status-quo"] = sq.model_copy(update={"shocks": [sh.model_copy(update={
+        "timing": sh.timing.model_copy(update={"p_per_year": 0.2})})]})
     res, a0 = run_scenarios(_rc(), fm, sc, ["status-quo", "war-ends"], as_of=pd.Timestamp("2023-06-30"),
                             horizon=10.0, n_sims=400, level=0.9, seed=1)
     sq, we = res

@@ -59,15 +59,43 @@ def test_ending_share_and_yearly_hazard():
     assert h["lower"] < h["p_per_year"] < h["upper"]
 
 
-def test_status_quo_states_the_rate_the_cow_data_give(src):
-    """The shipped status quo's yearly chance is the constant rate of COW inter-state wars as old as the case's war
-    on its observed date (rounded to two decimals), and its source quotes the counts."""
+def test_status_quo_computes_the_rate_the_cow_data_give_on_the_as_of_date(src, forecast_data):
+    """The shipped status quo states the rule ('p_per_year: from-data'), not a number; resolved for the case on its
+    observed date it is the constant rate of COW inter-state wars as old as the Ukraine war (0.47), and the basis
+    says which war, its age and the counts."""
+    import pandas as pd
+
+    from pactwatch.scenarios.cases import resolve
+    from pactwatch.scenarios.war_timing import WarData, resolve_timings
+
     case = load_case("rus-prk-2024")
     since = case.observed.members[365].at_war.since
     age = W.war_age(since, case.observed.date)
     h = W.yearly_hazard(W.from_source(src), age)
-    r = W.ending_share(W.from_source(src), age)
-    tm = next(s.timing for s in load_scenarios()["status-quo"].shocks if s.kind == "war-ends")
-    assert tm.dist == "geometric" and tm.p_per_year == pytest.approx(h["p_per_year"], abs=0.005)
-    assert f"of the {r['n_at_risk']} wars" in tm.source and f"{r['n_ended']} ended" in tm.source
-    assert f"{h['lower']:.2f}-{h['upper']:.2f}" in tm.source
+    sq = load_scenarios()["status-quo"].shocks
+    assert next(s.timing for s in sq if s.kind == "war-ends").p_per_year == "from-data"
+    rc = resolve(case, forecast_data, pd.Timestamp(case.observed.date), src)
+    shocks, keys, bases = resolve_timings(sq, rc, pd.Timestamp(case.observed.date), WarData(src))
+    tm = shocks[0].timing
+    assert keys == list(sq)
+    assert tm.dist == "geometric" and tm.p_per_year == pytest.approx(h["p_per_year"], rel=1e-12)
+    assert round(tm.p_per_year, 2) == 0.47
+    b = bases[0]
+    assert b["status"] == "at-war" and b["war_used"]["start"] == "2022-02-24" and b["age"] == pytest.approx(age)
+    assert b["n_wars"] == 7 and f"{h['lower']:.2f}-{h['upper']:.2f}" in tm.source
+
+
+def test_rate_as_of_uses_only_wars_ended_by_then_and_censors_those_under_way():
+    sp = W.war_spells(pd.DataFrame([_row(1, "A", 2, "1900-01-01", "1903-01-01"),
+                                    _row(2, "B", 2, "1910-01-01", "1912-01-01"),
+                                    _row(3, "C", 2, "1920-01-01", "1926-01-01")]))
+    on = dt.date(1923, 1, 1)  # C under way for 3 years: censored; nothing later is known
+    h = W.yearly_hazard_as_of(sp, 1.0, on)
+    expo = (sp["years"].iloc[0] - 1) + (sp["years"].iloc[1] - 1) + (W.war_age(dt.date(1920, 1, 1), on) - 1)
+    assert h["n_wars"] == 2 and h["n_censored"] == 1
+    assert h["exposure_years"] == pytest.approx(expo)
+    assert h["p_per_year"] == pytest.approx(1 - math.exp(-2 / expo))
+    # the full data (C ended, 6 years) give another rate: the as-of rate does not see C's end
+    assert W.yearly_hazard(sp, 1.0)["p_per_year"] != pytest.approx(h["p_per_year"])
+    # before any war had ended at that age: no rate
+    assert W.yearly_hazard_as_of(sp, 1.0, dt.date(1901, 6, 1))["p_per_year"] is None

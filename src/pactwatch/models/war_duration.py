@@ -103,6 +103,33 @@ def yearly_hazard(spells: pd.DataFrame, age: float, level: float = 0.9) -> dict:
             "lower": -math.expm1(-rlo), "upper": -math.expm1(-rhi)}
 
 
+def yearly_hazard_as_of(spells: pd.DataFrame, age: float, as_of: dt.date, level: float = 0.9) -> dict:
+    """:func:`yearly_hazard` with only what was known on ``as_of``: a war that had ended by then (end <= as_of) adds
+    its ending and its war-years after ``age``; a war under way on ``as_of`` (start <= as_of < end) adds its
+    war-years after ``age`` up to ``as_of`` as censored exposure (no ending: right-censored, the maximum-likelihood
+    rate of an exponential waiting time with censoring); a war started after ``as_of`` is unknown. Returns the keys
+    of :func:`yearly_hazard` plus as_of, n_censored (wars under way past ``age``) and censored_years."""
+    from scipy import stats
+
+    ended = spells[spells["end"] <= as_of]
+    on = spells[(spells["start"] <= as_of) & (spells["end"] > as_of)]
+    risk = ended[ended["years"] >= age]
+    seen = pd.Series([(as_of - s).days / YEAR for s in on["start"]], dtype=float)
+    cens = seen[seen > age] - age
+    d = int(len(risk))
+    T = float((risk["years"] - age).sum()) + float(cens.sum())
+    out = {"age": age, "as_of": str(as_of), "n_wars": d, "n_censored": int(len(cens)),
+           "censored_years": float(cens.sum()), "exposure_years": T, "rate": None, "p_per_year": None,
+           "lower": None, "upper": None}
+    if d == 0 or T <= 0:
+        return out
+    a = (1 - level) / 2
+    rlo = float(stats.chi2.ppf(a, 2 * d)) / (2 * T)
+    rhi = float(stats.chi2.ppf(1 - a, 2 * d + 2)) / (2 * T)
+    out.update(rate=d / T, p_per_year=-math.expm1(-d / T), lower=-math.expm1(-rlo), upper=-math.expm1(-rhi))
+    return out
+
+
 def war_age(since: dt.date, on: dt.date) -> float:
     """Years from a war's start to ``on`` (365.25-day years)."""
     return (on - since).days / YEAR
@@ -115,4 +142,4 @@ def from_source(src=None) -> pd.DataFrame:
     return war_spells((src or default_source()).table("cow_war_inter"))
 
 
-__all__ = ["war_spells", "ending_share", "yearly_hazard", "war_age", "from_source"]
+__all__ = ["war_spells", "ending_share", "yearly_hazard", "yearly_hazard_as_of", "war_age", "from_source"]

@@ -89,8 +89,11 @@ from .codings import CodingDraws, coding_draws, uncertain_codings
 from .engine import Engine, baseline_draws, cumulative_incidence, draw_betas, median_time, survival_draws
 from .result import SCHEMA, ForecastResult
 from .training import FORECAST_SPEC, LABELS, build_data, fit, path_inputs
+from .war_timing import WarData
 
 TIMES = (1.0, 3.0, 5.0, 10.0)
+#: The forecast's default number of Monte Carlo draws (also the back-test's timing draws, seed 0).
+DEFAULT_SIMS = 1000
 #: Bump when the engine's arithmetic changes (part of :func:`model_version`).
 ENGINE_VERSION = 1
 
@@ -340,12 +343,13 @@ def _shock_rng(seed: int, sh, seen: dict) -> np.random.Generator:
     return np.random.default_rng([seed, *key, k])
 
 
-def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, first_year: float = 1.0):
+def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, first_year: float = 1.0, keys=None):
     """Calendar years of each shock (n x shocks). ``seed``: draw each shock from its own stream (:func:`_shock_rng`)
-    instead of ``rng``; ``first_year``: the part of the as-of year still ahead (geometric timings)."""
+    instead of ``rng``; ``first_year``: the part of the as-of year still ahead (geometric timings); ``keys``: the
+    shocks as written (before :func:`.war_timing.resolve_timings`) that key the streams (default ``shocks``)."""
     cols, seen = [], {}
-    for sh in shocks:
-        r = rng if seed is None else _shock_rng(seed, sh, seen)
+    for i, sh in enumerate(shocks):
+        r = rng if seed is None else _shock_rng(seed, sh if keys is None else keys[i], seen)
         y = SH.draw_years(sh.timing, r, n, y0, first_year=first_year)
         early = (y < y0)
         if early.any():
@@ -356,10 +360,53 @@ def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, f
     return np.stack(cols, axis=1) if cols else np.zeros((n, 0), dtype=np.int64)
 
 
+def scenario_paths(rc: ResolvedCase, scenarios: dict, name: str, si: int, grid, covs: list, *, as_of: pd.Timestamp,
+                   n_sims: int, seed: int, wars=None, codings: CodingDraws | None = None, path_inputs=None) -> dict:
+    """One scenario's covariate paths and their Monte Carlo weights (shared by :func:`run_scenarios` and the landmark
+    back-test, so both predict the same way): the scenario's shocks (:func:`.shocks.scenario_shocks`; a
+    ``p_per_year: from-data`` timing resolved on ``as_of`` by :func:`.war_timing.resolve_timings` from ``wars``, a
+    :class:`.war_timing.WarData`), ``n_sims`` timing draws (each shock's stream keyed by ``seed`` and the shock as
+    written), one path per distinct (timing tuple, coding variant) (``codings``: :func:`.codings.coding_draws`; None =
+    the case as coded; the member pick of an 'any' shock is drawn once per timing tuple, the same for every coding
+    variant); ``path_inputs``: (lag0, held) of :func:`.training.path_inputs`. ``si``: the scenario's position in the
+    run (the stream of 'any' member picks). The point mixture weighs timings by their shares of the draws and codings
+    by each reading's probability (:attr:`.codings.CodingDraws.exact`; by their shares of the coding draws when there
+    are too many combinations). Returns {shocks, bases, notes, T, uniqT, invT, inv, pair, pb (the path builder), Zd
+    (the draws' distinct paths), Zu / weights (the point mixture's paths and weights)}."""
+    from .war_timing import resolve_timings
+
+    if codings is None:
+        codings = CodingDraws.none(rc.formation, rc.states, n_sims)
+    V = len(codings.variants)
+    invC = np.asarray(codings.index, dtype=np.int64)
+    written = SH.scenario_shocks(name, scenarios)
+    SH.check_scenario(name, written, covs)
+    shocks, keys, bases = resolve_timings(written, rc, pd.Timestamp(as_of), wars)
+    notes = []
+    srng = np.random.default_rng([seed, si + 1])
+    T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name, seed=seed,
+                      first_year=float(grid.bounds[1] - grid.bounds[0]), keys=keys)
+    uniqT, invT = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
+    invT = np.asarray(invT).ravel()
+    pair, inv = np.unique(invT * V + invC, return_inverse=True)
+    inv = np.asarray(inv).ravel()
+    pb = _PathBuilder(grid, codings, shocks, uniqT, covs, seed, si, path_inputs)
+    Zd = np.stack([pb.Z(*divmod(int(p), V)) for p in pair])  # the draws' distinct paths: pairs x K x p
+    wT = np.bincount(invT, minlength=len(uniqT)) / n_sims
+    if codings.exact is not None:
+        pts_ = [(jt, v, wT[jt] * pv) for jt in range(len(uniqT)) for v, pv in codings.exact if wT[jt] * pv > 0]
+        Zu = np.stack([pb.Z(jt, v) for jt, v, _ in pts_])
+        weights = np.array([w for _, _, w in pts_])
+    else:
+        Zu, weights = Zd, np.bincount(inv, minlength=len(pair)) / n_sims
+    return {"shocks": shocks, "bases": bases, "notes": notes, "T": T, "uniqT": uniqT, "invT": invT, "inv": inv,
+            "pair": pair, "pb": pb, "Zd": Zd, "Zu": Zu, "weights": weights}
+
+
 def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: pd.Timestamp, horizon: float,
                   n_sims: int, level: float, seed: int, times=TIMES, progress=None,
                   codings: CodingDraws | None = None, competing: dict | None = None,
-                  engine=None, path_inputs=None) -> tuple[list, float]:
+                  engine=None, path_inputs=None, wars=None) -> tuple[list, float]:
     """Monte Carlo for each named scenario; returns (list of scenario results, a0). ``competing``: cause name ->
     FittedModel (:func:`cause_models`); each scenario result then carries ``_competing`` (:class:`CompetingRun`).
 
@@ -375,7 +422,9 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     ``engine``: where the deterministic baseline and survival arithmetic of the draws runs (a
     :class:`pactwatch.news.engine.Engine`; None: here); every random number is drawn here, so the numbers are the same
     on any engine. ``path_inputs``: (lag0, held) for the covariate paths (:func:`.training.path_inputs`; the lagged
-    covariates' first year and data-held values)."""
+    covariates' first year and data-held values).
+    ``wars``: the :class:`.war_timing.WarData` a ``p_per_year: from-data`` timing is computed from (default: the
+    process-wide data source)."""
     grid = SH.path_grid(rc.in_force, as_of, horizon)
     eng = Engine(fm, grid.a0, horizon)
     covs = fm.covariates
@@ -390,36 +439,14 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     ref = fm.reference
     if codings is None:
         codings = CodingDraws.none(rc.formation, rc.states, n_sims)
-    V = len(codings.variants)
-    invC = np.asarray(codings.index, dtype=np.int64)
     cr = (CompetingRun(competing, covs, grid.a0, horizon, n_sims, seed, level, times, t_idx) if competing else None)
     out = []
     for si, name in enumerate(names):
-        shocks = SH.scenario_shocks(name, scenarios)
-        SH.check_scenario(name, shocks, covs)
-        notes = []
-        srng = np.random.default_rng([seed, si + 1])
-        T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name, seed=seed,
-                          first_year=float(grid.bounds[1] - grid.bounds[0]))
-        # one path per distinct (timing tuple, coding variant); the member pick of an 'any' shock is drawn once per
-        # timing tuple (the same for every coding variant)
-        uniqT, invT = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
-        invT = np.asarray(invT).ravel()
-        pair, inv = np.unique(invT * V + invC, return_inverse=True)
-        inv = np.asarray(inv).ravel()
-
-        pb = _PathBuilder(grid, codings, shocks, uniqT, covs, seed, si, path_inputs)
+        sp = scenario_paths(rc, scenarios, name, si, grid, covs, as_of=as_of, n_sims=n_sims, seed=seed, wars=wars,
+                            codings=codings, path_inputs=path_inputs)
+        shocks, notes, uniqT, invT, inv, pair, pb, Zd, Zu, weights = (
+            sp[k] for k in ("shocks", "notes", "uniqT", "invT", "inv", "pair", "pb", "Zd", "Zu", "weights"))
         rc.notes.extend(n for n in pb.df(0, 0).attrs.get("notes", []) if n not in rc.notes)  # e.g. a lag without a record
-        Zd = np.stack([pb.Z(*divmod(int(p), V)) for p in pair])  # the draws' distinct paths: pairs x K x p
-        # point: beta_hat, estimated baseline, mixture over timing (shares of the timing draws) and coding (each
-        # reading's exact probability when the combinations are few enough, else shares of the coding draws)
-        wT = np.bincount(invT, minlength=len(uniqT)) / n_sims
-        if codings.exact is not None:
-            pts_ = [(jt, v, wT[jt] * pv) for jt in range(len(uniqT)) for v, pv in codings.exact if wT[jt] * pv > 0]
-            Zu = np.stack([pb.Z(jt, v) for jt, v, _ in pts_])
-            weights = np.array([w for _, _, w in pts_])
-        else:
-            Zu, weights = Zd, np.bincount(inv, minlength=len(pair)) / n_sims
         U = len(weights)
         S_u = eng.survival(np.repeat(beta_hat, U, 0), np.repeat(cumH_hat, U, 1), Zu, grid.bounds)  # G x U
         point = S_u @ weights
@@ -455,7 +482,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
                "curve": {"t": eng.grid[sel].tolist(), "point": point[sel].tolist(), "lower": lo[sel].tolist(),
                          "upper": hi[sel].tolist()},
                "drivers": drivers, "path": rep.to_dict(orient="records"), "n_distinct_paths": int(len(pair)),
-               "timing_notes": notes, "_S": S}
+               "timing_notes": notes, "timing_basis": sp["bases"], "_S": S}
         if cr is not None:
             res["_competing"] = cr.scenario(Zu, weights, Zd, inv, grid.bounds)
         if codings.singles and (name == "status-quo" or (si == 0 and "status-quo" not in names)):
@@ -615,7 +642,7 @@ def content_sha256(obj) -> str:
     return hashlib.sha256(json.dumps(obj.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
-def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = 1000,
+def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, source=None, sims: int = DEFAULT_SIMS,
                   seed: int = 0, horizon: float = 10.0, event: str = "any-end", level: float = 0.9,
                   k_analogues: int = 8, ctx: Context | None = None, scenario_dir=None, use_cache: bool = True,
                   progress=None, competing: bool = True, engine=None) -> ForecastResult:
@@ -660,7 +687,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         res, a0 = run_scenarios(rc, fm, allsc, names, as_of=day, horizon=horizon, n_sims=n_sims, level=level,
                                 seed=seed, progress=progress, codings=cd,
                                 path_inputs=path_inputs(ctx.data, rc, day, fm.covariates),
-                                competing={n: m for n, (m, _) in cmodels.items()} or None, engine=mc)
+                                competing={n: m for n, (m, _) in cmodels.items()} or None, engine=mc,
+                                wars=WarData(source))
     coding_out = _coding_result(c, cd, res)
     comp = None
     if cmodels:
@@ -684,7 +712,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         "Archigos leaders start in 1875 for most states, so the usable window is " + "–".join(map(str, fm.info["train_years"])) + "; "
         "the post-2007 world enters only through this case's own covariate values.",
         "What the status quo assumes: the war the members fight ends with a constant yearly chance (the status-quo "
-        "scenario file states the rate and its source, a base rate from COW inter-state wars as old as this one), and "
+        "scenario file states the rule; the rate is computed on the as-of date from COW inter-state wars as old as "
+        "this one that had ended by then, and each scenario's timing_basis gives the rate used and its basis), and "
         "nothing else changes — no leader change, new outside alliance, new war, new rival or regime change. Every "
         "scenario runs on top of it (a scenario's own war-ends timing replaces the status quo's). Alliances in the "
         "training data lived through those other shocks at their usual rates, so in that respect the status quo is "

@@ -17,10 +17,16 @@ At each origin T:
   fit is cached per origin under ``paths.home()/cache/forecast``). Nothing formed, ended or measured after T enters
   the fit (tested in ``tests/test_backtest_landmark.py``).
 - **prediction** through the forecast's own code path (:func:`predict_alliance_at`): the case is resolved from the
-  data with :func:`pactwatch.scenarios.cases.resolve` (a ``kind: atop`` case), the status-quo path is built with
-  :func:`.shocks.path_grid` / :func:`.shocks.build_path` (no shocks), and survival from a0 to a0 + h is the point
-  estimate of :class:`.engine.Engine` at the coefficient estimate and the Breslow baseline — exactly the status-quo
-  ``point`` of ``forecast.run_scenarios`` (which averages over timing draws; the status quo has none). The "oracle"
+  data with :func:`pactwatch.scenarios.cases.resolve` (a ``kind: atop`` case), the status quo's paths are those of
+  the forecast (:func:`.forecast.scenario_paths`: the shocks of ``scenarios/status-quo.yaml``, its war-end timing
+  computed on 31 Dec T by :mod:`.war_timing` — the war a member fights in year T from COW war participation, its age
+  from the war's COW start, the yearly rate of the COW wars that had ended by 31 Dec T, wars under way then as
+  censored exposure; a war already over by 31 Dec T ends in year T — and the forecast's default
+  ``forecast.DEFAULT_SIMS`` timing draws with seed 0), and survival from a0 to a0 + h is the point estimate of
+  :class:`.engine.Engine` at the coefficient estimate and the Breslow baseline, mixed over the distinct paths with
+  the draws' weights — exactly the status-quo ``point`` of ``forecast.run_scenarios`` with seed 0 and the default
+  draws (tested in ``tests/test_backtest_landmark.py`` for an alliance at war). An alliance with no member at war
+  has one path (the war-end shock changes nothing and is left out). The "oracle"
   path (diagnostic only) replaces the held covariates with those actually recorded in years T + 1 ... (the last
   recorded value is held where the alliance-years stop: after the alliance's end or the war data's end in 2007).
 - **outcome** at T + h: known if the alliance ended (under the event definition) by 31 Dec T + h, or was still in
@@ -102,8 +108,9 @@ BASELINE_LABELS = {"km_all": "Kaplan–Meier, all history before the origin (age
                    "const_10y": "Constant hazard = endings per alliance-year in the last 10 years"}
 SOVIET = 365
 WORLD_WARS = (106, 139)  # COW 4.0 WarNum: World War I, World War II
-_CODE_FILES = ("training.py", "engine.py", "shocks.py", "cases.py", "landmark.py", "pooling.py")
-_MODEL_CODE_FILES = ("scoring.py", "evaluation.py")  # models/: the scores and the training split
+_CODE_FILES = ("training.py", "engine.py", "shocks.py", "cases.py", "landmark.py", "pooling.py", "forecast.py",
+               "war_timing.py", "codings.py")
+_MODEL_CODE_FILES = ("scoring.py", "evaluation.py", "war_duration.py")  # models/: the scores and the training split
 #: The back-test's default settings (``pactwatch backtest`` without options): the stored result the forecast quotes
 #: is the one made with these (:func:`default_spec`).
 DEFAULTS = {"start": 1950, "end": None, "step": 1, "horizons": (5.0, 10.0), "dev_end": 1990}
@@ -155,12 +162,21 @@ def frozen_spec(event: str, horizons, origins: dict, dev_end: int, model=None) -
             "event": {"name": ed.name, "description": ed.description}, "horizons": [float(h) for h in horizons],
             "origins": {str(k): list(v) for k, v in origins.items()}, "dev_end": int(dev_end),
             "as_of_rule": "31 Dec of the origin year", "baselines": list(BASELINES),
+            "status_quo": _status_quo_sha256(),
             "code_version": {"pactwatch": __version__, "landmark": LANDMARK_VERSION, "source_sha256": code_version()}}
     if ms.exclude_years:
         spec["training_excludes_years"] = sorted(int(y) for y in ms.exclude_years)
     spec["hash"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
     spec["frozen_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return spec
+
+
+def _status_quo_sha256() -> str:
+    """sha256 of the status-quo scenario the back-test predicts with (its shocks and timing rule)."""
+    from .cases import load_scenarios
+    from .forecast import content_sha256
+
+    return content_sha256(load_scenarios()["status-quo"])
 
 
 def origins_for(horizons, start: int = 1950, end: int | None = None, step: int = 1) -> tuple[dict, list]:
@@ -218,12 +234,19 @@ def _oracle_Z(data, atopid: int, grid, Z_sq: np.ndarray, covs: list) -> tuple[np
     return Z, held
 
 
-def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool = False) -> dict:
+def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool = False, scenarios=None,
+                        wars=None) -> dict:
     """Status-quo survival S(a0 + h | a0) of ATOP alliance ``atopid`` from ``as_of`` for each horizon, through the
-    forecast's code path (see the module docstring). Returns {"a0", "in_force", "state_source", "status_quo": {h: S},
-    "oracle": {h: S} (if asked), "oracle_held_segments", "path": the status-quo covariate path of the longest horizon}.
-    Raises :class:`PactwatchError` (from ``resolve`` or ``Engine``) when the forecast cannot be made."""
+    forecast's code path (see the module docstring; the status quo's shocks and timing mixture included). Returns {"a0", "in_force", "state_source", "status_quo": {h: S},
+    "oracle": {h: S} (if asked), "oracle_held_segments", "path": the covariate path of the longest horizon held at the origin's values (no shocks; the oracle's start)}.
+    Raises :class:`PactwatchError` (from ``resolve`` or ``Engine``) when the forecast cannot be made. ``scenarios``:
+    the scenario files (default :func:`.cases.load_scenarios`); ``wars``: the :class:`.war_timing.WarData` the status
+    quo's war-end timing is computed from (default the process-wide data source)."""
+    from .cases import load_scenarios
+    from .forecast import DEFAULT_SIMS, scenario_paths
+
     as_of = pd.Timestamp(as_of)
+    scenarios = load_scenarios() if scenarios is None else scenarios
     case = Case(id=f"atop-{int(atopid)}", name=f"ATOP {int(atopid)}", kind="atop", atopid=int(atopid))
     rc = resolve(case, data, as_of)
     covs = list(fm.covariates)
@@ -237,7 +260,11 @@ def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool 
         path = SH.build_path(grid, rc.formation, rc.states, [], (), covs, lag0=lag0, held=held_values)
         Z = path[covs].to_numpy(float)
         cumH = eng.baseline(beta, None)
-        S = eng.survival(beta, cumH, Z[None], grid.bounds)[:, 0]
+        # the forecast's status quo: its shocks and timing draws (seed 0, the forecast's default draws), its mixture
+        sp = scenario_paths(rc, scenarios, "status-quo", 0, grid, covs, as_of=as_of, n_sims=DEFAULT_SIMS, seed=0,
+                            wars=wars, path_inputs=(lag0, held_values))
+        U = len(sp["weights"])
+        S = eng.survival(np.repeat(beta, U, 0), np.repeat(cumH, U, 1), sp["Zu"], grid.bounds) @ sp["weights"]
         i = int(np.argmin(np.abs(eng.grid - h)))
         out["status_quo"][h] = float(S[i])
         out["a0"] = float(grid.a0)
@@ -370,11 +397,15 @@ def origin_rows(data, T: int, hT, event: str = "any-end", use_cache: bool = True
     orc = {h: np.full(len(tg), np.nan) for h in hT}
     why = [None] * len(tg)
     day = as_of_date(T)
+    from .cases import load_scenarios
+    from .war_timing import WarData
+
+    scen, wars = load_scenarios(), WarData()  # the forecast's status quo; COW wars (the timing uses those ended by T)
     for i, aid in enumerate(tg["atopid"].to_numpy()):
         # all horizons; if the longest goes beyond the training data's ages, the shortest alone
         for hh in ([hT, [min(hT)]] if len(hT) > 1 else [hT]):
             try:
-                r = predict_alliance_at(data, fm, int(aid), day, hh, oracle=oracle)
+                r = predict_alliance_at(data, fm, int(aid), day, hh, oracle=oracle, scenarios=scen, wars=wars)
             except PactwatchError as exc:
                 why[i] = _reason(str(exc))
                 continue

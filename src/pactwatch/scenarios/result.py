@@ -167,6 +167,9 @@ class ScenarioResult(_M):
     path: list[dict[str, Any]] = Field(description="The most frequent covariate path, one row per calendar year")
     n_distinct_paths: int
     timing_notes: list[str]
+    timing_basis: list[dict[str, Any]] = Field(default_factory=list, description="For each shock whose timing is "
+                                               "computed on the as-of date ('p_per_year: from-data'): the rule, the "
+                                               "war(s) found, the war's age, the yearly chance used and its basis")
     vs_status_quo: Optional[list[Difference]] = Field(None, description="Null when there is no status quo")
     at_resolution: Optional[list[DatePoint]] = Field(None, description="Survival to each resolution date of the case "
                                                      "(null when the case states none)")

@@ -311,7 +311,8 @@ class Timing(_Strict):
     happens in each year from the as-of date on, the as-of year counting only its remaining fraction: the waiting
     time is exponential with rate −ln(1 − p_per_year); a draw past the horizon means the shock does not happen in the
     window). ``by`` (geometric only): the shock happens on or before that date — the geometric distribution truncated
-    at ``by``, i.e. conditioned on the shock happening by then."""
+    at ``by``, i.e. conditioned on the shock happening by then. ``p_per_year: from-data`` (``war-ends`` only): the
+    yearly chance is computed on the as-of date from the data known then (:mod:`.war_timing`)."""
     relative: bool = True
     fixed: Optional[int] = None
     dist: Optional[Literal["uniform", "triangular", "discrete", "geometric"]] = None
@@ -320,8 +321,9 @@ class Timing(_Strict):
     high: Optional[int] = None
     p: Optional[dict[int, Annotated[float, Field(ge=0, le=1)]]] = None
     never: float = Field(default=0.0, ge=0, le=1)
-    p_per_year: Optional[float] = Field(default=None, gt=0, lt=1, allow_inf_nan=False,
-                                        description="geometric: the chance the shock happens in any one year")
+    p_per_year: Optional[Union[Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)], Literal["from-data"]]] = Field(
+        default=None, description="geometric: the chance the shock happens in any one year, or 'from-data' (war-ends "
+                                  "only: computed on the as-of date, :mod:`pactwatch.scenarios.war_timing`)")
     by: Optional[dt.date] = Field(default=None, description="geometric: the shock happens by this date (truncation)")
     source: Optional[str] = None
 
@@ -397,6 +399,8 @@ class Shock(_Strict):
             raise ValueError(f"kind {self.kind!r} needs 'rivals'")
         if self.kind == "power-shift" and self.cinc_factor is None:
             raise ValueError("kind 'power-shift' needs 'cinc_factor'")
+        if self.timing.p_per_year == "from-data" and self.kind != "war-ends":
+            raise ValueError(f"'p_per_year: from-data' is computed for kind 'war-ends' only, not {self.kind!r}")
         if self.kind == "regime-change" and self.polity2_delta is None:
             raise ValueError("kind 'regime-change' needs 'polity2_delta'")
         return self

@@ -238,6 +238,9 @@ def draw_years(timing: Timing, rng: np.random.Generator, n: int, y0: int, *, fir
             if within <= 0:
                 raise PactwatchError(f"timing 'by: {timing.by}' is not after the as-of date (in {y0}): the shock "
                                      "cannot be conditioned to happen by a date already past")
+        if not isinstance(timing.p_per_year, float):
+            raise PactwatchError(f"timing 'p_per_year: {timing.p_per_year}' must be resolved to a number on the as-of "
+                                 "date first (pactwatch.scenarios.war_timing.resolve_timings)")
         k = geometric_years(timing.p_per_year, rng, n, first_year=first_year, within=within)
         return np.where(k >= NEVER, NEVER, k + off).astype(np.int64)
     if timing.fixed is not None:
