@@ -109,7 +109,7 @@ BASELINE_LABELS = {"km_all": "Kaplan–Meier, all history before the origin (age
 SOVIET = 365
 WORLD_WARS = (106, 139)  # COW 4.0 WarNum: World War I, World War II
 _CODE_FILES = ("training.py", "engine.py", "shocks.py", "cases.py", "landmark.py", "pooling.py", "forecast.py",
-               "war_timing.py", "codings.py")
+               "war_timing.py", "codings.py", "paths.py")
 _MODEL_CODE_FILES = ("scoring.py", "evaluation.py", "war_duration.py")  # models/: the scores and the training split
 #: The back-test's default settings (``pactwatch backtest`` without options): the stored result the forecast quotes
 #: is the one made with these (:func:`default_spec`).
@@ -174,7 +174,7 @@ def frozen_spec(event: str, horizons, origins: dict, dev_end: int, model=None) -
 def _status_quo_sha256() -> str:
     """sha256 of the status-quo scenario the back-test predicts with (its shocks and timing rule)."""
     from .cases import load_scenarios
-    from .forecast import content_sha256
+    from .paths import content_sha256
 
     return content_sha256(load_scenarios()["status-quo"])
 
@@ -243,7 +243,7 @@ def predict_alliance_at(data, fm, atopid: int, as_of, horizons, *, oracle: bool 
     the scenario files (default :func:`.cases.load_scenarios`); ``wars``: the :class:`.war_timing.WarData` the status
     quo's war-end timing is computed from (default the process-wide data source)."""
     from .cases import load_scenarios
-    from .forecast import DEFAULT_SIMS, scenario_paths
+    from .paths import DEFAULT_SIMS, scenario_paths
 
     as_of = pd.Timestamp(as_of)
     scenarios = load_scenarios() if scenarios is None else scenarios
