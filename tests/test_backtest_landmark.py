@@ -307,8 +307,12 @@ def test_backtest_prediction_equals_forecast_case_for_an_alliance_at_war(forecas
     # and it is not the path held at war for the horizon (what the back-test predicted before)
     rc = resolve(Case(id="a", name="a", kind="atop", atopid=aid), forecast_data, day)
     grid = SH.path_grid(rc.in_force, day, 5.0)
-    held = SH.build_path(grid, rc.formation, rc.states, [], (), list(ctx.model.covariates))
-    assert held["any_at_war"].eq(1).all()
+    covs = list(ctx.model.covariates)
+    from pactwatch.scenarios.training import path_inputs
+
+    lag0, held_values = path_inputs(forecast_data, rc, day, covs)
+    held = SH.build_path(grid, rc.formation, rc.states, [], (), covs, lag0=lag0, held=held_values)
+    assert held["any_at_war_cow_ucdp_lag1"].eq(1).all()
     eng = Engine(ctx.model, grid.a0, 5.0)
     beta = ctx.model.coef[None, :]
     S = eng.survival(beta, eng.baseline(beta, None), held[list(ctx.model.covariates)].to_numpy(float)[None],
