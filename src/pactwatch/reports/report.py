@@ -81,20 +81,17 @@ def status_quo(result: dict) -> dict:
 
 
 def changed_covariates(result: dict, scenario: dict) -> list[str]:
-    """Covariates whose value on the scenario's representative path differs from the status-quo path in some year."""
+    """The model covariates the scenario's own shocks (those it does not share with the status quo, which every
+    scenario runs on) can move on its paths (:func:`pactwatch.scenarios.shocks.moved_covariates`)."""
+    from pactwatch.scenarios.shocks import moved_covariates
+
     sq = status_quo(result)
     if scenario is sq:
         return []
-    base = {r["year"]: r for r in sq.get("path", [])}
+    base = (sq or {}).get("shocks") or []
     covs = result["model"]["covariates"]
-    out = []
-    for c in covs:
-        for r in scenario.get("path", []):
-            b = base.get(r["year"])
-            if b is not None and r.get(c) is not None and b.get(c) is not None and abs(r[c] - b[c]) > 1e-12:
-                out.append(c)
-                break
-    return out
+    moved = {c for s in scenario.get("shocks") or [] if s not in base for c in moved_covariates(s["kind"], covs)}
+    return [c for c in covs if c in moved]
 
 
 def filters_text(br: dict) -> str:

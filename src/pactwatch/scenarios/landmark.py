@@ -668,12 +668,27 @@ def read_ledger() -> dict:
     return d
 
 
+#: The project's committed record of every scoring of the later origins, on any machine (the home ledger above counts
+#: this machine's only; a fresh machine would otherwise start again at 0).
+PROJECT_LOOKS = Path(__file__).resolve().parents[3] / "docs" / "backtest-looks.json"
+
+
+def project_looks() -> list[dict]:
+    """The looks recorded in :data:`PROJECT_LOOKS` ([] when the file is not there, e.g. an installed package)."""
+    try:
+        return list(json.loads(PROJECT_LOOKS.read_text(encoding="utf-8")).get("looks", []))
+    except (OSError, ValueError):
+        return []
+
+
 def record_look(spec: dict, origins: list[int]) -> dict:
-    """Append one look at the later origins (before they are scored); returns the updated ledger."""
+    """Append one look at the later origins (before they are scored); returns the updated ledger. Its
+    ``later_looks_total`` counts this machine's looks together with the project's record (:data:`PROJECT_LOOKS`;
+    the same look, by time and specification hash, counted once)."""
     d = read_ledger()
     d["looks"].append({"at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "spec_hash": spec["hash"],
                        "origins": [min(origins), max(origins)] if origins else None})
-    d["later_looks_total"] = len(d["looks"])
+    d["later_looks_total"] = len({(x["at"], x["spec_hash"]) for x in [*project_looks(), *d["looks"]]})
     d["looks_this_spec"] = sum(1 for x in d["looks"] if x["spec_hash"] == spec["hash"])
     p = ledger_path()
     p.parent.mkdir(parents=True, exist_ok=True)

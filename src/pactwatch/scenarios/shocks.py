@@ -156,7 +156,11 @@ LAG = "_lag1"
 #: the COW/UCDP war status (derived from the members' war status) and, for an alliance formed in wartime, "the war it
 #: was formed in ended 0-2 years ago" (``war_ended_0_2`` = 1 in the shock's year Y, the war's last year, and Y+1, Y+2:
 #: the shocked war is taken to be the formation war — the question the war-ends scenario asks).
-ALSO_TOUCHES = {"war-ends": ("any_at_war_cow_ucdp", "at_war_cow_ucdp_x_wartime", "war_ended_0_2")}
+#: A rivalry shock also changes the members' peace-scale rival lists (:func:`member_states_by_year`), so the graded
+#: shared-rival covariates.
+ALSO_TOUCHES = {"war-ends": ("at_war_x_wartime", "any_at_war_cow_ucdp", "at_war_cow_ucdp_x_wartime", "war_ended_0_2"),
+                "rival-removed": ("n_shared_gdb_rivals", "n_shared_severe_rivals", "shared_rival_grade"),
+                "rival-added": ("n_shared_gdb_rivals", "n_shared_severe_rivals", "shared_rival_grade")}
 
 
 def lag_base(col: str) -> str | None:
@@ -170,6 +174,12 @@ def touched(scenario_shocks: list[Shock]) -> set[str]:
 
 def _touched_alternatives(kind: str) -> set[str]:
     return {SHOCK_KINDS[kind][0], *ALSO_TOUCHES.get(kind, ())}
+
+
+def moved_covariates(kind: str, model_covariates) -> list[str]:
+    """The model covariates (lagged or not) a shock of ``kind`` can move on a path, in the model's order."""
+    t = _touched_alternatives(kind)
+    return [c for c in model_covariates if c in t or lag_base(c) in t]
 
 
 def check_scenario(name: str, shocks: list[Shock], model_covariates) -> None:
