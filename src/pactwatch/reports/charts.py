@@ -294,7 +294,7 @@ def sensitivity_chart(result: dict, rows: list[dict] | None = None) -> str:
     for g, (col, mk, lab) in groups.items():
         m = np.array([r["group"] == g for r in rows])
         if m.any():
-            ax.errorbar(pt[m], y[m], xerr=[pt[m] - lo[m], hi[m] - pt[m]], fmt=mk, color=col, ecolor=col, capsize=3,
+            ax.errorbar(pt[m], y[m], xerr=np.clip([pt[m] - lo[m], hi[m] - pt[m]], 0, None), fmt=mk, color=col, ecolor=col, capsize=3,
                         lw=1.2, ms=6, label=lab)
     k = sum(r["group"] == "coding" for r in rows)
     if 0 < k < n:
