@@ -228,3 +228,5 @@ def test_cause_models_count_the_case_from_the_treaty_it_replaces(rus_prk):
                                                             / 365.25)
     assert comp["replacements_linked"] > 0 and comp["replacements_censored"] > 0
     assert comp["spells"] < rus_prk["model"]["info"]["n_alliances"]
+    for c in comp["causes"]:  # the endings the baseline rests on at the case's ages: counted, never more than all
+        assert 0 <= c["n_events_at_case_ages"] <= c["n_events"]

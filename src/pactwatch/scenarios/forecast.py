@@ -299,8 +299,11 @@ class CompetingRun:
                           "not_replaced_lower": alo[sel].tolist(), "not_replaced_upper": ahi[sel].tolist()}}
 
 
-def competing_summary(ctx: Context, models: dict, scenario_rows: list, age: tuple | None = None) -> dict:
-    """The ``competing`` block of the result: method, replacement handling, each cause's fit, per-scenario incidence."""
+def competing_summary(ctx: Context, models: dict, scenario_rows: list, age: tuple | None = None,
+                      window: tuple | None = None) -> dict:
+    """The ``competing`` block of the result: method, replacement handling, each cause's fit, per-scenario incidence.
+    ``age``: (offset, sentence) of :func:`relationship_start`; ``window``: the cause models' ages (from, to) over the
+    horizon, to count each cause's training endings there (the Breslow baseline rises only at those)."""
     causes = []
     for name, (fm, ci) in models.items():
         code, label = COMPETING[name]
@@ -308,6 +311,8 @@ def competing_summary(ctx: Context, models: dict, scenario_rows: list, age: tupl
                        "description": _event_description(name), "n_events": int(fm.info["n_events"]),
                        "n_alliances": int(fm.info["n_alliances"]), "penalizer": float(fm.info.get("penalizer", 0.0)),
                        "coefficients": {k: float(v) for k, v in zip(fm.covariates, fm.coef)},
+                       "n_events_at_case_ages": (int(((fm.stop > window[0]) & (fm.stop <= window[1] + 1e-12)
+                                                      & (fm.event == 1)).sum()) if window else None),
                        "cache": ci})
     rs = next((fm.info.get("replacement_spells") for fm, _ in models.values() if fm.info.get("replacement_spells")), {})
     return {"method": COMPETING_METHOD, "replacement": REPLACEMENT_METHOD, "causes": causes,
@@ -634,7 +639,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
     comp = None
     if cmodels:
         comp = competing_summary(ctx, cmodels, [{"name": r["name"], "label": r["label"], **r.pop("_competing")}
-                                                for r in res], age=cage)
+                                                for r in res], age=cage,
+                                  window=(a0 + cage[0], a0 + cage[0] + horizon) if cage else None)
     if getattr(c, "resolution", None) is not None:
         for r in res:
             r["at_resolution"] = at_dates(r["curve"], run.as_of, c.resolution.dates, horizon)

@@ -401,6 +401,9 @@ class CauseModel(_M):
     n_alliances: int
     penalizer: float
     coefficients: dict[str, float]
+    n_events_at_case_ages: Optional[int] = Field(None, description="Training endings by this cause at the ages the "
+                                                 "case passes over the horizon (on the cause models' clock): the "
+                                                 "baseline hazard rises only at these, so few means a thin estimate")
     cache: dict[str, Any]
 
 
