@@ -215,3 +215,18 @@ def test_report_and_cli_show_the_incidences_as_present_writes_them(rus_prk, fore
     # without competing risks: no table, no chart, no section
     off = {**rus_prk, "competing": None}
     assert P.competing_table(off) is None and 'id="competing"' not in render_html(off)
+
+
+def test_cause_models_count_the_case_from_the_treaty_it_replaces(rus_prk):
+    """Russia–DPRK 2024 replaces ATOP 4940 (same members) on entry into force: its cause models' spell age runs from
+    4940's begin (9 Feb 2000), the survival forecast's from 4 Dec 2024; the cause fits' rows are merged spells."""
+    comp = rus_prk["competing"]
+    assert comp["age_offset_years"] == pytest.approx((pd.Timestamp("2024-12-04") - pd.Timestamp("2000-02-09")).days
+                                                     / 365.25)
+    assert "2000-02-09" in comp["age"] and "4940" in comp["age"]
+    assert rus_prk["case"]["age_at_as_of"] == pytest.approx((pd.Timestamp(AS_OF) - pd.Timestamp("2024-12-04")).days
+                                                            / 365.25)
+    assert comp["replacements_linked"] > 0 and comp["replacements_censored"] > 0
+    assert comp["spells"] < rus_prk["model"]["info"]["n_alliances"]
+    for c in comp["causes"]:  # the endings the baseline rests on at the case's ages: counted, never more than all
+        assert 0 <= c["n_events_at_case_ages"] <= c["n_events"]

@@ -619,9 +619,12 @@ def _members_at_end(panel: pd.DataFrame) -> pd.Series:
 
 
 def _founders(member_years: pd.DataFrame, alliances: pd.DataFrame) -> pd.Series:
-    """atopid -> frozenset of the members that entered in the formation year (the founding members)."""
-    f = member_years[["atopid", "ccode", "year", "entry_year"]].merge(alliances[["atopid", "begyr"]], on="atopid")
-    f = f[(f["year"] == f["begyr"]) & (f["entry_year"] == f["begyr"])]
+    """atopid -> frozenset of the members that entered in the formation year (the founding members). Without an
+    ``entry_year`` column (the forecast's reduced member-years) the members in the formation year are the founders:
+    a member in the alliance's first year entered in that year."""
+    cols = ["atopid", "ccode", "year", *(["entry_year"] if "entry_year" in member_years.columns else [])]
+    f = member_years[cols].merge(alliances[["atopid", "begyr"]], on="atopid")
+    f = f[(f["year"] == f["begyr"]) & ((f["entry_year"] == f["begyr"]) if "entry_year" in f.columns else True)]
     return f.groupby("atopid")["ccode"].agg(frozenset)
 
 

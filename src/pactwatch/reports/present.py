@@ -302,6 +302,7 @@ def competing_table(result: dict, names=("status-quo", "war-ends")) -> dict | No
         return None
     times = result["times"]
     n_ev = {c["name"]: c["n_events"] for c in comp["causes"]}
+    n_win = {c["name"]: c.get("n_events_at_case_ages") for c in comp["causes"]}
     surv = {s["name"]: s for s in result["scenarios"]}
     out = []
     for sc in comp["scenarios"]:
@@ -310,6 +311,7 @@ def competing_table(result: dict, names=("status-quo", "war-ends")) -> dict | No
         s = surv.get(sc["name"])
         out.append({"name": sc["name"], "label": sc["label"],
                     "rows": [{"cause": c["cause"], "label": c["label"], "n_events": n_ev.get(c["cause"]),
+                              "n_window": n_win.get(c["cause"]),
                               "cells": [pct_ci(p["point"], p["lower"], p["upper"]) for p in c["by_t"]]}
                              for c in sc["incidence"]],
                     "not_replaced": [pct_ci(p["point"], p["lower"], p["upper"]) for p in sc["not_replaced"]],

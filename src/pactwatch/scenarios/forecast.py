@@ -43,9 +43,14 @@ Competing risks (``competing=True``, the default; :data:`COMPETING_METHOD`, :dat
 survival of the chosen event, each way of ending — (a) abrogation, violation or breach, (b) lapse, moot or purpose
 fulfilled, (c) state death or war lost — gets its own time-varying Cox model on the same rows, and the forecast gives
 each cause's cumulative incidence F_k(t) along every scenario's paths with Monte Carlo intervals, and "ends for any
-reason but replacement" = sum_k F_k(t) = 1 − exp(−sum_k H_k(t)). Replacement by a new treaty is censored in the cause
-fits (the relationship continues; successor spells are not merged — see :data:`REPLACEMENT_METHOD` for why and what is
-hindsight). The any-end numbers are the same with it on or off (the cause draws have their own seeded stream).
+reason but replacement" = sum_k F_k(t) = 1 − exp(−sum_k H_k(t)). The cause models are fitted on
+replacement-merged spells (:func:`.training.spell_data`): where ATOP's data link a replacement to its successor (same
+members, successor begins within 366 days) the hand-over is no ending and the age clock runs on from the first treaty;
+unlinked replacements are censored. The case's own age for the cause models runs from the start of its relationship
+(:func:`relationship_start`: the first treaty of the chain its predecessor belongs to, e.g. Russia–DPRK from ATOP
+4940's 2000 begin), the any-end model's from the treaty's entry into force — see :data:`REPLACEMENT_METHOD` for the
+rule and what is hindsight. The any-end numbers are the same with it on or off (the cause draws have their own seeded
+stream).
 "Ends for any reason but replacement" is not 1 − (any-end survival) minus the replacements: the cause-specific models
 let every covariate act differently on each cause, the any-end model forces one effect on all endings, so for an
 unusual profile the two can differ in either direction (for a typical alliance-year they agree within ~1 point).
@@ -108,6 +113,9 @@ class Context:
     exclude: tuple = ()
     #: the cause-specific fits (:func:`cause_models`), filled on first use: cause name -> (FittedModel, cache-info)
     causes: dict = field(default_factory=dict)
+    #: the replacement-merged spells of the data (:func:`.training.spell_data` counts with ``links_frame`` and
+    #: ``spells_frame``), filled on first use by :func:`relationship_start`
+    spells: dict | None = None
 
 
 def context(src=None, event: str = "any-end", *, cutoff=None, exclude=(), use_cache=True, progress=None, data=None) -> Context:
@@ -139,8 +147,9 @@ COMPETING_PENALIZER = 5e-4
 _COMPETING_STREAM = 7919
 
 COMPETING_METHOD = (
-    "Competing risks: one time-varying Cox model per cause with the forecast's own specification and training rows "
-    "(ATOP 5.1 alliance-years; an ending by another cause is censored at its time), lightly ridge-penalised "
+    "Competing risks: one time-varying Cox model per cause with the forecast's own specification on "
+    "replacement-merged spells (ATOP 5.1 alliance-years; an ending by another cause is censored at its time), lightly "
+    "ridge-penalised "
     f"(penalizer {COMPETING_PENALIZER:g}). Along each scenario's covariate paths, the cause-specific cumulative hazards "
     "H_k are combined month by month in the discrete Aalen–Johansen form F_k(t_n) = sum_i S(t_i−1)(1 − exp(−dH_i)) "
     "dH_k,i / dH_i with S = exp(−sum_k H_k), so the causes' incidences add up exactly to 'ends for any reason but "
@@ -148,15 +157,80 @@ COMPETING_METHOD = (
     "(Poisson event counts), drawn independently per cause (cause-specific partial likelihoods factor) from their own "
     "seeded stream, with the same shock-timing draws as the survival forecast.")
 REPLACEMENT_METHOD = (
-    "Replacement by a new treaty (ATOP TERMMODE 2 or TERMCAUS 1; 105 of the 332 endings in the full training rows, "
-    "see replacements_censored for this fit) is censored in every "
-    "cause-specific fit, linked to a successor or not: the relationship is taken to continue, as the case's resolution "
-    "criteria say, with the hazards of comparable treaties still in force at the same age (non-informative "
-    "censoring). Successor spells are not merged here (panels.survival.replacement_spells can): the forecast keeps "
-    "the any-end model's rows, treaty-by-treaty age clock and covariates, so 'ends for any reason but replacement' "
-    "differs from the any-end forecast by the event alone; and the link is hindsight — it needs the successor's begin "
-    "date (up to 366 days after the predecessor's end) and founding members, known only once the new treaty exists. "
-    "ATOP's replacement code itself is coded after the fact too.")
+    "Replacement by a new treaty (ATOP TERMMODE 2 or TERMCAUS 1: 122 ATOP 5.1 alliances) is merged into the "
+    "successor's spell where the data link them (panels.survival.replacement_links: the successor's founding members "
+    "are exactly the members at the predecessor's end and it begins within 366 days of that end, before or after; 80 "
+    "of the 122). A merged spell (panels.survival.replacement_spells) runs from the first treaty's begin to the last "
+    "one's end with the last one's outcome: a linked hand-over is no ending, and the successor's alliance-years "
+    "continue the first treaty's age clock. Each spell-year carries the covariates of the treaty in force that year "
+    "(in a hand-over year the predecessor's), its formation covariates included: the text in force is what governs "
+    "the year, and it is how the case itself is coded (its own treaty's obligations and design), not the chain's "
+    "first treaty's. An unlinked replacement ends its spell and is censored (non-informative: the relationship is "
+    "taken to continue with the hazards of comparable spells). The case's age for the cause models runs from the "
+    "start of its relationship: a case whose predecessor (case field 'replaces', same members in the predecessor's "
+    "last ATOP year) ends on the case's entry into force is linked by the same rule, and its spell starts with the "
+    "first treaty of the predecessor's chain; the survival (any-end) forecast keeps the treaty's own age from entry "
+    "into force, as in ATOP. Hindsight: the link uses the successor's begin date, up to 366 days after the "
+    "predecessor's end, and its founding members, so in training a replacement is known to be a continuation only "
+    "once the new treaty exists (in a back-test at a cut-off, a hand-over up to a year before the cut-off may be "
+    "linked to a successor begun after it); ATOP's replacement code itself is coded after the fact too. For the "
+    "case there is no hindsight in the link: the successor (the case) exists on the as-of date.")
+
+
+def _spells(ctx: Context) -> dict:
+    if ctx.spells is None:
+        from .training import spell_data
+
+        _, info = spell_data(ctx.data, ctx.exclude)
+        ctx.spells = info
+    return ctx.spells
+
+
+def relationship_start(ctx: Context, rc: ResolvedCase) -> tuple[float, str]:
+    """The case's age offset for the cause-specific models (years to add to the treaty's age) and a sentence saying
+    where its spell starts (:data:`REPLACEMENT_METHOD`). An ATOP case in a merged chain: its chain's first treaty's
+    begin; a case whose ``replaces`` names an ATOP treaty with the same members (in the predecessor's last ATOP year):
+    the begin of the first treaty of the predecessor's chain (the predecessor ends on the case's entry into force, so
+    the link rule's 366-day window holds); otherwise the treaty's own entry into force (offset 0)."""
+    info = _spells(ctx)
+    spells = info["spells_frame"]
+    chain_of = {int(a): int(root) for root, ch in zip(spells["atopid"], spells["atopids"])
+                for a in str(ch).split(";")}
+    begin = ctx.data.eval.alliances.set_index("atopid")["begin"]
+    sp_begin = spells.set_index("atopid")["begin"]
+    treaty = "this treaty"
+    if rc.atopid is not None and int(rc.atopid) in chain_of:
+        root = chain_of[int(rc.atopid)]
+        if root == int(rc.atopid):
+            return 0.0, (f"Age for the cause models: from the treaty's own begin ({begin[root].date()}); ATOP links no "
+                         "predecessor to it.")
+        off = (begin[int(rc.atopid)] - sp_begin[root]).days / 365.25
+        return off, (f"Age for the cause models: from {sp_begin[root].date()}, the begin of ATOP {root}, the first "
+                     f"treaty of the chain of linked replacements this one belongs to ({off:.1f} years before this "
+                     "treaty's begin); the survival forecast's age runs from the treaty's entry into force.")
+    c = rc.case
+    rp = getattr(c, "replaces", None) if c is not None else None
+    pred = int(rp.value) if rp is not None and rp.value is not None else None
+    if pred is None:
+        return 0.0, f"Age for the cause models: from {treaty}'s entry into force ({rc.in_force.date()}), as for survival."
+    if pred not in chain_of:
+        return 0.0, (f"Age for the cause models: from the treaty's entry into force ({rc.in_force.date()}): the "
+                     f"treaty it replaces (ATOP {pred}) is not in the training data, so no spell is merged.")
+    my = ctx.data.member_years
+    py = my[my["atopid"] == pred]
+    last = py[py["year"] == py["year"].max()]
+    members = {int(m["ccode"]) for m in rc.members}
+    if set(int(x) for x in last["ccode"]) != members:
+        return 0.0, (f"Age for the cause models: from the treaty's entry into force ({rc.in_force.date()}): the members "
+                     f"of ATOP {pred} in its last ATOP year ({sorted(int(x) for x in last['ccode'])}) are not this "
+                     "treaty's, so the link rule does not merge them.")
+    root = chain_of[pred]
+    off = (rc.in_force - sp_begin[root]).days / 365.25
+    return off, (f"Age for the cause models: from {sp_begin[root].date()} (ATOP {root}'s begin), the start of the "
+                 f"relationship this treaty continues: it replaces ATOP {pred} with the same members, so by the link "
+                 f"rule its spell continues that one's ({off:.1f} years older than the treaty, whose entry into force, "
+                 f"{rc.in_force.date()}, the survival forecast's age runs from). ATOP 5.1 ends in 2018 and has no "
+                 "such link; the case file's 'replaces' supplies it.")
 
 
 def cause_models(ctx: Context, *, use_cache: bool = True, progress=None) -> dict:
@@ -167,7 +241,7 @@ def cause_models(ctx: Context, *, use_cache: bool = True, progress=None) -> dict
             if progress:
                 progress(f"fitting the cause-specific model '{name}'")
             ctx.causes[name] = fit(ctx.data, name, cutoff=ctx.cutoff, exclude=ctx.exclude, use_cache=use_cache,
-                                   penalizer=COMPETING_PENALIZER)
+                                   penalizer=COMPETING_PENALIZER, merge_replacements=True)
     return {n: ctx.causes[n] for n in COMPETING}
 
 
@@ -176,18 +250,20 @@ class CompetingRun:
 
     ``models``: cause name -> FittedModel (same covariates as the survival model, in the same order). The draws of
     each cause's coefficients and baseline are made once (common random numbers across scenarios) from the seed
-    sequence [seed, 7919, cause code], so the any-end draws are untouched."""
+    sequence [seed, 7919, cause code], so the any-end draws are untouched. ``age_offset``: years added to the
+    treaty's age for the cause models (the relationship's spell age, :func:`relationship_start`)."""
 
     def __init__(self, models: dict, covariates: list, a0: float, horizon: float, n_sims: int, seed: int,
-                 level: float, times, t_idx):
+                 level: float, times, t_idx, age_offset: float = 0.0):
         self.names = list(models)
+        self.age_offset = float(age_offset)
         self.level, self.times, self.t_idx = level, list(times), list(t_idx)
         self.engines, self.draws, self.hats = [], [], []
         for name, fm in models.items():
             if list(fm.covariates) != list(covariates):
                 raise PactwatchError(f"cause-specific model {name!r} has covariates {fm.covariates}, not the forecast "
                                      f"model's {covariates}")
-            eng = Engine(fm, a0, horizon)
+            eng = Engine(fm, a0 + self.age_offset, horizon)
             rng = np.random.default_rng([seed, _COMPETING_STREAM, COMPETING.get(name, (0,))[0]])
             b = draw_betas(fm, n_sims, rng)
             self.engines.append(eng)
@@ -198,6 +274,7 @@ class CompetingRun:
     def scenario(self, Zu: np.ndarray, weights: np.ndarray, Zd: np.ndarray, inv: np.ndarray, bounds: np.ndarray) -> dict:
         """``Zu``/``weights``: the distinct paths of the point mixture and their weights; ``Zd[inv]``: each draw's path."""
         U = Zu.shape[0]
+        bounds = bounds + self.age_offset  # the same calendar segments on the spell's age clock
         Hp = np.stack([e.cumulative_hazard(np.repeat(b, U, 0), np.repeat(h, U, 1), Zu, bounds)
                        for e, (b, h) in zip(self.engines, self.hats)])  # C x G x U
         Fp = cumulative_incidence(Hp) @ weights  # C x G: mixture over timings
@@ -222,8 +299,11 @@ class CompetingRun:
                           "not_replaced_lower": alo[sel].tolist(), "not_replaced_upper": ahi[sel].tolist()}}
 
 
-def competing_summary(ctx: Context, models: dict, scenario_rows: list) -> dict:
-    """The ``competing`` block of the result: method, replacement handling, each cause's fit, per-scenario incidence."""
+def competing_summary(ctx: Context, models: dict, scenario_rows: list, age: tuple | None = None,
+                      window: tuple | None = None) -> dict:
+    """The ``competing`` block of the result: method, replacement handling, each cause's fit, per-scenario incidence.
+    ``age``: (offset, sentence) of :func:`relationship_start`; ``window``: the cause models' ages (from, to) over the
+    horizon, to count each cause's training endings there (the Breslow baseline rises only at those)."""
     causes = []
     for name, (fm, ci) in models.items():
         code, label = COMPETING[name]
@@ -231,15 +311,16 @@ def competing_summary(ctx: Context, models: dict, scenario_rows: list) -> dict:
                        "description": _event_description(name), "n_events": int(fm.info["n_events"]),
                        "n_alliances": int(fm.info["n_alliances"]), "penalizer": float(fm.info.get("penalizer", 0.0)),
                        "coefficients": {k: float(v) for k, v in zip(fm.covariates, fm.coef)},
+                       "n_events_at_case_ages": (int(((fm.stop > window[0]) & (fm.stop <= window[1] + 1e-12)
+                                                      & (fm.event == 1)).sum()) if window else None),
                        "cache": ci})
-    n_rep = None
-    try:
-        rows_any = int(ctx.model.info["n_events"]) if ctx.event == "any-end" else None
-        n_rep = rows_any - sum(c["n_events"] for c in causes) if rows_any is not None else None
-    except (KeyError, TypeError):
-        pass
+    rs = next((fm.info.get("replacement_spells") for fm, _ in models.values() if fm.info.get("replacement_spells")), {})
     return {"method": COMPETING_METHOD, "replacement": REPLACEMENT_METHOD, "causes": causes,
-            "replacements_censored": n_rep, "scenarios": scenario_rows}
+            "replacements_censored": rs.get("replacements_unlinked_in_rows"),
+            "replacements_linked": rs.get("replacements_linked_in_rows"),
+            "spells": rs.get("spells_in_rows"),
+            "age": age[1] if age else None, "age_offset_years": float(age[0]) if age else None,
+            "scenarios": scenario_rows}
 
 
 def _event_description(name: str) -> str:
@@ -332,9 +413,10 @@ def base_rate(data, rc: ResolvedCase, a0: float, times, event: str, level: float
 def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: pd.Timestamp, horizon: float,
                   n_sims: int, level: float, seed: int, times=TIMES, progress=None,
                   codings: CodingDraws | None = None, competing: dict | None = None,
-                  engine=None, path_inputs=None, wars=None) -> tuple[list, float]:
+                  engine=None, path_inputs=None, wars=None, competing_age_offset: float = 0.0) -> tuple[list, float]:
     """Monte Carlo for each named scenario; returns (list of scenario results, a0). ``competing``: cause name ->
-    FittedModel (:func:`cause_models`); each scenario result then carries ``_competing`` (:class:`CompetingRun`).
+    FittedModel (:func:`cause_models`); each scenario result then carries ``_competing`` (:class:`CompetingRun`;
+    ``competing_age_offset``: years added to the treaty's age for the cause models, :func:`relationship_start`).
 
     ``codings`` (:func:`.codings.coding_draws`): the case's uncertain codings sampled per draw (default: none, every
     draw uses the case as coded). Each draw b then uses coefficients b, baseline b, its shock timing and its coding
@@ -365,7 +447,8 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     ref = fm.reference
     if codings is None:
         codings = CodingDraws.none(rc.formation, rc.states, n_sims)
-    cr = (CompetingRun(competing, covs, grid.a0, horizon, n_sims, seed, level, times, t_idx) if competing else None)
+    cr = (CompetingRun(competing, covs, grid.a0, horizon, n_sims, seed, level, times, t_idx,
+                       age_offset=competing_age_offset) if competing else None)
     out = []
     for si, name in enumerate(names):
         sp = scenario_paths(rc, scenarios, name, si, grid, covs, as_of=as_of, n_sims=n_sims, seed=seed, wars=wars,
@@ -537,12 +620,13 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
     fm = ctx.model
     rc = resolve(c, ctx.data, day, source)
     cd = coding_draws(c, rc, lambda cc: resolve(cc, ctx.data, day, source), n_sims, seed)
-    cmodels, cnote = {}, None
+    cmodels, cnote, cage = {}, None, None
     if competing:
         try:
             cmodels = cause_models(ctx, use_cache=use_cache, progress=progress)
+            cage = relationship_start(ctx, rc)
         except PactwatchError as e:  # e.g. a cause without events before an early back-test cut-off
-            cnote = f"Competing risks not computed: {e}"
+            cnote, cmodels = f"Competing risks not computed: {e}", {}
     from pactwatch.news.engine import make_engine, session
 
     with session(make_engine(engine) if isinstance(engine, str) or engine is None else engine) as mc:
@@ -550,12 +634,13 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
                                 seed=seed, progress=progress, codings=cd,
                                 path_inputs=path_inputs(ctx.data, rc, day, fm.covariates),
                                 competing={n: m for n, (m, _) in cmodels.items()} or None, engine=mc,
-                                wars=WarData(source))
+                                wars=WarData(source), competing_age_offset=cage[0] if cage else 0.0)
     coding_out = _coding_result(c, cd, res)
     comp = None
     if cmodels:
         comp = competing_summary(ctx, cmodels, [{"name": r["name"], "label": r["label"], **r.pop("_competing")}
-                                                for r in res])
+                                                for r in res], age=cage,
+                                  window=(a0 + cage[0], a0 + cage[0] + horizon) if cage else None)
     if getattr(c, "resolution", None) is not None:
         for r in res:
             r["at_resolution"] = at_dates(r["curve"], run.as_of, c.resolution.dates, horizon)
@@ -582,7 +667,8 @@ def forecast_case(case, scenarios: list[str] | None = None, *, as_of=None, sourc
         "optimistic; the war's ending is modelled, not assumed away, so it is no longer ten more years of war.",
         "Age is measured from entry into force; a treaty replacing an earlier one (renegotiation) starts at age 0, as "
         "in ATOP. Under 'any-end', replacement by a new treaty counts as an ending; the event definition 'death' "
-        "censors it.",
+        "censors it. The competing-risk models instead merge linked replacements into one spell and count the "
+        "case's age from the start of its relationship (see competing.age).",
         "Intervals cover coefficient uncertainty (robust covariance clustered by alliance), the baseline hazard's "
         "sampling error, shock timing and the case's uncertain codings that list alternatives (sampled by their "
         "weights); not model misspecification or errors in the case's other coded values.",

@@ -401,6 +401,9 @@ class CauseModel(_M):
     n_alliances: int
     penalizer: float
     coefficients: dict[str, float]
+    n_events_at_case_ages: Optional[int] = Field(None, description="Training endings by this cause at the ages the "
+                                                 "case passes over the horizon (on the cause models' clock): the "
+                                                 "baseline hazard rises only at these, so few means a thin estimate")
     cache: dict[str, Any]
 
 
@@ -410,8 +413,16 @@ class Competing(_M):
     method: str
     replacement: str = Field(description="How replacement by a new treaty is handled, and what in it is hindsight")
     causes: list[CauseModel]
-    replacements_censored: Optional[int] = Field(None, description="Training endings by replacement (the any-end "
-                                                 "model's events minus the causes'), censored in the cause fits")
+    replacements_censored: Optional[int] = Field(None, description="Unlinked replacements ending a spell of the "
+                                                 "cause fits' training rows within follow-up: censored")
+    replacements_linked: Optional[int] = Field(None, description="Replacements linked to a successor (hand-overs "
+                                               "within follow-up) in the cause fits' training spells: no ending, the "
+                                               "spell goes on")
+    spells: Optional[int] = Field(None, description="Replacement-merged spells in the cause fits' training rows")
+    age: Optional[str] = Field(None, description="Where the case's spell age for the cause models starts, in a "
+                               "sentence (the relationship's first treaty, or the treaty's entry into force)")
+    age_offset_years: Optional[float] = Field(None, description="Years added to the treaty's age for the cause "
+                                              "models (0: the same clock as the survival forecast)")
     scenarios: list[CompetingScenario]
 
 

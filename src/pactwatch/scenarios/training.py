@@ -292,13 +292,73 @@ class FittedModel:
         return m
 
 
-def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None = None, exclude=()) -> tuple[pd.DataFrame, dict]:
-    """Counting-process training rows. ``cutoff``: keep alliances formed up to that year, follow-up censored at
-    31 Dec of it, alliance-years <= it (``evaluation.split_at``'s rule); None = all data (to 31 Dec 2018). ``exclude``:
-    atopids left out (the case being back-tested)."""
+def spell_data(data: ForecastData, exclude=()):
+    """``data``'s frames on replacement-merged spells (issue 13 item 2): each chain of linked replacements
+    (:func:`pactwatch.panels.survival.replacement_links`: same members, successor begins within 366 days of the
+    predecessor's end) is one spell (:func:`pactwatch.panels.survival.replacement_spells`): it begins with the first
+    treaty (its age clock), a linked hand-over is no ending, and the spell ends with the last treaty's outcome; an
+    unlinked replacement ends its spell with cause 3 (censored by the cause-specific events). Each spell-year keeps
+    the row of the treaty in effect that year (in a hand-over year the predecessor's): its time-varying covariates
+    AND its formation covariates — the treaty in force, not the chain's first — so a spell-year is described by the
+    text that governs it, as the case being forecast is by its own treaty's (and ``wartime`` agrees with the row's
+    war × wartime term). The formation covariates therefore enter the returned specification as time-varying
+    (``spec.covariates`` empty; a spell-year with a missing one is dropped and counted like any missing covariate).
+    ``exclude``: treaties left out before linking (a predecessor of an excluded treaty stays unlinked).
+    Returns (EvaluationData of spells, counts)."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
     from pactwatch.models import evaluation as E
 
     ev = data.eval
+    ex = [int(x) for x in exclude]
+    keep = lambda f: f[~f["atopid"].isin(ex)]  # noqa: E731
+    al = keep(ev.alliances).reset_index(drop=True)
+    table = SimpleNamespace(alliances=al, years=keep(ev.years), panel=keep(data.alliances),
+                            member_years=keep(data.member_years))
+    links, counts = SV.replacement_links(table)
+    spells, sy, sc = SV.replacement_spells(table, links)
+    counts = {**counts, **sc}
+    covs, tv = list(ev.spec.covariates), list(ev.spec.tv_covariates)
+    form = al.set_index("atopid")[covs].reindex(sy["atopid_treaty"].to_numpy())
+    y = sy[["atopid", "year", *tv]].reset_index(drop=True)
+    for c in covs:
+        y[c] = form[c].astype("Float64").astype(float).to_numpy()
+    spec = replace(ev.spec, covariates=(), tv_covariates=(*covs, *tv))
+    return E.EvaluationData(alliances=spells, years=y[["atopid", "year", *covs, *tv]], spec=spec, log=ev.log), \
+        {**counts, "links_frame": links, "spells_frame": spells}
+
+
+def _spell_counts(rows: pd.DataFrame, sinfo: dict, follow_end: pd.Timestamp) -> dict:
+    """Replacements in the spell training rows: linked hand-overs inside the follow-up (no ending: the spell goes
+    on) and unlinked replacements ending a spell inside it (censored by the cause-specific events)."""
+    sp = sinfo["spells_frame"].set_index("atopid")
+    ids = set(int(i) for i in rows["atopid"].unique())
+    ends = {}
+    for aid, chain in sp["atopids"].items():
+        if int(aid) in ids:
+            ends[int(aid)] = [int(x) for x in str(chain).split(";")]
+    links = sinfo["links_frame"]
+    pred_in = links[links["predecessor"].isin([p for ch in ends.values() for p in ch[:-1]])]
+    in_rows = sp.loc[sorted(ids)]
+    unlinked = in_rows[(in_rows["cause"] == 3) & in_rows["end"].notna() & (in_rows["end"] <= follow_end)]
+    return {"link_rule": sinfo.get("rule"), "replacements_all": sinfo.get("replacements"),
+            "linked_all": sinfo.get("linked"), "unlinked_all": sinfo.get("unlinked"),
+            "spells_in_rows": len(ids), "spells_with_successors_in_rows": int(sum(len(c) > 1 for c in ends.values())),
+            "replacements_linked_in_rows": int(len(pred_in)),
+            "replacements_unlinked_in_rows": int(len(unlinked))}
+
+
+def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None = None, exclude=(), *,
+                  merge_replacements: bool = False) -> tuple[pd.DataFrame, dict]:
+    """Counting-process training rows. ``cutoff``: keep alliances formed up to that year, follow-up censored at
+    31 Dec of it, alliance-years <= it (``evaluation.split_at``'s rule); None = all data (to 31 Dec 2018). ``exclude``:
+    atopids left out (the case being back-tested). ``merge_replacements``: the rows of replacement-merged spells
+    (:func:`spell_data`; the same follow-up and counting-process code), ``atopid`` = the spell's first treaty, age
+    from its begin; ``info["replacement_spells"]`` counts the linked and unlinked replacements in the rows."""
+    from pactwatch.models import evaluation as E
+
+    ev, sinfo = (spell_data(data, exclude) if merge_replacements else (data.eval, None))
     years_info = {}
     if ev.spec.exclude_years:
         # whole calendar years left out of training (the world wars): dropped as rows and counted; the alliance's
@@ -340,16 +400,21 @@ def training_rows(data: ForecastData, event: str = "any-end", cutoff: int | None
         info.update(n)
     info["excluded_atopids"] = sorted(int(x) for x in exclude)
     info.update(years_info)
+    if sinfo is not None:
+        fe = CENSOR_DATE if cutoff is None else pd.Timestamp(year=int(cutoff), month=12, day=31)
+        info["replacement_spells"] = _spell_counts(rows, sinfo, fe)
     return rows, info
 
 
 def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None, exclude=(), use_cache: bool = True,
-        penalizer: float = 0.0) -> tuple[FittedModel, dict]:
+        penalizer: float = 0.0, merge_replacements: bool = False) -> tuple[FittedModel, dict]:
     """Fit (or load) the time-varying Cox model of the data's specification (``data.eval.spec``, chosen in
     :func:`build_data`); returns (model, cache-info). ``event``: any name of
     :data:`pactwatch.models.specs.EVENT_DEFINITIONS` (the cause-specific ones censor the other endings at their time);
     ``penalizer``: lifelines' L2 penalty on the standardised coefficients (0 = the plain partial likelihood; the
-    cause-specific forecasts use a light one, see :mod:`.forecast`). The cache key holds the event and the penalty."""
+    cause-specific forecasts use a light one, see :mod:`.forecast`); ``merge_replacements``: fit on
+    replacement-merged spells (:func:`spell_data`; the cause-specific forecasts). The cache key holds the event, the
+    penalty and the merging."""
     sp = data.eval.spec
     kk = {"v": CACHE_VERSION, "data": data.fingerprint, "spec": [sp.covariates, sp.tv_covariates], "event": event,
           "cutoff": cutoff, "exclude": sorted(int(x) for x in exclude)}
@@ -357,6 +422,8 @@ def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None
         kk["exclude_years"] = sorted(int(y) for y in sp.exclude_years)
     if penalizer:
         kk["penalizer"] = float(penalizer)  # only when set: unpenalised fits keep their cache keys
+    if merge_replacements:
+        kk["merge_replacements"] = True  # likewise: treaty-level fits keep their keys
     key = _key(kk)
     path = cache_dir() / f"fit-{key}.pkl"
     if use_cache:
@@ -364,7 +431,7 @@ def fit(data: ForecastData, event: str = "any-end", *, cutoff: int | None = None
         if isinstance(m, FittedModel):
             return m, {"fit_key": key, "fit_cache": "hit"}
     t0 = time.perf_counter()
-    rows, info = training_rows(data, event, cutoff, exclude)
+    rows, info = training_rows(data, event, cutoff, exclude, merge_replacements=merge_replacements)
     covs = [*sp.covariates, *sp.tv_covariates]
     # a covariate constant in the training window cannot be estimated: say so instead of a singular fit
     const = [c for c in covs if rows[c].nunique() < 2]
