@@ -138,3 +138,16 @@ def test_any_end_numbers_unchanged_when_the_cause_models_use_the_spell_age():
             assert a[key] == b[key]
     # the offset moves the cause models along their own baseline (older ages), not the any-end one
     assert on[0]["_competing"]["not_replaced"] != same[0]["_competing"]["not_replaced"]
+
+
+def test_thin_cause_models_are_called_thin_in_the_report_text():
+    from pactwatch.reports import present as P
+
+    def res(n):
+        return {"competing": {"causes": [{"label": "Breach", "n_events_at_case_ages": n[0]},
+                                         {"label": "Lapse", "n_events_at_case_ages": n[1]}]}}
+
+    thin = P.competing_thin(res([5, 0]))
+    assert thin and "5 training endings" in thin and "lapse 0" in thin and "incidence of about 0" in thin
+    assert P.competing_thin(res([40, 12])) is None
+    assert P.competing_thin({"competing": {"causes": [{"label": "Breach"}]}}) is None  # counts unknown: no claim

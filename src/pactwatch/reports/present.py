@@ -318,7 +318,25 @@ def competing_table(result: dict, names=("status-quo", "war-ends")) -> dict | No
                     "any_end": [pct_ci(1 - x["point"], 1 - x["upper"], 1 - x["lower"]) for x in s["survival"]]
                     if s else [DASH] * len(times)})
     return {"columns": [f"{t:g} y" for t in times], "scenarios": out, "event": result["event"]["name"],
-            "replacements_censored": comp.get("replacements_censored")}
+            "replacements_censored": comp.get("replacements_censored"), "thin": competing_thin(result)}
+
+
+#: Fewer training endings than this at the case's ages (all causes together) and the cause models are called thin.
+THIN_ENDINGS = 30
+
+
+def competing_thin(result: dict) -> str | None:
+    """A warning when the cause models rest on few training endings at the case's ages (None otherwise)."""
+    comp = result.get("competing") or {}
+    win = {c["label"]: c.get("n_events_at_case_ages") for c in comp.get("causes", [])}
+    if not win or any(v is None for v in win.values()) or sum(win.values()) >= THIN_ENDINGS:
+        return None
+    zero = [k for k, v in win.items() if v == 0]
+    return (f"Thin evidence: at this case's ages the cause models rest on {sum(win.values())} training endings in all ("
+            + ", ".join(f"{lc(k)} {v}" for k, v in win.items()) + ")"
+            + (f"; a cause with none there ({join([lc(z) for z in zero])}) gets an incidence of about 0 with no "
+               "interval to show the uncertainty" if zero else "")
+            + ". Read these incidences as weak; the any-end survival above rests on all ages.")
 
 
 # ------------------------------------------------------------------------------------------ timing and resolution
