@@ -586,8 +586,9 @@ BLIND_SPOTS = [
     ("any_leader_change", "a leader change enters only as “some member's leader changed that year”, the same for a "
      "coup in a personalist regime as for an election; a hereditary succession in a personalist regime has few "
      "analogues in the training data"),
-    ("any_at_war", "the war enters only as “a member at war” (COW, ending 2007): who wins, how it ends and what the "
-     "treaty was for are not represented"),
+    ("any_at_war", "the war enters only as “a member at war” the year before (COW to 2007, UCDP/PRIO to 2022, coded by "
+     "hand since) and, for an alliance formed in wartime, “its formation war ended in the last two years”: who wins, "
+     "how it ends and what the treaty was for are not represented"),
     (None, "nuclear status, sanctions, arms transfers, troop deployments and third parties' (e.g. China's) stance are "
      "not covariates: scenarios about them cannot move the forecast"),
 ]
