@@ -16,23 +16,13 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from pactwatch.news import engine as NE  # noqa: E402
-from pactwatch.news.engine import make_engine  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CASE = REPO / "cases" / "rus-prk-2024.yaml"
 AS_OF = "2026-11-26"
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    c = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    yield c
-    c.close()
-
-
-@pytest.fixture(scope="module")
-def engine(cluster):
-    return make_engine("dask", scheduler=cluster.scheduler_address)
+from tests.helpers.dask_cluster import cluster, engine  # noqa: E402,F401 - module-scoped fixtures
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ distributed = pytest.importorskip("distributed")
 
 from pactwatch.events.corpus import CoderSpec, code_corpus, read_events  # noqa: E402
 from pactwatch.news.corpus import ARTICLES, EVENTS, attach, parquet_files, write_articles  # noqa: E402
-from pactwatch.news.engine import make_engine  # noqa: E402
 from pactwatch.news.ingest import Article  # noqa: E402
 
 PAIRS = [("Russia", "North Korea"), ("China", "Japan"), ("the United States", "Iran"), ("India", "Pakistan"),
@@ -49,16 +48,7 @@ def _articles(n_parts: int, per_part: int) -> list[Article]:
     return out
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    c = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    yield c
-    c.close()
-
-
-@pytest.fixture(scope="module")
-def engine(cluster):
-    return make_engine("dask", scheduler=cluster.scheduler_address)
+from tests.helpers.dask_cluster import cluster, engine  # noqa: E402,F401 - module-scoped fixtures
 
 
 @pytest.fixture(scope="module")
