@@ -683,12 +683,13 @@ def project_looks() -> list[dict]:
 
 def record_look(spec: dict, origins: list[int]) -> dict:
     """Append one look at the later origins (before they are scored); returns the updated ledger. Its
-    ``later_looks_total`` counts this machine's looks together with the project's record (:data:`PROJECT_LOOKS`;
-    the same look, by time and specification hash, counted once)."""
+    ``later_looks_total`` counts this machine's looks together with the project's record (:data:`PROJECT_LOOKS`; a
+    look of this machine already in that record, by time and specification hash, counted once)."""
     d = read_ledger()
     d["looks"].append({"at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "spec_hash": spec["hash"],
                        "origins": [min(origins), max(origins)] if origins else None})
-    d["later_looks_total"] = len({(x["at"], x["spec_hash"]) for x in [*project_looks(), *d["looks"]]})
+    known = {(x.get("at"), x.get("spec_hash")) for x in project_looks()}
+    d["later_looks_total"] = len(known) + sum(1 for x in d["looks"] if (x["at"], x["spec_hash"]) not in known)
     d["looks_this_spec"] = sum(1 for x in d["looks"] if x["spec_hash"] == spec["hash"])
     p = ledger_path()
     p.parent.mkdir(parents=True, exist_ok=True)
