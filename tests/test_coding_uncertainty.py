@@ -9,6 +9,7 @@ import yaml
 
 from pactwatch.errors import PactwatchError
 from pactwatch.scenarios import forecast as F
+from pactwatch.scenarios import paths as P
 from pactwatch.scenarios.cases import load_case, read_yaml
 from pactwatch.scenarios.codings import Coding, case_with, draw_codings, uncertain_codings
 from pactwatch.scenarios.schema import Alternative, Case, parse
@@ -295,7 +296,7 @@ def test_formation_only_readings_reuse_the_coded_path_exactly(forecast_ctx):
     grid = SH.path_grid(rc.in_force, day, 10.0)
     T = np.array([[y] for y in range(grid.years[0], grid.years[0] + 4)])
     covs = forecast_ctx.model.covariates
-    pb = F._PathBuilder(grid, cd, shocks, T, covs, 0, 1)
+    pb = P.PathBuilder(grid, cd, shocks, T, covs, 0, 1)
     for jc in range(len(cd.variants)):
         for jt in range(len(T)):
             assert np.array_equal(pb.Z(jt, jc), pb.df(jt, jc)[covs].to_numpy(float))

@@ -7,6 +7,7 @@ import pytest
 
 from pactwatch.errors import PactwatchError
 from pactwatch.scenarios import forecast as F
+from pactwatch.scenarios import paths as P
 from pactwatch.scenarios.cases import load_scenarios
 from pactwatch.scenarios.schema import Scenario
 from pactwatch.scenarios.shocks import NEVER, scenario_shocks
@@ -34,7 +35,7 @@ def _draws(name, sc, rc, seed=0):
 
     written = scenario_shocks(name, sc)
     shocks, keys, _ = resolve_timings(written, rc, pd.Timestamp("2026-11-26"))
-    T = F._timing_draws(shocks, np.random.default_rng(99), N, Y0, [], name, seed=seed, first_year=FIRST, keys=keys)
+    T = P.timing_draws(shocks, np.random.default_rng(99), N, Y0, [], name, seed=seed, first_year=FIRST, keys=keys)
     return shocks, T
 
 

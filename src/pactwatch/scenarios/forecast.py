@@ -92,7 +92,7 @@ from .schema import validate_run
 from .cases import ResolvedCase, load_case, load_scenarios, resolve
 from .codings import CodingDraws, coding_draws, uncertain_codings
 from .engine import Engine, baseline_draws, cumulative_incidence, draw_betas, median_time, survival_draws
-from .paths import DEFAULT_SIMS, _PathBuilder, _timing_draws, content_sha256, scenario_paths  # noqa: F401 - re-exported
+from .paths import DEFAULT_SIMS, PathBuilder, content_sha256, scenario_paths  # noqa: F401 - DEFAULT_SIMS re-exported
 from .result import SCHEMA, ForecastResult
 from .training import FORECAST_SPEC, LABELS, build_data, fit, path_inputs
 from .war_timing import WarData
@@ -514,7 +514,7 @@ def run_scenarios(rc: ResolvedCase, fm, scenarios: dict, names: list, *, as_of: 
     return out, grid.a0
 
 
-def _swings(codings: CodingDraws, eng, grid, fm, betas, cumH, uniqT, invT, pb: _PathBuilder, level, i5) -> dict:
+def _swings(codings: CodingDraws, eng, grid, fm, betas, cumH, uniqT, invT, pb: PathBuilder, level, i5) -> dict:
     """Sensitivity of one scenario's survival at ``grid[i5]`` (5 years) to each coding: for each alternative of each
     coding, the survival with only that value changed (every other value as coded), minus the survival at the coded
     values. Point: coefficient estimates, mixture over the scenario's shock timings (same weights for both); interval:

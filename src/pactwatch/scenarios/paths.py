@@ -28,7 +28,7 @@ def _shock_rng(seed: int, sh, seen: dict) -> np.random.Generator:
     return np.random.default_rng([seed, *key, k])
 
 
-def _timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, first_year: float = 1.0, keys=None):
+def timing_draws(shocks, rng, n, y0, notes, name, *, seed: int | None = None, first_year: float = 1.0, keys=None):
     """Calendar years of each shock (n x shocks). ``seed``: draw each shock from its own stream (:func:`_shock_rng`)
     instead of ``rng``; ``first_year``: the part of the as-of year still ahead (geometric timings); ``keys``: the
     shocks as written (before :func:`.war_timing.resolve_timings`) that key the streams (default ``shocks``)."""
@@ -69,13 +69,13 @@ def scenario_paths(rc: ResolvedCase, scenarios: dict, name: str, si: int, grid, 
     shocks, keys, bases = resolve_timings(written, rc, pd.Timestamp(as_of), wars)
     notes = []
     srng = np.random.default_rng([seed, si + 1])
-    T = _timing_draws(shocks, srng, n_sims, grid.years[0], notes, name, seed=seed,
+    T = timing_draws(shocks, srng, n_sims, grid.years[0], notes, name, seed=seed,
                       first_year=float(grid.bounds[1] - grid.bounds[0]), keys=keys)
     uniqT, invT = np.unique(T, axis=0, return_inverse=True) if T.shape[1] else (np.zeros((1, 0), int), np.zeros(n_sims, int))
     invT = np.asarray(invT).ravel()
     pair, inv = np.unique(invT * V + invC, return_inverse=True)
     inv = np.asarray(inv).ravel()
-    pb = _PathBuilder(grid, codings, shocks, uniqT, covs, seed, si, path_inputs)
+    pb = PathBuilder(grid, codings, shocks, uniqT, covs, seed, si, path_inputs)
     Zd = np.stack([pb.Z(*divmod(int(p), V)) for p in pair])  # the draws' distinct paths: pairs x K x p
     wT = np.bincount(invT, minlength=len(uniqT)) / n_sims
     if codings.exact is not None:
@@ -88,7 +88,7 @@ def scenario_paths(rc: ResolvedCase, scenarios: dict, name: str, si: int, grid, 
             "pair": pair, "pb": pb, "Zd": Zd, "Zu": Zu, "weights": weights}
 
 
-class _PathBuilder:
+class PathBuilder:
     """Covariate paths per (timing tuple ``jt``, coding variant ``jc``), cached: :meth:`Z` the (K x p) covariate
     matrix, :meth:`df` the full path table. A variant whose member states are the coded ones differs only in the
     formation covariates, the constant part of the path: its matrix is the coded one with those columns replaced and
