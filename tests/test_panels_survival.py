@@ -150,22 +150,32 @@ def test_evaluation_reads_the_survival_table(src, table):
     pd.testing.assert_frame_equal(d.years, want)
 
 
-def test_forecast_training_reads_the_survival_table(forecast_data, table):
+def test_forecast_training_reads_the_survival_table(forecast_data, src):
     from pactwatch.scenarios import training as T
 
     ev = forecast_data.eval
+    # the forecast specification uses the extended covariates (UCDP/PRIO war, extended UDS, threat data)
+    assert S.needs_extended(ev.spec)
+    table = SV.survival_table(src, extended=True)
     pd.testing.assert_frame_equal(ev.alliances, table.alliances)
     want = E.evaluation_data(table, "forecast")
     pd.testing.assert_frame_equal(ev.years, want.years)
     # the forecast specification is the one named specification the evaluation can score
     assert T.FORECAST_SPEC == S.model_spec("forecast") and ev.spec == S.model_spec("forecast")
+    # its world-war years are left out of training as rows (counted), everything else through the same two functions
+    ex = set(ev.spec.exclude_years)
+    assert ex and {1914, 1918, 1939, 1945} <= ex
+    kept = E.EvaluationData(alliances=want.alliances, years=want.years[~want.years["year"].isin(ex)].reset_index(drop=True),
+                            spec=want.spec, log=want.log)
     rows, info = T.training_rows(forecast_data, cutoff=1989)
-    sp = E.split_at(want, 1989)
+    sp = E.split_at(kept, 1989)
     pd.testing.assert_frame_equal(rows, sp.train_tv)
+    assert info["alliance_years_dropped_excluded_years"] == int((want.years["year"].isin(ex)
+                                                                 & (want.years["year"] <= 1989)).sum()) > 0
     # whole data: follow-up to 31 Dec 2018 through the same two functions
     rows, info = T.training_rows(forecast_data)
     fu, _ = SV.follow_up(table.alliances, covariates=want.spec.covariates)
-    ref, _ = SV.counting_process(want.years, fu[["atopid", "begin", "begyr", "duration", "event", *want.spec.covariates]],
+    ref, _ = SV.counting_process(kept.years, fu[["atopid", "begin", "begyr", "duration", "event", *want.spec.covariates]],
                                  tv_covariates=want.spec.tv_covariates, covariates=want.spec.covariates)
     pd.testing.assert_frame_equal(rows, ref)
     assert info["tv_rows"] - info["tv_rows_dropped_missing"] == len(rows)
