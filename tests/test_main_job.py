@@ -60,7 +60,7 @@ def test_main_builds_the_store_and_writes_the_north_korea_russia_report(data_dir
     assert report == tmp_path / "home" / "reports" / "rus-prk-2024.html" and report.exists()
     html = report.read_text(encoding="utf-8")
     # survival, drivers, the coding sensitivity and the news indicators' small multiples
-    assert external_resources(html) == [] and len(embedded_images(html)) == 4
+    assert external_resources(html) == [] and len(embedded_images(html)) == 5  # + competing risks
     text = _text(html)
     news = _text(html.split('<section id="news">')[1].split("</section>")[0])
     assert "What the news says" in news and f"{mon['events_read']} events coded by pactwatch" in news

@@ -100,15 +100,17 @@ def test_no_lagged_covariate_uses_same_year_information(ext, altered):
     pd.testing.assert_frame_equal(base.loc[upto, lags], alt.loc[upto, lags])
 
 
-def test_forecast_spec_is_unchanged_and_candidates_are_lagged():
-    f = S.model_spec("forecast")
-    assert f.tv_covariates == ("cap_change", "max_abs_polity2_change", "any_at_war", "at_war_x_wartime",
-                               "any_leader_change", "any_new_outside_alliance", "shared_rivals")
+def test_previous_forecast_spec_is_kept_and_candidates_are_lagged():
+    old = S.model_spec("forecast-2026-11")  # the same-year specification before the choice on the back-test
+    assert old.tv_covariates == ("cap_change", "max_abs_polity2_change", "any_at_war", "at_war_x_wartime",
+                                 "any_leader_change", "any_new_outside_alliance", "shared_rivals")
     for name in S.CANDIDATE_SPECS[1:]:
         sp = S.model_spec(name)
-        assert sp.covariates == f.covariates
+        assert sp.covariates == old.covariates
         assert all(c.endswith("_lag1") for c in sp.tv_covariates), name
     assert not S.needs_extended("forecast-lag") and S.needs_extended("forecast-threat")
+    # the forecast's specification now is the chosen one: every time-varying covariate lagged
+    assert all(c.endswith("_lag1") for c in S.model_spec("forecast").tv_covariates)
 
 
 def test_candidate_specs_find_their_columns(ext):
