@@ -447,8 +447,16 @@ def add_extended_covariates(years: pd.DataFrame, member_years: pd.DataFrame, all
 
 
 # ---------------------------------------------------------------------------------------------------------- lags
+LAG_SUFFIX = "_lag1"
+
+
 def lag_name(col: str) -> str:
-    return f"{col}_lag1"
+    return f"{col}{LAG_SUFFIX}"
+
+
+def lag_base(col: str) -> str | None:
+    """``c`` for a lagged covariate ``c_lag1`` (the inverse of :func:`lag_name`), else None."""
+    return col[:-len(LAG_SUFFIX)] if col.endswith(LAG_SUFFIX) else None
 
 
 def add_lags(years: pd.DataFrame, columns, *, change_since_entry=CHANGE_SINCE_ENTRY) -> tuple[pd.DataFrame, dict]:

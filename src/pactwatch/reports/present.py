@@ -657,7 +657,9 @@ def trust_paragraph(result: dict, validation: dict | None) -> str:
         if unc:
             out.append(f"{len(unc)} of the case's values are judgements whose alternatives are not in the intervals "
                        f"({', '.join(unc[:3])}{', …' if len(unc) > 3 else ''}).")
-    covs = {c[:-len("_lag1")] if c.endswith("_lag1") else c for c in result["model"]["covariates"]}
+    from pactwatch.panels.survival import lag_base
+
+    covs = {lag_base(c) or c for c in result["model"]["covariates"]}
     covs |= {"any_at_war" for c in set(covs) if c.startswith("any_at_war")}  # COW, or COW then UCDP/PRIO
     blind = [txt for cov, txt in BLIND_SPOTS if cov is None or cov in covs]
     if 731 in {m.get("ccode") for m in result.get("case", {}).get("members", [])}:

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from pactwatch.errors import PactwatchError
+from pactwatch.panels.survival import lag_base
 
 from .schema import Scenario, Shock, Timing
 
@@ -151,7 +152,6 @@ DERIVED = {"at_war_x_wartime": lambda r: r["any_at_war"] * r["wartime"] if "wart
                                                    if "wartime" in r and "any_at_war_cow_ucdp" in r else None),
            # era indicator (panels.survival: calendar year >= 1946); known in advance, so never lagged
            "post1945": lambda r: float(r["year"] >= 1946)}
-LAG = "_lag1"
 #: Further covariates a shock kind moves on the path (besides its own, :data:`SHOCK_KINDS`): a war-ends shock moves
 #: the COW/UCDP war status (derived from the members' war status) and, for an alliance formed in wartime, "the war it
 #: was formed in ended 0-2 years ago" (``war_ended_0_2`` = 1 in the shock's year Y, the war's last year, and Y+1, Y+2:
@@ -161,11 +161,6 @@ LAG = "_lag1"
 ALSO_TOUCHES = {"war-ends": ("at_war_x_wartime", "any_at_war_cow_ucdp", "at_war_cow_ucdp_x_wartime", "war_ended_0_2"),
                 "rival-removed": ("n_shared_gdb_rivals", "n_shared_severe_rivals", "shared_rival_grade"),
                 "rival-added": ("n_shared_gdb_rivals", "n_shared_severe_rivals", "shared_rival_grade")}
-
-
-def lag_base(col: str) -> str | None:
-    """``c`` for a lagged covariate ``c_lag1`` (:func:`pactwatch.panels.survival.lag_name`), else None."""
-    return col[:-len(LAG)] if col.endswith(LAG) else None
 
 
 def touched(scenario_shocks: list[Shock]) -> set[str]:

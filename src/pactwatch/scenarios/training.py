@@ -233,7 +233,7 @@ def _build(s, fp, spec: ModelSpec | None = None) -> ForecastData:
     t = SV.survival_table(s, extended=needs_extended(sp))
     ev = E.evaluation_data(t, sp)
     ev.log[0]["note"] = f"ATOP 5.1 alliances, spec {sp.name!r}"
-    base = [c[:-len("_lag1")] for c in sp.tv_covariates if c.endswith("_lag1")]
+    base = [b for b in map(SV.lag_base, sp.tv_covariates) if b]
     pcols = list(dict.fromkeys([*sp.tv_covariates, *(c for c in base if c in t.years.columns)]))
     py = t.years[["atopid", "year", *pcols]].copy()
     for c in pcols:
@@ -511,11 +511,6 @@ def _no_events(rows: pd.DataFrame, covs: list, *, event: str, cutoff, info: dict
 
 
 # ---------------------------------------------------------------------------------------------- covariate paths
-def lag_base(col: str) -> str | None:
-    """``c`` for a lagged covariate ``c_lag1`` (:func:`pactwatch.panels.survival.lag_name`), else None."""
-    return col[:-len("_lag1")] if col.endswith("_lag1") else None
-
-
 def observed_path_inputs(data, atopid: int, year: int, covs) -> tuple[dict, dict]:
     """What a covariate path of ATOP alliance ``atopid`` from ``year`` takes from the data
     (:func:`.shocks.build_path`): ``lag0`` — for each lagged covariate ``<c>_lag1``, the alliance's ``<c>`` in
@@ -524,7 +519,7 @@ def observed_path_inputs(data, atopid: int, year: int, covs) -> tuple[dict, dict
     so); ``held`` — the value in
     ``year`` of each unlagged base the member states do not produce (extended covariates), held over the path."""
     py = getattr(data, "path_years", None)
-    lagged = [(c, lag_base(c)) for c in covs if lag_base(c)]
+    lagged = [(c, SV.lag_base(c)) for c in covs if SV.lag_base(c)]
     if py is None or not lagged:
         return {}, {}
     rec = py[(py["atopid"] == atopid) & (py["year"] == year)]
@@ -548,7 +543,7 @@ def path_inputs(data, rc, as_of, covs) -> tuple[dict | None, dict | None]:
     as_of = pd.Timestamp(as_of)
     if rc.atopid is not None and rc.case.kind == "atop" and str(rc.state_source).startswith("ATOP/COW panels"):
         return observed_path_inputs(data, int(rc.atopid), int(as_of.year), list(covs))
-    lag0 = {k[:-len("_lag1")]: v for k, v in (getattr(rc, "lagged", None) or {}).items()}
+    lag0 = {SV.lag_base(k) or k: v for k, v in (getattr(rc, "lagged", None) or {}).items()}
     if lag0:  # the derived covariates of the year before, by the path's own definitions (e.g. war x wartime)
         from .shocks import DERIVED
 
