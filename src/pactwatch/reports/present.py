@@ -568,12 +568,10 @@ def headline_text(h: dict | None, t: float = 5.0) -> str | None:
 
 
 def _sensitivities(result: dict) -> list[dict]:
-    """The coding swings of the result (``codings.swings``, status quo at 5 years) as [{"label", "swing"}], largest
-    first, leaving out readings that do not change the model's covariates; [] when the result has none."""
-    sw = (result.get("codings") or {}).get("swings") or []
-    out = [{"label": f"{s['path']} {coded_value(s['coded'])} → {coded_value(s['alternative'])}", "swing": float(s["swing"])}
-           for s in sw if s.get("changes_covariates", True)]
-    return sorted(out, key=lambda r: -abs(r["swing"]))
+    """The coding swings of the result (:func:`swing_rows`, largest first) as [{"label", "swing"}], leaving out readings
+    that do not change the model's covariates; [] when the result has none."""
+    return [{"label": f"{r['path']} {r['change']}", "swing": float(r["raw"]["swing"])} for r in swing_rows(result)
+            if r["moves"]]
 
 
 #: What each covariate of the model lets a scenario say, and what it cannot (the scenarios the model cannot speak to
