@@ -132,3 +132,34 @@ def test_war_ends_shock_sets_the_formation_war_end_and_rival_removed_reaches_the
     agg = aggregate(st[2027])
     assert agg["n_shared_gdb_rivals"] == 1.0 and agg["shared_rival_grade"] == 2.0
     assert aggregate(st[2026])["n_shared_gdb_rivals"] == 2.0
+
+
+def test_member_states_are_built_once_per_source_and_returned_as_copies(data_dir, monkeypatch):
+    """A case is resolved again for every reading of its uncertain codings: the data part is built once per source
+    (and the ATOP spells once for all panels), and a caller changing the returned frame changes nothing stored."""
+    from pactwatch.data.source import DataSource
+    from pactwatch.panels import alliances as AL
+    from pactwatch.panels import state as PS
+
+    src = DataSource(data_dir)
+    calls = {"values": 0, "spells": 0}
+    real_values, real_build = AL.member_year_values, AL._build_fresh
+
+    def values(*a, **k):
+        calls["values"] += 1
+        return real_values(*a, **k)
+
+    def build(*a, **k):
+        calls["spells"] += 1
+        return real_build(*a, **k)
+
+    monkeypatch.setattr(AL, "member_year_values", values)
+    monkeypatch.setattr(AL, "_build_fresh", build)
+    first = PS.member_state_years([365, 731], [1964, 1965], 1961, src)
+    first["at_war"] = -1.0  # the caller's copy only
+    again = PS.member_state_years([365, 731], [1964, 1965], 1961, src)
+    other = PS.member_state_years([365, 731], [1966], 1961, src)
+    assert calls == {"values": 2, "spells": 1}
+    assert (again["at_war"] != -1.0).all() and len(other) == 2
+    fresh = PS.member_state_years([365, 731], [1964, 1965], 1961, DataSource(data_dir))
+    pd.testing.assert_frame_equal(again, fresh)

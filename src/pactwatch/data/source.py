@@ -45,6 +45,7 @@ class DataSource:
         self.verify = verify
         self.db = Path(db) if db is not None else None
         self._cache: dict[str, pd.DataFrame] = {}
+        self._derived: dict[str, object] = {}
         self._lock = threading.Lock()
         self._db_tables: set[str] | None = None
 
@@ -70,6 +71,16 @@ class DataSource:
                 else:
                     self._cache[name] = read_table(name, self.data_dir, verify=self.verify)
             return self._cache[name]
+
+    def derived(self, name: str, build):
+        """What ``build()`` (a pure function of this source's tables) returns, built once and kept for the life of the
+        source, like :meth:`table`'s tables (e.g. the ATOP membership spells every panel starts from). Do not modify
+        the returned objects in place."""
+        if name not in self._derived:
+            value = build()  # outside the lock: build() reads tables, which take it
+            with self._lock:
+                self._derived.setdefault(name, value)
+        return self._derived[name]
 
 
 _default: DataSource | None = None

@@ -237,6 +237,13 @@ def _modal(vals: list[int]):
 # --------------------------------------------------------------------------------------------------------------------
 
 def _build(src: DataSource | None):
+    """The ATOP alliance, member-record, phase and member-spell frames, built once per data source
+    (:meth:`DataSource.derived`); copies, so callers may change them."""
+    s = get_source(src)
+    return tuple(x.copy() for x in s.derived("atop_alliances_members_phases_spells", lambda: _build_fresh(s)))
+
+
+def _build_fresh(src: DataSource):
     a, m, p = _read(src)
     a = a.copy()
     ended = a["ineffect"] == 0

@@ -91,10 +91,16 @@ def member_state_years(ccodes, years, entry_year: int, src: DataSource | None = 
     of ``years``: ``at_war``, ``at_war_cow_ucdp``, ``cinc_ratio``, ``polity2_change``, ``abs_euds_change``,
     ``euds_entry``, ``leader_change``, ``irregular_entry``, ``new_outside_alliance`` (float, NA outside the source's coverage) and
     the sets ``tss_rivals``, ``peace_rivals``, ``severe_rivals``, ``mid_opponents_10y`` (frozensets, ``None`` outside
-    coverage), from the functions the survival table is built with (see the module docstring)."""
+    coverage), from the functions the survival table is built with (see the module docstring). Built once per data
+    source and arguments (a case is resolved again for each reading of its uncertain codings); a copy is returned."""
     s = get_source(src)
     cc = [int(c) for c in ccodes]
     yrs = [int(y) for y in years]
+    key = f"member_state_years:{cc}:{yrs}:{int(entry_year)}"
+    return s.derived(key, lambda: _member_state_years(s, cc, yrs, int(entry_year))).copy()
+
+
+def _member_state_years(s: DataSource, cc: list, yrs: list, entry_year: int) -> pd.DataFrame:
     keys = pd.DataFrame([(CASE_ATOPID, c, y, int(entry_year)) for c in cc for y in yrs],
                         columns=["atopid", "ccode", "year", "entry_year"])
     m = AL.member_year_values(s, keys)
@@ -132,6 +138,11 @@ def formation_war_end(ccodes, begyr: int, wartime: bool, src: DataSource | None 
     if not wartime:
         return {"end_year": None, "source": "not wartime"}
     s = get_source(src)
+    key = f"formation_war_end:{sorted(int(c) for c in ccodes)}:{int(begyr)}"
+    return dict(s.derived(key, lambda: _formation_war_end(s, ccodes, begyr)))
+
+
+def _formation_war_end(s: DataSource, ccodes, begyr: int) -> dict:
     a = pd.DataFrame({"atopid": [CASE_ATOPID], "begyr": [int(begyr)], "wartime": [1.0]})
     my = pd.DataFrame([(CASE_ATOPID, int(c), int(begyr), int(begyr)) for c in ccodes],
                       columns=["atopid", "ccode", "year", "entry_year"])
