@@ -104,7 +104,8 @@ def test_case_update_diff_then_accept(tmp_path, events_dir, monkeypatch):
     assert r.exit_code == 0, r.output
     assert "+        at_war: 0" in r.output and "nothing written" in r.output
     assert case.read_text(encoding="utf-8") == before
-    r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db), "--accept"])
+    r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db), "--accept",
+                                 "--no-forecast"])
     assert r.exit_code == 0, r.output
     after = case.read_text(encoding="utf-8")
     assert after != before and "pactwatch forecast" in r.output
