@@ -18,7 +18,8 @@ from .present import DASH, index_of, pct, pts
 
 #: what the report says when no news was read
 HOW_TO_ADD = ("Add articles with `pactwatch monitor CASE --articles DIR` (or `--feed URL`); the main job reads the folder "
-              "articles/rus-prk-news/articles beside the data directory when it exists.")
+              "$PACTWATCH_NEWS_ARTICLES, else articles/rus-prk-news/articles beside the data directory, when it holds "
+              "articles.")
 
 
 def as_summary(news) -> NewsSummary | None:
