@@ -336,6 +336,7 @@ def plot_indicators(result: dict, path: str | Path, last: int = 24, title: str =
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     inds = result["indicators"]
     ncol = 2
@@ -351,7 +352,10 @@ def plot_indicators(result: dict, path: str | Path, last: int = 24, title: str =
             ax.set_ylim(-1.1, 1.1)
             ax.set_ylabel("index", fontsize=7)
         else:
-            ax.bar(x, [p["n"] for p in pts], color="#4a7ab5", width=0.85)
+            n = [p["n"] for p in pts]
+            ax.bar(x, n, color="#4a7ab5", width=0.85)
+            ax.set_ylim(0, max(1, max(n)) * 1.08)  # counts: from 0, whole numbers, 0..1 for a panel without events
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel("events", fontsize=7)
         for i, p in enumerate(pts):
             if p["change_point"]:
