@@ -111,3 +111,39 @@ def test_main_job_news_folder_follows_the_environment_and_says_when_empty(tmp_pa
     monkeypatch.setenv("PACTWATCH_NEWS_ARTICLES", str(tmp_path / "nowhere"))
     mon = _news_monitor(data, quiet=True)
     assert mon["status"] == "no articles" and "does not exist" in mon["message"]
+
+
+def test_second_run_counts_no_new_articles_and_no_new_rows(tmp_path, events_dir, monkeypatch):
+    """Run twice over the same folder: nothing is added the second time; an article in which the coder found no
+    event is coded again (the event table keeps no mark for it) and is reported as such, not as a new article."""
+    import duckdb
+
+    from pactwatch.cli import app
+
+    monkeypatch.setenv("PACTWATCH_EVENTS_DIR", str(events_dir))
+    monkeypatch.setenv("PACTWATCH_ROOT_MODEL", "0")
+    d = tmp_path / "articles"
+    d.mkdir()
+    (d / "2026-12-03-visit.txt").write_text(VISIT, encoding="utf-8")
+    (d / "2026-12-04-weather.txt").write_text(
+        "Weather report\n\nThe weather in the region was mild on Thursday, with light rain expected in the evening "
+        "and clear skies over the weekend.\n", encoding="utf-8")
+    db = tmp_path / "n.duckdb"
+    args = ["monitor", str(CASE), "--articles", str(d), "--db", str(db), "--out", str(tmp_path / "out")]
+
+    def counts():
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ("articles", "sentences", "events")]
+        finally:
+            con.close()
+
+    r1 = CliRunner().invoke(app, args)
+    assert r1.exit_code == 0, r1.output
+    first = counts()
+    assert first[0] == 2 and first[2] > 0 and "coded 2 new articles" in r1.output
+    r2 = CliRunner().invoke(app, args)
+    assert r2.exit_code == 0, r2.output
+    assert counts() == first
+    assert "added 0, unchanged 2" in r2.output and "coded 0 new articles (0 events)" in r2.output
+    assert "1 stored earlier without an event were coded again" in r2.output

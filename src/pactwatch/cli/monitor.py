@@ -125,22 +125,29 @@ def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] |
                 rep = ingest(arts, db=db, skips=skips)
             elif files:
                 rep = ingest_files(files, db=db)
-            summaries = [rep.summary()] if rep else []
+            reps = [rep] if rep else []
             for url in feed or []:
                 say(f"reading the feed {url}")
                 arts, skips = _read_feed(url)
-                summaries.append(ingest(arts, db=db, skips=skips).summary())
+                reps.append(ingest(arts, db=db, skips=skips))
+            summaries = [r.summary() for r in reps]
+            added_ids = {a for r in reps for a in r.added}
             ingest_rep = {k: sum(s[k] for s in summaries) for k in ("added", "unchanged", "near_duplicates", "skipped")}
             ingest_rep["skip_reasons"] = [r for s in summaries for r in s["skip_reasons"]]
             say(f"coding the stored articles not coded yet ({ingest_rep['added']} new)")
             con = connect(db)
             try:
+                from pactwatch.events.store import articles_to_code
+
+                # stored on an earlier run, and the coder found no event in them then: they are coded again
+                again = sum(1 for t in articles_to_code(con)[0] if t[0] not in added_ids)
                 if eng.is_dask:
                     from pactwatch.events.corpus import code_stored_articles_on
 
                     coded = code_stored_articles_on(con, eng, _spec(None, None, None, None, None, None))
                 else:
                     coded = code_stored_articles(con, nlp=_nlp(None, None, None, None))
+                coded["coded_again"] = again
             finally:
                 con.close()
     status = store_status(db)
@@ -216,7 +223,9 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
     if ingest_rep:
         console.print(f"ingested: added {ingest_rep['added']}, unchanged {ingest_rep['unchanged']}, near-duplicates "
                       f"{ingest_rep['near_duplicates']}, skipped {ingest_rep['skipped']}; coded "
-                      f"{coded['articles_coded']} new articles ({coded['events_added']} events)", highlight=False)
+                      f"{coded['articles_coded'] - coded.get('coded_again', 0)} new articles ({coded['events_added']} "
+                      "events)" + (f"; {coded['coded_again']} stored earlier without an event were coded again"
+                                   if coded.get("coded_again") else ""), highlight=False)
         for r in ingest_rep["skip_reasons"]:
             console.print(f"  skipped {r}", highlight=False)
         for f in coded["articles_failed"]:
