@@ -147,3 +147,50 @@ def test_second_run_counts_no_new_articles_and_no_new_rows(tmp_path, events_dir,
     assert counts() == first
     assert "added 0, unchanged 2" in r2.output and "coded 0 new articles (0 events)" in r2.output
     assert "1 stored earlier without an event were coded again" in r2.output
+
+
+def test_monitor_reads_a_feed_over_http_and_names_a_feed_it_cannot_read(tmp_path, events_dir, monkeypatch):
+    """--feed URL through a local HTTP server (the httpx path, not a file): the items are stored with their links
+    and dates; a missing page and a page that is not a feed are errors naming the URL, and nothing stored is lost."""
+    import functools
+    import http.server
+    import threading
+
+    from pactwatch.cli import app
+
+    monkeypatch.setenv("PACTWATCH_EVENTS_DIR", str(events_dir))
+    monkeypatch.setenv("PACTWATCH_ROOT_MODEL", "0")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "feed.rss").write_text("""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Shoigu visits Pyongyang</title><link>https://example.org/1</link><guid>1</guid>
+<pubDate>Wed, 03 Dec 2025 10:00:00 GMT</pubDate>
+<description>Russian Security Council Secretary Sergei Shoigu visited Pyongyang on Wednesday and met Kim Jong Un.</description></item>
+</channel></rss>""", encoding="utf-8")
+    (site / "notes.txt").write_text("just some notes, not a feed\n", encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a, **k: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_address[1]}"
+    db = tmp_path / "n.duckdb"
+    out = tmp_path / "out"
+    try:
+        r = CliRunner().invoke(app, ["monitor", str(CASE), "--feed", f"{base}/feed.rss", "--db", str(db),
+                                     "--out", str(out), "--json"])
+        assert r.exit_code == 0, r.output
+        res = json.loads(r.stdout)
+        assert res["ingest"]["added"] == 1 and res["coverage"] == ["2025-12", "2025-12"]
+        full = json.loads((out / "indicators.json").read_text(encoding="utf-8"))
+        ev = [e for i in full["indicators"] for p in i["series"] for e in p["evidence"]]
+        assert ev and {e["url"] for e in ev} == {"https://example.org/1"}
+        for page in ("missing.rss", "notes.txt"):
+            r = CliRunner().invoke(app, ["monitor", str(CASE), "--feed", f"{base}/{page}", "--db", str(db),
+                                         "--out", str(out)])
+            assert r.exit_code != 0 and f"{base}/{page}" in str(r.exception) + r.output
+        r = CliRunner().invoke(app, ["monitor", str(CASE), "--db", str(db), "--out", str(out), "--json",
+                                     "--feed", f"{base}/feed.rss"])
+        assert json.loads(r.stdout)["ingest"]["unchanged"] == 1 and json.loads(r.stdout)["events_read"] == res["events_read"]
+    finally:
+        srv.shutdown()
+        srv.server_close()
