@@ -146,7 +146,7 @@ def test_second_run_counts_no_new_articles_and_no_new_rows(tmp_path, events_dir,
     assert r2.exit_code == 0, r2.output
     assert counts() == first
     assert "added 0, unchanged 2" in r2.output and "coded 0 new articles (0 events)" in r2.output
-    assert "1 stored earlier without an event were coded again" in r2.output
+    assert "1 article stored earlier without an event was coded again" in r2.output
 
 
 def test_monitor_reads_a_feed_over_http_and_names_a_feed_it_cannot_read(tmp_path, events_dir, monkeypatch):
@@ -194,3 +194,43 @@ def test_monitor_reads_a_feed_over_http_and_names_a_feed_it_cannot_read(tmp_path
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_garbage_files_get_one_line_each_and_lose_nothing_stored(tmp_path, events_dir, monkeypatch):
+    """A folder with binary, empty and broken files beside a real article: each bad file gets one line naming it
+    (once) and what is wrong; what the store held before is all still there."""
+    import duckdb
+
+    from pactwatch.cli import app
+
+    monkeypatch.setenv("PACTWATCH_EVENTS_DIR", str(events_dir))
+    monkeypatch.setenv("PACTWATCH_ROOT_MODEL", "0")
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "2026-12-03-visit.txt").write_text(VISIT, encoding="utf-8")
+    db = tmp_path / "n.duckdb"
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["monitor", str(CASE), "--articles", str(good), "--db", str(db),
+                                    "--out", str(out)]).exit_code == 0
+
+    def rows():
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return [con.execute(f"select * from {t} order by all").fetchall() for t in ("articles", "events")]
+        finally:
+            con.close()
+
+    before = rows()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "garbage.txt").write_bytes(b"\x00\x01\x02binary" * 50)
+    (bad / "empty.txt").write_text("", encoding="utf-8")
+    (bad / "broken.jsonl").write_text('{"text": 5}\nnot json\n', encoding="utf-8")
+    r = CliRunner().invoke(app, ["monitor", str(CASE), "--articles", str(bad), "--articles", str(good), "--db",
+                                 str(db), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    for name, why in (("garbage.txt", "binary data"), ("empty.txt", "empty input"), ("broken.jsonl", "no readable")):
+        line = next(ln for ln in r.output.splitlines() if f"skipped {bad / name}" in ln)
+        assert why in line and line.count(str(bad / name)) == 1, line
+    assert "added 0, unchanged 1" in r.output
+    assert rows() == before

@@ -51,6 +51,16 @@ def _read_feed(url: str):
     return articles_from_feed(r.content, url)
 
 
+def _n(k: int, noun: str) -> str:
+    return f"{k} {noun}{'' if k == 1 else 's'}"
+
+
+def _once(reason: str) -> str:
+    """'FILE: FILE: why' (the reader's message names the file too) as 'FILE: why'."""
+    where, _, why = reason.partition(": ")
+    return f"{where}: {why[len(where) + 2:]}" if why.startswith(f"{where}: ") else reason
+
+
 def _out_dir(out: Path | None, case_id: str) -> Path:
     if out is not None:
         return out
@@ -224,10 +234,11 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
         console.print(f"ingested: added {ingest_rep['added']}, unchanged {ingest_rep['unchanged']}, near-duplicates "
                       f"{ingest_rep['near_duplicates']}, skipped {ingest_rep['skipped']}; coded "
                       f"{coded['articles_coded'] - coded.get('coded_again', 0)} new articles ({coded['events_added']} "
-                      "events)" + (f"; {coded['coded_again']} stored earlier without an event were coded again"
+                      "events)" + (f"; {_n(coded['coded_again'], 'article')} stored earlier without an event "
+                                   f"{'was' if coded['coded_again'] == 1 else 'were'} coded again"
                                    if coded.get("coded_again") else ""), highlight=False)
         for r in ingest_rep["skip_reasons"]:
-            console.print(f"  skipped {r}", highlight=False)
+            console.print(f"  skipped {_once(r)}", highlight=False)
         for f in coded["articles_failed"]:
             console.print(f"  not coded: article {f['article_id']}: {f['reason']}", highlight=False)
     if result["status"] != "ok":
