@@ -139,3 +139,26 @@ def test_apply_keeps_comments_and_gives_a_valid_case():
     changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
     assert all(("at_war" in ln or "since" in ln or "source" in ln or "uncertain" in ln or "note" in ln
                 or "date:" in ln) for ln in changed), changed
+
+
+def test_opinion_sentences_coded_as_events_still_propose_nothing():
+    """The rule coder codes no event in the opinion piece, so the test above does not reach the update rules; a
+    coder that does code its sentences (as a learned one may) must still get no proposal: each is hedged or
+    hypothetical, and the log counts them."""
+    sents = [s.strip() for s in OPINION.splitlines()[2:] if s.strip()]
+    assert len(sents) == 3
+    ev = pd.DataFrame([
+        _ev(1, "2026-12-04", "RUS", "UKR", "0871", sents[0]),   # "A ceasefire ... might one day come"
+        _ev(2, "2026-12-04", "PRK", "RUS", "0232", sents[1]),   # "If North Korea were attacked, it could perhaps ask"
+        _ev(3, "2026-12-04", "RUS", "PRK", "161", sents[2]),    # "Russia would never renounce the treaty"
+    ])
+    res = propose_updates(ev, _case(), iso3=ISO)
+    assert res["proposals"] == []
+    steps = {e["step"]: e["rows"] for e in res["log"]}
+    assert steps.get("hedged", 0) == 3, res["log"]
+    # the same sentences stated as facts do propose: the test would see a rule that stopped firing
+    facts = pd.DataFrame([
+        _ev(1, "2026-12-04", "RUS", "UKR", "0871", "Russia and Ukraine declared a ceasefire on Monday."),
+        _ev(2, "2026-12-04", "PRK", "RUS", "0232", "North Korea asked Russia for military assistance under Article 4."),
+    ])
+    assert {p["kind"] for p in propose_updates(facts, _case(), iso3=ISO)["proposals"]} == {"war-ended", "article-4"}

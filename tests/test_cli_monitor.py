@@ -104,7 +104,8 @@ def test_case_update_diff_then_accept(tmp_path, events_dir, monkeypatch):
     assert r.exit_code == 0, r.output
     assert "+        at_war: 0" in r.output and "nothing written" in r.output
     assert case.read_text(encoding="utf-8") == before
-    r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db), "--accept"])
+    r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db), "--accept",
+                                 "--no-forecast"])
     assert r.exit_code == 0, r.output
     after = case.read_text(encoding="utf-8")
     assert after != before and "pactwatch forecast" in r.output
@@ -152,3 +153,14 @@ def test_monitor_reads_a_feed_and_the_default_folder(tmp_path, events_dir, monke
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
     assert any(str(arts) in n for n in res["notes"]) and res["ingest"]["added"] == 1
+
+
+def test_dyad_checks_its_dates_even_on_an_empty_store(tmp_path, events_dir, monkeypatch):
+    """A mistyped --from is an error naming the flag, also when the store is empty (it was accepted with exit 0)."""
+    monkeypatch.setenv("PACTWATCH_EVENTS_DIR", str(events_dir))
+    db = tmp_path / "n.duckdb"
+    r = CliRunner().invoke(_dyad_app(), ["RUS", "PRK", "--db", str(db), "--from", "garbage"])
+    assert r.exit_code != 0 and "--from 'garbage'" in str(r.exception) + r.output
+    r = CliRunner().invoke(_dyad_app(), ["RUS", "PRK", "--db", str(db), "--from", "2024-05", "--to", "2024-01"])
+    assert r.exit_code != 0 and "--to 2024-01 is before --from 2024-05" in str(r.exception) + r.output
+    assert not db.exists()

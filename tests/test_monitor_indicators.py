@@ -129,3 +129,28 @@ def test_plot_written_only_with_events(tmp_path):
     empty = indicator_series(_table().iloc[9:10], inds)  # only the USA-CHN event: nothing matches
     assert all(i["total"] == 0 for i in empty["indicators"])
     assert plot_indicators(empty, tmp_path / "none.png") is None and not (tmp_path / "none.png").exists()
+
+
+def test_indicator_plot_counts_start_at_zero_in_whole_numbers(tmp_path, monkeypatch):
+    """The monitor's PNG: a count panel's axis runs from 0 in whole events (no 0.5 events), and a panel without
+    events keeps 0..1 (not a -0.04..0.04 axis around nothing)."""
+    import matplotlib.figure
+
+    from pactwatch.monitor.indicators import plot_indicators
+
+    figs = []
+    real = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda self, *a, **k: (figs.append(self), real(self, *a, **k)))
+    months = [f"2025-{m:02d}" for m in range(1, 7)]
+    counts = {"busy": [0, 2, 1, 0, 3, 0], "quiet": [0] * 6}
+    res = {"months": months, "indicators": [
+        {"id": i, "label": i, "measure": "count", "total": sum(n), "change_points": [],
+         "series": [{"month": m, "n": k, "value": float(k), "change_point": False, "evidence": []}
+                    for m, k in zip(months, n)]} for i, n in counts.items()]}
+    assert plot_indicators(res, tmp_path / "i.png") is not None
+    axes = {ax.get_title().split(" (")[0]: ax for ax in figs[0].axes if ax.get_visible()}
+    for name, n in counts.items():
+        lo, hi = axes[name].get_ylim()
+        assert lo == 0 and hi >= max(1, max(n))
+        ticks = [t for t in axes[name].get_yticks() if lo <= t <= hi]
+        assert ticks and all(float(t).is_integer() for t in ticks), (name, ticks)

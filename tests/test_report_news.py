@@ -146,3 +146,19 @@ def test_evidence_gets_title_address_and_publisher_from_the_folder_index(tmp_pat
     assert (e.title, e.url, e.publisher) == ("Putin meets Kim", "https://example.org/kim-moscow", "Example Wire")
     other = next(x for x in s.latest if x.event_id == "e-new2")  # not in the store: unchanged
     assert other.title == "Kim goes to Moscow" and other.publisher is None
+
+
+def test_report_says_how_far_the_news_ends_before_the_forecast_date(result):
+    """News that stops months before the forecast date is said to stop there: the empty months are unread, not
+    quiet. News up to the as-of month says nothing of the kind."""
+    from pactwatch.reports.news import news_gap
+
+    old = summarize(_series(21), [])  # 2024-06 .. 2026-02; the forecast is as of 2026-11-26
+    assert old.coverage[1] == "2026-02"
+    sec = _text(render_html(result, news=old).split('<section id="news">')[1].split("</section>")[0])
+    assert "The latest coded news is from 2026-02, 9 months before the forecast date 2026-11-26" in sec
+    assert "not the same as no events" in sec
+    recent = summarize(_series(30), [])  # up to 2026-11
+    sec = _text(render_html(result, news=recent).split('<section id="news">')[1].split("</section>")[0])
+    assert "The latest coded news is from" not in sec
+    assert news_gap("2026-10", "2026-11-26") is None and news_gap("2026-09", "2026-11-26")["months"] == 2

@@ -711,6 +711,8 @@ def test_case_page_shows_what_the_news_says_from_the_store(data_dir, cases_dir, 
     sec = page.text.split('id="news-section"')[1].split("</section>")[0]
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", sec)).split())
     assert "What the news says" in text and "4 events coded by pactwatch" in text and "2024-06 to 2024-11" in text
+    # the news stops two years before the page's as-of date: said, not shown as quiet months
+    assert "The latest coded news is from 2024-11, 24 months before the forecast date 2026-11-26" in text
     assert "data:image/png;base64," in sec
     # the counts are the monitor's series over the same store
     con = connect(db, read_only=True)

@@ -574,9 +574,12 @@ def dyad(a: Annotated[str, typer.Argument(help="First country (ISO3, e.g. RUS)."
     from pactwatch.cli.common import console_err
     from pactwatch.cli.store_help import empty_store_message
     from pactwatch.monitor.checks import check_actor_codes, store_status
-    from pactwatch.monitor.dyad import dyad_series, plot_series
+    from pactwatch.monitor.dyad import dyad_series, parse_month, plot_series
     from pactwatch.news.store import connect
 
+    lo, hi = parse_month(from_, "--from"), parse_month(to, "--to")  # checked before the store is even looked at
+    if lo is not None and hi is not None and hi < lo:
+        raise PactwatchError(f"--to {to} is before --from {from_}")
     status = store_status(db)
     a, b = check_actor_codes([a, b], status["codes"])
     empty = empty_store_message(status, origin)

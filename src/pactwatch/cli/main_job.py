@@ -77,18 +77,27 @@ def _store_summary(root: Path, result) -> dict:
 
 
 def _news_monitor(root: Path, quiet: bool) -> dict:
-    """The news side of the main job: `pactwatch monitor` over the news folder beside the data directory
-    (``<data>/../articles/rus-prk-news/articles``), or a plain statement that there is none."""
-    from pactwatch.cli.monitor import run_monitor
+    """The news side of the main job: `pactwatch monitor` over the news folder ($PACTWATCH_NEWS_ARTICLES, else
+    ``<data>/../articles/rus-prk-news/articles`` beside the data directory) when it holds articles, or a plain
+    statement that there are none (the monitor is then not run)."""
+    from pactwatch.cli.monitor import default_articles_dir, default_articles_origin, run_monitor
+    from pactwatch.monitor.articles import article_files
     from pactwatch.paths import home
 
-    arts = root.parent / "articles" / "rus-prk-news" / "articles"
+    arts = default_articles_dir(root)
+    how = f"`pactwatch monitor {MAIN_CASE} --articles DIR` reads a folder of articles"
     if not arts.is_dir():
-        return {"status": "no articles", "message": f"no news articles beside the data (looked for {arts}); "
-                f"`pactwatch monitor {MAIN_CASE} --articles DIR` reads a folder of articles"}
+        return {"status": "no articles", "message": f"no news articles: {default_articles_origin()} {arts} does not "
+                f"exist; {how}"}
+    files, _ = article_files([arts])
+    if not files:
+        return {"status": "no articles", "message": f"no news articles: {default_articles_origin()} {arts} holds no "
+                f"article files; {how}"}
     if not quiet:
-        console_err.print(f"news: coding the articles in {arts} (first run about 10 s; later runs reuse the store)")
-    mon = run_monitor(MAIN_CASE, articles=[arts], out=home() / "monitor" / MAIN_CASE)
+        console_err.print(f"news: coding the {len(files)} article files in {arts} (first run about 10 s; later runs "
+                          "reuse the store)")
+    mon = run_monitor(MAIN_CASE, articles=[arts], out=home() / "monitor" / MAIN_CASE,
+                      progress=None if quiet else (lambda m: console_err.print(f"[dim]news: {m} ...[/]")))
     mon.pop("series", None)  # the full series with evidence is in mon["json"]
     return mon
 

@@ -17,11 +17,20 @@ from pactwatch.cli.events import EngineOpt, SchedulerOpt, WorkersOpt, _engine
 from pactwatch.errors import PactwatchError
 
 
-def default_articles_dir() -> Path | None:
-    """The dev/CI default articles folder, ``$PACTWATCH_DATA_DIR/../articles/rus-prk-news/articles`` (None when
-    $PACTWATCH_DATA_DIR is unset)."""
-    d = os.environ.get("PACTWATCH_DATA_DIR")
+def default_articles_dir(data_dir: Path | None = None) -> Path | None:
+    """The dev/CI default articles folder: ``$PACTWATCH_NEWS_ARTICLES`` when set, else
+    ``<data>/../articles/rus-prk-news/articles`` for the data directory ``data_dir`` (default $PACTWATCH_DATA_DIR;
+    None when neither is set)."""
+    env = os.environ.get("PACTWATCH_NEWS_ARTICLES")
+    if env:
+        return Path(env)
+    d = data_dir or os.environ.get("PACTWATCH_DATA_DIR")
     return Path(d).parent / "articles" / "rus-prk-news" / "articles" if d else None
+
+
+def default_articles_origin() -> str:
+    """Where :func:`default_articles_dir` came from, for messages."""
+    return "$PACTWATCH_NEWS_ARTICLES" if os.environ.get("PACTWATCH_NEWS_ARTICLES") else "the default folder"
 
 
 def _read_feed(url: str):
@@ -42,6 +51,16 @@ def _read_feed(url: str):
     return articles_from_feed(r.content, url)
 
 
+def _n(k: int, noun: str) -> str:
+    return f"{k} {noun}{'' if k == 1 else 's'}"
+
+
+def _once(reason: str) -> str:
+    """'FILE: FILE: why' (the reader's message names the file too) as 'FILE: why'."""
+    where, _, why = reason.partition(": ")
+    return f"{where}: {why[len(where) + 2:]}" if why.startswith(f"{where}: ") else reason
+
+
 def _out_dir(out: Path | None, case_id: str) -> Path:
     if out is not None:
         return out
@@ -51,7 +70,8 @@ def _out_dir(out: Path | None, case_id: str) -> Path:
 
 
 def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] | None = None, db: Path | None = None,
-                out: Path | None = None, months: int = 24, min_confidence: float | None = None, engine=None) -> dict:
+                out: Path | None = None, months: int = 24, min_confidence: float | None = None, engine=None,
+                progress=None) -> dict:
     """What `pactwatch monitor` does, as a function for other commands (the main job): ingest and code ``articles``
     (files/folders; default the shared folder when neither articles nor feeds are given) and ``feed`` (URLs or files),
     write ``indicators.json`` and ``indicators.png`` under ``out`` and return a summary: ``status`` ('ok' or
@@ -59,10 +79,14 @@ def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] |
     ``indicators`` (per indicator: total, months with events, change points), ``series`` (the full series with
     evidence) and ``proposals`` (updates to the case at or above ``min_confidence``). ``engine``: where the files
     are read and the new articles coded (a :class:`pactwatch.news.engine.Engine`, e.g. ``make_engine("dask",
-    workers=2)``; default in-process): the store is written here either way and the outputs are the same."""
+    workers=2)``; default in-process): the store is written here either way and the outputs are the same.
+    ``progress``: called with a line of text as each stage starts (reading, storing, coding, series).
+    A folder with an ``index.jsonl`` catalogue is read as :func:`pactwatch.monitor.articles.article_files` says
+    (only the articles it names); what is left out is in ``notes``."""
     import yaml
 
     from pactwatch.cli.store_help import empty_store_message
+    from pactwatch.monitor.articles import article_files
     from pactwatch.monitor.checks import store_status
     from pactwatch.monitor.indicators import monitor_series, parse_indicators, plot_indicators, read_events
     from pactwatch.monitor.updates import DEFAULT_MIN_CONFIDENCE, propose_updates
@@ -82,13 +106,17 @@ def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] |
         d = default_articles_dir()
         if d is not None and d.is_dir():
             sources = [d]
-            notes.append(f"articles: the default folder {d}")
+            notes.append(f"articles: {default_articles_origin()} {d}")
         else:
             notes.append("no articles given (--articles DIR or --feed URL)" +
-                         (f" and the default folder {d} does not exist" if d else " and $PACTWATCH_DATA_DIR is unset"))
+                         (f" and {default_articles_origin()} {d} does not exist" if d else
+                          " and $PACTWATCH_DATA_DIR is unset"))
     for p in sources:
         if not p.exists():
             raise PactwatchError(f"--articles {p}: no such file or folder")
+    say = progress or (lambda _msg: None)
+    files, file_notes = article_files(sources)
+    notes.extend(file_notes)
     ingest_rep = None
     coded = None
     if sources or feed:
@@ -98,27 +126,38 @@ def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] |
 
         with session(engine or Engine()) as eng:  # one cluster for reading and coding
             rep = None
-            if sources and eng.is_dask:
+            if files:
+                say(f"reading and storing {len(files)} article file{'s' if len(files) != 1 else ''}")
+            if files and eng.is_dask:
                 from pactwatch.news.corpus import read_inputs
 
-                arts, skips = read_inputs(sources, eng)  # files read and parsed on the workers; stored here
+                arts, skips = read_inputs(files, eng)  # files read and parsed on the workers; stored here
                 rep = ingest(arts, db=db, skips=skips)
-            elif sources:
-                rep = ingest_files(sources, db=db)
-            summaries = [rep.summary()] if rep else []
+            elif files:
+                rep = ingest_files(files, db=db)
+            reps = [rep] if rep else []
             for url in feed or []:
+                say(f"reading the feed {url}")
                 arts, skips = _read_feed(url)
-                summaries.append(ingest(arts, db=db, skips=skips).summary())
+                reps.append(ingest(arts, db=db, skips=skips))
+            summaries = [r.summary() for r in reps]
+            added_ids = {a for r in reps for a in r.added}
             ingest_rep = {k: sum(s[k] for s in summaries) for k in ("added", "unchanged", "near_duplicates", "skipped")}
             ingest_rep["skip_reasons"] = [r for s in summaries for r in s["skip_reasons"]]
+            say(f"coding the stored articles not coded yet ({ingest_rep['added']} new)")
             con = connect(db)
             try:
+                from pactwatch.events.store import articles_to_code
+
+                # stored on an earlier run, and the coder found no event in them then: they are coded again
+                again = sum(1 for t in articles_to_code(con)[0] if t[0] not in added_ids)
                 if eng.is_dask:
                     from pactwatch.events.corpus import code_stored_articles_on
 
                     coded = code_stored_articles_on(con, eng, _spec(None, None, None, None, None, None))
                 else:
                     coded = code_stored_articles(con, nlp=_nlp(None, None, None, None))
+                coded["coded_again"] = again
             finally:
                 con.close()
     status = store_status(db)
@@ -128,6 +167,7 @@ def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] |
         result.update({"status": "no events", "message": empty, "indicators": [], "json": None, "plot": None,
                        "series": None, "proposals": []})
         return result
+    say("indicator series, change points and proposed updates")
     con = connect(status["path"], read_only=True)
     try:
         series = monitor_series(con, inds, origin="pactwatch")
@@ -176,7 +216,14 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
 
     Monthly counts per indicator with change points, each month with its evidence sentences and articles; counts the
     updates to the case the news proposes (review them with `pactwatch case update CASE --from-news`)."""
-    result = run_monitor(case, articles, feed, db, out, months, engine=_engine(engine, scheduler, workers))
+    from pactwatch.cli.common import console_err
+
+    def progress(msg: str) -> None:
+        if not as_json or console_err.is_terminal:
+            console_err.print(f"[dim]monitor: {msg} ...[/]", highlight=False)
+
+    result = run_monitor(case, articles, feed, db, out, months, engine=_engine(engine, scheduler, workers),
+                         progress=progress)
     if as_json:
         print_json({k: v for k, v in result.items() if k not in ("series",)})
         return
@@ -186,9 +233,12 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
     if ingest_rep:
         console.print(f"ingested: added {ingest_rep['added']}, unchanged {ingest_rep['unchanged']}, near-duplicates "
                       f"{ingest_rep['near_duplicates']}, skipped {ingest_rep['skipped']}; coded "
-                      f"{coded['articles_coded']} new articles ({coded['events_added']} events)", highlight=False)
+                      f"{coded['articles_coded'] - coded.get('coded_again', 0)} new articles ({coded['events_added']} "
+                      "events)" + (f"; {_n(coded['coded_again'], 'article')} stored earlier without an event "
+                                   f"{'was' if coded['coded_again'] == 1 else 'were'} coded again"
+                                   if coded.get("coded_again") else ""), highlight=False)
         for r in ingest_rep["skip_reasons"]:
-            console.print(f"  skipped {r}", highlight=False)
+            console.print(f"  skipped {_once(r)}", highlight=False)
         for f in coded["articles_failed"]:
             console.print(f"  not coded: article {f['article_id']}: {f['reason']}", highlight=False)
     if result["status"] != "ok":
@@ -203,8 +253,12 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
     for i in result["indicators"]:
         t.add_row(i["label"], str(i["total"]), str(i["months_with_events"]), ", ".join(i["change_points"]) or "-")
     console.print(t)
+    for entry in result["log"]:
+        if entry["step"] != "indicator":  # rows left out of the series, counted
+            console.print(f"  {entry['step']}: {entry['note']}", highlight=False)
     console.print(f"series and evidence: {result['json']}" + (f"\nplot: {result['plot']}" if result["plot"] else ""),
                   highlight=False)
     n = result["proposed_updates"]
+    review = f"pactwatch case update {case} --from-news" + (f" --db {db}" if db is not None else "")
     console.print(f"{n} proposed update{'s' if n != 1 else ''} to the case from news after {result['proposals_since']}"
-                  + (f": review with `pactwatch case update {result['case']} --from-news`" if n else ""), highlight=False)
+                  + (f": review with `{review}`" if n else ""), highlight=False)

@@ -35,7 +35,8 @@ from pactwatch.errors import PactwatchError
 CRITICAL_5PCT = 1.358
 
 
-def _month(s: str | None, what: str) -> pd.Period | None:
+def parse_month(s: str | None, what: str) -> pd.Period | None:
+    """The month of ``s`` (YYYY-MM or YYYY-MM-DD; None stays None); an error naming ``what`` otherwise."""
     if s is None:
         return None
     import re
@@ -46,6 +47,9 @@ def _month(s: str | None, what: str) -> pd.Period | None:
         return pd.Period(s.strip()[:7], freq="M")
     except (ValueError, TypeError):
         raise PactwatchError(f"{what} {s!r}: give a date as YYYY-MM or YYYY-MM-DD") from None
+
+
+_month = parse_month
 
 
 class NoEventTable(PactwatchError):
@@ -88,7 +92,7 @@ def dyad_series(con, a: str, b: str, start: str | None = None, end: str | None =
         ev = ev[ev["origin"] == origin]
     undated = int(ev["event_date"].isna().sum())
     if undated:
-        log.append({"step": "undated", "rows": undated, "note": "events without a date left out"})
+        log.append({"step": "undated", "rows": undated, "note": f"{undated} events without a date left out"})
     ev = ev.dropna(subset=["event_date"])
     cov = {o: (lo, hi) for o, lo, hi in con.execute(
         "select origin, min(event_date), max(event_date) from events where event_date is not null group by origin").fetchall()}

@@ -30,8 +30,8 @@ Change points: :func:`pactwatch.monitor.dyad.change_points` (CUSUM binary segmen
 counts (``count``) or on the index over the months with events (``index``). With a handful of events a month it finds
 only large, lasting shifts.
 
-Evidence: every month lists its events with the event id, CAMEO code, source and target, date, article id, URL and
-title, the evidence sentence and its character span in the stored article body (``None`` when the sentence is not
+Evidence: every month lists its events with the event id, CAMEO code, source and target, date, article id, URL,
+title and where the article was read from (``article_source``: its file or feed, as stored), the evidence sentence and its character span in the stored article body (``None`` when the sentence is not
 found verbatim in the body, e.g. for imported GDELT/ICEWS events, which have no text).
 """
 from __future__ import annotations
@@ -202,7 +202,7 @@ def read_events(con, origin: str | None = "pactwatch") -> pd.DataFrame:
     """Event-table rows of ``origin`` (all origins when None) with the article title and the evidence sentence's span
     in the stored body (``sentence_start``/``sentence_end``, NA when not found). Reads only: an empty store (no
     ``events`` table) gives an empty frame."""
-    cols = EVENT_COLUMNS + ["title", "sentence_start", "sentence_end"]
+    cols = EVENT_COLUMNS + ["title", "article_source", "sentence_start", "sentence_end"]
     if not has_events_table(con):
         return pd.DataFrame(columns=cols)
     has_articles = bool(con.execute(
@@ -212,12 +212,12 @@ def read_events(con, origin: str | None = "pactwatch") -> pd.DataFrame:
     args = [origin] if origin else []
     if has_articles:
         # the coder's sentence is a verbatim substring of the cleaned body (offsets kept): its first occurrence
-        q = (f"select {sel}, a.title, "
+        q = (f"select {sel}, a.title, a.source as article_source, "
              "case when a.body is not null and e.evidence is not null and strpos(a.body, e.evidence) > 0 "
              "then strpos(a.body, e.evidence) - 1 end as sentence_start "
              f"from events e left join articles a on a.article_id = e.article_id {where}")
     else:
-        q = f"select {sel}, null as title, null as sentence_start from events e {where}"
+        q = f"select {sel}, null as title, null as article_source, null as sentence_start from events e {where}"
     df = con.execute(q, args).df()
     df["sentence_start"] = df["sentence_start"].astype("Int64")
     # the span of the sentence without the line end the coder's sentence may carry
@@ -235,6 +235,7 @@ def _evidence(r) -> dict:
     return {"event_id": r.event_id, "date": str(pd.Timestamp(r.event_date).date()), "code": val(r.code),
             "source": val(r.source_country), "target": val(r.target_country), "article_id": val(r.article_id),
             "url": val(r.url), "title": val(getattr(r, "title", None)),
+            "article_source": val(getattr(r, "article_source", None)),
             "sentence": val(r.evidence).strip() if val(r.evidence) else None,
             "sentence_span": [int(s0), int(s1)] if s0 is not None else None,
             "confidence": None if val(r.confidence) is None else float(r.confidence)}
@@ -250,7 +251,7 @@ def indicator_series(events: pd.DataFrame, indicators: list[Indicator], start: s
     from pactwatch.monitor.dyad import change_points
 
     ev = events.copy()
-    for c in ("title", "sentence_start", "sentence_end"):
+    for c in ("title", "article_source", "sentence_start", "sentence_end"):
         if c not in ev.columns:
             ev[c] = pd.NA
     log = []
@@ -335,6 +336,7 @@ def plot_indicators(result: dict, path: str | Path, last: int = 24, title: str =
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     inds = result["indicators"]
     ncol = 2
@@ -350,7 +352,10 @@ def plot_indicators(result: dict, path: str | Path, last: int = 24, title: str =
             ax.set_ylim(-1.1, 1.1)
             ax.set_ylabel("index", fontsize=7)
         else:
-            ax.bar(x, [p["n"] for p in pts], color="#4a7ab5", width=0.85)
+            n = [p["n"] for p in pts]
+            ax.bar(x, n, color="#4a7ab5", width=0.85)
+            ax.set_ylim(0, max(1, max(n)) * 1.08)  # counts: from 0, whole numbers, 0..1 for a panel without events
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel("events", fontsize=7)
         for i, p in enumerate(pts):
             if p["change_point"]:

@@ -18,7 +18,8 @@ from .present import DASH, index_of, pct, pts
 
 #: what the report says when no news was read
 HOW_TO_ADD = ("Add articles with `pactwatch monitor CASE --articles DIR` (or `--feed URL`); the main job reads the folder "
-              "articles/rus-prk-news/articles beside the data directory when it exists.")
+              "$PACTWATCH_NEWS_ARTICLES, else articles/rus-prk-news/articles beside the data directory, when it holds "
+              "articles.")
 
 
 def as_summary(news) -> NewsSummary | None:
@@ -88,8 +89,22 @@ def with_effects(summary: NewsSummary, result, *, source=None, ctx=None, use_cac
     return out
 
 
-def news_view(news) -> dict:
-    """What the report's "What the news says" section shows, every number written by :mod:`.present`."""
+def news_gap(last_month: str | None, as_of) -> dict | None:
+    """How far the latest coded news (``last_month``, YYYY-MM) lies before the forecast date ``as_of`` (a date or
+    YYYY-MM-DD): ``{"last", "as_of", "months"}`` when it ends more than one whole month before the as-of month, else
+    None. The months after it are not in the series: no news was read for them, which is not the same as no events."""
+    import pandas as pd
+
+    if not last_month or as_of is None:
+        return None
+    gap = (pd.Period(str(as_of)[:7], freq="M") - pd.Period(last_month, freq="M")).n
+    return {"last": last_month, "as_of": str(as_of)[:10], "months": gap} if gap > 1 else None
+
+
+def news_view(news, as_of=None) -> dict:
+    """What the report's "What the news says" section shows, every number written by :mod:`.present`. ``as_of``:
+    the forecast's date; when the coded news ends well before it, ``gap`` says by how many months
+    (:func:`news_gap`)."""
     from .charts import news_chart
 
     s = as_summary(news)
@@ -109,6 +124,7 @@ def news_view(news) -> dict:
     combined = {"before": pct(c.before), "after": pct(c.after), "diff": pts(c.diff), "t": f"{c.t:g}"} if c else None
     return {"status": "ok", "summary": s, "chart": news_chart(s), "combined": combined,
             "combined_error": s.combined_error, "first": s.months[0], "last": s.months[-1],
+            "gap": news_gap(s.coverage[1] if s.coverage else None, as_of),
             "n_months": len(s.months), "indicators": s.indicators, "latest": s.latest, "proposals": props}
 
 

@@ -459,7 +459,8 @@ def context(result: dict, validation: dict | None = None, news=None) -> dict:
         "driver_rows_all": sq["drivers"], "interactions": [d["label"] for d in drows if "×" in d["label"]],
         "survival_png": charts.survival_chart(result), "driver_png": charts.driver_chart(result, drows) if drows else None,
         "base_filters": filters_text(result["base_rate"]), "caveats": caveats(result, validation),
-        "uncertain": uncertain_values(result), "prov": provenance(result), "news": news_view(news),
+        "uncertain": uncertain_values(result), "prov": provenance(result),
+        "news": news_view(news, as_of=result.get("as_of")),
         "competing": competing_table(result), "competing_png": charts.competing_chart(result),
         **coding_view(result),
     }

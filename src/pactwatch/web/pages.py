@@ -152,7 +152,7 @@ def case_page(request: Request, name: str, scenario: Annotated[Optional[list[str
         dyad_error = "the members' ISO3 codes (which the news store uses) could not be found"
     return render(request, "case.html", title=case["title"], case=case, offered=_scenario_menu(), chosen=scenario,
                   as_of=day.isoformat(), view=view, forecast_error=fc_error, report_query=_query(scenario, as_of),
-                  dyad=dyad, dyad_error=dyad_error, dyad_codes=codes[:2], QUAD=QUAD, news=_news(st, name))
+                  dyad=dyad, dyad_error=dyad_error, dyad_codes=codes[:2], QUAD=QUAD, news=_news(st, name, day))
 
 
 def _news_summary(st: WebState, name: str):
@@ -171,7 +171,7 @@ def _news_summary(st: WebState, name: str):
         return f"the news store is not usable ({exc})"
 
 
-def _news(st: WebState, name: str) -> dict | None:
+def _news(st: WebState, name: str, as_of=None) -> dict | None:
     """The report's "What the news says" section (:func:`pactwatch.reports.news.news_view`) for the case page; None
     when the case defines no indicators or the store holds no coded events (the pair's events section then says
     why)."""
@@ -180,7 +180,7 @@ def _news(st: WebState, name: str) -> dict | None:
     s = _news_summary(st, name)
     if isinstance(s, str):
         return {"status": "error", "message": s}
-    return news_view(s) if s.status == "ok" else None
+    return news_view(s, as_of=as_of) if s.status == "ok" else None
 
 
 #: The report is one self-contained file with inline CSS and embedded PNGs (no script): its own policy.
