@@ -203,6 +203,29 @@ def test_stored_articles_coded_into_event_table(nlp, tmp_path):
     con.close()
 
 
+def test_article_without_events_is_coded_once_and_recode_codes_it_again(nlp, tmp_path):
+    """An article in which the coder finds no event is marked as coded (coded_articles) and is not coded again on
+    the next run; ``recode`` clears the marks and codes every article again."""
+    from pactwatch.events.store import articles_to_code, code_stored_articles
+    from pactwatch.news import connect, ingest
+    from pactwatch.news.ingest import Article
+
+    con = connect(tmp_path / "n.duckdb")
+    ingest([Article(text="China condemned Japan on Tuesday.\n", date="2024-11-01"),
+            Article(text="The weather was mild on Thursday, with light rain in the evening.\n", date="2024-11-02")],
+           con=con)
+    first = code_stored_articles(con, nlp=nlp)
+    assert first["articles_coded"] == 2 and first["events_added"] > 0
+    marks = dict(con.execute("select events, count(*) from coded_articles group by events").fetchall())
+    assert marks.get(0) == 1 and sum(marks.values()) == 2
+    assert articles_to_code(con)[0] == []
+    again = code_stored_articles(con, nlp=nlp)
+    assert again["articles_coded"] == 0 and again["events_added"] == 0
+    redo = code_stored_articles(con, nlp=nlp, recode=True)
+    assert redo["articles_coded"] == 2 and redo["events_added"] == first["events_added"]
+    con.close()
+
+
 def test_intent_family_mapping_against_table(nlp):
     from pactwatch.events.intent import transform
 

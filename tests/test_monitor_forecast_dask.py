@@ -158,12 +158,12 @@ def articles(data_dir, tmp_path):
     return d
 
 
-def _events(db: Path) -> pd.DataFrame:
+def _events(db: Path, sql: str = "select * exclude (imported_at) from events order by event_id") -> pd.DataFrame:
     from pactwatch.news.store import connect
 
     con = connect(db, read_only=True)
     try:
-        return con.execute("select * exclude (imported_at) from events order by event_id").df()
+        return con.execute(sql).df()
     finally:
         con.close()
 
@@ -189,6 +189,10 @@ def test_monitor_on_dask_equals_in_process(articles, tmp_path, events_dir, engin
     ev_a, ev_b = _events(tmp_path / "inprocess.duckdb"), _events(tmp_path / "dask.duckdb")
     assert len(ev_a) > 20
     pd.testing.assert_frame_equal(ev_a, ev_b, check_exact=True)
+    marks = "select article_id, events from coded_articles order by article_id"
+    marks_a = _events(tmp_path / "inprocess.duckdb", marks)
+    assert len(marks_a) == 11
+    pd.testing.assert_frame_equal(marks_a, _events(tmp_path / "dask.duckdb", marks), check_exact=True)
     files = lambda kind: (tmp_path / f"out-{kind}" / "indicators.json").read_text(encoding="utf-8")  # noqa: E731
     assert files("inprocess").replace("inprocess.duckdb", "X") == files("dask").replace("dask.duckdb", "X")
     # a second run codes nothing new on either engine

@@ -149,7 +149,8 @@ def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] |
             try:
                 from pactwatch.events.store import articles_to_code
 
-                # stored on an earlier run, and the coder found no event in them then: they are coded again
+                # stored on an earlier run but not coded then (the coder failed on them, or a store from before the
+                # coded_articles table held them without an event): they are coded now
                 again = sum(1 for t in articles_to_code(con)[0] if t[0] not in added_ids)
                 if eng.is_dask:
                     from pactwatch.events.corpus import code_stored_articles_on
@@ -234,8 +235,8 @@ def monitor(case: Annotated[str, typer.Argument(help="Case name (e.g. rus-prk-20
         console.print(f"ingested: added {ingest_rep['added']}, unchanged {ingest_rep['unchanged']}, near-duplicates "
                       f"{ingest_rep['near_duplicates']}, skipped {ingest_rep['skipped']}; coded "
                       f"{coded['articles_coded'] - coded.get('coded_again', 0)} new articles ({coded['events_added']} "
-                      "events)" + (f"; {_n(coded['coded_again'], 'article')} stored earlier without an event "
-                                   f"{'was' if coded['coded_again'] == 1 else 'were'} coded again"
+                      "events)" + (f"; {_n(coded['coded_again'], 'article')} stored earlier but not coded then "
+                                   f"{'was' if coded['coded_again'] == 1 else 'were'} coded now"
                                    if coded.get("coded_again") else ""), highlight=False)
         for r in ingest_rep["skip_reasons"]:
             console.print(f"  skipped {_once(r)}", highlight=False)

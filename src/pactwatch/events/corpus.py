@@ -28,10 +28,11 @@ import hashlib
 import json
 import os
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pactwatch.events.store import COLUMNS, articles_to_code, coded_rows, insert_events
+from pactwatch.events.store import COLUMNS, articles_to_code, coded_rows, insert_events, mark_coded
 from pactwatch.news.corpus import (ARTICLES, EVENTS, CorpusError, file_sha256, parquet_files, read_article_file,
                                    remove_stale_temps, write_json_atomic, write_table_atomic)
 
@@ -296,6 +297,10 @@ def code_stored_articles_on(con, engine, spec: CoderSpec | None = None, recode: 
         while state["next"] in ready:
             r = ready.pop(state["next"])
             state["added"] += insert_events(con, r["events"])[0]
+            failed_ids = {f["article_id"] for f in r["failed"]}
+            n_events = Counter(e["article_id"] for e in r["events"])
+            mark_coded(con, {row["article_id"]: n_events[row["article_id"]] for row in tasks[state["next"]][0]
+                             if row["article_id"] not in failed_ids})
             state["coded"] += r["articles"] - len(r["failed"])
             state["failed"] += r["failed"]
             state["next"] += 1

@@ -19,6 +19,10 @@ Table ``events`` [one event: who did what to whom on which day, as one coder rec
   which puts 09 *investigate* in material cooperation and 14 *protest* in verbal conflict: 01–05, 06–09, 10–14, 15–20);
   NULL for ICEWS and pactwatch.
 - ``mentions``: GDELT NumMentions (NULL elsewhere); ``url``/``article_id``/``evidence``: where the event came from.
+
+Table ``coded_articles`` [one stored article the pactwatch coder has coded]: ``article_id``, ``events`` (how many it
+gave, 0 included), ``coded_at``. An article is coded once: one in which the coder finds no event is not coded again
+on the next run (articles stored with events before this table existed count as coded too).
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ create table if not exists events (
     target_actor varchar, target_country varchar, target_sector varchar, target_name varchar,
     code varchar, root varchar, quad integer, quad_published integer, goldstein double, mentions integer, confidence double,
     article_id varchar, url varchar, evidence varchar, file varchar, imported_at timestamp);
+create table if not exists coded_articles (article_id varchar primary key, events integer, coded_at timestamp);
 """
 
 COLUMNS = ("event_id", "origin", "event_date", "source_actor", "source_country", "source_sector", "source_name",
@@ -116,12 +121,21 @@ def articles_to_code(con, recode: bool = False) -> tuple[list[tuple], int]:
     ensure(con)
     if recode:
         con.execute("delete from events where origin = 'pactwatch'")
+        con.execute("delete from coded_articles")
     todo = con.execute(
         "select article_id, body, cast(pub_date as varchar), url, date_basis from articles a where duplicate_of is null "
         "and not exists (select 1 from events e where e.origin = 'pactwatch' and e.article_id = a.article_id) "
+        "and not exists (select 1 from coded_articles c where c.article_id = a.article_id) "
         "order by ingested_at").fetchall()
     n_dup = con.execute("select count(*) from articles where duplicate_of is not null").fetchone()[0]
     return todo, n_dup
+
+
+def mark_coded(con, events_by_article: dict[str, int]) -> None:
+    """Record articles as coded by the pactwatch coder (article id -> number of events it gave, 0 included)."""
+    ensure(con)
+    for aid, n in events_by_article.items():
+        con.execute("insert or replace into coded_articles values (?, ?, current_timestamp)", [aid, int(n)])
 
 
 def code_stored_articles(con, nlp=None, recode: bool = False) -> dict:
@@ -138,18 +152,22 @@ def code_stored_articles(con, nlp=None, recode: bool = False) -> dict:
     items = [(aid, body, date, basis) for aid, body, date, _, basis in todo]
     done: set[str] = set()
     failed: list[dict] = []
+    def store(aid, doc):
+        nonlocal added
+        added += insert_events(con, coded_rows(aid, doc._.events, doc._.date, meta[aid]))[0]
+        mark_coded(con, {aid: len(doc._.events)})
+        done.add(aid)
+
     try:
         for aid, doc in code_docs(items, nlp=nlp):
-            added += insert_events(con, coded_rows(aid, doc._.events, doc._.date, meta[aid]))[0]
-            done.add(aid)
+            store(aid, doc)
     except Exception:  # one article the coder cannot take: code the rest one by one, report the ones that fail
         for item in items:
             if item[0] in done:
                 continue
             try:
                 (aid, doc), = code_docs([item], nlp=nlp)
-                added += insert_events(con, coded_rows(aid, doc._.events, doc._.date, meta[aid]))[0]
-                done.add(aid)
+                store(aid, doc)
             except Exception as exc:
                 failed.append({"article_id": item[0], "reason": f"{type(exc).__name__}: {exc}"})
     return {"articles_coded": len(done), "events_added": added, "near_duplicates_skipped": n_dup,
