@@ -222,6 +222,102 @@ def context_roots(coder, tok, limit: int = 30) -> dict:
     return {"own": own, "ctx": ctx}
 
 
+#: verbs whose event, when the rules give none more specific, is what their complement says (a statement)
+SPEECH_LEMMAS = REPORT_VERBS | {"call", "voice", "describe", "denounce", "warn", "stress", "emphasize", "emphasise",
+                                "point", "express", "tweet", "post", "reiterate", "urge", "slam", "label", "brand"}
+COMPLEMENT_DEPS = ("ccomp", "xcomp", "dobj", "oprd", "attr", "acomp", "prep", "advcl", "parataxis")
+
+
+def is_speech(tok, cand: dict) -> bool:
+    """A statement candidate: a speech verb (:data:`SPEECH_LEMMAS`) the rules coded as a statement (root 01) or did
+    not code (proposed / any verb)."""
+    if tok.lemma_.lower() not in SPEECH_LEMMAS:
+        return False
+    rc = cand.get("rule_code")
+    return rc is None or str(rc)[:2] in ("01", "04")
+
+
+def complement(tok) -> list:
+    """The tokens of what a speech verb says: the subtrees of its complement children ("said [Russia had made an
+    irresponsible decision]", "called [the veto] [a guilty plea]"), and of the clause it is a parenthetical of
+    ('"Moscow has undermined ...," Wood said.': the quoted clause is the verb's head when spaCy attaches the verb
+    as ``parataxis``/``ccomp`` of the quote)."""
+    out = []
+    for c in tok.children:
+        if c.dep_ in COMPLEMENT_DEPS:
+            out += list(c.subtree)
+    if tok.dep_ in ("parataxis", "ccomp") and tok.head.i != tok.i and tok.head.i < tok.i:
+        h = tok.head
+        out += [t for t in h.subtree if t.i < tok.i and not (tok.left_edge.i <= t.i <= tok.right_edge.i)]
+    return out
+
+
+def annotate_speech(doc, coder, cands) -> list[dict]:
+    """The candidates with ``speech`` added for statement candidates (:func:`is_speech`): the roots of the rule
+    coder's events whose verb lies in the complement (``ev_roots``), whether such an event has a source other than
+    the speaker (``other_src``), the dictionary roots of the complement's words (``dict_roots``,
+    :func:`dict_root`), and the first actor of the complement that is not the speaker (``target``: (code, sector,
+    text, [start, end]) or None). Every candidate whose verb lies in the complement of another candidate's speech
+    verb with a different source gets ``inside_speech`` (the speaker's code)."""
+    ti = _tok_index(doc)
+    idx = coder.actor_index(doc)
+    ev_at = {}
+    for e in doc._.events or []:
+        ev_at.setdefault(e["verb_span"][0], []).append(e)
+    out, inside = [], {}
+    for c in cands:
+        tok = doc[ti[c["verb_span"][0]]]
+        if not is_speech(tok, c):
+            out.append(c)
+            continue
+        comp = complement(tok)
+        roots, other, dr, tgt = {}, False, {}, None
+        for t in comp:
+            for e in ev_at.get(t.idx, []):
+                roots[e["root"]] = roots.get(e["root"], 0) + 1
+                if e.get("source") and c.get("source") and e["source"] != c["source"]:
+                    other = True
+            if t.pos_ in ("VERB", "NOUN", "ADJ"):
+                r = dict_root(coder, t) if t.pos_ != "ADJ" else None
+                if r:
+                    dr[r] = dr.get(r, 0) + 1
+            if tgt is None and t.i in idx:
+                sp, a, _ = idx[t.i]
+                if a and a.get("code") and a["code"] != c.get("source") and a["code"] not in (c.get("source") or ""):
+                    tgt = (a["code"], a.get("sector", ""), sp.text, [sp.start_char, sp.end_char])
+        for t in comp:
+            if t.pos_ == "VERB" and c.get("source"):
+                inside.setdefault(t.idx, c["source"])
+        out.append(dict(c, speech={"ev_roots": roots, "other_src": other, "dict_roots": dr, "target": tgt}))
+    return [dict(c, inside_speech=inside[c["verb_span"][0]])
+            if c["verb_span"][0] in inside and inside[c["verb_span"][0]] != c.get("source") else c for c in out]
+
+
+def speech_features(cand: dict) -> dict:
+    """Features of :func:`annotate_speech`'s annotations (empty for other candidates)."""
+    f = {}
+    sp = cand.get("speech")
+    if sp is not None:
+        f["speech"] = 1.0
+        for r, n in sp["ev_roots"].items():
+            f[f"sp_ev={r}"] = 1.0
+            f[f"sp_evq={_quad_of_root(r)}"] = 1.0
+        if sp["other_src"]:
+            f["sp_other_src"] = 1.0
+        for r, n in sp["dict_roots"].items():
+            f[f"sp_dr={r}"] = min(n, 3) / 3.0
+            f[f"sp_drq={_quad_of_root(r)}"] = 1.0
+        f["sp_has_target"] = float(sp["target"] is not None)
+    if cand.get("inside_speech"):
+        f["inside_speech"] = 1.0
+        f[f"inside_speech_q={_quad_of_root(str(cand.get('root') or ''))}"] = 1.0
+    return f
+
+
+def _quad_of_root(r: str) -> int:
+    return 0 if not r[:2].isdigit() else (1 if r[:2] <= "05" else 2 if r[:2] <= "08" else 3 if r[:2] <= "13" else 4)
+
+
 def split_groups(e: dict) -> list[dict]:
     """One event per actor pair, as the labels count them: a group target ('RUS+PRK') becomes one event per
     member, and so does a group source with a target; a group source without a target (a joint act) stays one."""
@@ -279,6 +375,7 @@ def candidate_features(tok, cand: dict) -> dict:
         f[f"own_dr={cr['own']}"] = 1.0
         for r, n in cr["ctx"].items():
             f[f"ctx_dr={r}"] = min(n, 3) / 3.0
+    f.update(speech_features(cand))
     pat = cand.get("pattern") or ""
     f[f"pat={pat.split(':')[0].split(' ')[0][:12] if pat else 'none'}"] = 1.0
     f[f"mode={cand.get('mode')}"] = 1.0
@@ -421,6 +518,32 @@ def _sentence_event(sent, root, p, actors, coder) -> dict | None:
     return e
 
 
+def joint_decisions(cands, pa, roots, P=None, classes=None):
+    """One decision per verb and source phrase: the copies the rules write for one verb and one source phrase (the
+    directed pairs A->B and B->A of a joint actor "Russia and North Korea resumed ...", or one source with a
+    coordinated target) are one event as the labels count it, so they are all accepted or all rejected (the highest
+    acceptance probability of the group) and get one root (the root of the summed root probabilities)."""
+    import numpy as np
+
+    groups = {}
+    for j, c in enumerate(cands):
+        groups.setdefault((c["verb_span"][0], tuple(c.get("source_span") or ()), c.get("root")), []).append(j)
+    pa, roots = list(pa), list(roots)
+    for js in groups.values():
+        if len(js) < 2:
+            continue
+        best = max(pa[j] for j in js)
+        if P is not None:
+            tot = np.sum([P[j] for j in js], axis=0)
+            k = int(tot.argmax())
+            r = (str(classes[k]), float(tot[k] / len(js)))
+        for j in js:
+            pa[j] = best
+            if P is not None:
+                roots[j] = r
+    return pa, roots
+
+
 def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
     """(events, newly abstained) of ``doc`` under ``model``; ``doc._.events`` must hold the rule coder's events. Does
     not change ``doc``. Settings in the model: ``accept_t``, ``root_t`` (see the module docstring); ``fill_target``:
@@ -430,6 +553,8 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
     cands = candidates(doc, coder, broad=model.get("broad", False), nouns=bool(model.get("nouns")))
     if model.get("context_roots"):
         cands = annotate_context(doc, coder, cands)
+    if model.get("speech") or model.get("speech_target"):
+        cands = annotate_speech(doc, coder, cands)
     events, dropped, seen = [], [], set()
     if cands:
         X = features_for(doc, cands, model)
@@ -444,6 +569,9 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
             roots = [(str(rc[j]), float(p[j])) for p in P for j in [int(p.argmax())]]
         at, rt = model["accept_t"], model["root_t"]
         ti = _tok_index(doc)
+        if model.get("joint"):
+            pa, roots = joint_decisions(cands, pa, roots, P if rm is not None else None,
+                                        rm.classes_ if rm is not None else None)
         for c, p, (r, pr) in zip(cands, pa, roots):
             if p < at:
                 if c["origin"] == "rules":
@@ -452,11 +580,15 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
                                     "reason": f"hybrid: not an event (p={p:.2f} < {at})"})
                 continue
             e = {k: v for k, v in c.items()
-                 if k not in ("origin", "rule_code", "reason", "actors_from", "noun_code", "context_roots")}
+                 if k not in ("origin", "rule_code", "reason", "actors_from", "noun_code", "context_roots", "speech",
+                              "inside_speech")}
             if r is not None and r != c["root"] and (c["origin"] != "rules" or pr >= rt):
                 info = code_info(r + "0", coder.codes)
                 if info is not None:
                     _set_code(e, info, coder)
+            st = (c.get("speech") or {}).get("target")
+            if model.get("speech_target") and e.get("target") is None and e.get("source") and st:
+                e.update({"target": st[0], "target_sector": st[1], "target_text": st[2], "target_span": st[3]})
             if model.get("fill_target") and e.get("target") is None and e.get("source"):
                 other = [(sp, a) for sp, a in _sentence_actors(doc[ti[e["verb_span"][0]]].sent)
                          if a["code"] != e["source"]]

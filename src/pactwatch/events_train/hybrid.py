@@ -28,7 +28,9 @@ GOLD_SETS = ("plover_gsr", "cameo_codebook_examples", "petr_unittest")
 #: (`events train-hybrid --select`, 2026-12-06: best mean of root F1 and source+target+root F1 on dev among the
 #: settings with no more than 1 in 20 opinion sentences coded; ties broken by grid order)
 DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": False, "broad": True,
-            "fill_target": True, "fallback_t": 1.01, "nouns": False, "context": False, "split_groups": False}
+            "fill_target": True, "fallback_t": 1.01, "nouns": False, "context": False, "split_groups": False,
+            # structural round (docs/events-structural.md)
+            "speech": False, "speech_target": False, "joint": True}
 
 
 def _root(code, table):
@@ -61,7 +63,8 @@ def collect_news(records, nlp, arts=None) -> list[dict]:
     and dictionary context roots; :func:`fit` leaves out what its settings do not use) and their labels."""
     docs = newseval.code_articles(records, nlp, arts)
     coder = nlp.get_pipe("pactwatch_events")
-    cands_by_file = {f: hy.annotate_context(d, coder, hy.candidates(d, coder, broad=True, nouns=True))
+    cands_by_file = {f: hy.annotate_speech(d, coder, hy.annotate_context(d, coder, hy.candidates(d, coder, broad=True,
+                                                                                                nouns=True)))
                      for f, d in docs.items()}
     out = []
     for r in records:
@@ -116,7 +119,7 @@ def _take(X, idx):
 def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, sentence: bool = True,
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
         sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False,
-        root_balanced: bool = False) -> dict:
+        root_balanced: bool = False, speech: bool = False) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
     regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
@@ -125,7 +128,9 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
 
     make = sentence_est or (lambda: _lr(C, multi=True))
     # units are collected with broad candidates (every verb); without ``broad`` the 'verb' ones are left out
-    strip = (lambda c: c) if context else (lambda c: {k: v for k, v in c.items() if k != "context_roots"})  # noqa: E731
+    drop = set() if context else {"context_roots"}
+    drop |= set() if speech else {"speech", "inside_speech"}
+    strip = lambda c: {k: v for k, v in c.items() if k not in drop}  # noqa: E731
     keep = lambda u: [(strip(c), lab) for c, lab in zip(u["cands"], u["labels"])  # noqa: E731
                       if (broad or c["origin"] != "verb") and (nouns or c["origin"] != "noun")]
     news = [{**u, "cands": [c for c, _ in keep(u)], "labels": [lab for _, lab in keep(u)]} for u in news]
@@ -178,7 +183,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
     sent_root = _lr(C, multi=True).fit(Xq, yq) if len(set(yq)) >= 2 else None
     return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": True,
             "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01, "broad": broad,
-            "nouns": nouns and broad, "split_groups": False, "context_roots": context,
+            "nouns": nouns and broad, "split_groups": False, "context_roots": context, "speech": speech,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
             "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
 
@@ -260,9 +265,10 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
     else:
         model = fit(news, gold if cfg["gold"] else None, C=cfg["C"], sentence=cfg["sentence"],
                     accept_t=cfg["accept_t"], root_t=cfg["root_t"], broad=cfg["broad"], nouns=cfg["nouns"],
-                    context=cfg["context"])
+                    context=cfg["context"], speech=cfg.get("speech", False))
         model.update({"fill_target": cfg["fill_target"], "fallback_t": cfg["fallback_t"],
-                      "split_groups": cfg["split_groups"]})
+                      "split_groups": cfg["split_groups"], "speech_target": cfg.get("speech_target", False),
+                      "joint": cfg.get("joint", False)})
     model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg})
     path = Path(out) if out else hy.default_model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
