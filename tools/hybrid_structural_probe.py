@@ -15,12 +15,13 @@ from __future__ import annotations
 import argparse
 
 VARIANTS = {
+    "joint_off": {"joint": False},
     "defaults": {},
     "joint": {"joint": True},
     "speech_target": {"speech_target": True},
     "speech": {"speech": True},
     "speech+target": {"speech": True, "speech_target": True},
-    "joint+speech+target": {"joint": True, "speech": True, "speech_target": True},
+    "no_sentence_bow": {"sentence_bow": False},
 }
 
 
@@ -28,7 +29,7 @@ def _model(units, cfg):
     from pactwatch.events_train import hybrid as th
 
     m = th.fit(units, None, C=cfg["C"], sentence=cfg["sentence"], broad=cfg["broad"], nouns=cfg["nouns"],
-               context=cfg["context"], speech=cfg["speech"])
+               context=cfg["context"], speech=cfg["speech"], sentence_bow=cfg.get("sentence_bow", True))
     m.update({k: cfg[k] for k in ("root_t", "fill_target", "fallback_t", "split_groups", "speech_target", "joint")})
     return m
 

@@ -119,7 +119,7 @@ def _take(X, idx):
 def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, sentence: bool = True,
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
         sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False,
-        root_balanced: bool = False, speech: bool = False) -> dict:
+        root_balanced: bool = False, speech: bool = False, sentence_bow: bool = True) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
     regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
@@ -153,7 +153,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
             for c in u["cands"]:
                 oof[id(u["doc"])][c["verb_span"][0]] = float(pe)
         sent_model = sentence_cls(make().fit(Xs, ys))
-    stub = {"sentence": None, "sentence_bow": True}
+    stub = {"sentence": None, "sentence_bow": sentence_bow}
     Xa, ya, Xr, yr = [], [], [], []
     for src, units in (("news", news), ("gold", gold or [])):
         for u in units:
@@ -181,7 +181,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
             Xq.append(hy.sentence_features(u["span"]))
             yq.append(str(ev[0]["code"])[:2])
     sent_root = _lr(C, multi=True).fit(Xq, yq) if len(set(yq)) >= 2 else None
-    return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": True,
+    return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": sentence_bow,
             "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01, "broad": broad,
             "nouns": nouns and broad, "split_groups": False, "context_roots": context, "speech": speech,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
