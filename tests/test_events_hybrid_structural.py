@@ -69,3 +69,23 @@ def test_joint_groups_only_copies_of_one_verb_and_source_phrase(nlp):
     m = _model(AcceptBySource({"RUS": 0.9, "PRK": 0.4}), FixedRoot("06", 0.6))
     ev, _ = hy.decide(doc, coder, {**m, "joint": True, "broad": True})
     assert [e["source"] for e in ev] == ["RUS"]
+
+
+def test_naming_verb_with_a_predicate_is_a_statement_not_a_phone_call(nlp):
+    doc = _doc(nlp, "Japan called the Russian decision deeply regrettable.")
+    coder = nlp.get_pipe("pactwatch_events")
+    rule = [e for e in doc._.events if e["verb"] == "called"]
+    assert rule and rule[0]["root"] == "04"  # the rules read 'call' as a telephone call or meeting
+    assert hy.is_characterisation(doc[1])
+    m = _model(AcceptBySource({}, default=0.9), FixedRoot("11", 0.6), root_t=0.9)
+    # without: the rules' 04 stands (the root model is below the root threshold for a rule candidate)
+    assert [e["root"] for e in hy.decide(doc, coder, m)[0]] == ["04"]
+    # with: a statement proposal, whose root the root model always names
+    ev, _ = hy.decide(doc, coder, {**m, "characterise": True})
+    assert [(e["source"], e["root"], e["hybrid"]["origin"]) for e in ev] == [("JPN", "11", "proposed")]
+
+
+def test_telephone_call_stays_a_call(nlp):
+    doc = _doc(nlp, "Putin called Kim Jong Un on Monday to discuss the visit.")
+    tok = next(t for t in doc if t.text == "called")
+    assert not hy.is_characterisation(tok)

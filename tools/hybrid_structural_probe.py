@@ -22,6 +22,10 @@ VARIANTS = {
     "speech": {"speech": True},
     "speech+target": {"speech": True, "speech_target": True},
     "no_sentence_bow": {"sentence_bow": False},
+    "speech_inner": {"speech": "inner"},
+    "speech_outer": {"speech": "outer"},
+    "characterise": {"characterise": True},
+    "one_per_root": {"one_per_root": True},
 }
 
 
@@ -29,8 +33,11 @@ def _model(units, cfg):
     from pactwatch.events_train import hybrid as th
 
     m = th.fit(units, None, C=cfg["C"], sentence=cfg["sentence"], broad=cfg["broad"], nouns=cfg["nouns"],
-               context=cfg["context"], speech=cfg["speech"], sentence_bow=cfg.get("sentence_bow", True))
+               context=cfg["context"], speech=cfg["speech"], sentence_bow=cfg.get("sentence_bow", True),
+               characterise=cfg.get("characterise", False))
     m.update({k: cfg[k] for k in ("root_t", "fill_target", "fallback_t", "split_groups", "speech_target", "joint")})
+    m["characterise"] = cfg.get("characterise", False)
+    m["one_per_root"] = cfg.get("one_per_root", False)
     return m
 
 

@@ -30,7 +30,7 @@ GOLD_SETS = ("plover_gsr", "cameo_codebook_examples", "petr_unittest")
 DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": False, "broad": True,
             "fill_target": True, "fallback_t": 1.01, "nouns": False, "context": False, "split_groups": False,
             # structural round (docs/events-structural.md)
-            "speech": False, "speech_target": False, "joint": True}
+            "speech": False, "speech_target": False, "joint": True, "characterise": True}
 
 
 def _root(code, table):
@@ -119,7 +119,8 @@ def _take(X, idx):
 def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, sentence: bool = True,
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
         sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False,
-        root_balanced: bool = False, speech: bool = False, sentence_bow: bool = True) -> dict:
+        root_balanced: bool = False, speech: bool | str = False, sentence_bow: bool = True,
+        characterise: bool = False) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
     regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
@@ -129,11 +130,13 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
     make = sentence_est or (lambda: _lr(C, multi=True))
     # units are collected with broad candidates (every verb); without ``broad`` the 'verb' ones are left out
     drop = set() if context else {"context_roots"}
-    drop |= set() if speech else {"speech", "inside_speech"}
+    drop |= {False: {"speech", "inside_speech"}, "outer": {"inside_speech"}, "inner": {"speech"}}.get(speech, set())
     strip = lambda c: {k: v for k, v in c.items() if k not in drop}  # noqa: E731
     keep = lambda u: [(strip(c), lab) for c, lab in zip(u["cands"], u["labels"])  # noqa: E731
                       if (broad or c["origin"] != "verb") and (nouns or c["origin"] != "noun")]
     news = [{**u, "cands": [c for c, _ in keep(u)], "labels": [lab for _, lab in keep(u)]} for u in news]
+    if characterise:
+        news = [{**u, "cands": hy.recode_characterisations(u["doc"], None, u["cands"])} for u in news]
     gold = [{**u, "cands": [c for c, _ in keep(u)], "labels": [lab for _, lab in keep(u)]} for u in gold or []] or None
     sent_model, oof = None, {}
     if sentence:
@@ -184,6 +187,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
     return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": sentence_bow,
             "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01, "broad": broad,
             "nouns": nouns and broad, "split_groups": False, "context_roots": context, "speech": speech,
+            "characterise": characterise,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
             "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
 
@@ -265,10 +269,11 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
     else:
         model = fit(news, gold if cfg["gold"] else None, C=cfg["C"], sentence=cfg["sentence"],
                     accept_t=cfg["accept_t"], root_t=cfg["root_t"], broad=cfg["broad"], nouns=cfg["nouns"],
-                    context=cfg["context"], speech=cfg.get("speech", False))
+                    context=cfg["context"], speech=cfg.get("speech", False),
+                    characterise=cfg.get("characterise", False))
         model.update({"fill_target": cfg["fill_target"], "fallback_t": cfg["fallback_t"],
                       "split_groups": cfg["split_groups"], "speech_target": cfg.get("speech_target", False),
-                      "joint": cfg.get("joint", False)})
+                      "joint": cfg.get("joint", False), "characterise": cfg.get("characterise", False)})
     model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg})
     path = Path(out) if out else hy.default_model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
