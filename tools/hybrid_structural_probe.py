@@ -26,6 +26,7 @@ VARIANTS = {
     "speech_outer": {"speech": "outer"},
     "characterise": {"characterise": True},
     "one_per_root": {"one_per_root": True},
+    "retry": {"retry": True},
 }
 
 
@@ -34,7 +35,7 @@ def _model(units, cfg):
 
     m = th.fit(units, None, C=cfg["C"], sentence=cfg["sentence"], broad=cfg["broad"], nouns=cfg["nouns"],
                context=cfg["context"], speech=cfg["speech"], sentence_bow=cfg.get("sentence_bow", True),
-               characterise=cfg.get("characterise", False))
+               characterise=cfg.get("characterise", False), retry=cfg.get("retry", False))
     m.update({k: cfg[k] for k in ("root_t", "fill_target", "fallback_t", "split_groups", "speech_target", "joint")})
     m["characterise"] = cfg.get("characterise", False)
     m["one_per_root"] = cfg.get("one_per_root", False)

@@ -58,14 +58,18 @@ def _tok_index(doc):
     return {t.idx: t.i for t in doc}
 
 
-def candidates(doc, coder, broad: bool = False, nouns: bool = False) -> list[dict]:
+def candidates(doc, coder, broad: bool = False, nouns: bool = False, retry: bool = False) -> list[dict]:
     """The candidate events of ``doc`` after the rule coder ran: copies of ``doc._.events`` (``origin`` 'rules') and
     the proposals from abstentions (``origin`` 'proposed', code :data:`PROPOSED_CODE`, see the module docstring).
     ``broad``: also every other verb of the text (``origin`` 'verb'), whatever the rules said of it (the reason they
     abstained is a feature), with the rules' source and target finders, else the first two actors of its sentence.
-    ``nouns`` (with ``broad``): also event nouns (``origin`` 'noun', see :func:`noun_candidates`)."""
+    ``nouns`` (with ``broad``): also event nouns (``origin`` 'noun', see :func:`noun_candidates`). ``retry`` (with
+    ``broad``): a verb proposed from an abstention for which the rules' finders give no source ("soldiers have been
+    sent to ...", "..., a lawmaker said") is still a broad candidate with its sentence's actors (marked
+    ``retried``); without it such a verb is no candidate at all."""
     out = [dict(e, origin="rules", rule_code=e["code"]) for e in doc._.events or []]
     have = {e["verb_span"][0] for e in out}
+    failed: set = set()
     ti = _tok_index(doc)
     idx = None
     for a in doc._.abstained or []:
@@ -74,12 +78,16 @@ def candidates(doc, coder, broad: bool = False, nouns: bool = False) -> list[dic
         i = ti.get(a["verb_span"][0])
         if i is None or doc[i].pos_ != "VERB" or abstain_reason(doc[i]):
             continue
-        have.add(a["verb_span"][0])
         if idx is None:
             idx = coder.actor_index(doc)
         kind, payload = coder.emit(doc[i], PROPOSED_CODE, None, idx, None)
         if kind != "event":
+            if retry:  # no source from the roles: the broad pass may still take it with its sentence's actors
+                failed.add(a["verb_span"][0])
+            else:
+                have.add(a["verb_span"][0])
             continue
+        have.add(a["verb_span"][0])
         for e in payload:
             out.append(dict(e, origin="proposed", rule_code=None, reason=a["reason"]))
     if not broad:
@@ -114,7 +122,7 @@ def candidates(doc, coder, broad: bool = False, nouns: bool = False) -> list[dic
             if t_ is not None and t_[1]["code"] == s_[1]["code"]:
                 e.update({"target": None, "target_sector": None, "target_text": None, "target_span": None})
             out.append(dict(e, origin="verb", rule_code=None, reason=why.get(tok.idx, "not in the dictionary"),
-                            actors_from=how))
+                            actors_from=how, **({"retried": True} if tok.idx in failed else {})))
     return out
 
 
@@ -594,7 +602,8 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
     an accepted event without a target takes the next other actor of its sentence; ``fallback_t`` (> 1: off): a
     sentence with no accepted event whose P(event sentence) >= it gets one event of the sentence-root model's root
     between its first two actors."""
-    cands = candidates(doc, coder, broad=model.get("broad", False), nouns=bool(model.get("nouns")))
+    cands = candidates(doc, coder, broad=model.get("broad", False), nouns=bool(model.get("nouns")),
+                       retry=bool(model.get("retry")))
     if model.get("context_roots"):
         cands = annotate_context(doc, coder, cands)
     if model.get("characterise"):
@@ -631,7 +640,7 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
                 continue
             e = {k: v for k, v in c.items()
                  if k not in ("origin", "rule_code", "reason", "actors_from", "noun_code", "context_roots", "speech",
-                              "inside_speech")}
+                              "inside_speech", "retried")}
             if r is not None and r != c["root"] and (c["origin"] != "rules" or pr >= rt):
                 info = code_info(r + "0", coder.codes)
                 if info is not None:

@@ -64,7 +64,7 @@ def collect_news(records, nlp, arts=None) -> list[dict]:
     docs = newseval.code_articles(records, nlp, arts)
     coder = nlp.get_pipe("pactwatch_events")
     cands_by_file = {f: hy.annotate_speech(d, coder, hy.annotate_context(d, coder, hy.candidates(d, coder, broad=True,
-                                                                                                nouns=True)))
+                                                                                                nouns=True, retry=True)))
                      for f, d in docs.items()}
     out = []
     for r in records:
@@ -120,7 +120,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
         sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False,
         root_balanced: bool = False, speech: bool | str = False, sentence_bow: bool = True,
-        characterise: bool = False) -> dict:
+        characterise: bool = False, retry: bool = False) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
     regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
@@ -133,7 +133,8 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
     drop |= {False: {"speech", "inside_speech"}, "outer": {"inside_speech"}, "inner": {"speech"}}.get(speech, set())
     strip = lambda c: {k: v for k, v in c.items() if k not in drop}  # noqa: E731
     keep = lambda u: [(strip(c), lab) for c, lab in zip(u["cands"], u["labels"])  # noqa: E731
-                      if (broad or c["origin"] != "verb") and (nouns or c["origin"] != "noun")]
+                      if (broad or c["origin"] != "verb") and (nouns or c["origin"] != "noun")
+                      and (retry or not c.get("retried"))]
     news = [{**u, "cands": [c for c, _ in keep(u)], "labels": [lab for _, lab in keep(u)]} for u in news]
     if characterise:
         news = [{**u, "cands": hy.recode_characterisations(u["doc"], None, u["cands"])} for u in news]
@@ -187,7 +188,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
     return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": sentence_bow,
             "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01, "broad": broad,
             "nouns": nouns and broad, "split_groups": False, "context_roots": context, "speech": speech,
-            "characterise": characterise,
+            "characterise": characterise, "retry": retry,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
             "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
 
