@@ -4,10 +4,14 @@ by grouped 5-fold cross-validation by article within the TRAIN split (never test
     PACTWATCH_EVENTS_DIR=../shared/events .venv/bin/python tools/hybrid_structural_probe.py [--cv] [--only NAME ...]
 
 Each variant is the DEFAULTS of :mod:`pactwatch.events_train.hybrid` plus the settings it names (``joint``: one
-decision per verb and source phrase, :func:`pactwatch.events.hybrid.joint_decisions`; ``speech_target``: a
-statement's target is the first other actor of what it says; ``speech``: features of what a statement says,
-:func:`pactwatch.events.hybrid.annotate_speech`), fitted on train (or four train folds) and scored at acceptance 0.6
-and 0.7. Prints one line per variant and threshold: root F1 (TP/FP/FN), source+target+root F1, quad accuracy,
+decision per verb and source phrase, :func:`pactwatch.events.hybrid.joint_decisions`; ``characterise``: a naming
+verb with a predicate is a statement proposal, :func:`pactwatch.events.hybrid.recode_characterisations`;
+``speech_target``: a statement's target is the first other actor of what it says; ``speech`` (``inner`` /
+``outer``): features of what a statement says, :func:`pactwatch.events.hybrid.annotate_speech`; ``one_per_root``:
+:func:`pactwatch.events.hybrid.one_per_root`; ``retry``: proposals without a source stay broad candidates,
+:func:`pactwatch.events.hybrid.candidates`; ``sentence_bow``: the sentence's bag of words as features or not),
+fitted on train (or four train folds) and scored at acceptance 0.6 and 0.7 (``--accept``). ``before`` is the
+DEFAULTS as they were before this round. Prints one line per variant and threshold: root F1 (TP/FP/FN), source+target+root F1, quad accuracy,
 opinion rate, predicted events.
 """
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 
 VARIANTS = {
+    "before": {"joint": False, "characterise": False},  # the DEFAULTS before this round
     "joint_off": {"joint": False},
     "defaults": {},
     "joint": {"joint": True},
