@@ -89,3 +89,17 @@ def test_telephone_call_stays_a_call(nlp):
     doc = _doc(nlp, "Putin called Kim Jong Un on Monday to discuss the visit.")
     tok = next(t for t in doc if t.text == "called")
     assert not hy.is_characterisation(tok)
+
+
+def test_people_table_resolves_quoted_officials_by_their_dated_office(nlp):
+    # officials the Russia-DPRK news quotes by name; each counts as the country of the office held on the date
+    def actors(text, date):
+        doc = _doc(nlp, text, date)
+        return [(sp.text, (sp._.actor or {}).get("code")) for sp in doc.spans.get("actors", [])]
+
+    assert actors("Vassily Nebenzia rejected the draft resolution.", "2024-03-28") == [("Vassily Nebenzia", "RUS")]
+    assert actors("Dmytro Kuleba thanked the allies.", "2023-05-01") == [("Dmytro Kuleba", "UKR")]
+    assert actors("John Kirby briefed reporters.", "2023-10-13") == [("John Kirby", "USA")]
+    # between his two government posts Kirby held no office: he does not resolve (abstain, never guess)
+    assert actors("John Kirby briefed reporters.", "2019-06-01") == []
+    assert actors("Pak Thae Song attended the ceremony.", "2025-04-30") == [("Pak Thae Song", "PRK")]
