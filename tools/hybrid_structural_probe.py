@@ -32,6 +32,7 @@ VARIANTS = {
     "characterise": {"characterise": True},
     "one_per_root": {"one_per_root": True},
     "retry": {"retry": True},
+    "speech_root": {"speech": True, "speech_root": True},
 }
 
 
@@ -40,7 +41,8 @@ def _model(units, cfg):
 
     m = th.fit(units, None, C=cfg["C"], sentence=cfg["sentence"], broad=cfg["broad"], nouns=cfg["nouns"],
                context=cfg["context"], speech=cfg["speech"], sentence_bow=cfg.get("sentence_bow", True),
-               characterise=cfg.get("characterise", False), retry=cfg.get("retry", False))
+               characterise=cfg.get("characterise", False), retry=cfg.get("retry", False),
+               speech_root=cfg.get("speech_root", False))
     m.update({k: cfg[k] for k in ("root_t", "fill_target", "fallback_t", "split_groups", "speech_target", "joint")})
     m["characterise"] = cfg.get("characterise", False)
     m["one_per_root"] = cfg.get("one_per_root", False)

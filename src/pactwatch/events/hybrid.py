@@ -322,6 +322,11 @@ def speech_features(cand: dict) -> dict:
     return f
 
 
+def without_speech(f: dict) -> dict:
+    """A feature dict without :func:`speech_features`' keys (the acceptance model's input under ``speech_root``)."""
+    return {k: v for k, v in f.items() if not (k == "speech" or k.startswith(("sp_", "inside_speech")))}
+
+
 def _quad_of_root(r: str) -> int:
     return 0 if not r[:2].isdigit() else (1 if r[:2] <= "05" else 2 if r[:2] <= "08" else 3 if r[:2] <= "13" else 4)
 
@@ -619,7 +624,8 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
         X = features_for(doc, cands, model)
         acc = model["accept"]
         cls = list(acc.classes_)
-        pa = acc.predict_proba(X)[:, cls.index(True)] if True in cls else [0.0] * len(X)
+        Xa = [without_speech(f) for f in X] if model.get("speech_root") else X
+        pa = acc.predict_proba(Xa)[:, cls.index(True)] if True in cls else [0.0] * len(X)
         rm = model.get("root")
         roots = [(None, 0.0)] * len(X)
         if rm is not None:

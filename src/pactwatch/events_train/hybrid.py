@@ -120,7 +120,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
         sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False,
         root_balanced: bool = False, speech: bool | str = False, sentence_bow: bool = True,
-        characterise: bool = False, retry: bool = False) -> dict:
+        characterise: bool = False, retry: bool = False, speech_root: bool = False) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
     regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
@@ -170,7 +170,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
                                              else float(hy.sentence_event_proba({"sentence": sent_model},
                                                                                 [u["span"]])[0]))
                 if src == "news":
-                    Xa.append(f)
+                    Xa.append(hy.without_speech(f) if speech_root else f)
                     ya.append(bool(is_ev))
                 if is_ev and root:
                     Xr.append(f)
@@ -188,7 +188,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
     return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": sentence_bow,
             "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01, "broad": broad,
             "nouns": nouns and broad, "split_groups": False, "context_roots": context, "speech": speech,
-            "characterise": characterise, "retry": retry,
+            "characterise": characterise, "retry": retry, "speech_root": speech_root,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
             "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
 
@@ -218,7 +218,8 @@ def select(train_news, gold, dev_recs, dev_docs, nlp, grid=None, **fit_kw) -> di
                                                         grid.get("fallback_t", [1.01])):
                     if fb <= 1.0 and not sentence:
                         continue
-                    m = {**m, "accept_t": at, "root_t": rt, "fill_target": fl, "fallback_t": fb}
+                    m = {**m, "accept_t": at, "root_t": rt, "fill_target": fl, "fallback_t": fb,
+                         "joint": DEFAULTS["joint"]}
                     ev = predict_split(dev_docs, coder, m)
                     s = newseval.score(dev_recs, newseval.assign(dev_recs, ev), coder.codes)
                     row = {"C": C, "sentence": sentence, "gold": g, "broad": broad, "accept_t": at, "root_t": rt,
@@ -261,7 +262,7 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
     if select_on_dev:
         dev_recs = realnews.load_records(None, arts, split="dev", ldir=ldir)
         dev_docs = newseval.code_articles(dev_recs, nlp, arts)
-        sel = select(news, gold, dev_recs, dev_docs, nlp)
+        sel = select(news, gold, dev_recs, dev_docs, nlp, characterise=cfg["characterise"])
         model = sel["model"]
         cfg = {**DEFAULTS, **{k: sel["best"][k] for k in ("C", "sentence", "gold", "broad", "accept_t", "root_t",
                                                           "fill_target", "fallback_t")}}
