@@ -33,6 +33,7 @@ VARIANTS = {
     "one_per_root": {"one_per_root": True},
     "retry": {"retry": True},
     "speech_root": {"speech": True, "speech_root": True},
+    "time": {"time": True},
 }
 
 
@@ -42,7 +43,7 @@ def _model(units, cfg):
     m = th.fit(units, None, C=cfg["C"], sentence=cfg["sentence"], broad=cfg["broad"], nouns=cfg["nouns"],
                context=cfg["context"], speech=cfg["speech"], sentence_bow=cfg.get("sentence_bow", True),
                characterise=cfg.get("characterise", False), retry=cfg.get("retry", False),
-               speech_root=cfg.get("speech_root", False))
+               speech_root=cfg.get("speech_root", False), time=cfg.get("time", False))
     m.update({k: cfg[k] for k in ("root_t", "fill_target", "fallback_t", "split_groups", "speech_target", "joint")})
     m["characterise"] = cfg.get("characterise", False)
     m["one_per_root"] = cfg.get("one_per_root", False)

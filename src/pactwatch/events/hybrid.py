@@ -19,6 +19,11 @@ author's voice) fires. Learned models (scikit-learn, fitted on labelled real new
   sentence (``fill_target``); a sentence with no accepted candidate but a high P(event sentence) may get one event
   of a sentence-level root model between its first two actors (``fallback_t``).
 
+Structural settings (docs/events-structural.md): ``joint`` (adopted) decides the copies of one verb and source
+phrase together (:func:`joint_decisions`); ``characterise`` (adopted) makes a naming verb with a predicate a
+statement proposal (:func:`recode_characterisations`); ``speech``/``speech_root``/``speech_target``,
+``one_per_root``, ``retry``, ``time`` were measured and are off.
+
 Accepted events carry ``"hybrid": {"p_event", "root", "p_root", "origin", "rule_code"}``; one event is kept per
 (sentence, source, target, code), as the labels count them. The model file: the component's ``model_path``, else
 ``$PACTWATCH_HYBRID_MODEL``, else ``<paths.home()>/cache/events/hybrid-<VERSION>.pkl``. Without a usable model
@@ -463,6 +468,41 @@ def candidate_features(tok, cand: dict) -> dict:
     return f
 
 
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+
+
+def time_features(tok) -> dict:
+    """When the candidate's clause places it, against the article date (``doc._.date``): a year before the article's
+    year (``t_year_past``; "held talks in 2019"), the article's year, 'last/previous year|month', 'since ...',
+    'former', a month name later in the year than the article's month (so of an earlier year). Background
+    sentences tell earlier events as context; the labels code new interactions. Nested clauses (ccomp, relcl,
+    advcl) are not searched."""
+    from pactwatch.events.docattrs import doc_date
+
+    d = doc_date(tok.doc)
+    f = {}
+    stack = [tok]
+    seen = 0
+    while stack and seen < 40:
+        t = stack.pop()
+        seen += 1
+        lo = t.lower_
+        if t.i != tok.i:
+            if t.like_num and len(lo) == 4 and lo.isdigit() and 1900 <= int(lo) <= 2099 and d is not None:
+                f["t_year_past" if int(lo) < d.year else "t_year_same" if int(lo) == d.year else "t_year_later"] = 1.0
+            elif lo in ("last", "previous") and t.head.lower_ in ("year", "month", "week", "decade"):
+                f[f"t_last_{t.head.lower_}"] = 1.0
+            elif lo == "since" and t.dep_ == "prep":
+                f["t_since"] = 1.0
+            elif lo in ("former", "ex"):
+                f["t_former"] = 1.0
+            elif lo in MONTHS and d is not None and MONTHS.index(lo) + 1 > d.month:
+                f["t_month_after_article"] = 1.0
+        stack += [c for c in t.children if c.dep_ not in ("ccomp", "relcl", "advcl", "parataxis")]
+    return f
+
+
 # -- applying a fitted model ------------------------------------------------------------------------------------------
 class SentenceTypeModel:
     """A fitted sentence-type classifier (``est``: scikit-learn, classes event/opinion/background/other) over
@@ -505,6 +545,8 @@ def features_for(doc, cands, model) -> list[dict]:
         if k not in sfeat:
             sfeat[k] = sentence_features(t.sent) if model.get("sentence_bow", True) else {}
         f = candidate_features(t, c)
+        if model.get("time"):
+            f.update(time_features(t))
         f.update(sfeat[k])
         if model.get("sentence") is not None:
             f["p_event_sentence"] = pev[k]

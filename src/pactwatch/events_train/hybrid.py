@@ -120,7 +120,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
         sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False,
         root_balanced: bool = False, speech: bool | str = False, sentence_bow: bool = True,
-        characterise: bool = False, retry: bool = False, speech_root: bool = False) -> dict:
+        characterise: bool = False, retry: bool = False, speech_root: bool = False, time: bool = False) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
     regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
@@ -157,7 +157,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
             for c in u["cands"]:
                 oof[id(u["doc"])][c["verb_span"][0]] = float(pe)
         sent_model = sentence_cls(make().fit(Xs, ys))
-    stub = {"sentence": None, "sentence_bow": sentence_bow}
+    stub = {"sentence": None, "sentence_bow": sentence_bow, "time": time}
     Xa, ya, Xr, yr = [], [], [], []
     for src, units in (("news", news), ("gold", gold or [])):
         for u in units:
@@ -188,7 +188,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
     return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": sentence_bow,
             "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01, "broad": broad,
             "nouns": nouns and broad, "split_groups": False, "context_roots": context, "speech": speech,
-            "characterise": characterise, "retry": retry, "speech_root": speech_root,
+            "characterise": characterise, "retry": retry, "speech_root": speech_root, "time": time,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
             "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
 
