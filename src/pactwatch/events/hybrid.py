@@ -19,6 +19,11 @@ author's voice) fires. Learned models (scikit-learn, fitted on labelled real new
   sentence (``fill_target``); a sentence with no accepted candidate but a high P(event sentence) may get one event
   of a sentence-level root model between its first two actors (``fallback_t``).
 
+Structural settings (docs/events-structural.md): ``joint`` (adopted) decides the copies of one verb and source
+phrase together (:func:`joint_decisions`); ``characterise`` (adopted) makes a naming verb with a predicate a
+statement proposal (:func:`recode_characterisations`); ``speech``/``speech_root``/``speech_target``,
+``one_per_root``, ``retry``, ``time`` were measured and are off.
+
 Accepted events carry ``"hybrid": {"p_event", "root", "p_root", "origin", "rule_code"}``; one event is kept per
 (sentence, source, target, code), as the labels count them. The model file: the component's ``model_path``, else
 ``$PACTWATCH_HYBRID_MODEL``, else ``<paths.home()>/cache/events/hybrid-<VERSION>.pkl``. Without a usable model
@@ -58,14 +63,18 @@ def _tok_index(doc):
     return {t.idx: t.i for t in doc}
 
 
-def candidates(doc, coder, broad: bool = False, nouns: bool = False) -> list[dict]:
+def candidates(doc, coder, broad: bool = False, nouns: bool = False, retry: bool = False) -> list[dict]:
     """The candidate events of ``doc`` after the rule coder ran: copies of ``doc._.events`` (``origin`` 'rules') and
     the proposals from abstentions (``origin`` 'proposed', code :data:`PROPOSED_CODE`, see the module docstring).
     ``broad``: also every other verb of the text (``origin`` 'verb'), whatever the rules said of it (the reason they
     abstained is a feature), with the rules' source and target finders, else the first two actors of its sentence.
-    ``nouns`` (with ``broad``): also event nouns (``origin`` 'noun', see :func:`noun_candidates`)."""
+    ``nouns`` (with ``broad``): also event nouns (``origin`` 'noun', see :func:`noun_candidates`). ``retry`` (with
+    ``broad``): a verb proposed from an abstention for which the rules' finders give no source ("soldiers have been
+    sent to ...", "..., a lawmaker said") is still a broad candidate with its sentence's actors (marked
+    ``retried``); without it such a verb is no candidate at all."""
     out = [dict(e, origin="rules", rule_code=e["code"]) for e in doc._.events or []]
     have = {e["verb_span"][0] for e in out}
+    failed: set = set()
     ti = _tok_index(doc)
     idx = None
     for a in doc._.abstained or []:
@@ -74,12 +83,16 @@ def candidates(doc, coder, broad: bool = False, nouns: bool = False) -> list[dic
         i = ti.get(a["verb_span"][0])
         if i is None or doc[i].pos_ != "VERB" or abstain_reason(doc[i]):
             continue
-        have.add(a["verb_span"][0])
         if idx is None:
             idx = coder.actor_index(doc)
         kind, payload = coder.emit(doc[i], PROPOSED_CODE, None, idx, None)
         if kind != "event":
+            if retry:  # no source from the roles: the broad pass may still take it with its sentence's actors
+                failed.add(a["verb_span"][0])
+            else:
+                have.add(a["verb_span"][0])
             continue
+        have.add(a["verb_span"][0])
         for e in payload:
             out.append(dict(e, origin="proposed", rule_code=None, reason=a["reason"]))
     if not broad:
@@ -114,7 +127,7 @@ def candidates(doc, coder, broad: bool = False, nouns: bool = False) -> list[dic
             if t_ is not None and t_[1]["code"] == s_[1]["code"]:
                 e.update({"target": None, "target_sector": None, "target_text": None, "target_span": None})
             out.append(dict(e, origin="verb", rule_code=None, reason=why.get(tok.idx, "not in the dictionary"),
-                            actors_from=how))
+                            actors_from=how, **({"retried": True} if tok.idx in failed else {})))
     return out
 
 
@@ -222,6 +235,138 @@ def context_roots(coder, tok, limit: int = 30) -> dict:
     return {"own": own, "ctx": ctx}
 
 
+#: verbs whose event, when the rules give none more specific, is what their complement says (a statement)
+SPEECH_LEMMAS = REPORT_VERBS | {"call", "voice", "describe", "denounce", "warn", "stress", "emphasize", "emphasise",
+                                "point", "express", "tweet", "post", "reiterate", "urge", "slam", "label", "brand"}
+COMPLEMENT_DEPS = ("ccomp", "xcomp", "dobj", "oprd", "attr", "acomp", "prep", "advcl", "parataxis")
+
+
+def is_speech(tok, cand: dict) -> bool:
+    """A statement candidate: a speech verb (:data:`SPEECH_LEMMAS`) the rules coded as a statement (root 01) or did
+    not code (proposed / any verb)."""
+    if tok.lemma_.lower() not in SPEECH_LEMMAS:
+        return False
+    rc = cand.get("rule_code")
+    return rc is None or str(rc)[:2] in ("01", "04")
+
+
+def complement(tok) -> list:
+    """The tokens of what a speech verb says: the subtrees of its complement children ("said [Russia had made an
+    irresponsible decision]", "called [the veto] [a guilty plea]"), and of the clause it is a parenthetical of
+    ('"Moscow has undermined ...," Wood said.': the quoted clause is the verb's head when spaCy attaches the verb
+    as ``parataxis``/``ccomp`` of the quote)."""
+    out = []
+    for c in tok.children:
+        if c.dep_ in COMPLEMENT_DEPS:
+            out += list(c.subtree)
+    if tok.dep_ in ("parataxis", "ccomp") and tok.head.i != tok.i and tok.head.i < tok.i:
+        h = tok.head
+        out += [t for t in h.subtree if t.i < tok.i and not (tok.left_edge.i <= t.i <= tok.right_edge.i)]
+    return out
+
+
+def annotate_speech(doc, coder, cands) -> list[dict]:
+    """The candidates with ``speech`` added for statement candidates (:func:`is_speech`): the roots of the rule
+    coder's events whose verb lies in the complement (``ev_roots``), whether such an event has a source other than
+    the speaker (``other_src``), the dictionary roots of the complement's words (``dict_roots``,
+    :func:`dict_root`), and the first actor of the complement that is not the speaker (``target``: (code, sector,
+    text, [start, end]) or None). Every candidate whose verb lies in the complement of another candidate's speech
+    verb with a different source gets ``inside_speech`` (the speaker's code)."""
+    ti = _tok_index(doc)
+    idx = coder.actor_index(doc)
+    ev_at = {}
+    for e in doc._.events or []:
+        ev_at.setdefault(e["verb_span"][0], []).append(e)
+    out, inside = [], {}
+    for c in cands:
+        tok = doc[ti[c["verb_span"][0]]]
+        if not is_speech(tok, c):
+            out.append(c)
+            continue
+        comp = complement(tok)
+        roots, other, dr, tgt = {}, False, {}, None
+        for t in comp:
+            for e in ev_at.get(t.idx, []):
+                roots[e["root"]] = roots.get(e["root"], 0) + 1
+                if e.get("source") and c.get("source") and e["source"] != c["source"]:
+                    other = True
+            if t.pos_ in ("VERB", "NOUN", "ADJ"):
+                r = dict_root(coder, t) if t.pos_ != "ADJ" else None
+                if r:
+                    dr[r] = dr.get(r, 0) + 1
+            if tgt is None and t.i in idx:
+                sp, a, _ = idx[t.i]
+                if a and a.get("code") and a["code"] != c.get("source") and a["code"] not in (c.get("source") or ""):
+                    tgt = (a["code"], a.get("sector", ""), sp.text, [sp.start_char, sp.end_char])
+        for t in comp:
+            if t.pos_ == "VERB" and c.get("source"):
+                inside.setdefault(t.idx, c["source"])
+        out.append(dict(c, speech={"ev_roots": roots, "other_src": other, "dict_roots": dr, "target": tgt}))
+    return [dict(c, inside_speech=inside[c["verb_span"][0]])
+            if c["verb_span"][0] in inside and inside[c["verb_span"][0]] != c.get("source") else c for c in out]
+
+
+def speech_features(cand: dict) -> dict:
+    """Features of :func:`annotate_speech`'s annotations (empty for other candidates)."""
+    f = {}
+    sp = cand.get("speech")
+    if sp is not None:
+        f["speech"] = 1.0
+        for r, n in sp["ev_roots"].items():
+            f[f"sp_ev={r}"] = 1.0
+            f[f"sp_evq={_quad_of_root(r)}"] = 1.0
+        if sp["other_src"]:
+            f["sp_other_src"] = 1.0
+        for r, n in sp["dict_roots"].items():
+            f[f"sp_dr={r}"] = min(n, 3) / 3.0
+            f[f"sp_drq={_quad_of_root(r)}"] = 1.0
+        f["sp_has_target"] = float(sp["target"] is not None)
+    if cand.get("inside_speech"):
+        f["inside_speech"] = 1.0
+        f[f"inside_speech_q={_quad_of_root(str(cand.get('root') or ''))}"] = 1.0
+    return f
+
+
+def without_speech(f: dict) -> dict:
+    """A feature dict without :func:`speech_features`' keys (the acceptance model's input under ``speech_root``)."""
+    return {k: v for k, v in f.items() if not (k == "speech" or k.startswith(("sp_", "inside_speech")))}
+
+
+def _quad_of_root(r: str) -> int:
+    return 0 if not r[:2].isdigit() else (1 if r[:2] <= "05" else 2 if r[:2] <= "08" else 3 if r[:2] <= "13" else 4)
+
+
+CHARACTERISE_LEMMAS = ("call", "describe", "label", "brand", "term", "dub")
+
+
+def is_characterisation(tok) -> bool:
+    """'Japan called the decision regrettable', 'Kyiv called the veto a guilty plea': a naming verb with an object
+    and an object predicate (``oprd``, or a second object) says what the speaker thinks of something; it is a
+    statement, not a telephone call or an appeal (the rules' 041 / 02x for 'call')."""
+    if tok.lemma_.lower() not in CHARACTERISE_LEMMAS:
+        return False
+    deps = [c.dep_ for c in tok.children]
+    return "oprd" in deps or deps.count("dobj") >= 2 or ("dobj" in deps and "ccomp" in deps)
+
+
+def recode_characterisations(doc, coder, cands) -> list[dict]:
+    """Rule candidates on a characterisation (:func:`is_characterisation`) become statement proposals: code
+    :data:`PROPOSED_CODE`, no rule code, so the root model names the root of what is said (``coder`` None: only
+    the code and root fields are set, as fitting needs)."""
+    ti = _tok_index(doc)
+    out = []
+    for c in cands:
+        if c["origin"] == "rules" and is_characterisation(doc[ti[c["verb_span"][0]]]):
+            c = dict(c, origin="proposed", rule_code=None, reason="characterisation (naming verb with a predicate)")
+            info = code_info(PROPOSED_CODE, coder.codes) if coder is not None else None
+            if info is not None:
+                _set_code(c, info, coder)
+            else:  # fitting: only the features matter
+                c.update({"code": PROPOSED_CODE, "root": PROPOSED_CODE[:2]})
+        out.append(c)
+    return out
+
+
 def split_groups(e: dict) -> list[dict]:
     """One event per actor pair, as the labels count them: a group target ('RUS+PRK') becomes one event per
     member, and so does a group source with a target; a group source without a target (a joint act) stays one."""
@@ -279,6 +424,7 @@ def candidate_features(tok, cand: dict) -> dict:
         f[f"own_dr={cr['own']}"] = 1.0
         for r, n in cr["ctx"].items():
             f[f"ctx_dr={r}"] = min(n, 3) / 3.0
+    f.update(speech_features(cand))
     pat = cand.get("pattern") or ""
     f[f"pat={pat.split(':')[0].split(' ')[0][:12] if pat else 'none'}"] = 1.0
     f[f"mode={cand.get('mode')}"] = 1.0
@@ -319,6 +465,41 @@ def candidate_features(tok, cand: dict) -> dict:
         f[f"head={tok.head.lemma_.lower()}"] = 1.0
         if tok.head.lemma_.lower() in REPORT_VERBS:
             f["under_report"] = 1.0
+    return f
+
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+
+
+def time_features(tok) -> dict:
+    """When the candidate's clause places it, against the article date (``doc._.date``): a year before the article's
+    year (``t_year_past``; "held talks in 2019"), the article's year, 'last/previous year|month', 'since ...',
+    'former', a month name later in the year than the article's month (so of an earlier year). Background
+    sentences tell earlier events as context; the labels code new interactions. Nested clauses (ccomp, relcl,
+    advcl) are not searched."""
+    from pactwatch.events.docattrs import doc_date
+
+    d = doc_date(tok.doc)
+    f = {}
+    stack = [tok]
+    seen = 0
+    while stack and seen < 40:
+        t = stack.pop()
+        seen += 1
+        lo = t.lower_
+        if t.i != tok.i:
+            if t.like_num and len(lo) == 4 and lo.isdigit() and 1900 <= int(lo) <= 2099 and d is not None:
+                f["t_year_past" if int(lo) < d.year else "t_year_same" if int(lo) == d.year else "t_year_later"] = 1.0
+            elif lo in ("last", "previous") and t.head.lower_ in ("year", "month", "week", "decade"):
+                f[f"t_last_{t.head.lower_}"] = 1.0
+            elif lo == "since" and t.dep_ == "prep":
+                f["t_since"] = 1.0
+            elif lo in ("former", "ex"):
+                f["t_former"] = 1.0
+            elif lo in MONTHS and d is not None and MONTHS.index(lo) + 1 > d.month:
+                f["t_month_after_article"] = 1.0
+        stack += [c for c in t.children if c.dep_ not in ("ccomp", "relcl", "advcl", "parataxis")]
     return f
 
 
@@ -364,6 +545,8 @@ def features_for(doc, cands, model) -> list[dict]:
         if k not in sfeat:
             sfeat[k] = sentence_features(t.sent) if model.get("sentence_bow", True) else {}
         f = candidate_features(t, c)
+        if model.get("time"):
+            f.update(time_features(t))
         f.update(sfeat[k])
         if model.get("sentence") is not None:
             f["p_event_sentence"] = pev[k]
@@ -421,21 +604,70 @@ def _sentence_event(sent, root, p, actors, coder) -> dict | None:
     return e
 
 
+def joint_decisions(cands, pa, roots, P=None, classes=None):
+    """One decision per verb and source phrase: the copies the rules write for one verb and one source phrase (the
+    directed pairs A->B and B->A of a joint actor "Russia and North Korea resumed ...", or one source with a
+    coordinated target) are one event as the labels count it, so they are all accepted or all rejected (the highest
+    acceptance probability of the group) and get one root (the root of the summed root probabilities)."""
+    import numpy as np
+
+    groups = {}
+    for j, c in enumerate(cands):
+        groups.setdefault((c["verb_span"][0], tuple(c.get("source_span") or ()), c.get("root")), []).append(j)
+    pa, roots = list(pa), list(roots)
+    for js in groups.values():
+        if len(js) < 2:
+            continue
+        best = max(pa[j] for j in js)
+        if P is not None:
+            tot = np.sum([P[j] for j in js], axis=0)
+            k = int(tot.argmax())
+            r = (str(classes[k]), float(tot[k] / len(js)))
+        for j in js:
+            pa[j] = best
+            if P is not None:
+                roots[j] = r
+    return pa, roots
+
+
+def one_per_root(events: list[dict]) -> list[dict]:
+    """One event per (sentence, source, target, root), the most confident: two verbs of one sentence coded with the
+    same root between the same actors ("arrived ... and met") are one event in the labels far more often than two
+    (in the train labels 12 of 340 such groups have two codes)."""
+    best = {}
+    for e in events:
+        k = (tuple(e["sentence_span"]), e.get("source"), e.get("target"), e["root"])
+        if k not in best or e["confidence"] > best[k]["confidence"]:
+            best[k] = e
+    keep = {id(e) for e in best.values()}
+    return [e for e in events if id(e) in keep]
+
+
 def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
     """(events, newly abstained) of ``doc`` under ``model``; ``doc._.events`` must hold the rule coder's events. Does
     not change ``doc``. Settings in the model: ``accept_t``, ``root_t`` (see the module docstring); ``fill_target``:
     an accepted event without a target takes the next other actor of its sentence; ``fallback_t`` (> 1: off): a
     sentence with no accepted event whose P(event sentence) >= it gets one event of the sentence-root model's root
     between its first two actors."""
-    cands = candidates(doc, coder, broad=model.get("broad", False), nouns=bool(model.get("nouns")))
+    cands = candidates(doc, coder, broad=model.get("broad", False), nouns=bool(model.get("nouns")),
+                       retry=bool(model.get("retry")))
     if model.get("context_roots"):
         cands = annotate_context(doc, coder, cands)
+    if model.get("characterise"):
+        cands = recode_characterisations(doc, coder, cands)
+    if model.get("speech") or model.get("speech_target"):
+        cands = annotate_speech(doc, coder, cands)
+        drop = {True: (), "outer": ("inside_speech",), "inner": ("speech",)}.get(model.get("speech"),
+                                                                             ("speech", "inside_speech"))
+        cands = [{k: v for k, v in c.items() if k not in drop or (k == "speech" and model.get("speech_target"))}
+                 for c in cands]
     events, dropped, seen = [], [], set()
     if cands:
         X = features_for(doc, cands, model)
         acc = model["accept"]
         cls = list(acc.classes_)
-        pa = acc.predict_proba(X)[:, cls.index(True)] if True in cls else [0.0] * len(X)
+        Xa = [without_speech(f) for f in X] if model.get("speech_root") else X
+        pa = acc.predict_proba(Xa)[:, cls.index(True)] if True in cls else [0.0] * len(X)
         rm = model.get("root")
         roots = [(None, 0.0)] * len(X)
         if rm is not None:
@@ -444,6 +676,9 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
             roots = [(str(rc[j]), float(p[j])) for p in P for j in [int(p.argmax())]]
         at, rt = model["accept_t"], model["root_t"]
         ti = _tok_index(doc)
+        if model.get("joint"):
+            pa, roots = joint_decisions(cands, pa, roots, P if rm is not None else None,
+                                        rm.classes_ if rm is not None else None)
         for c, p, (r, pr) in zip(cands, pa, roots):
             if p < at:
                 if c["origin"] == "rules":
@@ -452,11 +687,15 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
                                     "reason": f"hybrid: not an event (p={p:.2f} < {at})"})
                 continue
             e = {k: v for k, v in c.items()
-                 if k not in ("origin", "rule_code", "reason", "actors_from", "noun_code", "context_roots")}
+                 if k not in ("origin", "rule_code", "reason", "actors_from", "noun_code", "context_roots", "speech",
+                              "inside_speech", "retried")}
             if r is not None and r != c["root"] and (c["origin"] != "rules" or pr >= rt):
                 info = code_info(r + "0", coder.codes)
                 if info is not None:
                     _set_code(e, info, coder)
+            st = (c.get("speech") or {}).get("target")
+            if model.get("speech_target") and e.get("target") is None and e.get("source") and st:
+                e.update({"target": st[0], "target_sector": st[1], "target_text": st[2], "target_span": st[3]})
             if model.get("fill_target") and e.get("target") is None and e.get("source"):
                 other = [(sp, a) for sp, a in _sentence_actors(doc[ti[e["verb_span"][0]]].sent)
                          if a["code"] != e["source"]]
@@ -473,6 +712,8 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
                     continue
                 seen.add(k)
                 events.append(x)
+    if model.get("one_per_root"):
+        events = one_per_root(events)
     ft = model.get("fallback_t", 1.01)
     if ft <= 1.0 and model.get("sentence") is not None and model.get("sent_root") is not None:
         covered = {e["sentence_span"][0] for e in events}

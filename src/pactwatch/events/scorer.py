@@ -61,6 +61,12 @@ def _igo_codes() -> dict[str, str]:
             out[g["code"]] = "IMG"
         elif g.get("sector", "IGO") == "IGO" or cameo[:3] in ("IGO", "NGO"):
             out[g["code"]] = "IGO"
+    # the NGEC country table (plover/countries.csv) has the United Nations as a pseudo-country 'UNO' (the tail of
+    # CAMEO's IGOUNO), and the actor table resolves "UN"/"United Nations" to it: a three-letter IGO tail is the IGO
+    for g in yaml.safe_load(res_text("igos.yaml")):
+        cameo = g.get("cameo") or ""
+        if len(cameo) == 6 and cameo.startswith("IGO"):
+            out.setdefault(cameo[3:], "IGO")
     return out
 
 
@@ -68,8 +74,9 @@ _IGOS: dict[str, str] = {}
 
 
 def actor3(x: str | None) -> list[str]:
-    """Country part of actor codes: first three letters of CAMEO codes; pactwatch IGO/NGO codes (NATO, UN ...) ->
-    'IGO', transnational armed groups with an IMG code -> 'IMG' (see :func:`_igo_codes`)."""
+    """Country part of actor codes: first three letters of CAMEO codes; pactwatch IGO/NGO codes (NATO, UN ...) and
+    the NGEC table's pseudo-country UNO -> 'IGO', transnational armed groups with an IMG code -> 'IMG' (see
+    :func:`_igo_codes`)."""
     if not _IGOS:
         _IGOS.update(_igo_codes())
     return [_IGOS.get(a, a[:3]) for a in (x or "").split("+") if a]

@@ -28,7 +28,9 @@ GOLD_SETS = ("plover_gsr", "cameo_codebook_examples", "petr_unittest")
 #: (`events train-hybrid --select`, 2026-12-06: best mean of root F1 and source+target+root F1 on dev among the
 #: settings with no more than 1 in 20 opinion sentences coded; ties broken by grid order)
 DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": False, "broad": True,
-            "fill_target": True, "fallback_t": 1.01, "nouns": False, "context": False, "split_groups": False}
+            "fill_target": True, "fallback_t": 1.01, "nouns": False, "context": False, "split_groups": False,
+            # structural round (docs/events-structural.md)
+            "speech": False, "speech_target": False, "joint": True, "characterise": True}
 
 
 def _root(code, table):
@@ -61,7 +63,8 @@ def collect_news(records, nlp, arts=None) -> list[dict]:
     and dictionary context roots; :func:`fit` leaves out what its settings do not use) and their labels."""
     docs = newseval.code_articles(records, nlp, arts)
     coder = nlp.get_pipe("pactwatch_events")
-    cands_by_file = {f: hy.annotate_context(d, coder, hy.candidates(d, coder, broad=True, nouns=True))
+    cands_by_file = {f: hy.annotate_speech(d, coder, hy.annotate_context(d, coder, hy.candidates(d, coder, broad=True,
+                                                                                                nouns=True, retry=True)))
                      for f, d in docs.items()}
     out = []
     for r in records:
@@ -116,7 +119,8 @@ def _take(X, idx):
 def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, sentence: bool = True,
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
         sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False,
-        root_balanced: bool = False) -> dict:
+        root_balanced: bool = False, speech: bool | str = False, sentence_bow: bool = True,
+        characterise: bool = False, retry: bool = False, speech_root: bool = False, time: bool = False) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
     regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
@@ -125,10 +129,15 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
 
     make = sentence_est or (lambda: _lr(C, multi=True))
     # units are collected with broad candidates (every verb); without ``broad`` the 'verb' ones are left out
-    strip = (lambda c: c) if context else (lambda c: {k: v for k, v in c.items() if k != "context_roots"})  # noqa: E731
+    drop = set() if context else {"context_roots"}
+    drop |= {False: {"speech", "inside_speech"}, "outer": {"inside_speech"}, "inner": {"speech"}}.get(speech, set())
+    strip = lambda c: {k: v for k, v in c.items() if k not in drop}  # noqa: E731
     keep = lambda u: [(strip(c), lab) for c, lab in zip(u["cands"], u["labels"])  # noqa: E731
-                      if (broad or c["origin"] != "verb") and (nouns or c["origin"] != "noun")]
+                      if (broad or c["origin"] != "verb") and (nouns or c["origin"] != "noun")
+                      and (retry or not c.get("retried"))]
     news = [{**u, "cands": [c for c, _ in keep(u)], "labels": [lab for _, lab in keep(u)]} for u in news]
+    if characterise:
+        news = [{**u, "cands": hy.recode_characterisations(u["doc"], None, u["cands"])} for u in news]
     gold = [{**u, "cands": [c for c, _ in keep(u)], "labels": [lab for _, lab in keep(u)]} for u in gold or []] or None
     sent_model, oof = None, {}
     if sentence:
@@ -148,7 +157,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
             for c in u["cands"]:
                 oof[id(u["doc"])][c["verb_span"][0]] = float(pe)
         sent_model = sentence_cls(make().fit(Xs, ys))
-    stub = {"sentence": None, "sentence_bow": True}
+    stub = {"sentence": None, "sentence_bow": sentence_bow, "time": time}
     Xa, ya, Xr, yr = [], [], [], []
     for src, units in (("news", news), ("gold", gold or [])):
         for u in units:
@@ -161,7 +170,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
                                              else float(hy.sentence_event_proba({"sentence": sent_model},
                                                                                 [u["span"]])[0]))
                 if src == "news":
-                    Xa.append(f)
+                    Xa.append(hy.without_speech(f) if speech_root else f)
                     ya.append(bool(is_ev))
                 if is_ev and root:
                     Xr.append(f)
@@ -176,9 +185,10 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
             Xq.append(hy.sentence_features(u["span"]))
             yq.append(str(ev[0]["code"])[:2])
     sent_root = _lr(C, multi=True).fit(Xq, yq) if len(set(yq)) >= 2 else None
-    return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": True,
+    return {"version": hy.VERSION, "accept": accept, "root": root, "sentence": sent_model, "sentence_bow": sentence_bow,
             "sent_root": sent_root, "fill_target": False, "fallback_t": 1.01, "broad": broad,
-            "nouns": nouns and broad, "split_groups": False, "context_roots": context,
+            "nouns": nouns and broad, "split_groups": False, "context_roots": context, "speech": speech,
+            "characterise": characterise, "retry": retry, "speech_root": speech_root, "time": time,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
             "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
 
@@ -208,7 +218,8 @@ def select(train_news, gold, dev_recs, dev_docs, nlp, grid=None, **fit_kw) -> di
                                                         grid.get("fallback_t", [1.01])):
                     if fb <= 1.0 and not sentence:
                         continue
-                    m = {**m, "accept_t": at, "root_t": rt, "fill_target": fl, "fallback_t": fb}
+                    m = {**m, "accept_t": at, "root_t": rt, "fill_target": fl, "fallback_t": fb,
+                         "joint": DEFAULTS["joint"]}
                     ev = predict_split(dev_docs, coder, m)
                     s = newseval.score(dev_recs, newseval.assign(dev_recs, ev), coder.codes)
                     row = {"C": C, "sentence": sentence, "gold": g, "broad": broad, "accept_t": at, "root_t": rt,
@@ -251,7 +262,7 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
     if select_on_dev:
         dev_recs = realnews.load_records(None, arts, split="dev", ldir=ldir)
         dev_docs = newseval.code_articles(dev_recs, nlp, arts)
-        sel = select(news, gold, dev_recs, dev_docs, nlp)
+        sel = select(news, gold, dev_recs, dev_docs, nlp, characterise=cfg["characterise"])
         model = sel["model"]
         cfg = {**DEFAULTS, **{k: sel["best"][k] for k in ("C", "sentence", "gold", "broad", "accept_t", "root_t",
                                                           "fill_target", "fallback_t")}}
@@ -260,9 +271,11 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
     else:
         model = fit(news, gold if cfg["gold"] else None, C=cfg["C"], sentence=cfg["sentence"],
                     accept_t=cfg["accept_t"], root_t=cfg["root_t"], broad=cfg["broad"], nouns=cfg["nouns"],
-                    context=cfg["context"])
+                    context=cfg["context"], speech=cfg.get("speech", False),
+                    characterise=cfg.get("characterise", False))
         model.update({"fill_target": cfg["fill_target"], "fallback_t": cfg["fallback_t"],
-                      "split_groups": cfg["split_groups"]})
+                      "split_groups": cfg["split_groups"], "speech_target": cfg.get("speech_target", False),
+                      "joint": cfg.get("joint", False), "characterise": cfg.get("characterise", False)})
     model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg})
     path = Path(out) if out else hy.default_model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
