@@ -103,3 +103,15 @@ def test_people_table_resolves_quoted_officials_by_their_dated_office(nlp):
     # between his two government posts Kirby held no office: he does not resolve (abstain, never guess)
     assert actors("John Kirby briefed reporters.", "2019-06-01") == []
     assert actors("Pak Thae Song attended the ceremony.", "2025-04-30") == [("Pak Thae Song", "PRK")]
+
+
+def test_state_media_kcna_speaks_for_the_dprk(nlp):
+    # docs/labelling.md: KCNA -> PRK; a statement the agency issues has the DPRK (sector MED) as its source
+    from pactwatch.events.coder import code_text
+
+    doc = _doc(nlp, "KCNA denounced the joint military drills of the United States.", "2024-08-20")
+    spans = [(sp.text, (sp._.actor or {}).get("code"), (sp._.actor or {}).get("sector"))
+             for sp in doc.spans.get("actors", [])]
+    assert ("KCNA", "PRK", "MED") in spans
+    evs = code_text("The Korean Central News Agency condemned the sanctions imposed by Japan.", "2024-08-20", nlp)
+    assert any(e["source"] == "PRK" for e in evs), evs
