@@ -1,0 +1,150 @@
+"""Does a fine-tuned encoder help the hybrid coder decide its candidates? Measured on the real-news DEV split only
+(never test).
+
+    HF_HUB_OFFLINE=1 OMP_NUM_THREADS=2 PACTWATCH_EVENTS_DIR=../shared/events \\
+        .venv/bin/python tools/hybrid_finetune_probe.py [--layers 6] [--mode marked|shared] [--no-actors] \\
+        [--seeds 0 1 2] [--epochs 4] [--lr 4e-5] [--gold] [--save DIR] [--json]
+
+Fits the logistic hybrid layer with ``pactwatch.events_train.hybrid.DEFAULTS`` on the train split, then per seed
+fine-tunes all-MiniLM-L6-v2 (:func:`pactwatch.events_train.encoder.finetune`) on the train split's candidates
+(``none`` or the gold root; ``--gold``: plus the event candidates of the shared gold sets as root examples) and
+scores on dev (:mod:`pactwatch.events_train.newseval`, the numbers of ``events evaluate-news --split dev``) the
+hybrid with the encoder used for the root only (``root``), for acceptance and root (``both``), or its acceptance
+averaged with the logistic one (``blend``), at acceptance thresholds 0.5/0.6/0.7. Also printed: of the dev
+candidates on a gold trigger, how many get the gold root from the encoder (the logistic root model: 25 of 67).
+``--cv``: grouped 5-fold CV by article within the train split instead of dev (no dev label read).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def _score(recs, docs, coder, model):
+    from pactwatch.events import hybrid as hy
+    from pactwatch.events_train import newseval
+
+    ev = {f: hy.decide(doc, coder, model)[0] for f, doc in docs.items()}
+    s = newseval.score(recs, newseval.assign(recs, ev), coder.codes)
+    return {"root_f1": s["root"]["f1"], "root_tp_fp_fn": [s["root"][k] for k in ("tp", "fp", "fn")],
+            "str_f1": s["source_target_root"]["f1"], "quad": s["quad_accuracy"],
+            "opinion": s["opinion_coded_as_event"], "predicted": s["predicted_events"]}
+
+
+class Cached:
+    """An EncoderModel wrapper that remembers candidate probabilities per (doc, candidate spans)."""
+
+    def __init__(self, m):
+        self.m, self.meta, self.memo = m, m.meta, {}
+
+    def candidate_proba(self, doc, cands):
+        k = (id(doc), tuple(tuple(c["verb_span"]) + tuple(c.get("source_span") or ()) for c in cands))
+        if k not in self.memo:
+            self.memo[k] = self.m.candidate_proba(doc, cands)
+        return self.memo[k]
+
+
+def _right(units, enc):
+    """(gold root given, candidates on a gold trigger) over dev units (candidates the DEFAULTS model has)."""
+    from pactwatch.events import encoder as en
+
+    hit = tot = 0
+    for u in units:
+        pos = [(c, lab[1]) for c, lab in zip(u["cands"], u["labels"])
+               if lab[0] and lab[1] and c["origin"] != "noun"]
+        if not pos:
+            continue
+        P = enc.candidate_proba(u["doc"], [c for c, _ in pos])
+        R = P[:, 1:]
+        hit += sum(en.LABELS[1 + int(R[i].argmax())] == r for i, (_, r) in enumerate(pos))
+        tot += len(pos)
+    return hit, tot
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--mode", default="marked", choices=["marked", "shared"])
+    ap.add_argument("--no-actors", action="store_true")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0])
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=4e-5)
+    ap.add_argument("--max-len", type=int, default=96)
+    ap.add_argument("--weight-none", type=float, default=1.0)
+    ap.add_argument("--gold", action="store_true")
+    ap.add_argument("--quantize", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--save", default=None, help="directory: write each seed's encoder there")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    import torch
+
+    from pactwatch.events import encoder as en
+    from pactwatch.events.pipeline import load_pipeline
+    from pactwatch.events_train import encoder as te
+    from pactwatch.events_train import hybrid as th
+    from pactwatch.events_train import realnews
+
+    torch.set_num_threads(a.threads)
+    t0 = time.time()
+    nlp = load_pipeline(root_model=False, coder="rules")
+    coder = nlp.get_pipe("pactwatch_events")
+    train = th.collect_news(realnews.load_records(None, split="train"), nlp)
+    dev_recs = realnews.load_records(None, split="dev")
+    devu = th.collect_news(dev_recs, nlp)
+    dev_docs = {u["rec"]["file"]: u["doc"] for u in devu}
+    d = th.DEFAULTS
+    keep = lambda units: [{**u, "cands": [c for c in u["cands"] if c["origin"] != "noun"],  # noqa: E731
+                           "labels": [lab for c, lab in zip(u["cands"], u["labels"]) if c["origin"] != "noun"]}
+                          for u in units]
+    train, devu = keep(train), keep(devu)
+    m = th.fit(train, None, C=d["C"], sentence=d["sentence"], broad=d["broad"])
+    m.update({k: d[k] for k in ("accept_t", "root_t", "fill_target", "fallback_t")})
+    print(f"# collected in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
+    rows = [{"variant": "DEFAULTS (logistic)", "use": "-", "accept_t": d["accept_t"], **_score(dev_recs, dev_docs,
+                                                                                                 coder, m)}]
+    meta = {"mode": a.mode, "actors": not a.no_actors}
+    ex = te.examples(train, meta)
+    if a.gold:
+        from pactwatch.events.refs import resolve_events_dir
+
+        ex += te.examples(th.collect_gold(resolve_events_dir(), nlp), meta, events_only=True)
+    name = f"L{a.layers} {a.mode}{'' if not a.no_actors else ' no-actors'} ep{a.epochs} lr{a.lr:g}" \
+           f"{' +gold' if a.gold else ''}{' int8' if a.quantize else ''}"
+    for seed in a.seeds:
+        t = time.process_time()
+        enc = te.finetune(ex, layers=a.layers, epochs=a.epochs, lr=a.lr, max_len=a.max_len, seed=seed,
+                          mode=a.mode, actors=not a.no_actors, threads=a.threads, weight_none=a.weight_none,
+                          log=lambda s: print("#", s, file=sys.stderr, flush=True))
+        cpu = time.process_time() - t
+        if a.save:
+            p = enc.save(os.path.join(a.save, f"encoder-L{a.layers}-{a.mode}-s{seed}.pt"))
+            print(f"# saved {p}", file=sys.stderr)
+        if a.quantize:
+            enc.net = torch.ao.quantization.quantize_dynamic(enc.net, {torch.nn.Linear}, dtype=torch.qint8)
+        ce = Cached(enc)
+        hit, tot = _right(devu, ce)
+        for use in ("root", "both", "blend"):
+            for at in (0.5, 0.6, 0.7):
+                mm = {**m, "accept_t": at, "encoder": {"path": "(in memory)", "loaded": ce, "use": use}}
+                rows.append({"variant": name, "seed": seed, "use": use, "accept_t": at, "train_cpu_s": round(cpu),
+                             "root_right": f"{hit} of {tot}", **_score(dev_recs, dev_docs, coder, mm)})
+                r = rows[-1]
+                print(f"{name} seed {seed} use {use:5s} acc {at}: root F1 {r['root_f1']:.3f} {r['root_tp_fp_fn']} "
+                      f"s+t+r F1 {r['str_f1']:.3f} quad {r['quad']} opinion {r['opinion']} "
+                      f"events {r['predicted']} | gold root {hit} of {tot} | train {cpu:.0f} CPU s", flush=True)
+    if a.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        r = rows[0]
+        print(f"DEFAULTS logistic acc {r['accept_t']}: root F1 {r['root_f1']:.3f} {r['root_tp_fp_fn']} s+t+r F1 "
+              f"{r['str_f1']:.3f} quad {r['quad']} opinion {r['opinion']} events {r['predicted']}")
+
+
+if __name__ == "__main__":
+    main()
