@@ -76,6 +76,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=4e-5)
     ap.add_argument("--max-len", type=int, default=96)
     ap.add_argument("--weight-none", type=float, default=1.0)
+    ap.add_argument("--head-lr", type=float, default=1e-3)
     ap.add_argument("--gold", action="store_true")
     ap.add_argument("--quantize", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
@@ -114,12 +115,12 @@ def main() -> None:
         from pactwatch.events.refs import resolve_events_dir
 
         ex += te.examples(th.collect_gold(resolve_events_dir(), nlp), meta, events_only=True)
-    name = f"L{a.layers} {a.mode}{'' if not a.no_actors else ' no-actors'} ep{a.epochs} lr{a.lr:g}" \
+    name = f"L{a.layers} {a.mode}{'' if not a.no_actors else ' no-actors'} ep{a.epochs} lr{a.lr:g}/{a.head_lr:g}" \
            f"{' +gold' if a.gold else ''}{' int8' if a.quantize else ''}"
     for seed in a.seeds:
         t = time.process_time()
         enc = te.finetune(ex, layers=a.layers, epochs=a.epochs, lr=a.lr, max_len=a.max_len, seed=seed,
-                          mode=a.mode, actors=not a.no_actors, threads=a.threads, weight_none=a.weight_none,
+                          mode=a.mode, actors=not a.no_actors, threads=a.threads, weight_none=a.weight_none, head_lr=a.head_lr,
                           log=lambda s: print("#", s, file=sys.stderr, flush=True))
         cpu = time.process_time() - t
         if a.save:
@@ -130,7 +131,7 @@ def main() -> None:
         ce = Cached(enc)
         hit, tot = _right(devu, ce)
         for use in ("root", "both", "blend"):
-            for at in (0.5, 0.6, 0.7):
+            for at in ((0.5, 0.6, 0.7) if use == "root" else (0.3, 0.4, 0.5, 0.6, 0.7)):
                 mm = {**m, "accept_t": at, "encoder": {"path": "(in memory)", "loaded": ce, "use": use}}
                 rows.append({"variant": name, "seed": seed, "use": use, "accept_t": at, "train_cpu_s": round(cpu),
                              "root_right": f"{hit} of {tot}", **_score(dev_recs, dev_docs, coder, mm)})

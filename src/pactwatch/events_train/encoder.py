@@ -35,9 +35,9 @@ def _sent_of(doc, c):
 
 def finetune(train: list, layers: int = 6, epochs: int = 4, lr: float = 4e-5, batch: int = 16, max_len: int = 96,
              seed: int = 0, mode: str = "marked", actors: bool = True, threads: int = 2, weight_none: float = 1.0,
-             log=None) -> en.EncoderModel:
+             head_lr: float | None = 1e-3, log=None) -> en.EncoderModel:
     """Fine-tune all-MiniLM-L6-v2 (its first ``layers`` layers) with a 21-way head on ``train``
-    [(encoder input, class index)] (AdamW, linear warm-up 10 % then decay, cross entropy with the ``none`` class
+    [(encoder input, class index)] (AdamW, the new head at ``head_lr``, linear warm-up 10 % then decay, cross entropy with the ``none`` class
     weighted ``weight_none``; batches of similar length). Deterministic for a seed on one machine."""
     import random
 
@@ -50,10 +50,12 @@ def finetune(train: list, layers: int = 6, epochs: int = 4, lr: float = 4e-5, ba
     torch.manual_seed(seed)
     meta = {"layers": layers, "mode": mode, "actors": actors, "max_len": max_len, "labels": list(en.LABELS),
             "epochs": epochs, "lr": lr, "batch": batch, "seed": seed, "n_train": len(train),
-            "weight_none": weight_none}
+            "weight_none": weight_none, "head_lr": head_lr}
     net = en.build_net(layers)
     tok = en.tokenizer()
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.01)
+    head = list(net.head.parameters())
+    body = [q for n_, q in net.named_parameters() if not n_.startswith("head.")]
+    opt = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": head_lr or lr}], weight_decay=0.01)
     steps = epochs * ((len(train) + batch - 1) // batch)
     warm = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -87,3 +89,25 @@ def finetune(train: list, layers: int = 6, epochs: int = 4, lr: float = 4e-5, ba
             log(f"epoch {ep + 1}/{epochs}: loss {tot / max(1, len(train)):.4f}")
     net.eval()
     return en.EncoderModel(net, tok, meta)
+
+
+#: encoder settings used when the hybrid's ``encoder`` setting is ``True`` (docs/events-finetune.md)
+ENCODER_DEFAULTS = {"layers": 3, "mode": "shared", "actors": True, "epochs": 4, "lr": 4e-5, "batch": 16,
+                    "max_len": 96, "seed": 0, "use": "both", "quantize": False}
+
+
+def fit_for_hybrid(news, settings, model_path, nouns: bool = False, broad: bool = True, log=None) -> dict:
+    """Fine-tune the encoder on collected train units (:func:`pactwatch.events_train.hybrid.collect_news`) with
+    ``settings`` (``True``: :data:`ENCODER_DEFAULTS`; a dict overrides them), save it beside the hybrid model file
+    ``model_path`` (``encoder-<VERSION>.pt`` in the same cache directory) and return the hybrid model's ``encoder``
+    setting ({path, use, quantize, settings})."""
+    from pathlib import Path
+
+    cfg = {**ENCODER_DEFAULTS, **(settings if isinstance(settings, dict) else {})}
+    origins = {"rules", "proposed"} | ({"verb"} if broad else set()) | ({"noun"} if nouns and broad else set())
+    ex = examples(news, {"mode": cfg["mode"], "actors": cfg["actors"]}, origins=origins)
+    m = finetune(ex, layers=cfg["layers"], epochs=cfg["epochs"], lr=cfg["lr"], batch=cfg["batch"],
+                 max_len=cfg["max_len"], seed=cfg["seed"], mode=cfg["mode"], actors=cfg["actors"], log=log)
+    m.meta["quantize"] = cfg["quantize"]
+    p = m.save(Path(model_path).parent / f"encoder-{en.VERSION}.pt")
+    return {"path": str(p), "use": cfg["use"], "quantize": cfg["quantize"], "settings": cfg}
