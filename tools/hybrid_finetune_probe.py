@@ -81,6 +81,8 @@ def main() -> None:
     ap.add_argument("--quantize", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save", default=None, help="directory: write each seed's encoder there")
+    ap.add_argument("--cv", action="store_true", help="grouped 5-fold CV by article within train (no dev label)")
+    ap.add_argument("--load", nargs="+", default=None, help="score saved encoders instead of fine-tuning")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     import torch
@@ -92,6 +94,9 @@ def main() -> None:
     from pactwatch.events_train import realnews
 
     torch.set_num_threads(a.threads)
+    if a.cv:
+        train_cv(a)
+        return
     t0 = time.time()
     nlp = load_pipeline(root_model=False, coder="rules")
     coder = nlp.get_pipe("pactwatch_events")
@@ -117,17 +122,23 @@ def main() -> None:
         ex += te.examples(th.collect_gold(resolve_events_dir(), nlp), meta, events_only=True)
     name = f"L{a.layers} {a.mode}{'' if not a.no_actors else ' no-actors'} ep{a.epochs} lr{a.lr:g}/{a.head_lr:g}" \
            f"{' +gold' if a.gold else ''}{' int8' if a.quantize else ''}"
-    for seed in a.seeds:
+    jobs = [(None, s) for s in a.seeds] if not a.load else [(p, None) for p in a.load]
+    for path, seed in jobs:
         t = time.process_time()
-        enc = te.finetune(ex, layers=a.layers, epochs=a.epochs, lr=a.lr, max_len=a.max_len, seed=seed,
-                          mode=a.mode, actors=not a.no_actors, threads=a.threads, weight_none=a.weight_none, head_lr=a.head_lr,
-                          log=lambda s: print("#", s, file=sys.stderr, flush=True))
+        if path:  # a saved encoder (int8 at load with --quantize)
+            enc = en.load(path, quantize=a.quantize)
+            seed, name = enc.meta["seed"], f"{os.path.basename(path)}{' int8' if a.quantize else ''}"
+        else:
+            enc = te.finetune(ex, layers=a.layers, epochs=a.epochs, lr=a.lr, max_len=a.max_len, seed=seed,
+                              mode=a.mode, actors=not a.no_actors, threads=a.threads, weight_none=a.weight_none,
+                              head_lr=a.head_lr, log=lambda s: print("#", s, file=sys.stderr, flush=True))
+            if a.save:
+                p = enc.save(os.path.join(a.save, f"encoder-L{a.layers}-{a.mode}{'-noact' if a.no_actors else ''}"
+                                                  f"{'-gold' if a.gold else ''}-e{a.epochs}-s{seed}.pt"))
+                print(f"# saved {p}", file=sys.stderr)
+            if a.quantize:
+                enc.net = torch.ao.quantization.quantize_dynamic(enc.net, {torch.nn.Linear}, dtype=torch.qint8)
         cpu = time.process_time() - t
-        if a.save:
-            p = enc.save(os.path.join(a.save, f"encoder-L{a.layers}-{a.mode}-s{seed}.pt"))
-            print(f"# saved {p}", file=sys.stderr)
-        if a.quantize:
-            enc.net = torch.ao.quantization.quantize_dynamic(enc.net, {torch.nn.Linear}, dtype=torch.qint8)
         ce = Cached(enc)
         hit, tot = _right(devu, ce)
         for use in ("root", "both", "blend"):
@@ -145,6 +156,65 @@ def main() -> None:
         r = rows[0]
         print(f"DEFAULTS logistic acc {r['accept_t']}: root F1 {r['root_f1']:.3f} {r['root_tp_fp_fn']} s+t+r F1 "
               f"{r['str_f1']:.3f} quad {r['quad']} opinion {r['opinion']} events {r['predicted']}")
+
+
+def train_cv(a) -> None:
+    """Grouped 5-fold CV by article within the train split: per fold the logistic layer (DEFAULTS) and the encoder
+    are fitted on four folds and the fifth is coded; the five held-out folds are pooled and scored."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    from pactwatch.events import hybrid as hy
+    from pactwatch.events.pipeline import load_pipeline
+    from pactwatch.events_train import encoder as te
+    from pactwatch.events_train import hybrid as th
+    from pactwatch.events_train import newseval, realnews
+
+    nlp = load_pipeline(root_model=False, coder="rules")
+    coder = nlp.get_pipe("pactwatch_events")
+    units = th.collect_news(realnews.load_records(None, split="train"), nlp)
+    units = [{**u, "cands": [c for c in u["cands"] if c["origin"] != "noun"],
+              "labels": [lab for c, lab in zip(u["cands"], u["labels"]) if c["origin"] != "noun"]} for u in units]
+    docs = {u["rec"]["file"]: u["doc"] for u in units}
+    groups = [u["rec"]["file"] for u in units]
+    d = th.DEFAULTS
+    settings = [("logistic", None, 0.7)] + [(use, use, at) for use in ("root", "both", "blend")
+                                            for at in (0.4, 0.5, 0.6, 0.7)]
+    pooled = {k: ([], []) for k in settings}
+    hit = tot = hit_l = 0
+    for fold, (tr, te_) in enumerate(GroupKFold(5).split(np.zeros(len(units)), groups=groups)):
+        tru = [units[i] for i in tr]
+        m = th.fit(tru, None, C=d["C"], sentence=d["sentence"], broad=d["broad"])
+        m.update({k: d[k] for k in ("root_t", "fill_target", "fallback_t")})
+        enc = te.finetune(te.examples(tru, {"mode": a.mode, "actors": not a.no_actors}), layers=a.layers,
+                          epochs=a.epochs, lr=a.lr, max_len=a.max_len, seed=a.seeds[0], mode=a.mode,
+                          actors=not a.no_actors, threads=a.threads, head_lr=a.head_lr)
+        ce = Cached(enc)
+        h, t = _right([units[i] for i in te_], ce)
+        hit, tot = hit + h, tot + t
+        for i in te_:  # the logistic root model on the same trigger candidates
+            pos = [(c, lab[1]) for c, lab in zip(units[i]["cands"], units[i]["labels"]) if lab[0] and lab[1]]
+            if pos and m["root"] is not None:
+                pred = m["root"].predict(hy.features_for(units[i]["doc"], [c for c, _ in pos], m))
+                hit_l += sum(str(p) == r for p, (_, r) in zip(pred, pos))
+        files = {groups[i] for i in te_}
+        rr = [units[i]["rec"] for i in te_]
+        for k in settings:
+            use, _u, at = k
+            mm = {**m, "accept_t": at}
+            if use != "logistic":
+                mm["encoder"] = {"path": "(in memory)", "loaded": ce, "use": use}
+            ev = {f: hy.decide(docs[f], coder, mm)[0] for f in files}
+            pooled[k][0].extend(rr)
+            pooled[k][1].extend(newseval.assign(rr, ev))
+        print(f"# fold {fold + 1}/5 done", file=sys.stderr, flush=True)
+    print(f"train CV, encoder L{a.layers} {a.mode} ep{a.epochs} seed {a.seeds[0]}: gold root for {hit} of {tot} "
+          f"trigger candidates (logistic root model: {hit_l})")
+    for k, (recs, preds) in pooled.items():
+        s = newseval.score(recs, preds, coder.codes)
+        print(f"{k[0]:8s} acc {k[2]}: root F1 {s['root']['f1']:.3f} {[s['root'][x] for x in ('tp', 'fp', 'fn')]} "
+              f"s+t+r F1 {s['source_target_root']['f1']:.3f} quad {s['quad_accuracy']} "
+              f"opinion {s['opinion_coded_as_event']}", flush=True)
 
 
 if __name__ == "__main__":
