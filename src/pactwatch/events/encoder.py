@@ -214,9 +214,7 @@ class EncoderModel:
 
     def candidate_proba(self, doc, cands):
         """P(class) (n, 21) of candidates of a coded doc (each has ``verb_span``; its sentence from the parse)."""
-        from pactwatch.events.hybrid import _tok_index
-
-        ti = _tok_index(doc)
+        ti = {t.idx: t.i for t in doc}  # char -> token (as pactwatch.events.hybrid; no import: no circle)
         sents = [doc[ti[c["verb_span"][0]]].sent for c in cands]
         items = [item(s.text, s.start_char, c, self.meta) for s, c in zip(sents, cands)]
         if self.meta.get("mode") == "shared":
