@@ -83,6 +83,7 @@ def main() -> None:
     ap.add_argument("--save", default=None, help="directory: write each seed's encoder there")
     ap.add_argument("--cv", action="store_true", help="grouped 5-fold CV by article within train (no dev label)")
     ap.add_argument("--load", nargs="+", default=None, help="score saved encoders instead of fine-tuning")
+    ap.add_argument("--root-t", type=float, default=None, help="root threshold (default: DEFAULTS)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     import torch
@@ -111,9 +112,11 @@ def main() -> None:
     train, devu = keep(train), keep(devu)
     m = th.fit(train, None, C=d["C"], sentence=d["sentence"], broad=d["broad"])
     m.update({k: d[k] for k in ("accept_t", "root_t", "fill_target", "fallback_t")})
+    rows0 = _score(dev_recs, dev_docs, coder, m)
+    if a.root_t is not None:
+        m["root_t"] = a.root_t
     print(f"# collected in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
-    rows = [{"variant": "DEFAULTS (logistic)", "use": "-", "accept_t": d["accept_t"], **_score(dev_recs, dev_docs,
-                                                                                                 coder, m)}]
+    rows = [{"variant": "DEFAULTS (logistic)", "use": "-", "accept_t": d["accept_t"], **rows0}]
     meta = {"mode": a.mode, "actors": not a.no_actors}
     ex = te.examples(train, meta)
     if a.gold:

@@ -257,7 +257,9 @@ def load(path, quantize: bool | None = None) -> EncoderModel:
     net.eval()
     q = meta.get("quantize", False) if quantize is None else quantize
     if q:
-        net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+        with warnings.catch_warnings():  # torch 2.13 announces the quantized tensor API's deprecation
+            warnings.simplefilter("ignore", UserWarning)
+            net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
     m = EncoderModel(net, tokenizer(), {**meta, "quantize": q})
     _CACHE[key] = m
     return m

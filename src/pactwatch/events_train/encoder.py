@@ -92,8 +92,8 @@ def finetune(train: list, layers: int = 6, epochs: int = 4, lr: float = 4e-5, ba
 
 
 #: encoder settings used when the hybrid's ``encoder`` setting is ``True`` (docs/events-finetune.md)
-ENCODER_DEFAULTS = {"layers": 3, "mode": "shared", "actors": True, "epochs": 4, "lr": 4e-5, "batch": 16,
-                    "max_len": 96, "seed": 0, "use": "both", "quantize": False}
+ENCODER_DEFAULTS = {"layers": 3, "mode": "shared", "actors": True, "epochs": 6, "lr": 5e-5, "head_lr": 1e-3,
+                    "batch": 16, "max_len": 96, "seed": 0, "use": "root", "quantize": True}
 
 
 def fit_for_hybrid(news, settings, model_path, nouns: bool = False, broad: bool = True, log=None) -> dict:
@@ -107,7 +107,8 @@ def fit_for_hybrid(news, settings, model_path, nouns: bool = False, broad: bool 
     origins = {"rules", "proposed"} | ({"verb"} if broad else set()) | ({"noun"} if nouns and broad else set())
     ex = examples(news, {"mode": cfg["mode"], "actors": cfg["actors"]}, origins=origins)
     m = finetune(ex, layers=cfg["layers"], epochs=cfg["epochs"], lr=cfg["lr"], batch=cfg["batch"],
-                 max_len=cfg["max_len"], seed=cfg["seed"], mode=cfg["mode"], actors=cfg["actors"], log=log)
+                 max_len=cfg["max_len"], seed=cfg["seed"], mode=cfg["mode"], actors=cfg["actors"],
+                 head_lr=cfg["head_lr"], log=log)
     m.meta["quantize"] = cfg["quantize"]
     p = m.save(Path(model_path).parent / f"encoder-{en.VERSION}.pt")
     return {"path": str(p), "use": cfg["use"], "quantize": cfg["quantize"], "settings": cfg}
