@@ -1,17 +1,19 @@
 """Does a fine-tuned encoder help the hybrid coder decide its candidates? Measured on the real-news DEV split only
-(never test).
+(never test). Results: docs/events-finetune.md.
 
-    HF_HUB_OFFLINE=1 OMP_NUM_THREADS=2 PACTWATCH_EVENTS_DIR=../shared/events \\
-        .venv/bin/python tools/hybrid_finetune_probe.py [--layers 6] [--mode marked|shared] [--no-actors] \\
-        [--seeds 0 1 2] [--epochs 4] [--lr 4e-5] [--gold] [--save DIR] [--json]
+    HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 PACTWATCH_EVENTS_DIR=../shared/events \\
+        .venv/bin/python tools/hybrid_finetune_probe.py [--layers 3] [--mode shared|marked] [--no-actors] \\
+        [--seeds 0 1 2] [--epochs 6] [--lr 5e-5] [--head-lr 1e-3] [--gold] [--threads 1] [--root-t T] \\
+        [--save DIR] [--load ENC.pt ...] [--quantize] [--cv] [--json]
 
 Fits the logistic hybrid layer with ``pactwatch.events_train.hybrid.DEFAULTS`` on the train split, then per seed
 fine-tunes all-MiniLM-L6-v2 (:func:`pactwatch.events_train.encoder.finetune`) on the train split's candidates
 (``none`` or the gold root; ``--gold``: plus the event candidates of the shared gold sets as root examples) and
 scores on dev (:mod:`pactwatch.events_train.newseval`, the numbers of ``events evaluate-news --split dev``) the
-hybrid with the encoder used for the root only (``root``), for acceptance and root (``both``), or its acceptance
-averaged with the logistic one (``blend``), at acceptance thresholds 0.5/0.6/0.7. Also printed: of the dev
+hybrid with the encoder used for the root only (``root``, acceptance 0.5/0.6/0.7), for acceptance and root
+(``both``), or its acceptance averaged with the logistic one (``blend``; both at 0.3..0.7). Also printed: of the dev
 candidates on a gold trigger, how many get the gold root from the encoder (the logistic root model: 25 of 67).
+``--load``: score saved encoders (``--save`` writes them) instead of fine-tuning; ``--quantize``: dynamic int8.
 ``--cv``: grouped 5-fold CV by article within the train split instead of dev (no dev label read).
 """
 from __future__ import annotations

@@ -68,7 +68,8 @@ def mark(sentence: str, offset: int, cand: dict, actors: bool = True) -> tuple[s
             continue
         want[role] = (a, b)
     if "verb" not in want:
-        raise ValueError(f"candidate trigger {cand.get('verb_span')} lies outside its sentence at {offset}..{offset + n}")
+        raise ValueError(f"candidate trigger {cand.get('verb_span')} lies outside its sentence at "
+                         f"{offset}..{offset + n}")
     cuts = sorted((x, role) for role, (x, _) in want.items())
     out, spans, pos = [], {}, 0
     for a, role in cuts:

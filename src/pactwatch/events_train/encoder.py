@@ -37,8 +37,9 @@ def finetune(train: list, layers: int = 6, epochs: int = 4, lr: float = 4e-5, ba
              seed: int = 0, mode: str = "marked", actors: bool = True, threads: int = 2, weight_none: float = 1.0,
              head_lr: float | None = 1e-3, log=None) -> en.EncoderModel:
     """Fine-tune all-MiniLM-L6-v2 (its first ``layers`` layers) with a 21-way head on ``train``
-    [(encoder input, class index)] (AdamW, the new head at ``head_lr``, linear warm-up 10 % then decay, cross entropy with the ``none`` class
-    weighted ``weight_none``; batches of similar length). Deterministic for a seed on one machine."""
+    [(encoder input, class index)] (AdamW, the new head at ``head_lr``, linear warm-up 10 % then decay, cross
+    entropy with the ``none`` class weighted ``weight_none``; batches of similar length). Deterministic for a seed
+    on one machine and thread count."""
     import random
 
     import numpy as np
