@@ -92,16 +92,20 @@ def _doc(nlp, text):
     return doc
 
 
-def test_decide_falls_back_to_logistic_models_without_a_fitted_encoder(nlp, tmp_path):
+@pytest.mark.parametrize("why", ["no encoder file", "no torch"])
+def test_decide_falls_back_to_logistic_models_without_a_fitted_encoder_or_torch(nlp, tmp_path, monkeypatch, why):
     doc = _doc(nlp, "Russia praised China on Tuesday.")
     coder = nlp.get_pipe("pactwatch_events")
     base, _ = hy.decide(doc, coder, _model())
     spec = {"path": str(tmp_path / "missing.pt"), "use": "both"}
+    if why == "no torch":
+        monkeypatch.setitem(sys.modules, "torch", None)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         ev, _ = hy.decide(doc, coder, _model(encoder=spec))
     assert [(e["code"], e["source"], e["target"]) for e in ev] == [(e["code"], e["source"], e["target"]) for e in base]
     assert base and "logistic models only" in en.status(spec)
+    assert ("pactwatch[encoder]" if why == "no torch" else "no fine-tuned encoder at") in en.status(spec)
     assert any("encoder not used" in str(x.message) for x in w)
 
 
