@@ -674,6 +674,10 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
             P = rm.predict_proba(X)
             rc = rm.classes_
             roots = [(str(rc[j]), float(p[j])) for p in P for j in [int(p.argmax())]]
+        if model.get("encoder"):  # optional fine-tuned encoder (pactwatch.events.encoder; falls back to the above)
+            from pactwatch.events import encoder
+
+            pa, roots = encoder.adjust(doc, cands, pa, roots, model["encoder"])
         at, rt = model["accept_t"], model["root_t"]
         ti = _tok_index(doc)
         if model.get("joint"):

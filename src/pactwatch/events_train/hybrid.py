@@ -30,7 +30,11 @@ GOLD_SETS = ("plover_gsr", "cameo_codebook_examples", "petr_unittest")
 DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": False, "broad": True,
             "fill_target": True, "fallback_t": 1.01, "nouns": False, "context": False, "split_groups": False,
             # structural round (docs/events-structural.md)
-            "speech": False, "speech_target": False, "joint": True, "characterise": True}
+            "speech": False, "speech_target": False, "joint": True, "characterise": True,
+            "encoder": None}
+#: ``encoder``: None (off), True or a dict of settings: also fine-tune all-MiniLM-L6-v2 as the candidates' decision
+#: model (pactwatch.events.encoder, fitted by pactwatch.events_train.encoder.fit_for_hybrid; needs the ``encoder``
+#: extra); off: it did not win clearly on dev (docs/events-finetune.md)
 
 
 def _root(code, table):
@@ -278,6 +282,10 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
                       "joint": cfg.get("joint", False), "characterise": cfg.get("characterise", False)})
     model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg})
     path = Path(out) if out else hy.default_model_path()
+    if cfg.get("encoder"):  # optional fine-tuned encoder, saved beside the model file
+        from pactwatch.events_train import encoder as te
+
+        model["encoder"] = te.fit_for_hybrid(news, cfg["encoder"], path, nouns=cfg["nouns"], broad=cfg["broad"])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as fh:
