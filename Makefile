@@ -12,10 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
+# the tests also run the hybrid coder's optional fine-tuned encoder (torch, CPU build; tests/test_events_encoder.py)
+ENC_STAMP := $(VENV)/.installed-encoder
+$(ENC_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,encoder]"
+	@touch $(ENC_STAMP)
+
 run: $(STAMP)
 	$(BIN)/pactwatch main
 
-test: $(STAMP)
+test: $(ENC_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
