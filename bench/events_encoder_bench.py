@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -27,23 +29,14 @@ def main() -> None:
     a = ap.parse_args()
     import torch
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # the rule coder's timing, shared
+
     from pactwatch.events import encoder as en
     from pactwatch.events import hybrid as hy
-    from pactwatch.events.coder import code_docs
-    from pactwatch.events.pipeline import load_pipeline
-    from pactwatch.events_train.realnews import articles_dir, file_date
+    from events_hybrid_layer_bench import coded_news
 
     torch.set_num_threads(1)
-    nlp = load_pipeline(root_model=False, coder="rules")
-    coder = nlp.get_pipe("pactwatch_events")
-    d = articles_dir(None) / "articles"
-    items = [(p.name, p.read_text(encoding="utf-8"), file_date(p.name)) for p in sorted(d.glob("*.txt"))]
-    list(code_docs(items[:2], nlp=nlp))  # warm-up
-    t = time.process_time()
-    docs = [doc for _, doc in code_docs(items, nlp=nlp)]
-    rules = time.process_time() - t
-    n = sum(1 for x in docs for _ in x.sents)
-    print(f"rules: {len(docs)} articles, {n} sentences, {rules:.2f} CPU s, {n / rules:.0f} sentences/s per core")
+    coder, docs, n, rules = coded_news()
     m = hy.load_model(a.model)
     hy.decide(docs[0], coder, m)
     t = time.process_time()

@@ -13,14 +13,14 @@ import sys
 import time
 
 
-def main() -> None:
-    from pactwatch.events import hybrid as hy
+def coded_news():
+    """The real Russia-DPRK folder coded once by the rule coder: (coder component, Docs, sentences, CPU s); the
+    figure is printed."""
     from pactwatch.events.coder import code_docs
     from pactwatch.events.pipeline import load_pipeline
     from pactwatch.events_train.realnews import articles_dir, file_date
 
     nlp = load_pipeline(root_model=False, coder="rules")
-    coder = nlp.get_pipe("pactwatch_events")
     d = articles_dir(None) / "articles"
     items = [(p.name, p.read_text(encoding="utf-8"), file_date(p.name)) for p in sorted(d.glob("*.txt"))]
     list(code_docs(items[:2], nlp=nlp))  # warm-up
@@ -29,6 +29,13 @@ def main() -> None:
     rules = time.process_time() - t
     n = sum(1 for x in docs for _ in x.sents)
     print(f"rules: {len(docs)} articles, {n} sentences, {rules:.2f} CPU s, {n / rules:.0f} sentences/s per core")
+    return nlp.get_pipe("pactwatch_events"), docs, n, rules
+
+
+def main() -> None:
+    from pactwatch.events import hybrid as hy
+
+    coder, docs, n, rules = coded_news()
     for path in sys.argv[1:] or [None]:
         m = hy.load_model(path)
         hy.decide(docs[0], coder, m)  # warm-up

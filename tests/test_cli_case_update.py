@@ -7,20 +7,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from tests.helpers.events import store_with_a_ceasefire
+
 REPO = Path(__file__).resolve().parents[1]
 CASE = REPO / "cases" / "rus-prk-2024.yaml"
-
-
-def _store_with_a_ceasefire(db: Path) -> None:
-    from pactwatch.events.store import insert_events
-    from pactwatch.news.store import connect
-
-    con = connect(db)
-    insert_events(con, [{"event_id": "pw:a:0", "origin": "pactwatch", "event_date": "2026-12-01",
-                         "source_country": "RUS", "target_country": "UKR", "code": "0871", "root": "08", "quad": 2,
-                         "goldstein": 9.0, "confidence": 0.8, "article_id": "a", "url": "https://example.org/a",
-                         "evidence": "Russia and Ukraine declared a ceasefire on Monday."}])
-    con.close()
 
 
 def test_accept_reruns_the_forecast_before_and_after(tmp_path, events_dir, forecast_ctx, monkeypatch):
@@ -33,7 +23,7 @@ def test_accept_reruns_the_forecast_before_and_after(tmp_path, events_dir, forec
     case = tmp_path / "rus-prk-2024.yaml"
     shutil.copy(CASE, case)
     db = tmp_path / "n.duckdb"
-    _store_with_a_ceasefire(db)
+    store_with_a_ceasefire(db)
     r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db), "--accept", "--json",
                                  "--sims", "200", "--as-of", "2026-12-07"])
     assert r.exit_code == 0, r.output
@@ -66,7 +56,7 @@ def test_accept_prints_the_rerun_forecast_and_names_the_case_file(tmp_path, even
     case = tmp_path / "rus-prk-2024.yaml"
     shutil.copy(CASE, case)
     db = tmp_path / "n.duckdb"
-    _store_with_a_ceasefire(db)
+    store_with_a_ceasefire(db)
     r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db), "--accept",
                                  "--sims", "100", "--as-of", "2026-12-07"])
     assert r.exit_code == 0, r.output

@@ -82,20 +82,15 @@ def test_monitor_over_articles_writes_series_and_plot(tmp_path, events_dir, monk
 
 def test_case_update_diff_then_accept(tmp_path, events_dir, monkeypatch):
     from pactwatch.cli import app
-    from pactwatch.events.store import insert_events
-    from pactwatch.news.store import connect
+
+    from tests.helpers.events import store_with_a_ceasefire
 
     monkeypatch.setenv("PACTWATCH_EVENTS_DIR", str(events_dir))
     case = tmp_path / "rus-prk-2024.yaml"
     shutil.copy(CASE, case)
     before = case.read_text(encoding="utf-8")
     db = tmp_path / "n.duckdb"
-    con = connect(db)
-    insert_events(con, [{"event_id": "pw:a:0", "origin": "pactwatch", "event_date": "2026-12-01",
-                         "source_country": "RUS", "target_country": "UKR", "code": "0871", "root": "08", "quad": 2,
-                         "goldstein": 9.0, "confidence": 0.8, "article_id": "a", "url": "https://example.org/a",
-                         "evidence": "Russia and Ukraine declared a ceasefire on Monday."}])
-    con.close()
+    store_with_a_ceasefire(db)
     r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db), "--only", "leader-change"])
     assert r.exit_code == 0 and "0 proposed updates" in r.output and "at_war: 0" not in r.output
     r = CliRunner().invoke(app, ["case", "update", str(case), "--from-news", "--db", str(db), "--only", "ceasefire"])

@@ -11,23 +11,14 @@ import pytest
 
 from pactwatch.events import hybrid as hy
 
+from tests.helpers.events import AcceptByFeature
+
 TWO = "Russia attacked Ukraine on Monday. Russia praised China on Tuesday."
 
 
-class FixedAccept:
+def FixedAccept(p, default=0.9):
     """P(event) = ``p[lemma]`` for the candidate's verb lemma (feature ``v=<lemma>``), else ``default``."""
-    classes_ = np.array([False, True])
-
-    def __init__(self, p, default=0.9):
-        self.p, self.default = p, default
-
-    def predict_proba(self, X):
-        out = []
-        for f in X:
-            lem = next((k[2:] for k in f if k.startswith("v=")), "")
-            q = self.p.get(lem, self.default)
-            out.append([1 - q, q])
-        return np.array(out)
+    return AcceptByFeature(p, default)
 
 
 class FixedRoot:

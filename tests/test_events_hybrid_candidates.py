@@ -5,20 +5,12 @@ import numpy as np
 
 from pactwatch.events import hybrid as hy
 
+from tests.helpers.events import AcceptByFeature
 
-class FixedAccept:
+
+def FixedAccept(p, default=0.0):
     """P(event) = ``p[lemma]`` for the candidate's word lemma (feature ``v=<lemma>``), else ``default``."""
-    classes_ = np.array([False, True])
-
-    def __init__(self, p, default=0.0):
-        self.p, self.default = p, default
-
-    def predict_proba(self, X):
-        out = []
-        for f in X:
-            q = self.p.get(next((k[2:] for k in f if k.startswith("v=")), ""), self.default)
-            out.append([1 - q, q])
-        return np.array(out)
+    return AcceptByFeature(p, default)
 
 
 class FixedRoot:

@@ -5,23 +5,13 @@ import numpy as np
 
 from pactwatch.events import hybrid as hy
 
+from tests.helpers.events import AcceptByFeature
 from tests.test_events_hybrid import FixedRoot, _doc, _model
 
 
-class AcceptBySource:
+def AcceptBySource(p, default=0.9):
     """P(event) = ``p[source code]`` (feature ``src=<code>``), else ``default``."""
-    classes_ = np.array([False, True])
-
-    def __init__(self, p, default=0.9):
-        self.p, self.default = p, default
-
-    def predict_proba(self, X):
-        out = []
-        for f in X:
-            src = next((k[4:] for k in f if k.startswith("src=")), "")
-            q = self.p.get(src, self.default)
-            out.append([1 - q, q])
-        return np.array(out)
+    return AcceptByFeature(p, default, prefix="src=")
 
 
 class RootBySource:
