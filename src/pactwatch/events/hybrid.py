@@ -55,11 +55,12 @@ OPINION_WORDS = {"analyst", "expert", "observer", "likely", "could", "may", "mig
 
 # -- candidates ------------------------------------------------------------------------------------------------------
 def token_at(doc, char):
-    i = _tok_index(doc).get(char)
+    i = tok_index(doc).get(char)
     return doc[i] if i is not None else None
 
 
-def _tok_index(doc):
+def tok_index(doc):
+    """Character offset -> token index of every token of ``doc``."""
     return {t.idx: t.i for t in doc}
 
 
@@ -75,7 +76,7 @@ def candidates(doc, coder, broad: bool = False, nouns: bool = False, retry: bool
     out = [dict(e, origin="rules", rule_code=e["code"]) for e in doc._.events or []]
     have = {e["verb_span"][0] for e in out}
     failed: set = set()
-    ti = _tok_index(doc)
+    ti = tok_index(doc)
     idx = None
     for a in doc._.abstained or []:
         if not a["reason"].startswith(PROPOSE_REASONS) or a["verb_span"][0] in have:
@@ -133,7 +134,7 @@ def candidates(doc, coder, broad: bool = False, nouns: bool = False, retry: bool
 
 def annotate_context(doc, coder, cands) -> list[dict]:
     """The candidates with ``context_roots`` (:func:`context_roots` of each candidate's word) added."""
-    ti = _tok_index(doc)
+    ti = tok_index(doc)
     return [dict(c, context_roots=context_roots(coder, doc[ti[c["verb_span"][0]]])) for c in cands]
 
 
@@ -272,7 +273,7 @@ def annotate_speech(doc, coder, cands) -> list[dict]:
     :func:`dict_root`), and the first actor of the complement that is not the speaker (``target``: (code, sector,
     text, [start, end]) or None). Every candidate whose verb lies in the complement of another candidate's speech
     verb with a different source gets ``inside_speech`` (the speaker's code)."""
-    ti = _tok_index(doc)
+    ti = tok_index(doc)
     idx = coder.actor_index(doc)
     ev_at = {}
     for e in doc._.events or []:
@@ -353,7 +354,7 @@ def recode_characterisations(doc, coder, cands) -> list[dict]:
     """Rule candidates on a characterisation (:func:`is_characterisation`) become statement proposals: code
     :data:`PROPOSED_CODE`, no rule code, so the root model names the root of what is said (``coder`` None: only
     the code and root fields are set, as fitting needs)."""
-    ti = _tok_index(doc)
+    ti = tok_index(doc)
     out = []
     for c in cands:
         if c["origin"] == "rules" and is_characterisation(doc[ti[c["verb_span"][0]]]):
@@ -533,7 +534,7 @@ def sentence_event_proba(model: dict, sents) -> list[float]:
 
 def features_for(doc, cands, model) -> list[dict]:
     """Feature dicts of the candidates of one doc (candidate, sentence and the sentence-type probability)."""
-    ti = _tok_index(doc)
+    ti = tok_index(doc)
     sents, sfeat, out = {}, {}, []
     toks = [doc[ti[c["verb_span"][0]]] for c in cands]
     for t in toks:
@@ -679,7 +680,7 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
 
             pa, roots = encoder.adjust(doc, cands, pa, roots, model["encoder"])
         at, rt = model["accept_t"], model["root_t"]
-        ti = _tok_index(doc)
+        ti = tok_index(doc)
         if model.get("joint"):
             pa, roots = joint_decisions(cands, pa, roots, P if rm is not None else None,
                                         rm.classes_ if rm is not None else None)

@@ -28,9 +28,9 @@ def examples(units, meta: dict, events_only: bool = False, origins=None) -> list
 
 
 def _sent_of(doc, c):
-    from pactwatch.events.hybrid import _tok_index
+    from pactwatch.events.hybrid import tok_index
 
-    return doc[_tok_index(doc)[c["verb_span"][0]]].sent
+    return doc[tok_index(doc)[c["verb_span"][0]]].sent
 
 
 def finetune(train: list, layers: int = 6, epochs: int = 4, lr: float = 4e-5, batch: int = 16, max_len: int = 96,
