@@ -28,7 +28,7 @@ def _corpus(root: Path) -> Path:
 
 
 def test_folder_index_names_the_articles_and_leaves_out_the_rest(tmp_path):
-    from pactwatch.monitor.articles import article_files
+    from pactwatch.news.folders import article_files
 
     root = _corpus(tmp_path / "news")
     files, notes = article_files([root])
@@ -234,3 +234,25 @@ def test_garbage_files_get_one_line_each_and_lose_nothing_stored(tmp_path, event
         assert why in line and f"{bad / name}: {bad / name}:" not in line, line
     assert "added 0, unchanged 1" in r.output
     assert rows() == before
+
+
+def test_every_reader_of_a_catalogued_folder_takes_only_its_articles(tmp_path):
+    """The catalogue is honoured where input paths are read (news.ingest.iter_files), not only by the monitor:
+    `pactwatch events ingest` stores the named article, not SOURCES.md, and says what it left out; the corpus and
+    file-coding readers get the same files."""
+    from pactwatch.cli import app
+    from pactwatch.news.ingest import iter_files
+    from pactwatch.news.store import connect
+
+    root = _corpus(tmp_path / "news")
+    assert list(iter_files([root])) == [root / "articles" / "2026-12-03-visit.txt"]
+    db = tmp_path / "n.duckdb"
+    r = CliRunner().invoke(app, ["events", "ingest", str(root), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "added 1," in r.output and "skipped 0" in r.output and "SOURCES.md" in r.output and "left out" in r.output
+    con = connect(db, read_only=True)
+    try:
+        assert con.execute("select count(*) from articles").fetchone()[0] == 1
+        assert "Lavrov" in con.execute("select body from articles").fetchone()[0]
+    finally:
+        con.close()

@@ -430,6 +430,8 @@ def ingest(paths: list[Path], db: Annotated[Optional[Path], typer.Option("--db",
                           highlight=False)
         for r in s["skip_reasons"]:
             console.print(f"  skipped {r}", highlight=False)
+        for n in s.get("notes", []):
+            console.print(f"  {n}", highlight=False)
     if not s["added"] and not s["unchanged"]:
         where = ", ".join(str(p) for p in paths)
         if s["skipped"]:

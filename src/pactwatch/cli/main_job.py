@@ -81,7 +81,7 @@ def _news_monitor(root: Path, quiet: bool) -> dict:
     ``<data>/../articles/rus-prk-news/articles`` beside the data directory) when it holds articles, or a plain
     statement that there are none (the monitor is then not run)."""
     from pactwatch.cli.monitor import default_articles_dir, default_articles_origin, run_monitor
-    from pactwatch.monitor.articles import article_files
+    from pactwatch.news.folders import article_files
     from pactwatch.paths import home
 
     arts = default_articles_dir(root)

@@ -81,12 +81,12 @@ def run_monitor(case: str, articles: list[Path] | None = None, feed: list[str] |
     are read and the new articles coded (a :class:`pactwatch.news.engine.Engine`, e.g. ``make_engine("dask",
     workers=2)``; default in-process): the store is written here either way and the outputs are the same.
     ``progress``: called with a line of text as each stage starts (reading, storing, coding, series).
-    A folder with an ``index.jsonl`` catalogue is read as :func:`pactwatch.monitor.articles.article_files` says
+    A folder with an ``index.jsonl`` catalogue is read as :func:`pactwatch.news.folders.article_files` says
     (only the articles it names); what is left out is in ``notes``."""
     import yaml
 
     from pactwatch.cli.store_help import empty_store_message
-    from pactwatch.monitor.articles import article_files
+    from pactwatch.news.folders import article_files
     from pactwatch.monitor.checks import store_status
     from pactwatch.monitor.indicators import monitor_series, parse_indicators, plot_indicators, read_events
     from pactwatch.monitor.updates import DEFAULT_MIN_CONFIDENCE, propose_updates

@@ -136,24 +136,17 @@ def summarize(series: dict, proposals: list[dict] | None = None, months: int = M
 
 def _index_entry(source: str | None, cache: dict) -> dict:
     """The ``index.jsonl`` entry (url, title, publisher) of an article ingested from a file, when the folder holding
-    the file (or its parent) has one, as the shared Russia–DPRK folder does."""
+    the file (or its parent) has a catalogue (:func:`pactwatch.news.folders.catalogue`), as the shared Russia–DPRK
+    folder does."""
+    from pactwatch.news.folders import catalogue
+
     if not source:
         return {}
     f = Path(source)
     for d in (f.parent, f.parent.parent):
-        idx = d / "index.jsonl"
-        if idx not in cache:
-            entries = {}
-            if idx.is_file():
-                try:
-                    for line in idx.read_text(encoding="utf-8").splitlines():
-                        if line.strip():
-                            e = json.loads(line)
-                            entries[str(e.get("file", ""))] = e
-                except (OSError, ValueError):
-                    entries = {}
-            cache[idx] = entries
-        hit = cache[idx].get(f.name) or cache[idx].get(str(f.relative_to(d)) if f.is_relative_to(d) else "")
+        if d not in cache:
+            cache[d] = catalogue(d) or {}
+        hit = cache[d].get(f.name) or cache[d].get(str(f.relative_to(d)) if f.is_relative_to(d) else "")
         if hit:
             return hit
     return {}

@@ -354,8 +354,8 @@ def read_articles(path: str | Path, fmt: str | None = None, date: str | None = N
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterable[Path]:
-    for p in map(Path, paths):
-        if p.is_dir():
-            yield from sorted(q for q in p.rglob("*") if q.is_file())
-        else:
-            yield p
+    """The article files under ``paths``: a file as it is; a folder recursively, or only the files its
+    ``index.jsonl`` catalogue names (:func:`pactwatch.news.folders.article_files`, which also says what it left out)."""
+    from pactwatch.news.folders import article_files
+
+    yield from article_files(paths)[0]

@@ -163,12 +163,13 @@ class IngestReport:
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (new id, first copy, jaccard)
     skipped: list[Skip] = field(default_factory=list)
     date_basis: dict[str, int] = field(default_factory=dict)  # added articles by where their date came from
+    notes: list[str] = field(default_factory=list)  # what the input folders left out and why (news.folders)
 
     def summary(self) -> dict:
         return {"added": len(self.added), "unchanged": len(self.unchanged),
                 "near_duplicates": len(self.near_duplicates), "skipped": len(self.skipped),
                 "date_basis": dict(self.date_basis),
-                "skip_reasons": [f"{s.where}: {s.reason}" for s in self.skipped]}
+                "skip_reasons": [f"{s.where}: {s.reason}" for s in self.skipped], "notes": list(self.notes)}
 
 
 def ingest(articles: list[Article], db=None, con=None, skips: list[Skip] | None = None) -> IngestReport:
@@ -234,9 +235,14 @@ def _near_duplicate(con, keys: list[str], sh: set[str]) -> tuple[str | None, flo
 
 
 def ingest_files(paths, db=None) -> IngestReport:
-    """Read and store every file (directories recursively). A file that cannot be read is skipped with its reason."""
+    """Read and store every file (directories recursively, or the files their ``index.jsonl`` catalogue names:
+    :func:`pactwatch.news.folders.article_files`, whose notes on what it left out go into the report). A file that
+    cannot be read is skipped with its reason."""
     from pactwatch.news.corpus import read_files
-    from pactwatch.news.ingest import iter_files
+    from pactwatch.news.folders import article_files
 
-    arts, skips = read_files(list(iter_files(paths)))
-    return ingest(arts, db=db, skips=skips)
+    files, notes = article_files(paths)
+    arts, skips = read_files(files)
+    rep = ingest(arts, db=db, skips=skips)
+    rep.notes = notes
+    return rep

@@ -4,7 +4,10 @@ A folder with an ``index.jsonl`` whose records name their ``file`` (and carry no
 in JSON Lines), as the shared Russia–DPRK folder has, declares its articles: only the files it names are read (found
 beside the index or in its ``articles/`` subfolder). The index itself and the folder's other files (``SOURCES.md``,
 notes) are not news and are left out, each named in a note; an index entry whose file is missing is named too.
-Any other folder is read whole, recursively; a file is read as it is.
+Any other folder is read whole, recursively; a file is read as it is. Every reader of input paths goes through
+:func:`article_files` (:func:`pactwatch.news.ingest.iter_files`: the news store, the Parquet corpus, the event coder's
+file coding, the monitor), and the news metadata of an article read from such a folder comes from the same catalogue
+(:func:`catalogue`).
 """
 from __future__ import annotations
 
@@ -14,13 +17,14 @@ from pathlib import Path
 INDEX = "index.jsonl"
 
 
-def folder_index(folder: Path) -> list[str] | None:
-    """The file names the folder's ``index.jsonl`` lists, in its order; None when the folder has no such catalogue
-    (no index, an unreadable one, or records that are articles themselves, with a ``text``)."""
-    idx = folder / INDEX
+def catalogue(folder: Path) -> dict[str, dict] | None:
+    """The folder's ``index.jsonl`` catalogue as file name -> its record (url, title, publisher ...), in file order;
+    None when the folder has no such catalogue (no index, an unreadable one, or records that are articles
+    themselves, with a ``text``)."""
+    idx = Path(folder) / INDEX
     if not idx.is_file():
         return None
-    names = []
+    entries: dict[str, dict] = {}
     try:
         for line in idx.read_text(encoding="utf-8").splitlines():
             if not line.strip():
@@ -28,10 +32,16 @@ def folder_index(folder: Path) -> list[str] | None:
             rec = json.loads(line)
             if not isinstance(rec, dict) or "text" in rec or not isinstance(rec.get("file"), str):
                 return None
-            names.append(rec["file"])
+            entries[rec["file"]] = rec
     except (OSError, UnicodeDecodeError, ValueError):
         return None
-    return names or None
+    return entries or None
+
+
+def folder_index(folder: Path) -> list[str] | None:
+    """The file names the folder's ``index.jsonl`` lists, in its order; None without a catalogue (:func:`catalogue`)."""
+    entries = catalogue(folder)
+    return None if entries is None else list(entries)
 
 
 def article_files(paths) -> tuple[list[Path], list[str]]:
