@@ -111,8 +111,9 @@ def test_match_uses_trigger_then_root(nlp):
     assert match(cand, [], table) == (False, None)
 
 
-def test_fit_learns_event_verbs_from_constructed_sentences(nlp):
-    from pactwatch.events_train.hybrid import fit, match
+def _constructed_units(nlp):
+    """Six articles of two sentences' worth: "<A> attacked <B>" (an event, 190) and "<A> praised <B>" (opinion)."""
+    from pactwatch.events_train.hybrid import match
 
     coder = nlp.get_pipe("pactwatch_events")
     pairs = [("Russia", "Ukraine"), ("Japan", "China"), ("France", "Germany"), ("India", "Pakistan"),
@@ -124,12 +125,40 @@ def test_fit_learns_event_verbs_from_constructed_sentences(nlp):
             doc = _doc(nlp, text)
             cs = hy.candidates(doc, coder)
             gold = [{"source": "", "target": "", "code": "190"}] if is_event else []
-            units.append({"rec": {"file": f"f{i}", "type": typ, "events": gold}, "doc": doc, "span": doc[:],
-                          "cands": cs, "labels": [match(c, gold, coder.codes) for c in cs]})
+            units.append({"rec": {"file": f"f{i}-{verb}", "start": 0, "end": len(text), "type": typ,
+                                  "events": gold}, "doc": doc, "span": doc[:], "cands": cs,
+                          "labels": [match(c, gold, coder.codes) for c in cs]})
+    return coder, units
+
+
+def test_fit_learns_event_verbs_from_constructed_sentences(nlp):
+    from pactwatch.events_train.hybrid import fit
+
+    coder, units = _constructed_units(nlp)
     m = fit(units, C=10.0, sentence=True, accept_t=0.5)
     new = _doc(nlp, "Chile attacked Peru on Friday. Chile praised Peru on Friday.")
     ev, dropped = hy.decide(new, coder, m)
     assert [e["verb"] for e in ev] == ["attacked"] and [d["verb"] for d in dropped] == ["praised"]
+
+
+def test_fit_config_is_the_configuration_and_cv_keeps_articles_apart(nlp):
+    """fit_config fits DEFAULTS updated by the configuration and stores its decision settings (what train-hybrid
+    and the tools/ probes use); article_folds never puts one article on both sides; cv_score scores every held-out
+    sentence once."""
+    from pactwatch.events_train import hybrid as th
+
+    coder, units = _constructed_units(nlp)
+    m = th.fit_config(units, {"C": 10.0, "accept_t": 0.5, "joint": False, "one_per_root": True})
+    assert (m["accept_t"], m["joint"], m["one_per_root"]) == (0.5, False, True)
+    assert (m["characterise"], m["fill_target"], m["root_t"]) == (th.DEFAULTS["characterise"],
+                                                                  th.DEFAULTS["fill_target"], th.DEFAULTS["root_t"])
+    folds = th.article_folds(units, k=3)
+    files = lambda idx: {units[i]["rec"]["file"] for i in idx}  # noqa: E731
+    assert all(not files(tr) & files(te) for tr, te in folds)
+    assert sorted(i for _, te in folds for i in te) == list(range(len(units)))
+    s = th.cv_score(units, coder, folds, [th.fit_config([units[i] for i in tr], {"C": 10.0, "accept_t": 0.5})
+                                          for tr, _ in folds])
+    assert s["sentences"] == len(units) and s["coded_as_event"]["opinion"]["sentences"] == 6
 
 
 def test_component_loads_model_file_and_falls_back_to_rules(nlp, events_dir, tmp_path):

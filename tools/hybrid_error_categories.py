@@ -17,9 +17,6 @@ from collections import Counter
 
 
 def main() -> None:
-    import numpy as np
-    from sklearn.model_selection import GroupKFold
-
     from pactwatch.events import hybrid as hy
     from pactwatch.events.pipeline import load_pipeline
     from pactwatch.events.scorer import actor3
@@ -35,18 +32,14 @@ def main() -> None:
     train = th.collect_news(realnews.load_records(None, split="train"), nlp)
     if a.cv:
         units = train
-        groups = [u["rec"]["file"] for u in units]
-        plan = [([units[i] for i in tr], te) for tr, te in GroupKFold(5).split(np.zeros(len(units)), groups=groups)]
+        plan = [([units[i] for i in tr], te) for tr, te in th.article_folds(units)]
     else:
         units = th.collect_news(realnews.load_records(None, split="dev"), nlp)
         plan = [(train, list(range(len(units))))]
     d = {**th.DEFAULTS, **({"joint": False, "characterise": False} if a.before else {})}
     gold_cat, fp_cat, wrong = Counter(), Counter(), Counter()
     for fit_units, te in plan:
-        m = th.fit(fit_units, None, C=d["C"], sentence=d["sentence"], broad=d["broad"],
-                   characterise=d.get("characterise", False))
-        m.update({k: d[k] for k in ("accept_t", "root_t", "fill_target", "fallback_t", "split_groups", "joint",
-                                    "characterise")})
+        m = th.fit_config(fit_units, d)
         for i in te:
             u = units[i]
             r, doc = u["rec"], u["doc"]

@@ -112,8 +112,7 @@ def main() -> None:
                            "labels": [lab for c, lab in zip(u["cands"], u["labels"]) if c["origin"] != "noun"]}
                           for u in units]
     train, devu = keep(train), keep(devu)
-    m = th.fit(train, None, C=d["C"], sentence=d["sentence"], broad=d["broad"])
-    m.update({k: d[k] for k in ("accept_t", "root_t", "fill_target", "fallback_t")})
+    m = th.fit_config(train)
     rows0 = _score(dev_recs, dev_docs, coder, m)
     if a.root_t is not None:
         m["root_t"] = a.root_t
@@ -166,9 +165,6 @@ def main() -> None:
 def train_cv(a) -> None:
     """Grouped 5-fold CV by article within the train split: per fold the logistic layer (DEFAULTS) and the encoder
     are fitted on four folds and the fifth is coded; the five held-out folds are pooled and scored."""
-    import numpy as np
-    from sklearn.model_selection import GroupKFold
-
     from pactwatch.events import hybrid as hy
     from pactwatch.events.pipeline import load_pipeline
     from pactwatch.events_train import encoder as te
@@ -182,15 +178,13 @@ def train_cv(a) -> None:
               "labels": [lab for c, lab in zip(u["cands"], u["labels"]) if c["origin"] != "noun"]} for u in units]
     docs = {u["rec"]["file"]: u["doc"] for u in units}
     groups = [u["rec"]["file"] for u in units]
-    d = th.DEFAULTS
     settings = [("logistic", None, 0.7)] + [(use, use, at) for use in ("root", "both", "blend")
                                             for at in (0.4, 0.5, 0.6, 0.7)]
     pooled = {k: ([], []) for k in settings}
     hit = tot = hit_l = 0
-    for fold, (tr, te_) in enumerate(GroupKFold(5).split(np.zeros(len(units)), groups=groups)):
+    for fold, (tr, te_) in enumerate(th.article_folds(units)):
         tru = [units[i] for i in tr]
-        m = th.fit(tru, None, C=d["C"], sentence=d["sentence"], broad=d["broad"])
-        m.update({k: d[k] for k in ("root_t", "fill_target", "fallback_t")})
+        m = th.fit_config(tru)
         enc = te.finetune(te.examples(tru, {"mode": a.mode, "actors": not a.no_actors}), layers=a.layers,
                           epochs=a.epochs, lr=a.lr, max_len=a.max_len, seed=a.seeds[0], mode=a.mode,
                           actors=not a.no_actors, threads=a.threads, head_lr=a.head_lr)
@@ -217,9 +211,7 @@ def train_cv(a) -> None:
           f"trigger candidates (logistic root model: {hit_l})")
     for k, (recs, preds) in pooled.items():
         s = newseval.score(recs, preds, coder.codes)
-        print(f"{k[0]:8s} acc {k[2]}: root F1 {s['root']['f1']:.3f} {[s['root'][x] for x in ('tp', 'fp', 'fn')]} "
-              f"s+t+r F1 {s['source_target_root']['f1']:.3f} quad {s['quad_accuracy']} "
-              f"opinion {s['opinion_coded_as_event']}", flush=True)
+        print(f"{k[0]:8s} acc {k[2]}: {newseval.brief(s)}", flush=True)
 
 
 if __name__ == "__main__":

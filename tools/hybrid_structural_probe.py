@@ -37,30 +37,13 @@ VARIANTS = {
 }
 
 
-def _model(units, cfg):
-    from pactwatch.events_train import hybrid as th
-
-    m = th.fit(units, None, C=cfg["C"], sentence=cfg["sentence"], broad=cfg["broad"], nouns=cfg["nouns"],
-               context=cfg["context"], speech=cfg["speech"], sentence_bow=cfg.get("sentence_bow", True),
-               characterise=cfg.get("characterise", False), retry=cfg.get("retry", False),
-               speech_root=cfg.get("speech_root", False), time=cfg.get("time", False))
-    m.update({k: cfg[k] for k in ("root_t", "fill_target", "fallback_t", "split_groups", "speech_target", "joint")})
-    m["characterise"] = cfg.get("characterise", False)
-    m["one_per_root"] = cfg.get("one_per_root", False)
-    return m
-
-
 def _line(name, at, s):
-    return (f"{name:22s} accept {at}: root F1 {s['root']['f1']:.3f} {[s['root'][k] for k in ('tp', 'fp', 'fn')]} "
-            f"s+t+r F1 {s['source_target_root']['f1']:.3f} quad {s['quad_accuracy']} "
-            f"opinion {s['opinion_coded_as_event']} events {s['predicted_events']}")
+    from pactwatch.events_train.newseval import brief
+
+    return f"{name:22s} accept {at}: {brief(s)}"
 
 
 def main() -> None:
-    import numpy as np
-    from sklearn.model_selection import GroupKFold
-
-    from pactwatch.events import hybrid as hy
     from pactwatch.events.pipeline import load_pipeline
     from pactwatch.events_train import hybrid as th
     from pactwatch.events_train import newseval, realnews
@@ -79,26 +62,19 @@ def main() -> None:
         dev_docs = newseval.code_articles(dev_recs, nlp)
         for name in names:
             cfg = {**th.DEFAULTS, **VARIANTS[name]}
-            m = _model(train, cfg)
+            m = th.fit_config(train, cfg)
             for at in a.accept:
-                ev = {f: hy.decide(d, coder, {**m, "accept_t": at})[0] for f, d in dev_docs.items()}
+                ev = th.predict_split(dev_docs, coder, {**m, "accept_t": at})
                 print("dev " + _line(name, at, newseval.score(dev_recs, newseval.assign(dev_recs, ev), coder.codes)),
                       flush=True)
         return
-    docs = {u["rec"]["file"]: u["doc"] for u in train}
-    groups = [u["rec"]["file"] for u in train]
-    folds = list(GroupKFold(5).split(np.zeros(len(train)), groups=groups))
+    folds = th.article_folds(train)
     for name in names:
         cfg = {**th.DEFAULTS, **VARIANTS[name]}
-        ms = [(_model([train[i] for i in tr], cfg), te) for tr, te in folds]
+        ms = [th.fit_config([train[i] for i in tr], cfg) for tr, _ in folds]
         for at in a.accept:
-            recs, preds = [], []
-            for m, te in ms:
-                ev = {f: hy.decide(docs[f], coder, {**m, "accept_t": at})[0] for f in {groups[i] for i in te}}
-                rr = [train[i]["rec"] for i in te]
-                recs += rr
-                preds += newseval.assign(rr, ev)
-            print("cv  " + _line(name, at, newseval.score(recs, preds, coder.codes)), flush=True)
+            s = th.cv_score(train, coder, folds, [{**m, "accept_t": at} for m in ms])
+            print("cv  " + _line(name, at, s), flush=True)
 
 
 if __name__ == "__main__":

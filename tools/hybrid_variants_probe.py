@@ -3,7 +3,7 @@
     PACTWATCH_EVENTS_DIR=../shared/events .venv/bin/python tools/hybrid_variants_probe.py [--json]
     PACTWATCH_EVENTS_DIR=../shared/events .venv/bin/python tools/hybrid_variants_probe.py --cv   # train folds only
 
-Each variant is fitted on the train split (:func:`pactwatch.events_train.hybrid.fit`, the other settings as in
+Each variant is fitted on the train split (:func:`pactwatch.events_train.hybrid.fit_config`, the other settings as in
 ``DEFAULTS``) and scored on dev with acceptance thresholds 0.5/0.6/0.7: ``nouns`` (event nouns as candidates,
 :func:`pactwatch.events.hybrid.noun_candidates`), ``context`` (dictionary roots of the candidate's words,
 :func:`pactwatch.events.hybrid.context_roots`), ``split`` (one event per actor pair,
@@ -40,12 +40,11 @@ def main() -> None:
     dev_recs = realnews.load_records(None, split="dev")
     devu = th.collect_news(dev_recs, nlp)
     dev_docs = {u["rec"]["file"]: u["doc"] for u in devu}
-    d = th.DEFAULTS
     rows = []
     for name, nouns, context, split in (("defaults", False, False, False), ("nouns", True, False, False),
                                         ("context", False, True, False), ("split", False, False, True),
                                         ("nouns+context+split", True, True, True)):
-        m = th.fit(train, None, C=d["C"], sentence=d["sentence"], broad=d["broad"], nouns=nouns, context=context)
+        m = th.fit_config(train, {"nouns": nouns, "context": context, "split_groups": split})
         # root accuracy on dev candidates that sit on a gold trigger (the candidates this variant has)
         hit = tot = 0
         for u in devu:
@@ -57,9 +56,7 @@ def main() -> None:
                 hit += sum(str(p) == r for p, (_, r) in zip(pred, pos))
                 tot += len(pos)
         for at in (0.5, 0.6, 0.7):
-            mm = {**m, "accept_t": at, "root_t": d["root_t"], "fill_target": d["fill_target"],
-                  "fallback_t": d["fallback_t"], "split_groups": split}
-            ev = {f: hy.decide(doc, coder, mm)[0] for f, doc in dev_docs.items()}
+            ev = th.predict_split(dev_docs, coder, {**m, "accept_t": at})
             s = newseval.score(dev_recs, newseval.assign(dev_recs, ev), coder.codes)
             rows.append({"variant": name, "accept_t": at, "root_f1": s["root"]["f1"],
                          "root_tp_fp_fn": [s["root"][k] for k in ("tp", "fp", "fn")],
@@ -76,38 +73,21 @@ def main() -> None:
 
 
 def train_cv() -> None:
-    import numpy as np
-    from sklearn.model_selection import GroupKFold
-
-    from pactwatch.events import hybrid as hy
     from pactwatch.events.pipeline import load_pipeline
     from pactwatch.events_train import hybrid as th
-    from pactwatch.events_train import newseval, realnews
+    from pactwatch.events_train import realnews
+    from pactwatch.events_train.newseval import brief
 
     nlp = load_pipeline(root_model=False, coder="rules")
     coder = nlp.get_pipe("pactwatch_events")
     units = th.collect_news(realnews.load_records(None, split="train"), nlp)
-    docs = {u["rec"]["file"]: u["doc"] for u in units}
-    groups = [u["rec"]["file"] for u in units]
-    folds = list(GroupKFold(5).split(np.zeros(len(units)), groups=groups))
-    d = th.DEFAULTS
+    folds = th.article_folds(units)
     for name, kw in (("defaults", {}), ("root_balanced", {"root_balanced": True}), ("nouns", {"nouns": True}),
-                     ("context", {"context": True}), ("split", {"split": True})):
+                     ("context", {"context": True}), ("split", {"split_groups": True})):
+        ms = [th.fit_config([units[i] for i in tr], kw) for tr, _ in folds]
         for at in (0.6, 0.7):
-            recs, preds = [], []
-            for tr, te in folds:
-                m = th.fit([units[i] for i in tr], None, C=d["C"], sentence=d["sentence"], broad=d["broad"],
-                           **{k: v for k, v in kw.items() if k != "split"})
-                m.update({"accept_t": at, "root_t": d["root_t"], "fill_target": d["fill_target"],
-                          "fallback_t": d["fallback_t"], "split_groups": kw.get("split", False)})
-                ev = {f: hy.decide(docs[f], coder, m)[0] for f in {groups[i] for i in te}}
-                rr = [units[i]["rec"] for i in te]
-                recs += rr
-                preds += newseval.assign(rr, ev)
-            s = newseval.score(recs, preds, coder.codes)
-            print(f"{name:14s} accept {at}: root F1 {s['root']['f1']:.3f} "
-                  f"{[s['root'][k] for k in ('tp', 'fp', 'fn')]} s+t+r F1 {s['source_target_root']['f1']:.3f} "
-                  f"quad {s['quad_accuracy']} opinion {s['opinion_coded_as_event']}", flush=True)
+            s = th.cv_score(units, coder, folds, [{**m, "accept_t": at} for m in ms])
+            print(f"{name:14s} accept {at}: {brief(s)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -197,6 +197,45 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
             "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
 
 
+#: configuration keys that are arguments of :func:`fit`; :data:`DECIDE_KEYS` are stored in the model for ``decide``
+FIT_KEYS = ("C", "sentence", "accept_t", "root_t", "broad", "nouns", "context", "root_balanced", "speech",
+            "sentence_bow", "characterise", "retry", "speech_root", "time")
+DECIDE_KEYS = ("fill_target", "fallback_t", "split_groups", "speech_target", "joint", "characterise", "one_per_root")
+
+
+def fit_config(news: list[dict], config: dict | None = None, gold: list[dict] | None = None) -> dict:
+    """The model of one configuration (:data:`DEFAULTS` updated by ``config``): :func:`fit` with its fitting
+    settings (the gold units only when the configuration's ``gold`` is on) and the decision settings stored in the
+    model. What `events train-hybrid` fits, and what the probes in ``tools/`` measure."""
+    cfg = {**DEFAULTS, **(config or {})}
+    model = fit(news, gold if cfg["gold"] else None, **{k: cfg[k] for k in FIT_KEYS if k in cfg})
+    model.update({k: cfg[k] for k in DECIDE_KEYS if k in cfg})
+    return model
+
+
+def article_folds(units: list[dict], k: int = 5) -> list[tuple]:
+    """Grouped ``k``-fold splits of :func:`collect_news` units by article (the train CV of docs/events.md):
+    (train indices, held-out indices) per fold."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    groups = [u["rec"]["file"] for u in units]
+    return list(GroupKFold(k).split(np.zeros(len(units)), groups=groups))
+
+
+def cv_score(units: list[dict], coder, folds: list[tuple], models: list[dict]) -> dict:
+    """:func:`pactwatch.events_train.newseval.score` pooled over ``folds``: each fold's model (``models[i]``)
+    decides the rules-coded Docs of that fold's held-out articles."""
+    recs, preds = [], []
+    for (_, held), m in zip(folds, models):
+        files = {units[i]["rec"]["file"]: units[i]["doc"] for i in held}
+        ev = predict_split(files, coder, m)
+        rr = [units[i]["rec"] for i in held]
+        recs += rr
+        preds += newseval.assign(rr, ev)
+    return newseval.score(recs, preds, coder.codes)
+
+
 def predict_split(units_by_file_docs, coder, model) -> dict:
     """file -> events under ``model`` for rules-coded docs."""
     return {f: hy.decide(d, coder, model)[0] for f, d in units_by_file_docs.items()}
@@ -273,13 +312,7 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
         summary["dev_grid"] = sel["rows"]
         summary["dev_best"] = sel["best"]
     else:
-        model = fit(news, gold if cfg["gold"] else None, C=cfg["C"], sentence=cfg["sentence"],
-                    accept_t=cfg["accept_t"], root_t=cfg["root_t"], broad=cfg["broad"], nouns=cfg["nouns"],
-                    context=cfg["context"], speech=cfg.get("speech", False),
-                    characterise=cfg.get("characterise", False))
-        model.update({"fill_target": cfg["fill_target"], "fallback_t": cfg["fallback_t"],
-                      "split_groups": cfg["split_groups"], "speech_target": cfg.get("speech_target", False),
-                      "joint": cfg.get("joint", False), "characterise": cfg.get("characterise", False)})
+        model = fit_config(news, cfg, gold)
     model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg})
     path = Path(out) if out else hy.default_model_path()
     if cfg.get("encoder"):  # optional fine-tuned encoder, saved beside the model file

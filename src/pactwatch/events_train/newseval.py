@@ -104,6 +104,14 @@ def score(records, preds, table) -> dict:
     return out
 
 
+def brief(s: dict) -> str:
+    """One line of a :func:`score` result: root F1 [TP, FP, FN], source+target+root F1, quad accuracy, opinion rate,
+    predicted events (the probes' tables in docs/events*.md)."""
+    return (f"root F1 {s['root']['f1']:.3f} {[s['root'][k] for k in ('tp', 'fp', 'fn')]} "
+            f"s+t+r F1 {s['source_target_root']['f1']:.3f} quad {s['quad_accuracy']} "
+            f"opinion {s['opinion_coded_as_event']} events {s['predicted_events']}")
+
+
 def evaluate_news(split: str = "dev", nlp=None, coder: str = "rules", arts=None, ldir=None, labels=None,
                   hybrid_model=None) -> dict:
     """Score ``coder`` ('rules' or 'hybrid'; or the given ``nlp``) on one split of the final real-news labels.
