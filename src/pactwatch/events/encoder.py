@@ -244,8 +244,8 @@ def load(path, quantize: bool | None = None) -> EncoderModel:
     if key in _CACHE:
         return _CACHE[key]
     if not p.is_file():
-        raise EncoderUnavailable(f"no fine-tuned encoder at {p}; fit it with tools/hybrid_finetune_probe.py "
-                                 "--save (pactwatch.events_train.encoder)")
+        raise EncoderUnavailable(f"no fine-tuned encoder at {p}; fit it with the hybrid layer "
+                                 "(pactwatch.events_train.hybrid.train(config={'encoder': True}))")
     try:
         obj = torch.load(p, map_location="cpu", weights_only=False)
     except Exception as exc:
