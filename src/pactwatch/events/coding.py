@@ -49,6 +49,12 @@ NOT_EVENT_NOUNS = {"statement", "comment", "remark", "speech", "announcement", "
                    "case", "point", "call", "demand", "request", "appeal", "offer", "proposal", "promise", "pledge",
                    "threat", "warning", "order", "question", "view", "concern", "hope", "fear", "need"}
 
+#: objects that make a seize-family verb (CAMEO 17: "extract", "seize", "grab", "take") figurative: a quantity ("as
+#: much as he can", "everything"), a concession or benefit, or a chance; none is property taken by coercion
+FIGURATIVE_GAINS = {"much", "more", "most", "everything", "something", "anything", "what", "all", "lot", "maximum",
+                    "concession", "benefit", "advantage", "gain", "promise", "pledge", "commitment", "guarantee",
+                    "support", "assistance", "help", "aid", "favour", "favor", "price", "value", "leverage",
+                    "opportunity", "chance", "initiative", "moment", "momentum", "attention", "spotlight", "headline"}
 
 
 @Language.factory("pactwatch_events", default_config={"verbs": None, "goldstein": "gdelt", "allow_statement": False,
@@ -158,6 +164,9 @@ class EventCoder:
             return ("abstain", self._abst(verb, "residual 'make statement': no more specific code"))
         if why:
             return ("abstain", self._abst(verb, why, code))
+        if code[:2] == "17" and figurative_gain(verb):
+            return ("abstain", self._abst(verb, "a gain or concession obtained (figurative), not property seized",
+                                          code))
         return self.emit(verb, code, pattern, idx, None)
 
 
@@ -330,3 +339,11 @@ class EventCoder:
         if why:
             return ("abstain", self._abst(verb, why, code))
         return self.emit(verb, code, pattern, idx, None, noun=o)
+
+
+def figurative_gain(verb) -> bool:
+    """True when a seize-family verb takes a quantity, a concession/benefit or a chance as its object ("extracting as
+    much from Moscow as he possibly can", "extracted concessions from Seoul", "seized the initiative"): CAMEO 171
+    (seize or damage property) is material conflict over property, which these are not."""
+    objs = [c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd")]
+    return any(o.lemma_.lower() in FIGURATIVE_GAINS or o.lower_ in FIGURATIVE_GAINS for o in objs)
