@@ -39,3 +39,11 @@ def test_an_object_pronoun_does_not_refer_to_the_subject_of_its_own_clause(nlp):
     text = "Vladimir Putin hosted Kim Jong-un in Vostochny. Sergei Shoigu greeted him at the airport."
     assert ("him", "PRK") in _coref(nlp, text)
     assert ("RUS", "PRK") in {(e["source"], e["target"]) for e in code_text(text, D, nlp) if e["verb"] == "greeted"}
+
+
+def test_a_subject_pronoun_in_a_subordinate_clause_takes_the_main_clause_subject(nlp):
+    got = _coref(nlp, "Kim Jong-un met with Sergei Shoigu on Saturday after he arrived in Vladivostok.", "2023-09-16")
+    assert got == [("he", "PRK")], got
+    # the subject of the nearest clause above the pronoun's, not the sentence's first subject
+    got = _coref(nlp, "Vladimir Putin said that Kim Jong-un was glad when he met Sergei Shoigu.", "2023-09-16")
+    assert got == [("he", "PRK")], got

@@ -82,6 +82,12 @@ def person_antecedent(tok, people):
     if tok.lower_ in OBJECT_PRONOUNS or (tok.lower_ == "her" and tok.dep_ != "poss"):
         subj = _clause_subject(tok)
         here = [(sp, e) for sp, e in here if subj is None or not (sp.start <= subj.i < sp.end)]
+    if here and _in_subject(tok) and _depth(tok) > 0:
+        # "Kim met Shoigu after he arrived", "Putin said Kim was glad when he met Shoigu": a subject pronoun in a
+        # subordinate clause takes the subject of the nearest clause above it, else its latest person
+        up = [(i, sp, e) for i, (sp, e) in enumerate(here) if salience(sp)[0] < _depth(tok)]
+        if up:
+            return min(up, key=lambda c: (salience(c[1])[1], -salience(c[1])[0], -c[0]))[2]
     if here:
         return here[-1][1]
     earlier = [(sp, e) for sp, e in before if sp.start < sent.start]
@@ -92,6 +98,18 @@ def person_antecedent(tok, people):
     last_sent = earlier[-1][0].sent.start
     cands = [(i, sp, e) for i, (sp, e) in enumerate(earlier) if sp.sent.start == last_sent]
     return min(cands, key=lambda c: (*salience(c[1]), -c[0]))[2]
+
+
+def _depth(tok) -> int:
+    """Clause boundaries between a token and its sentence's root (see :func:`salience`)."""
+    depth, t = 0, tok
+    for _ in range(30):
+        if t.dep_ == "ROOT" or t.head.i == t.i:
+            break
+        if t.dep_ in CLAUSE_DEPS:
+            depth += 1
+        t = t.head
+    return depth
 
 
 def _in_subject(tok) -> bool:
