@@ -56,6 +56,11 @@ FIGURATIVE_GAINS = {"much", "more", "most", "everything", "something", "anything
                     "support", "assistance", "help", "aid", "favour", "favor", "price", "value", "leverage",
                     "opportunity", "chance", "initiative", "moment", "momentum", "attention", "spotlight", "headline"}
 
+#: objects that make giving or providing a matter of information ("gave more detail, telling reporters that ..."):
+#: to another actor it is CAMEO 064 (share intelligence or information); with no actor to receive it, a statement
+INFORMATION_NOUNS = {"detail", "details", "information", "info", "account", "briefing", "update", "fact", "news",
+                     "intelligence", "data", "explanation", "clarification", "figure", "estimate"}
+
 #: verbs of arriving somewhere: with a destination in another country than the arriver's, CAMEO 042 (make a visit)
 ARRIVAL_VERBS = {"arrive", "reach", "land", "disembark"}
 #: prepositions that name where one arrives ("arrived at/in", "landed in/at/on"); 'reach' takes its object
@@ -178,6 +183,11 @@ class EventCoder:
             return ("abstain", self._abst(verb, "residual 'make statement': no more specific code"))
         if why:
             return ("abstain", self._abst(verb, why, code))
+        if code[:2] == "06" and any(c.dep_ == "dobj" and c.lemma_.lower() in INFORMATION_NOUNS for c in verb.children):
+            if self.roles.target(verb, idx) is None:
+                return ("abstain", self._abst(verb, "information given with no actor to receive it: a statement, "
+                                                    "not material cooperation", code))
+            code, pattern = "064", (pattern + "; " if pattern else "") + "information to an actor"
         if code[:2] == "17" and figurative_gain(verb):
             return ("abstain", self._abst(verb, "a gain or concession obtained (figurative), not property seized",
                                           code))
