@@ -30,6 +30,13 @@ def test_troops_arriving_keep_the_dictionary_code(nlp):
     assert got and all(c != "042" for _, _, c in got), got
 
 
+def test_things_arriving_are_not_visits(nlp):
+    for t in ("Russian missiles landed in Ukraine on Monday.", "A North Korean train arrived at Vladivostok."):
+        assert all(c != "042" for _, _, c in codes(nlp, t, D)), t
+    # a state body, named by an agent word, does visit
+    assert ("RUS", "PRK", "042") in codes(nlp, "A Russian delegation arrived in Wonsan on Friday.", D)
+
+
 def test_every_place_lies_in_a_known_state():
     from pactwatch.events.actors import country_table, load_places
 

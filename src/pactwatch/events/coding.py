@@ -65,6 +65,8 @@ INFORMATION_NOUNS = {"detail", "details", "information", "info", "account", "bri
 ARRIVAL_VERBS = {"arrive", "reach", "land", "disembark"}
 #: prepositions that name where one arrives ("arrived at/in", "landed in/at/on"); 'reach' takes its object
 ARRIVAL_PREPS = {"at", "in", "on"}
+#: nouns of a group that visits for its state ("a Russian delegation arrived in Wonsan")
+VISITOR_NOUNS = {"delegation", "mission", "entourage", "visitor", "envoy", "team"}
 #: nouns of a place that, with 'the' and no name ("reached the spaceport"), refer to the place named last before
 PLACE_NOUNS = {"spaceport", "cosmodrome", "airport", "airfield", "station", "port", "city", "town", "capital",
                "base", "facility", "site", "venue", "resort", "region", "harbour", "harbor", "border", "complex"}
@@ -246,7 +248,7 @@ class EventCoder:
         if src is None or src[1].get("code") is None or len(members(src)) > 1:
             return None
         ent = src[1]
-        if ent.get("kind") != "person" and ent.get("sector") == "MIL":
+        if ent.get("kind") != "person" and not _visitor(verb, src, self.roles):
             return None
         why = abstain_reason(verb)
         if why:
@@ -436,6 +438,26 @@ def figurative_gain(verb) -> bool:
     (seize or damage property) is material conflict over property, which these are not."""
     objs = [c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd")]
     return any(o.lemma_.lower() in FIGURATIVE_GAINS or o.lower_ in FIGURATIVE_GAINS for o in objs)
+
+
+def _visitor(verb, src, roles) -> bool:
+    """Whether the arriver can make a visit: the subject names the state or body itself ("North Korea", "Pyongyang's
+    delegation" with a non-military agent word: "the North Korean leader", "a Russian delegation"), not a military
+    group ("North Korean troops") or a thing ("Russian missiles landed in ...", "a train arrived at ...")."""
+    v = verb
+    for _ in range(4):
+        subj = next((c for c in v.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is not None or v.dep_ not in ("conj", "xcomp", "advcl") or v.head.i == v.i:
+            break
+        v = v.head
+    if subj is None:
+        return False
+    if src[0].start <= subj.i < src[0].end:
+        return src[1].get("sector") != "MIL"
+    if subj.lemma_.lower() in VISITOR_NOUNS:
+        return True
+    sector = roles.sector_of(subj)
+    return bool(sector) and sector != "MIL"
 
 
 def _place_tokens(np):
