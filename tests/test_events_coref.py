@@ -47,3 +47,12 @@ def test_a_subject_pronoun_in_a_subordinate_clause_takes_the_main_clause_subject
     # the subject of the nearest clause above the pronoun's, not the sentence's first subject
     got = _coref(nlp, "Vladimir Putin said that Kim Jong-un was glad when he met Sergei Shoigu.", "2023-09-16")
     assert got == [("he", "PRK")], got
+
+
+def test_he_after_an_unresolved_surname_is_not_another_person(nlp):
+    # no Kim named in full before: "the Kim regime" is an unknown person, and "He" is that person, not Putin
+    text = ("The North Koreans aren\u2019t supporting Russia\u2019s war for free, or even because the Kim regime agrees "
+            "philosophically with what Putin is attempting to do. He\u2019s offering his military services.")
+    got = _coref(nlp, text, "2024-11-20")
+    assert ("He", None) in got and ("He", "RUS") not in got, got
+    assert all(e["source"] != "RUS" for e in code_text(text, "2024-11-20", nlp) if e["verb"] == "offering")

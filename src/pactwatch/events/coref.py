@@ -32,6 +32,11 @@ class CorefResolver:
         actors = list(doc.spans.get("actors", []))
         out = []
         people: list[tuple[Span, dict]] = [(a, a._.actor) for a in actors if a._.actor["kind"] == "person"]
+        # a surname the tables cannot resolve is still a person: "he" after it is that unknown person (code None),
+        # not another person named before
+        people += [(u, {"code": None, "sector": "", "kind": "person", "name": u.text})
+                   for u in doc.spans.get("unresolved_people", [])]
+        people.sort(key=lambda p: p[0].start)
         for tok in doc:
             low = tok.lower_
             ent = None
