@@ -40,3 +40,38 @@ def test_a_reason_denied_by_a_negated_verb_is_not_an_event(nlp):
             "free, out of the goodness of their hearts, or even because the Kim regime agrees philosophically with what "
             "Putin is attempting to do.")
     assert all(e["verb"] != "agrees" for e in events(nlp, "Kim Jong-un met Putin. " + text))
+
+
+def test_a_reason_denied_beside_a_negated_clause_is_not_an_event(nlp):
+    # the article's own typography (curly apostrophes) makes the parser attach the because-clause beside the
+    # negated verb, not under it: the reason is still denied
+    text = ("Kim Jong-un met Putin. But a key fact should be remembered: the North Koreans aren\u2019t supporting "
+            "Russia\u2019s war against Ukraine for free, out of the goodness of their hearts, or even because the Kim "
+            "regime agrees philosophically with what Putin is attempting to do.")
+    got = events(nlp, text)
+    assert [e["verb"] for e in got] == ["met"], got
+    # another denied reason, with a coded verb in it
+    got = events(nlp, "Seoul isn't sending aid to Kyiv out of charity, or even because Yoon Suk-yeol met "
+                      "Volodymyr Zelensky in Warsaw.")
+    assert got == [], got
+    ev, ab = code_text("Japan is not helping Ukraine just because the United States pressured Tokyo.", D, nlp,
+                       with_abstained=True)
+    assert ev == [] and any(a["verb"] == "pressured" and a["reason"].startswith("a reason denied") for a in ab)
+
+
+def test_a_reason_given_for_a_negated_action_is_still_an_event(nlp):
+    # "did not attend because Russia expelled ...": the expulsion is the reason given, not one denied
+    ev, ab = code_text("North Korea did not attend the meeting because Russia expelled its diplomats.", D, nlp,
+                       with_abstained=True)
+    assert not any(a["reason"].startswith("a reason denied") for a in ab), ab
+    assert [(e["source"], e["code"][:2]) for e in ev if e["verb"] == "expelled"] == [("RUS", "16")], ev
+
+
+def test_agreement_of_outlook_is_not_an_event(nlp):
+    for t in ("The Kim regime agrees philosophically with what Putin is attempting to do.",
+              "Beijing agrees with what Moscow is doing in Ukraine.",
+              "Tehran sympathises ideologically with Moscow."):
+        ev, ab = code_text(t, D, nlp, with_abstained=True)
+        assert ev == [], (t, ev)
+    # agreeing in the past with a proposal is still coded
+    assert [c[:2] for _, _, c in codes(nlp, "Russia agreed with what Seoul proposed.")] == ["03"]

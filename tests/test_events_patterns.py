@@ -45,3 +45,11 @@ def test_reneging_on_a_commitment_is_reject(nlp):
     assert [(x["source"], x["code"]) for x in e] == [("KEN", "120")]
     e = events(nlp, "Kenya reneged on its promise to Uganda.")  # overrides the dictionary's RENEGE ON PROMISE (160)
     assert [x["code"] for x in e] == ["120"]
+
+
+def test_a_persons_name_is_not_a_pattern_word(nlp):
+    # "Un" of "Kim Jong Un" is not the UN of the dictionary's '&PKO *' (peacekeepers arriving, 0861)
+    got = codes(nlp, "Kim Jong Un arrived by train on Tuesday.", "2023-09-13")
+    assert got and all(c[:2] not in ("08", "07") for _, _, c in got), got
+    # a peacekeeping force arriving still matches
+    assert [c for _, _, c in codes(nlp, "UN peacekeepers arrived in Mali.", "2023-09-13")][:1] in (["0861"], ["074"])

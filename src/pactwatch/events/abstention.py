@@ -30,6 +30,13 @@ OPINION_VERBS = {"think", "believe", "assume", "seem", "appear", "suppose", "gue
 HEDGES = {"likely", "probably", "perhaps", "possibly", "presumably", "maybe", "conceivably", "arguably",
           "supposedly"}
 AUTHOR_PRONOUNS = {"i", "we", "you", "one", "me", "us"}
+#: adverbs that put a because-clause in the scope of a negation ("not just because", "or even because")
+FOCUS_ADVERBS = {"even", "just", "only", "simply", "merely", "solely", "purely", "necessarily", "mainly", "primarily",
+                 "chiefly", "entirely"}
+#: verbs of sharing an opinion: "agrees with what Putin is attempting", "sympathises with ..."
+AGREEMENT_VERBS = {"agree", "concur", "sympathize", "sympathise"}
+#: adverbs that make agreement a matter of outlook, not an act ("agrees philosophically with ...")
+STANCE_ADVERBS = {"philosophically", "ideologically", "morally", "intellectually", "spiritually", "instinctively"}
 
 
 def abstain_reason(verb, stop_at=None, future_ok: bool = False, neg_ok: bool = False,
@@ -67,6 +74,8 @@ def abstain_reason(verb, stop_at=None, future_ok: bool = False, neg_ok: bool = F
         return "author or reader as subject (opinion, not an event)"
     if imperative_root(verb):
         return "under an imperative addressed to the reader (the author's voice, not an event)"
+    if shared_opinion(verb):
+        return "agreement of opinion with a stance, not an act"
     h, t = verb.head, verb
     hops = 0
     while t.dep_ in ("xcomp", "ccomp", "pcomp", "advcl", "conj", "acl", "relcl", "pobj", "prep") and h is not t and hops < 4:
@@ -82,15 +91,66 @@ def abstain_reason(verb, stop_at=None, future_ok: bool = False, neg_ok: bool = F
             return f"under '{h.text}' (opinion)"
         if any(c.dep_ == "neg" for c in h.children) and t.dep_ in ("xcomp", "ccomp"):
             return f"under negated '{h.text}'"
-        if (t.dep_ in ("advcl", "conj") and any(c.dep_ == "neg" for c in h.children)
-                and any(c.dep_ == "mark" and c.lower_ == "because" for c in t.children)):
-            # "they aren't supporting the war ... because the regime agrees with it": the reason is denied
-            return f"a reason denied by negated '{h.text}'"
+        denied = reason_denied(t) if t.dep_ in ("advcl", "conj") else None
+        if denied is not None:
+            # "they aren't supporting the war ... or even because the regime agrees with it": the reason is denied
+            return f"a reason denied by negated '{denied.text}'"
         if any(c.dep_ == "aux" and c.lower_ in MODALS - ok for c in h.children) and t.dep_ in ("xcomp", "conj"):
             return f"under modal '{h.text}'"
         t, h = h, h.head
         hops += 1
     return None
+
+def reason_denied(verb):
+    """The negated verb whose reason the sentence denies when ``verb`` heads a because-clause given as a reason for
+    it ("the North Koreans aren't supporting the war for free, ... or even because the regime agrees with ..."), else
+    None. The negated verb is the nearest clause verb before 'because' and is the because-clause's head or its
+    sibling under one head (the parser attaches the because-clause to either). Climbs a conjoined reason
+    ("because X agrees and supports ...") to its first conjunct."""
+    t = verb
+    while t.dep_ == "conj" and t.head.i != t.i and not _because(t):
+        t = t.head
+    mark = _because(t)
+    if mark is None:
+        return None
+    inside = {x.i for x in t.subtree}
+    before = [x for x in t.sent if x.i < mark.i and x.i not in inside and x.pos_ in ("VERB", "AUX")
+              and x.dep_ not in ("aux", "auxpass")]
+    if not before:
+        return None
+    p = before[-1]
+    if p.i != t.head.i and not (p.head.i == t.head.i and p.i != p.head.i):
+        return None
+    if not any(c.dep_ == "neg" for c in p.children):
+        return None
+    # "didn't attend because Russia cancelled": the reason is given, not denied; the denial needs a sign that the
+    # because-clause is in the negation's scope: a focus adverb ("not just/even/simply because") or a preceding
+    # alternative ("not for free, or because ...")
+    lead = [x for x in t.sent if x.i < mark.i and x.i >= max(p.i + 1, mark.i - 3)]
+    focus = any(x.lower_ in FOCUS_ADVERBS for x in lead) or any(
+        c.dep_ == "advmod" and c.lower_ in FOCUS_ADVERBS and c.i < mark.i for c in t.children)
+    alternative = any(x.lower_ in ("or", "nor") for x in lead)
+    return p if focus or alternative else None
+
+
+def _because(t):
+    return next((c for c in t.children if c.dep_ == "mark" and c.lower_ == "because"), None)
+
+
+def shared_opinion(verb) -> bool:
+    """True for agreement of outlook ("the Kim regime agrees philosophically with what Putin is attempting to do"):
+    an agreement verb whose 'with' names a stance (a clause such as "what X is doing") in the simple present, or
+    qualified by a stance adverb. Agreeing with a proposal in the past ("Russia agreed with what Seoul proposed") or
+    with an actor stays codable."""
+    if verb.lemma_.lower() not in AGREEMENT_VERBS:
+        return False
+    withs = [c for c in verb.children if c.dep_ == "prep" and c.lower_ == "with"]
+    clause = any(o.dep_ == "pcomp" or (o.dep_ == "pobj" and o.tag_ in ("WP", "WDT"))
+                 or (o.dep_ == "pobj" and any(k.dep_ in ("relcl", "acl") for k in o.children))
+                 for w in withs for o in w.children)
+    stance = any(c.dep_ == "advmod" and c.lower_ in STANCE_ADVERBS for c in verb.children)
+    return bool(withs) and (stance or (clause and verb.tag_ in ("VBZ", "VBP")))
+
 
 def imperative_root(tok) -> bool:
     """True when the sentence of ``tok`` is an imperative ("Strip away the tirades ... and what you have is ...",

@@ -1,7 +1,8 @@
 """Component ``pactwatch_actors``: actor mentions (countries by name/demonym/capital, IGOs, dated people, optional
 Phoenix entries; tables in :mod:`pactwatch.events.actors`) into ``doc.spans["actors"]``; each span's ``_.actor`` is
 ``{"code", "sector", "kind", "name"}``. A person's surname alone ("Austin", "Kim") resolves only after a full mention
-earlier in the same article. Who holds an office depends on the article date (``doc._.date``); with no date a person
+earlier in the same article; one that does not is kept in ``doc.spans["unresolved_people"]`` (no actor, but a person
+a pronoun can refer to). Who holds an office depends on the article date (``doc._.date``); with no date a person
 resolves only when all their roles are one actor (never as of today).
 """
 from __future__ import annotations
@@ -48,7 +49,7 @@ class ActorRecognizer:
         spans = []
         for _, s, e in list(self.lower(doc)) + list(self.exact(doc)):
             spans.append(Span(doc, s, e, label="ACTOR"))
-        out = []
+        out, unknown = [], []
         seen_people: list[dict] = []
         short_spans = [Span(doc, t.i, t.i + 1, label="ACTOR") for t in doc if t.text in self.short and t.pos_ == "PROPN"]
         for sp in sorted(filter_spans(spans + short_spans), key=lambda s: s.start):
@@ -63,6 +64,10 @@ class ActorRecognizer:
                 key = self.keys.get(sp.text) or self.keys.get(sp.text.lower())
                 ent = self.table.resolve(key, date) if key else None
             if ent is None:
+                if sp.text in self.short and len(sp) == 1:
+                    # a surname no earlier full mention resolves ("the Kim regime" with no Kim named before):
+                    # kept apart, so a later "he" can refer to this unknown person rather than to another one
+                    unknown.append(sp)
                 continue
             if ent["kind"] == "person":
                 seen_people.append(ent)
@@ -76,6 +81,7 @@ class ActorRecognizer:
             sp._.actor = ent
             out.append(sp)
         doc.spans["actors"] = out
+        doc.spans["unresolved_people"] = unknown
         return doc
 
     def _sector(self, sp: Span) -> str:

@@ -268,3 +268,20 @@ def _phx_date(s: str) -> dt.date | None:
     except ValueError:
         return None
     return None
+
+
+@lru_cache(maxsize=1)
+def load_places() -> dict[str, str]:
+    """Places that are not states (resources/places.yaml): lower-case name -> ISO3 of the state they lie in. Used to
+    find the host of an arrival; a place is never an actor."""
+    data = yaml.load(res_text("places.yaml"), Loader=_Loader) or []
+    out = {}
+    for n, r in enumerate(data, 1):
+        try:
+            name, code = str(r["name"]).strip(), str(r["country"]).strip()
+        except (KeyError, TypeError):
+            raise PactwatchError(f"places.yaml entry {n}: needs name and country") from None
+        if not name or not re.fullmatch(r"[A-Z]{3}", code):
+            raise PactwatchError(f"places.yaml entry {n} ({r}): name must be non-empty and country an ISO3 code")
+        out[name.lower()] = code
+    return out

@@ -19,7 +19,7 @@ from spacy.language import Language
 
 from pactwatch.events import docattrs  # noqa: F401  (registers the doc attributes)
 from pactwatch.events.abstention import REPORT_VERBS, abstain_reason, clause_weight
-from pactwatch.events.actors import build_table
+from pactwatch.events.actors import build_table, load_places
 from pactwatch.events.intent import FUTURE_AUX, INTENT_ADJS, INTENT_NOUNS, INTENT_VERBS, OBLIGATION_AUX, transform
 from pactwatch.events.lexicon import cameo_codes, code_info, verb_lexicon
 from pactwatch.events.patterns import VerbPatterns, load_phrases
@@ -49,6 +49,27 @@ NOT_EVENT_NOUNS = {"statement", "comment", "remark", "speech", "announcement", "
                    "case", "point", "call", "demand", "request", "appeal", "offer", "proposal", "promise", "pledge",
                    "threat", "warning", "order", "question", "view", "concern", "hope", "fear", "need"}
 
+#: objects that make a seize-family verb (CAMEO 17: "extract", "seize", "grab", "take") figurative: a quantity ("as
+#: much as he can", "everything"), a concession or benefit, or a chance; none is property taken by coercion
+FIGURATIVE_GAINS = {"much", "more", "most", "everything", "something", "anything", "what", "all", "lot", "maximum",
+                    "concession", "benefit", "advantage", "gain", "promise", "pledge", "commitment", "guarantee",
+                    "support", "assistance", "help", "aid", "favour", "favor", "price", "value", "leverage",
+                    "opportunity", "chance", "initiative", "moment", "momentum", "attention", "spotlight", "headline"}
+
+#: objects that make giving or providing a matter of information ("gave more detail, telling reporters that ..."):
+#: to another actor it is CAMEO 064 (share intelligence or information); with no actor to receive it, a statement
+INFORMATION_NOUNS = {"detail", "details", "information", "info", "account", "briefing", "update", "fact", "news",
+                     "intelligence", "data", "explanation", "clarification", "figure", "estimate"}
+
+#: verbs of arriving somewhere: with a destination in another country than the arriver's, CAMEO 042 (make a visit)
+ARRIVAL_VERBS = {"arrive", "reach", "land", "disembark"}
+#: prepositions that name where one arrives ("arrived at/in", "landed in/at/on"); 'reach' takes its object
+ARRIVAL_PREPS = {"at", "in", "on"}
+#: nouns of a group that visits for its state ("a Russian delegation arrived in Wonsan")
+VISITOR_NOUNS = {"delegation", "mission", "entourage", "visitor", "envoy", "team"}
+#: nouns of a place that, with 'the' and no name ("reached the spaceport"), refer to the place named last before
+PLACE_NOUNS = {"spaceport", "cosmodrome", "airport", "airfield", "station", "port", "city", "town", "capital",
+               "base", "facility", "site", "venue", "resort", "region", "harbour", "harbor", "border", "complex"}
 
 
 @Language.factory("pactwatch_events", default_config={"verbs": None, "goldstein": "gdelt", "allow_statement": False,
@@ -88,9 +109,12 @@ class EventCoder:
         self._claimed: dict[int, int] = {}
         results = []
         for tok in doc:
-            if tok.pos_ not in ("VERB",) or self.patterns.vkey(tok) is None:
+            if tok.pos_ not in ("VERB",):
                 continue
-            res = self._code_verb(tok, idx)
+            if self.patterns.vkey(tok) is None:  # "landed in Pyongyang": an arrival the dictionary lacks
+                res = self._arrival(tok, None, None, idx) if tok.lemma_.lower() in ARRIVAL_VERBS else None
+            else:
+                res = self._code_verb(tok, idx)
             if res is not None:
                 results.append((tok, res))
         events, abstained = [], []
@@ -119,6 +143,9 @@ class EventCoder:
             got = self._noun_subject_event(verb, idx)
             if got is not None:
                 return got
+        arrival = self._arrival(verb, code, pattern, idx)
+        if arrival is not None:
+            return arrival
         if code is False:
             return None  # verb not in lexicon with this particle
         ctx = self._intent_context(verb) if code else None
@@ -158,6 +185,14 @@ class EventCoder:
             return ("abstain", self._abst(verb, "residual 'make statement': no more specific code"))
         if why:
             return ("abstain", self._abst(verb, why, code))
+        if code[:2] == "06" and any(c.dep_ == "dobj" and c.lemma_.lower() in INFORMATION_NOUNS for c in verb.children):
+            if self.roles.target(verb, idx) is None:
+                return ("abstain", self._abst(verb, "information given with no actor to receive it: a statement, "
+                                                    "not material cooperation", code))
+            code, pattern = "064", (pattern + "; " if pattern else "") + "information to an actor"
+        if code[:2] == "17" and figurative_gain(verb):
+            return ("abstain", self._abst(verb, "a gain or concession obtained (figurative), not property seized",
+                                          code))
         return self.emit(verb, code, pattern, idx, None)
 
 
@@ -195,7 +230,70 @@ class EventCoder:
             return "10", h, "must"
         return None
 
-    def emit(self, verb, code, pattern, idx, ctx, noun=None):
+    def _arrival(self, verb, code, pattern, idx):
+        """An arrival at a place (:data:`ARRIVAL_VERBS`: "Kim arrived at Vostochny", "reached the spaceport",
+        "landed in Pyongyang"): CAMEO 042 make a visit, source = the arriver, target = the state the place lies in
+        (:meth:`destination`); an arrival within the arriver's own state ("Putin arrived at Vostochny") is no visit
+        and is not coded. None when this does not apply (another verb; a dictionary pattern that codes the arrival
+        as something else, such as troops or aid arriving; no known place; no single actor of a person or
+        government as arriver): the verb is then coded as usual."""
+        if (self.patterns.vkey(verb) or verb.lemma_.lower()) not in ARRIVAL_VERBS:
+            return None
+        if pattern and code and code[:2] != "04":  # "&MILITARY * [072]", "(WITH AID) [070]": the dictionary's
+            return None
+        dest = self.destination(verb, idx)
+        if dest is None:
+            return None
+        src = self.roles.source(verb, idx)
+        if src is None or src[1].get("code") is None or len(members(src)) > 1:
+            return None
+        ent = src[1]
+        if ent.get("kind") != "person" and not _visitor(verb, src, self.roles):
+            return None
+        why = abstain_reason(verb)
+        if why:
+            return ("abstain", self._abst(verb, why, "042"))
+        if ent["code"] == dest[1]["code"]:
+            return ("abstain", self._abst(verb, f"arrival within its own state ({dest[0].text}, {ent['code']}): "
+                                                "not a visit", "042"))
+        return self.emit(verb, "042", f"arrival: {dest[0].text} ({dest[1]['code']})", idx, None, target=dest)
+
+    def destination(self, verb, idx):
+        """Where an arrival verb says its subject arrived, as (span, entity, False) with the entity a state
+        (``kind`` place), else None: the object of 'reach' or the object of 'at'/'in'/'on'; it names a state itself
+        or inside it ("a cosmodrome in Russia's Far East", "the North Korean capital", "Pyongyang International
+        Airport"), or a place of the place table (:func:`pactwatch.events.actors.load_places`: "Vostochny",
+        "the Knevichi airfield in Vladivostok"); "the spaceport" with no name is the place the article named last
+        before the sentence."""
+        nps = [c for c in verb.children if c.dep_ == "dobj"] if verb.lemma_.lower() == "reach" else [
+            o for c in verb.children if c.dep_ == "prep" and c.lower_ in ARRIVAL_PREPS
+            for o in c.children if o.dep_ == "pobj"]
+        places = load_places()
+        for np in nps:
+            toks = _place_tokens(np)
+            for t in toks:
+                if t.i in idx and not idx[t.i][2] and idx[t.i][1].get("kind") in ("country", "capital", "demonym"):
+                    sp, ent = idx[t.i][0], idx[t.i][1]
+                    return (sp, {"code": ent["code"], "sector": "", "kind": "place", "name": ent["name"]}, False)
+            doc = np.doc
+            for t in toks:
+                j = t.i  # a hyphenated name is one word: "Komsomolsk-on-Amur"
+                while j + 1 < len(doc) and doc[j].whitespace_ == "" and not doc[j + 1].is_space:
+                    j += 1
+                for k in range(j, t.i - 1, -1):
+                    code = places.get(doc[t.i:k + 1].text.lower())
+                    if code is not None:
+                        sp = doc[t.i:k + 1]
+                        return (sp, {"code": code, "sector": "", "kind": "place", "name": sp.text}, False)
+            if np.lemma_.lower() in PLACE_NOUNS and any(c.dep_ == "det" and c.lower_ == "the" for c in np.children):
+                before = [t for t in np.doc[:verb.sent.start] if t.lower_ in places]
+                if before:
+                    t = before[-1]
+                    return (np.doc[np.i:np.i + 1], {"code": places[t.lower_], "sector": "", "kind": "place",
+                                                    "name": t.text}, False)
+        return None
+
+    def emit(self, verb, code, pattern, idx, ctx, noun=None, target=None):
         reported_by = self.roles.reported_by(verb, idx) if not (ctx and ctx[2] == "must") else None
         fam, head, how = ctx if ctx else (None, None, None)
         if noun is not None:  # the event is the noun: its modifiers / 'by' phrase name the doer
@@ -222,6 +320,8 @@ class EventCoder:
             tgt = self.roles.target(verb, idx)
             if tgt is None and head is not None and head.pos_ == "VERB":
                 tgt = self.roles.target(head, idx)
+        if target is not None:  # the caller found it (the state of an arrival's destination)
+            tgt = target
         if src is None:
             return ("abstain", self._abst(verb, "no actor as source", code))
         info = code_info(code, self.codes)
@@ -330,3 +430,48 @@ class EventCoder:
         if why:
             return ("abstain", self._abst(verb, why, code))
         return self.emit(verb, code, pattern, idx, None, noun=o)
+
+
+def figurative_gain(verb) -> bool:
+    """True when a seize-family verb takes a quantity, a concession/benefit or a chance as its object ("extracting as
+    much from Moscow as he possibly can", "extracted concessions from Seoul", "seized the initiative"): CAMEO 171
+    (seize or damage property) is material conflict over property, which these are not."""
+    objs = [c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd")]
+    return any(o.lemma_.lower() in FIGURATIVE_GAINS or o.lower_ in FIGURATIVE_GAINS for o in objs)
+
+
+def _visitor(verb, src, roles) -> bool:
+    """Whether the arriver can make a visit: the subject names the state or body itself ("North Korea", "Pyongyang's
+    delegation" with a non-military agent word: "the North Korean leader", "a Russian delegation"), not a military
+    group ("North Korean troops") or a thing ("Russian missiles landed in ...", "a train arrived at ...")."""
+    v = verb
+    for _ in range(4):
+        subj = next((c for c in v.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is not None or v.dep_ not in ("conj", "xcomp", "advcl") or v.head.i == v.i:
+            break
+        v = v.head
+    if subj is None:
+        return False
+    if src[0].start <= subj.i < src[0].end:
+        return src[1].get("sector") != "MIL"
+    if subj.lemma_.lower() in VISITOR_NOUNS:
+        return True
+    sector = roles.sector_of(subj)
+    return bool(sector) and sector != "MIL"
+
+
+def _place_tokens(np):
+    """The tokens of a destination phrase that can name where it is: the phrase, its compounds and its 'in'/'of'/'at'
+    phrases ("the railway station of the Vostochny Cosmodrome in Outer Manchuria"), not a 'for'/'with' phrase or a
+    clause hanging off it ("for the meeting with Putin")."""
+    out, stack = [], [np]
+    while stack:
+        t = stack.pop()
+        out.append(t)
+        for c in t.children:
+            if c.dep_ in ("relcl", "acl", "advcl", "ccomp", "punct", "cc", "conj", "appos"):
+                continue
+            if c.dep_ == "prep" and c.lower_ not in ("in", "of", "at", "near", "outside"):
+                continue
+            stack.append(c)
+    return sorted(out, key=lambda t: t.i)

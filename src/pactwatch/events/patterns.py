@@ -161,9 +161,12 @@ class VerbPatterns:
         # by Moscow that ... security forces murdered ..." is not 'DEMAND * &SECURITY'; "said it would withdraw its
         # force" is not 'SAY * WITHDRAW': the that-clause is coded, or abstained on, by its own verb)
         phrase = phrase_tokens(verb)
+        # a person's name is no pattern word: "Kim Jong Un arrived" is not '&PKO *' (UN peacekeepers arrive)
+        names = {i for sp in verb.doc.spans.get("actors", []) if sp._.actor.get("kind") == "person"
+                 for i in range(sp.start, sp.end)}
         right = [(t.lower_, t.lemma_.lower()) for t in phrase
-                 if t.i > verb.i and not t.is_punct and t.i not in exclude][:14]
-        left = [(t.lower_, t.lemma_.lower()) for t in sent if t.i < verb.i][-8:]
+                 if t.i > verb.i and not t.is_punct and t.i not in exclude and t.i not in names][:14]
+        left = [(t.lower_, t.lemma_.lower()) for t in sent if t.i < verb.i and t.i not in names][-8:]
         best = self.match_patterns(entries, right, left)
         if best is not None:
             return best
