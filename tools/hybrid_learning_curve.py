@@ -3,7 +3,7 @@ train articles, on the DEV split and by grouped cross-validation within TRAIN (n
 
     PACTWATCH_EVENTS_DIR=../shared/events OMP_NUM_THREADS=1 \
         .venv/bin/python tools/hybrid_learning_curve.py [--fractions 0.25 0.5 0.75 1] [--seeds 5] \
-        [--no-dev] [--cv] [--boot 2000] [--json OUT]
+        [--set KEY=VALUE ...] [--no-dev] [--fit-score] [--cv [--cv-splits train dev]] [--boot 2000] [--json OUT]
 
 - **dev**: for each fraction f and seed, ``round(f * 42)`` train articles drawn at random (by article, without
   replacement; f = 1 is the whole train split, one run), the DEFAULTS model fitted on their sentences
@@ -11,13 +11,19 @@ train articles, on the DEV split and by grouped cross-validation within TRAIN (n
 - **cv** (``--cv``): the grouped 5-fold split of the train articles (:func:`article_folds`); in each fold a fraction
   f of that fold's training articles is drawn (same rule), fitted, and the held-out fold scored; the five held-out
   folds are pooled (:func:`cv_score`). No dev label is read.
+- **fit** (``--fit-score``): each dev run's model also scored on the train articles it was fitted on (in-sample;
+  far above the held-out scores = variance, which more data cures; low too = the model or its candidates limit).
+- ``--cv-splits train dev``: the CV runs fold over the train and dev articles pooled (56 articles: the fraction 1
+  models see about 470 sentences, as a train+dev refit would see 586). Dev labels are then fitted on in four folds
+  of five; the dev runs above stay the separate check.
 - **bootstrap** (``--boot N``): the DEFAULTS model fitted on all train articles, its dev predictions scored per dev
   article, and the dev articles resampled with replacement N times: percentile intervals of root F1 and
   source+target+root F1 (the dev figures' sampling uncertainty over articles).
 - **curve**: least squares of F1 on ln(training sentences) over the runs (each seed one point), and the number of
   sentences at which the line would reach the targets (root F1 0.60, s+t+r F1 0.45), with a spread from drawing the
   line's two coefficients from their estimated covariance (the runs share one dev split, so this understates the
-  uncertainty; see docs/events-curve.md).
+  uncertainty; see docs/events-curve.md); the same over the upper half of the fractions (>= 0.5) only, the slope
+  where the curve is now; and an inverse power law F1 = c - d n^-alpha whose asymptote c is where it levels off.
 
 Seeds: f < 1 gets ``--seeds`` draws (``--seeds-big`` for f >= 0.75); f = 1 is deterministic.
 """
@@ -60,12 +66,17 @@ def run_dev(train, dev_recs, dev_docs, coder, a) -> list[dict]:
         for seed in _seeds(frac, a):
             keep = set(draw(files, frac, 1000 * seed + round(100 * frac)))
             sub = [u for u in train if u["rec"]["file"] in keep]
-            m = th.fit_config(sub, th.DEFAULTS)
+            m = th.fit_config(sub, a.config)
             ev = th.predict_split(dev_docs, coder, m)
             s = newseval.score(dev_recs, newseval.assign(dev_recs, ev), coder.codes)
             row = {"eval": "dev", "fraction": frac, "seed": seed, "articles": len(keep), "sentences": len(sub),
                    **_row(s)}
             out.append(row)
+            if a.fit_score:  # the same model on the articles it was fitted on (in-sample: bias vs variance)
+                own = th.predict_split({u["rec"]["file"]: u["doc"] for u in sub}, coder, m)
+                rr = [u["rec"] for u in sub]
+                fs = newseval.score(rr, newseval.assign(rr, own), coder.codes)
+                out.append({**row, "eval": "fit", **_row(fs)})
             print(f"dev frac {frac} seed {seed} articles {len(keep)} sentences {len(sub)}: {newseval.brief(s)}",
                   file=sys.stderr, flush=True)
     return out
@@ -84,7 +95,7 @@ def run_cv(train, coder, a) -> list[dict]:
                 files = sorted({train[j]["rec"]["file"] for j in tr})
                 keep = set(draw(files, frac, 1000 * seed + round(100 * frac) + 17 * i))
                 sub = [train[j] for j in tr if train[j]["rec"]["file"] in keep]
-                models.append(th.fit_config(sub, th.DEFAULTS))
+                models.append(th.fit_config(sub, a.config))
                 n_sent.append(len(sub))
                 n_art.append(len(keep))
                 used.append((tr, held))
@@ -163,12 +174,34 @@ def curve(rows: list[dict], n_draws: int = 4000, seed: int = 0) -> dict:
     return out
 
 
+def saturating(rows: list[dict]) -> dict:
+    """F1 = c - d * sentences**(-alpha) per measure (an inverse power law, the usual learning-curve shape), least
+    squares over ``rows``: the asymptote ``c`` with its standard error from the fit's covariance (None when the fit
+    fails)."""
+    import numpy as np
+    from scipy.optimize import curve_fit
+
+    n = np.array([r["sentences"] for r in rows], dtype=float)
+    out = {}
+    for k in TARGETS:
+        y = np.array([r[k]["f1"] for r in rows])
+        f = lambda x, c, d, al: c - d * x ** (-al)  # noqa: E731
+        try:
+            p, cov = curve_fit(f, n, y, p0=[y.max(), 1.0, 0.5], bounds=([0, 0, 0.05], [1, 1e4, 3]), maxfev=20000)
+            out[k] = {"c": round(float(p[0]), 4), "c_se": round(float(np.sqrt(cov[0, 0])), 4),
+                      "alpha": round(float(p[2]), 3), "points": len(y),
+                      "at_2x": round(float(f(2 * n.max(), *p)), 4), "at_10x": round(float(f(10 * n.max(), *p)), 4)}
+        except (RuntimeError, ValueError) as exc:
+            out[k] = {"error": str(exc)}
+    return out
+
+
 def summarise(rows: list[dict]) -> list[dict]:
     """Mean, sd, min and max of F1 per (eval, fraction) over seeds, with summed TP/FP/FN per seed averaged."""
     import numpy as np
 
     out = []
-    for ev in ("dev", "cv"):
+    for ev in ("dev", "fit", "cv"):
         for frac in sorted({r["fraction"] for r in rows if r["eval"] == ev}):
             rr = [r for r in rows if r["eval"] == ev and r["fraction"] == frac]
             row = {"eval": ev, "fraction": frac, "runs": len(rr),
@@ -209,13 +242,27 @@ def main() -> None:
     ap.add_argument("--seeds-big", type=int, default=5, help="draws per fraction from 0.75 to below 1")
     ap.add_argument("--no-dev", action="store_true", help="skip the dev-split runs")
     ap.add_argument("--cv", action="store_true", help="also the grouped-CV runs within train")
+    ap.add_argument("--fit-score", action="store_true",
+                    help="also score each dev run's model on the train articles it was fitted on (in-sample)")
+    ap.add_argument("--cv-splits", nargs="*", default=["train"],
+                    help="the splits the CV runs fold over (default train; 'train dev' pools the dev articles in "
+                         "too: still held out by fold, but dev then no longer checks the CV)")
     ap.add_argument("--boot", type=int, default=0, help="bootstrap draws over dev articles (0: none)")
     ap.add_argument("--json", help="write every run, the summaries and the curves to this file")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="change DEFAULTS settings for the curve runs (JSON values, e.g. C=10); the bootstrap "
+                         "always uses DEFAULTS")
     a = ap.parse_args()
+    a.config = dict(th.DEFAULTS)
+    for kv in a.set:
+        k, _, v = kv.partition("=")
+        if k not in th.DEFAULTS:
+            ap.error(f"--set {kv}: {k!r} is not a DEFAULTS setting")
+        a.config[k] = json.loads(v)
     nlp = load_pipeline(root_model=False, coder="rules")
     coder = nlp.get_pipe("pactwatch_events")
     train = th.collect_news(realnews.load_records(None, split="train"), nlp)
-    res = {"defaults": th.DEFAULTS, "runs": []}
+    res = {"defaults": th.DEFAULTS, "config": a.config, "runs": []}
     dev_recs = dev_docs = None
     if not a.no_dev or a.boot:
         dev_recs = realnews.load_records(None, split="dev")
@@ -226,17 +273,27 @@ def main() -> None:
     if not a.no_dev:
         res["runs"] += run_dev(train, dev_recs, dev_docs, coder, a)
     if a.cv:
-        res["runs"] += run_cv(train, coder, a)
+        if any(x not in ("train", "dev") for x in a.cv_splits):
+            ap.error("--cv-splits: train and/or dev (never test)")
+        pool = train if a.cv_splits == ["train"] else th.collect_news(
+            [r for x in a.cv_splits for r in realnews.load_records(None, split=x)], nlp)
+        res["cv_splits"] = a.cv_splits
+        res["runs"] += run_cv(pool, coder, a)
     res["summary"] = summarise(res["runs"])
-    res["curve"] = {ev: curve([r for r in res["runs"] if r["eval"] == ev])
-                    for ev in ("dev", "cv") if sum(r["eval"] == ev for r in res["runs"]) >= 3}
+    evs = [ev for ev in ("dev", "cv") if sum(r["eval"] == ev for r in res["runs"]) >= 3]
+    res["curve"] = {ev: curve([r for r in res["runs"] if r["eval"] == ev]) for ev in evs}
+    # the upper half only (fractions >= 0.5): the slope where the curve is now, not where it started
+    res["curve_upper"] = {ev: curve([r for r in res["runs"] if r["eval"] == ev and r["fraction"] >= 0.5])
+                          for ev in evs}
+    res["saturating"] = {ev: saturating([r for r in res["runs"] if r["eval"] == ev]) for ev in evs}
     if a.json:
         with open(a.json, "w", encoding="utf-8") as fh:
             json.dump(res, fh, indent=1)
     print(markdown(res))
-    for ev, c in res["curve"].items():
-        for k, v in c.items():
-            print(f"{ev} {k}: {v}")
+    for name in ("curve", "curve_upper", "saturating"):
+        for ev, c in res[name].items():
+            for k, v in c.items():
+                print(f"{name} {ev} {k}: {v}")
     if "bootstrap" in res:
         print("bootstrap", json.dumps(res["bootstrap"]))
 
