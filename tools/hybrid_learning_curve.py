@@ -39,7 +39,8 @@ TARGETS = {"root": 0.60, "source_target_root": 0.45}
 
 
 def _row(s: dict) -> dict:
-    return {k: {m: s[k][m] for m in ("tp", "fp", "fn", "f1")} for k in ("root", "source_target_root")}
+    return {**{k: {m: s[k][m] for m in ("tp", "fp", "fn", "f1")} for k in ("root", "source_target_root")},
+            "opinion": s["opinion_coded_as_event"]}
 
 
 def draw(files: list[str], frac: float, seed: int) -> list[str]:
@@ -212,13 +213,15 @@ def summarise(rows: list[dict]) -> list[dict]:
                 row[k] = {"mean": round(float(f.mean()), 4), "sd": round(float(f.std(ddof=1)), 4) if len(f) > 1
                           else None, "min": round(float(f.min()), 4), "max": round(float(f.max()), 4),
                           **{m: round(float(np.mean([r[k][m] for r in rr])), 1) for m in ("tp", "fp", "fn")}}
+            op = [r["opinion"] for r in rr if r.get("opinion") is not None]
+            row["opinion_max"] = max(op) if op else None
             out.append(row)
     return out
 
 
 def markdown(res: dict) -> str:
     lines = ["| eval | fraction | runs | articles | sentences | root F1 mean (sd; min–max) | root TP/FP/FN (mean) "
-             "| s+t+r F1 mean (sd; min–max) | s+t+r TP/FP/FN (mean) |", "|---" * 9 + "|"]
+             "| s+t+r F1 mean (sd; min–max) | s+t+r TP/FP/FN (mean) | opinion coded (max) |", "|---" * 10 + "|"]
     for r in res["summary"]:
         def cell(k, r=r):
             sd = "–" if r[k]["sd"] is None else f"{r[k]['sd']:.3f}"
@@ -227,7 +230,7 @@ def markdown(res: dict) -> str:
         tfn = lambda k: f"{r[k]['tp']:g}/{r[k]['fp']:g}/{r[k]['fn']:g}"  # noqa: E731
         lines.append(f"| {r['eval']} | {r['fraction']:g} | {r['runs']} | {r['articles']:g} | {r['sentences']:g} | "
                      f"{cell('root')} | {tfn('root')} | {cell('source_target_root')} | "
-                     f"{tfn('source_target_root')} |")
+                     f"{tfn('source_target_root')} | {r['opinion_max']} |")
     return "\n".join(lines)
 
 
