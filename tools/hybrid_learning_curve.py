@@ -109,6 +109,19 @@ def run_cv(train, coder, a) -> list[dict]:
     return out
 
 
+def resample_f1(per_article, n: int, seed: int = 0):
+    """``n`` F1 values of micro-pooled (TP, FP, FN) over articles resampled with replacement; ``per_article``: one
+    (TP, FP, FN) row per article. (F1 0 where a draw has no units at all.)"""
+    import numpy as np
+
+    per = np.asarray(per_article, dtype=float)
+    draws = np.random.default_rng(seed).integers(0, len(per), size=(n, len(per)))
+    tot = per[draws].sum(axis=1)  # n x 3
+    tp, fp, fn = tot[:, 0], tot[:, 1], tot[:, 2]
+    den = 2 * tp + fp + fn
+    return np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0)
+
+
 def bootstrap(train, dev_recs, dev_docs, coder, n: int, seed: int = 0) -> dict:
     """Percentile intervals of dev root and s+t+r F1 of the DEFAULTS model, dev articles resampled ``n`` times."""
     import numpy as np
@@ -127,24 +140,25 @@ def bootstrap(train, dev_recs, dev_docs, coder, n: int, seed: int = 0) -> dict:
         for k in TARGETS:
             per[k][i] = [s[k]["tp"], s[k]["fp"], s[k]["fn"]]
     whole = newseval.score(dev_recs, preds, coder.codes)
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(arts), size=(n, len(arts)))
     out = {"articles": len(arts), "draws": n, "point": _row(whole)}
     for k in TARGETS:
-        tot = per[k][draws].sum(axis=1)  # n x 3
-        tp, fp, fn = tot[:, 0], tot[:, 1], tot[:, 2]
-        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
         assert per[k].sum(axis=0).tolist() == [whole[k]["tp"], whole[k]["fp"], whole[k]["fn"]]
+        f1 = resample_f1(per[k], n, seed)
         out[k] = {"mean": round(float(f1.mean()), 4), "sd": round(float(f1.std(ddof=1)), 4),
                   "p2.5": round(float(np.percentile(f1, 2.5)), 4), "p97.5": round(float(np.percentile(f1, 97.5)), 4),
                   "p5": round(float(np.percentile(f1, 5)), 4), "p95": round(float(np.percentile(f1, 95)), 4)}
     return out
 
 
+def _count(v: float) -> int | None:
+    """A sentence count, or None for 'never' (infinite, or beyond 10^12)."""
+    return round(v) if math.isfinite(v) and v < 1e12 else None
+
+
 def curve(rows: list[dict], n_draws: int = 4000, seed: int = 0) -> dict:
     """F1 = a + b ln(sentences) per measure by least squares over ``rows``; the sentences at which the line reaches
     each target, with 10th/50th/90th percentiles over (a, b) drawn from their estimated covariance (draws with
-    b <= 0 never reach it and count as infinite)."""
+    b <= 0 never reach it and count as infinite; None: never, or beyond 10^12)."""
     import numpy as np
 
     x = np.log([r["sentences"] for r in rows])
@@ -158,19 +172,19 @@ def curve(rows: list[dict], n_draws: int = 4000, seed: int = 0) -> dict:
         s2 = float(resid @ resid) / dof
         cov = s2 * np.linalg.inv(X.T @ X)
         a_, b_ = (float(v) for v in beta)
-        need = math.exp((target - a_) / b_) if b_ > 0 else math.inf
+        log_need = (target - a_) / b_ if b_ > 0 else math.inf
+        need = math.exp(log_need) if log_need < 700 else math.inf
         rng = np.random.default_rng(seed)
         ab = rng.multivariate_normal(beta, cov, size=n_draws)
         with np.errstate(over="ignore"):
             ns = np.where(ab[:, 1] > 0, np.exp(np.clip((target - ab[:, 0]) / np.where(ab[:, 1] > 0, ab[:, 1], 1),
                                                        None, 700)), np.inf)
-        pct = lambda q: float(np.percentile(ns, q))  # noqa: E731
+        pct = lambda q: _count(float(np.percentile(ns, q, method="nearest")))  # noqa: E731  (inf-safe)
         out[k] = {"a": round(a_, 4), "b_per_doubling": round(b_ * math.log(2), 4),
                   "b_se_per_doubling": round(math.sqrt(cov[1, 1]) * math.log(2), 4),
                   "residual_sd": round(math.sqrt(s2), 4), "points": len(y), "target": target,
-                  "sentences_needed": round(need) if math.isfinite(need) and need < 1e12 else None,
-                  "needed_p10": round(pct(10)), "needed_p50": round(pct(50)),
-                  "needed_p90": (round(pct(90)) if math.isfinite(pct(90)) and pct(90) < 1e12 else None),
+                  "sentences_needed": _count(need),
+                  "needed_p10": pct(10), "needed_p50": pct(50), "needed_p90": pct(90),
                   "share_slope_nonpositive": round(float((ab[:, 1] <= 0).mean()), 4)}
     return out
 
