@@ -258,17 +258,28 @@ def evaluate_news(split: Annotated[str, typer.Option("--split", help="train, dev
 def train_hybrid(articles: ArticlesOpt = None, labels_dir: LabelsDirOpt = None, model: ModelOpt = None,
                  events_dir: EventsDirOpt = None, out: HybridModelOpt = None,
                  select: Annotated[bool, typer.Option("--select", help="Choose C, thresholds, sentence model and gold-set use on the DEV split (grid) instead of the defaults.")] = False,
+                 fit_on: Annotated[str, typer.Option("--fit-on", help="Labelled splits to fit on: train (default) or train+dev (the settings stay those chosen on dev; the model records its splits and evaluate-news refuses to score it on dev, as that would not be held out).")] = "train",
                  as_json: JsonOpt = False) -> None:
-    """Fit the hybrid coder's learned layer on the real-news train split."""
+    """Fit the hybrid coder's learned layer on the real-news train split (or train and dev)."""
     from pactwatch.events_train.hybrid import train as fit_hybrid
 
+    splits = tuple(s for s in fit_on.split("+"))
+    if any(not s.strip() for s in splits):
+        raise PactwatchError(f"--fit-on {fit_on!r}: use train or train+dev")
+    if select and "dev" in {s.strip().lower() for s in splits}:
+        raise PactwatchError("--select chooses settings on the dev split: it cannot be combined with --fit-on "
+                             "train+dev (choose first, then refit with --fit-on train+dev)")
     nlp = _nlp(model, None, None, None, events_dir, False, "rules")
-    res = fit_hybrid(nlp=nlp, arts=articles, ldir=labels_dir, events_dir=events_dir, out=out, select_on_dev=select)
+    res = fit_hybrid(nlp=nlp, arts=articles, ldir=labels_dir, events_dir=events_dir, out=out, select_on_dev=select,
+                     splits=splits)
     if as_json:
         print_json(res)
         return
-    console.print(f"hybrid model -> {res['path']}: {res['n_sentences']} train sentences, {res['n_candidates']} "
-                  f"candidates; settings {res['config']}", highlight=False)
+    console.print(f"hybrid model -> {res['path']}: fitted on {'+'.join(res['fitted_on'])}, {res['n_sentences']} "
+                  f"sentences, {res['n_candidates']} candidates; settings {res['config']}", highlight=False)
+    if "dev" in res["fitted_on"]:
+        console.print("  fitted on the dev split too: dev figures of this model are not held out "
+                      "(evaluate-news --split dev refuses it)", highlight=False)
     if "dev_best" in res:
         console.print(f"  dev (best of {len(res['dev_grid'])} settings): {res['dev_best']}", highlight=False)
 

@@ -10,7 +10,9 @@ by article) when fitting. Optionally the shared gold sets (``plover_gsr``, ``cam
 ``petr_unittest``: every sentence there has events) add root-model training candidates (setting ``gold``).
 
 Settings (C, thresholds, sentence model on/off, gold sets on/off) are chosen by :func:`select` on the DEV split only
-(docs/events.md "Real news"); the test split is never read here.
+(docs/events.md "Real news"); the test split is never read here. With the settings chosen, :func:`train` may refit
+them on the train and dev splits together (``splits``; docs/events-curve.md): the model records the splits it was
+fitted on (``fitted_on``), and scoring it on one of them is refused (:func:`newseval.evaluate_news`).
 """
 from __future__ import annotations
 
@@ -284,21 +286,52 @@ def labels_key(ldir=None, events_dir=None) -> str:
     return h.hexdigest()[:16]
 
 
+#: the splits :func:`train` fits on unless told otherwise
+FIT_SPLITS = ("train",)
+#: the splits a shipped model may be fitted on: the test split is scored once and never fitted on
+FITTABLE_SPLITS = ("train", "dev")
+
+
+def fit_splits(splits) -> tuple[str, ...]:
+    """``splits`` checked (each a fittable split, at least one; order kept, repeats dropped). Raises PactwatchError
+    naming what is wrong."""
+    from pactwatch.errors import PactwatchError
+
+    out = tuple(dict.fromkeys(str(s).strip().lower() for s in splits))
+    if not out:
+        raise PactwatchError("hybrid model fitting: no split to fit on (use train, or train and dev)")
+    bad = [s for s in out if s not in FITTABLE_SPLITS]
+    if bad:
+        raise PactwatchError(f"hybrid model fitting: split(s) {', '.join(map(repr, bad))} cannot be fitted on; use "
+                             f"{' and/or '.join(FITTABLE_SPLITS)} (the test split is never fitted on)")
+    if "train" not in out:
+        raise PactwatchError("hybrid model fitting: the train split must be among the splits fitted on")
+    return out
+
+
 def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None = None, out=None,
-          select_on_dev: bool = False) -> dict:
+          select_on_dev: bool = False, splits=FIT_SPLITS) -> dict:
     """Fit the layer on the train split (with ``config``, default :data:`DEFAULTS`, or the setting chosen on dev
     with ``select_on_dev``) and write it to ``out`` (default :func:`pactwatch.events.hybrid.default_model_path`).
+    ``splits``: the labelled splits fitted on, default the train split; ``("train", "dev")`` refits the chosen
+    settings on train and dev together (a model to ship: it can no longer be scored on dev as held out, and
+    :func:`pactwatch.events_train.newseval.evaluate_news` refuses to). The model records them as ``fitted_on``.
     Returns a summary (and the dev grid when selecting)."""
+    from pactwatch.errors import PactwatchError
     from pactwatch.events.refs import resolve_events_dir
     from pactwatch.events.rootmodel import rules_fingerprint
 
+    splits = fit_splits(splits)
+    if select_on_dev and "dev" in splits:
+        raise PactwatchError("hybrid model fitting: settings chosen on the dev split cannot be chosen while fitting "
+                             "on it; choose them with the train split alone, then refit on train and dev")
     if nlp is None:
         from pactwatch.events.pipeline import load_pipeline
 
         nlp = load_pipeline(root_model=False, coder="rules")
     ed = resolve_events_dir(events_dir)
     cfg = {**DEFAULTS, **(config or {})}
-    train_recs = realnews.load_records(None, arts, split="train", ldir=ldir)
+    train_recs = [r for s in splits for r in realnews.load_records(None, arts, split=s, ldir=ldir)]
     news = collect_news(train_recs, nlp, arts)
     gold = collect_gold(ed, nlp) if (cfg["gold"] or select_on_dev) else None
     summary = {}
@@ -313,7 +346,7 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
         summary["dev_best"] = sel["best"]
     else:
         model = fit_config(news, cfg, gold)
-    model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg})
+    model.update({"rules": rules_fingerprint(), "key": labels_key(ldir), "config": cfg, "fitted_on": list(splits)})
     path = Path(out) if out else hy.default_model_path()
     if cfg.get("encoder"):  # optional fine-tuned encoder, saved beside the model file
         from pactwatch.events_train import encoder as te
@@ -324,6 +357,6 @@ def train(nlp=None, arts=None, ldir=None, events_dir=None, config: dict | None =
     with tmp.open("wb") as fh:
         pickle.dump(model, fh)
     tmp.replace(path)
-    summary.update({"path": str(path), "config": cfg, "n_candidates": model["n_candidates"],
+    summary.update({"path": str(path), "config": cfg, "fitted_on": list(splits), "n_candidates": model["n_candidates"],
                     "n_root": model["n_root"], "n_sentences": model["n_sentences"]})
     return summary

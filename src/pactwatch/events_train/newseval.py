@@ -112,6 +112,29 @@ def brief(s: dict) -> str:
             f"opinion {s['opinion_coded_as_event']} events {s['predicted_events']}")
 
 
+def model_fitted_on(model: dict) -> tuple[str, ...]:
+    """The labelled splits a fitted hybrid model was fitted on: its ``fitted_on`` metadata (written by
+    :func:`pactwatch.events_train.hybrid.train`); a model without it was fitted on the train split only, as every
+    model was before that field existed."""
+    return tuple(model.get("fitted_on") or ("train",))
+
+
+def check_held_out(model: dict | None, split: str, where: str = "the hybrid coder's model") -> None:
+    """Raise PactwatchError when ``model`` was fitted on ``split``: its scores there are fitted figures, not
+    held-out ones, and must not be reported as such."""
+    from pactwatch.errors import PactwatchError
+
+    if model is None:
+        return
+    fitted = model_fitted_on(model)
+    if split in fitted:
+        raise PactwatchError(
+            f"{where} was fitted on the {' and '.join(fitted)} split(s) (key {model.get('key', '?')}); scoring it on "
+            f"the {split} split would report figures on data it was fitted on as if held out. Score a model fitted "
+            f"on the train split only (the default fit) on {split}; a model refitted on train and dev has no "
+            f"held-out split but test")
+
+
 def evaluate_news(split: str = "dev", nlp=None, coder: str = "rules", arts=None, ldir=None, labels=None,
                   hybrid_model=None) -> dict:
     """Score ``coder`` ('rules' or 'hybrid'; or the given ``nlp``) on one split of the final real-news labels.
@@ -120,20 +143,30 @@ def evaluate_news(split: str = "dev", nlp=None, coder: str = "rules", arts=None,
 
     if split not in realnews.SPLITS:
         raise PactwatchError(f"split {split!r}: use train, dev or test")
-    looks = None
-    if split == "test":
-        looks = realnews.count_test_look(ldir, what=f"evaluate-news --coder {coder}")
-    recs = realnews.load_records(labels, arts, split=split, ldir=ldir)
     if nlp is None:
         from pactwatch.events.pipeline import load_pipeline
 
         nlp = load_pipeline(root_model=False, coder=coder, hybrid_model=hybrid_model)
+    fitted = None
+    if "pactwatch_hybrid" in nlp.pipe_names:  # a model fitted on this split gives no held-out figure: refuse
+        layer = nlp.get_pipe("pactwatch_hybrid")
+        if layer.model is None:
+            layer.load()
+        from pactwatch.events.hybrid import default_model_path
+
+        check_held_out(layer.model, split, f"the hybrid coder's model ({layer.model_path or default_model_path()})")
+        fitted = list(model_fitted_on(layer.model)) if layer.model is not None else None
+    looks = None
+    if split == "test":
+        looks = realnews.count_test_look(ldir, what=f"evaluate-news --coder {coder}")
+    recs = realnews.load_records(labels, arts, split=split, ldir=ldir)
     docs = code_articles(recs, nlp, arts)
     preds = assign(recs, {f: d._.events for f, d in docs.items()})
     out = {"set": realnews.SET_NAME, "split": split, "coder": coder, "articles": len(docs),
            **score(recs, preds, nlp.get_pipe("pactwatch_events").codes)}
     if "pactwatch_hybrid" in nlp.pipe_names:
         out["hybrid_status"] = nlp.get_pipe("pactwatch_hybrid").status
+        out["hybrid_fitted_on"] = fitted
     if looks is not None:
         out["test_looks"] = looks
     return out
