@@ -196,3 +196,38 @@ def test_test_split_scoring_is_counted(arts, tmp_path, nlp):
     assert json.loads((ldir / "test_looks.json").read_text())["count"] == 2 == out["test_looks"]
     newseval.evaluate_news("train", nlp=nlp, arts=arts, ldir=ldir)
     assert json.loads((ldir / "test_looks.json").read_text())["count"] == 2
+    out = newseval.evaluate_news("test", nlp=nlp, arts=arts, ldir=ldir, bootstrap=100)  # intervals: one look
+    assert out["test_looks"] == 3 == json.loads((ldir / "test_looks.json").read_text())["count"]
+    assert out["intervals"]["resamples"] == 100 and len(out["intervals"]["root"]["ci95"]) == 2
+
+
+def test_resample_f1_pools_articles_and_collapses_when_articles_agree():
+    import numpy as np
+
+    same = newseval.resample_f1([[2, 1, 1]] * 5, 200, seed=1)
+    assert np.allclose(same, 2 * 10 / (2 * 10 + 5 + 5))
+    mixed = newseval.resample_f1([[4, 0, 0], [0, 2, 2]], 2000, seed=1)
+    # a draw has k copies of the perfect article and 2-k of the empty one: F1 in {0, 2/3, 1} (k = 0, 1, 2)
+    assert set(np.round(mixed, 4)) <= {0.0, 0.6667, 1.0} and 0.5 < mixed.mean() < 0.7
+
+
+def test_article_intervals_resample_whole_articles_and_bracket_the_point(arts, tmp_path, nlp):
+    recs = realnews.load_records(_write(tmp_path / "l.jsonl", _labels()), arts)
+    table = nlp.get_pipe("pactwatch_events").codes
+    by_file = {}
+    for i, r in enumerate(recs):
+        by_file.setdefault(r["file"], []).append(i)
+    assert len(by_file) >= 2
+    preds = [[] for _ in recs]
+    right = next(i for i, r in enumerate(recs) if r["events"])  # one article fully right, the rest missed
+    g = recs[right]["events"][0]
+    preds[right] = [{"source": g["source"], "target": g.get("target"), "code": g["code"], "root": str(g["code"])[:2],
+                     "quad": 1, "confidence": 1.0, "verb_span": [recs[right]["start"], recs[right]["start"] + 1]}]
+    point = newseval.score(recs, preds, table)["root"]["f1"]
+    iv = newseval.article_intervals(recs, preds, table, 500, seed=3)
+    assert iv["articles"] == len(by_file) and iv["unit"] == "article"
+    lo, hi = iv["root"]["ci95"]
+    assert lo < point < hi  # some draws hold only the missed article (F1 0), some only the right one
+    assert lo == 0.0
+    same = newseval.article_intervals(recs, preds, table, 500, seed=3)
+    assert same == iv  # seeded

@@ -5,7 +5,6 @@ import importlib.util
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 _spec = importlib.util.spec_from_file_location(
@@ -50,11 +49,3 @@ def test_saturating_fit_finds_the_level_a_curve_flattens_at():
     rows = _rows(lambda n: 0.4 - 2.0 * n ** -0.8, ns, [0.001, -0.001] * 4)
     s = lc.saturating(rows)
     assert s["root"]["c"] == pytest.approx(0.4, abs=0.02)
-
-
-def test_resample_f1_pools_articles_and_collapses_when_articles_agree():
-    same = lc.resample_f1([[2, 1, 1]] * 5, 200, seed=1)
-    assert np.allclose(same, 2 * 10 / (2 * 10 + 5 + 5))
-    mixed = lc.resample_f1([[4, 0, 0], [0, 2, 2]], 2000, seed=1)
-    # a draw has k copies of the perfect article and 2-k of the empty one: F1 in {0, 2/3, 1} (k = 0, 1, 2)
-    assert set(np.round(mixed, 4)) <= {0.0, 0.6667, 1.0} and 0.5 < mixed.mean() < 0.7

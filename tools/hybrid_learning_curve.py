@@ -109,44 +109,16 @@ def run_cv(train, coder, a) -> list[dict]:
     return out
 
 
-def resample_f1(per_article, n: int, seed: int = 0):
-    """``n`` F1 values of micro-pooled (TP, FP, FN) over articles resampled with replacement; ``per_article``: one
-    (TP, FP, FN) row per article. (F1 0 where a draw has no units at all.)"""
-    import numpy as np
-
-    per = np.asarray(per_article, dtype=float)
-    draws = np.random.default_rng(seed).integers(0, len(per), size=(n, len(per)))
-    tot = per[draws].sum(axis=1)  # n x 3
-    tp, fp, fn = tot[:, 0], tot[:, 1], tot[:, 2]
-    den = 2 * tp + fp + fn
-    return np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0)
-
-
 def bootstrap(train, dev_recs, dev_docs, coder, n: int, seed: int = 0) -> dict:
-    """Percentile intervals of dev root and s+t+r F1 of the DEFAULTS model, dev articles resampled ``n`` times."""
-    import numpy as np
-
+    """Intervals of dev root and s+t+r F1 of the DEFAULTS model, dev articles resampled ``n`` times
+    (:func:`pactwatch.events_train.newseval.article_intervals`)."""
     from pactwatch.events_train import hybrid as th
     from pactwatch.events_train import newseval
 
     m = th.fit_config(train, th.DEFAULTS)
-    ev = th.predict_split(dev_docs, coder, m)
-    preds = newseval.assign(dev_recs, ev)
-    arts = sorted({r["file"] for r in dev_recs})
-    per = {k: np.zeros((len(arts), 3)) for k in TARGETS}
-    for i, f in enumerate(arts):
-        idx = [j for j, r in enumerate(dev_recs) if r["file"] == f]
-        s = newseval.score([dev_recs[j] for j in idx], [preds[j] for j in idx], coder.codes)
-        for k in TARGETS:
-            per[k][i] = [s[k]["tp"], s[k]["fp"], s[k]["fn"]]
-    whole = newseval.score(dev_recs, preds, coder.codes)
-    out = {"articles": len(arts), "draws": n, "point": _row(whole)}
-    for k in TARGETS:
-        assert per[k].sum(axis=0).tolist() == [whole[k]["tp"], whole[k]["fp"], whole[k]["fn"]]
-        f1 = resample_f1(per[k], n, seed)
-        out[k] = {"mean": round(float(f1.mean()), 4), "sd": round(float(f1.std(ddof=1)), 4),
-                  "p2.5": round(float(np.percentile(f1, 2.5)), 4), "p97.5": round(float(np.percentile(f1, 97.5)), 4),
-                  "p5": round(float(np.percentile(f1, 5)), 4), "p95": round(float(np.percentile(f1, 95)), 4)}
+    preds = newseval.assign(dev_recs, th.predict_split(dev_docs, coder, m))
+    out = newseval.article_intervals(dev_recs, preds, coder.codes, n, seed)
+    out["point"] = _row(newseval.score(dev_recs, preds, coder.codes))
     return out
 
 

@@ -231,6 +231,7 @@ def train(events_dir: EventsDirOpt = None, model: ModelOpt = None, as_json: Json
 def evaluate_news(split: Annotated[str, typer.Option("--split", help="train, dev or test (test: score once, at the end).")] = "dev",
                   coder: CoderOpt = None, hybrid_model: HybridModelOpt = None, articles: ArticlesOpt = None,
                   labels_dir: LabelsDirOpt = None, model: ModelOpt = None, events_dir: EventsDirOpt = None,
+                  bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Resample the split's articles N times for 95%/90% intervals of root and source+target+root F1 (same predictions: no further look).")] = 0,
                   as_json: JsonOpt = False) -> None:
     """Score a coder on one split of the labelled real news."""
     from pactwatch.events.pipeline import coder_default
@@ -238,7 +239,7 @@ def evaluate_news(split: Annotated[str, typer.Option("--split", help="train, dev
 
     coder = (coder or coder_default()).strip().lower()
     nlp = _nlp(model, None, None, None, events_dir, False, coder, hybrid_model)
-    res = evn(split, nlp=nlp, coder=coder, arts=articles, ldir=labels_dir)
+    res = evn(split, nlp=nlp, coder=coder, arts=articles, ldir=labels_dir, bootstrap=bootstrap)
     if as_json:
         print_json(res)
         return
@@ -246,7 +247,9 @@ def evaluate_news(split: Annotated[str, typer.Option("--split", help="train, dev
                   f"{res['coder']}", highlight=False)
     for k in ("detection", "root", "source_target_root"):
         v = res[k]
-        console.print(f"  {k}: P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}", highlight=False)
+        ci = res.get("intervals", {}).get(k, {}).get("ci95")
+        console.print(f"  {k}: P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}"
+                      + (f" (95% interval over articles {ci[0]:.3f}-{ci[1]:.3f})" if ci else ""), highlight=False)
     console.print(f"  quad accuracy {res['quad_accuracy']} (all gold sentences {res['quad_accuracy_all']}); opinion "
                   f"sentences coded as an event {res['opinion_coded_as_event']}", highlight=False)
     if "test_looks" in res:

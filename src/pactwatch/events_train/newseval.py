@@ -104,6 +104,41 @@ def score(records, preds, table) -> dict:
     return out
 
 
+def resample_f1(per_article, n: int, seed: int = 0):
+    """``n`` F1 values of micro-pooled (TP, FP, FN) over articles resampled with replacement (a cluster bootstrap:
+    sentences of one article stay together); ``per_article``: one (TP, FP, FN) row per article. F1 is 0 where a draw
+    has no units at all."""
+    import numpy as np
+
+    per = np.asarray(per_article, dtype=float)
+    draws = np.random.default_rng(seed).integers(0, len(per), size=(n, len(per)))
+    tot = per[draws].sum(axis=1)  # n x 3
+    tp, fp, fn = tot[:, 0], tot[:, 1], tot[:, 2]
+    den = 2 * tp + fp + fn
+    return np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0)
+
+
+def article_intervals(records, preds, table, n: int, seed: int = 0) -> dict:
+    """Percentile intervals (95 % and 90 %) of root F1 and source+target+root F1 over ``n`` resamples of the
+    articles of ``records`` (with their predicted events ``preds``), from the same predictions as :func:`score`."""
+    import numpy as np
+
+    files = sorted({r["file"] for r in records})
+    out = {"unit": "article", "articles": len(files), "resamples": n, "seed": seed}
+    per = {k: np.zeros((len(files), 3)) for k in ("root", "source_target_root")}
+    for i, f in enumerate(files):
+        idx = [j for j, r in enumerate(records) if r["file"] == f]
+        s = score([records[j] for j in idx], [preds[j] for j in idx], table)
+        for k in per:
+            per[k][i] = [s[k]["tp"], s[k]["fp"], s[k]["fn"]]
+    for k, rows in per.items():
+        f1 = resample_f1(rows, n, seed)
+        out[k] = {"mean": round(float(f1.mean()), 4), "sd": round(float(f1.std(ddof=1)), 4),
+                  "ci95": [round(float(np.percentile(f1, q)), 4) for q in (2.5, 97.5)],
+                  "ci90": [round(float(np.percentile(f1, q)), 4) for q in (5, 95)]}
+    return out
+
+
 def brief(s: dict) -> str:
     """One line of a :func:`score` result: root F1 [TP, FP, FN], source+target+root F1, quad accuracy, opinion rate,
     predicted events (the probes' tables in docs/events*.md)."""
@@ -136,9 +171,11 @@ def check_held_out(model: dict | None, split: str, where: str = "the hybrid code
 
 
 def evaluate_news(split: str = "dev", nlp=None, coder: str = "rules", arts=None, ldir=None, labels=None,
-                  hybrid_model=None) -> dict:
+                  hybrid_model=None, bootstrap: int = 0, seed: int = 0) -> dict:
     """Score ``coder`` ('rules' or 'hybrid'; or the given ``nlp``) on one split of the final real-news labels.
-    Scoring the test split is counted (``test_looks.json``) before anything is read."""
+    Scoring the test split is counted (``test_looks.json``) before anything is read. ``bootstrap``: number of
+    resamples of the split's articles for intervals of root and source+target+root F1 (``out["intervals"]``; the
+    same predictions, so no further look)."""
     from pactwatch.errors import PactwatchError
 
     if split not in realnews.SPLITS:
@@ -164,6 +201,8 @@ def evaluate_news(split: str = "dev", nlp=None, coder: str = "rules", arts=None,
     preds = assign(recs, {f: d._.events for f, d in docs.items()})
     out = {"set": realnews.SET_NAME, "split": split, "coder": coder, "articles": len(docs),
            **score(recs, preds, nlp.get_pipe("pactwatch_events").codes)}
+    if bootstrap:
+        out["intervals"] = article_intervals(recs, preds, nlp.get_pipe("pactwatch_events").codes, bootstrap, seed)
     if "pactwatch_hybrid" in nlp.pipe_names:
         out["hybrid_status"] = nlp.get_pipe("pactwatch_hybrid").status
         out["hybrid_fitted_on"] = fitted
