@@ -2,7 +2,7 @@
 real-news DEV split and by grouped 5-fold cross-validation by article within the TRAIN split (never test).
 
     PACTWATCH_EVENTS_DIR=../shared/events OMP_NUM_THREADS=1 .venv/bin/python tools/hybrid_gate_probe.py \\
-        [--cv] [--C 0.3 1 3] [--gates off type:0.3 opinion1:0.5 ...] [--accept 0.6 0.7] [--json OUT]
+        [--cv] [--C 0.3 1 3] [--gates off type:0.3 opinion1:0.5 ...] [--accept 0.6 0.7] [--json OUT] [--boot N]
 
 Each setting is the DEFAULTS of :mod:`pactwatch.events_train.hybrid` with ``C_accept`` = ``C_root`` pairs from
 ``--C`` (all pairs), an opinion gate and an acceptance threshold. A gate is ``off``, ``type:T`` (the sentence-type
@@ -11,7 +11,9 @@ C = G). Models are fitted by :func:`pactwatch.events_train.hybrid.fit_config` (o
 gate C; the gate and thresholds are decision-time settings swapped into the fitted model) and scored by
 :func:`~pactwatch.events_train.hybrid.predict_split` / :func:`~pactwatch.events_train.hybrid.cv_score`. Prints one
 line per setting: root F1 (TP/FP/FN), source+target+root F1, quad accuracy, opinion rate, predicted events; the
-dev objective is the mean of the two F1s among settings with no opinion sentence coded.
+dev objective is the mean of the two F1s among settings with no opinion sentence coded. ``--boot N`` (dev only):
+a paired by-article bootstrap of the dev F1 differences between the best setting and the first one of the grid
+(the dev articles resampled with replacement N times, both settings scored on the same draw).
 """
 from __future__ import annotations
 
@@ -30,6 +32,29 @@ def _gate(spec: str):
     return "opinion", float(kind[len("opinion"):] or 1.0), float(t)
 
 
+def _boot(recs, pa, pb, table, n, seed=0) -> dict:
+    """Paired by-article bootstrap of root and source+target+root F1 differences (predictions ``pa`` minus
+    ``pb``, aligned with ``recs``): mean, 95 % interval and the share of draws where the difference is > 0."""
+    import numpy as np
+
+    from pactwatch.events_train import newseval
+
+    by = {}
+    for i, r in enumerate(recs):
+        by.setdefault(r["file"], []).append(i)
+    files = sorted(by)
+    rng = np.random.default_rng(seed)
+    d = {"root": [], "source_target_root": []}
+    for _ in range(n):
+        idx = [i for f in rng.choice(files, len(files)) for i in by[f]]
+        sa = newseval.score([recs[i] for i in idx], [pa[i] for i in idx], table)
+        sb = newseval.score([recs[i] for i in idx], [pb[i] for i in idx], table)
+        for k in d:
+            d[k].append(sa[k]["f1"] - sb[k]["f1"])
+    return {k: {"mean": round(float(np.mean(v)), 3), "ci95": [round(float(x), 3) for x in np.quantile(v, [.025, .975])],
+                "share_gt0": round(float(np.mean(np.array(v) > 0)), 3)} for k, v in d.items()}
+
+
 def main() -> None:
     from pactwatch.events.pipeline import load_pipeline
     from pactwatch.events_train import hybrid as th
@@ -43,6 +68,7 @@ def main() -> None:
                                                    "opinion1:0.7", "opinion0.3:0.5", "opinion0.3:0.7"])
     ap.add_argument("--accept", nargs="*", type=float, default=[0.6, 0.7])
     ap.add_argument("--json")
+    ap.add_argument("--boot", type=int, default=0)
     a = ap.parse_args()
     nlp = load_pipeline(root_model=False, coder="rules")
     coder = nlp.get_pipe("pactwatch_events")
@@ -64,7 +90,7 @@ def main() -> None:
         return {gc: th.fit_config(units, {"gate": "opinion", "gate_C": gc})["gate"] for gc in gate_Cs}
 
     gms = [gate_models(u) for u in parts]
-    rows = []
+    rows, preds = [], []
     for ca, cr in pairs:
         ms = [th.fit_config(u, {"C_accept": ca, "C_root": cr}) for u in parts]
         for (name, (kind, gc, t)), at in itertools.product(gates, a.accept):
@@ -75,7 +101,8 @@ def main() -> None:
                 s = th.cv_score(train, coder, folds, [setting(m, gm) for m, gm in zip(ms, gms)])
             else:
                 ev = th.predict_split(dev_docs, coder, setting(ms[0], gms[0]))
-                s = newseval.score(dev_recs, newseval.assign(dev_recs, ev), coder.codes)
+                preds.append(newseval.assign(dev_recs, ev))
+                s = newseval.score(dev_recs, preds[-1], coder.codes)
             row = {"C_accept": ca, "C_root": cr, "gate": name, "accept_t": at,
                    "root": [s["root"][k] for k in ("tp", "fp", "fn")], "root_f1": s["root"]["f1"],
                    "str": [s["source_target_root"][k] for k in ("tp", "fp", "fn")],
@@ -88,6 +115,10 @@ def main() -> None:
     ok = [r for r in rows if (r["opinion"] or 0) == 0]
     for r in sorted(ok, key=lambda r: -r["objective"])[:10]:
         print("best", r)
+    if a.boot and not a.cv and ok:
+        best = max(range(len(rows)), key=lambda i: ((rows[i]["opinion"] or 0) == 0, rows[i]["objective"]))
+        print("paired bootstrap:", _boot(dev_recs, preds[best], preds[0], coder.codes, a.boot), "best", rows[best],
+              "against", rows[0])
     if a.json:
         with open(a.json, "w") as fh:
             json.dump(rows, fh, indent=1)

@@ -33,7 +33,8 @@ DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": 
             "speech": False, "speech_target": False, "joint": True, "characterise": True,
             "encoder": None,
             # opinion gate and separate regularisation of the candidate models (docs/events-gate.md)
-            "C_accept": None, "C_root": None, "gate": None, "gate_C": 1.0, "gate_t": 1.01}
+            # (2026-12-07, session 4: C_root 1.0 chosen on dev, confirmed by grouped train CV; the gate stays off)
+            "C_accept": None, "C_root": 1.0, "gate": None, "gate_C": 1.0, "gate_t": 1.01}
 #: ``C_accept`` / ``C_root``: C of the acceptance / root model (None: ``C``, which also stays the C of the sentence
 #: models). ``gate``: None (off), "type" (P(opinion) of the sentence-type model) or "opinion" (a dedicated
 #: class-balanced opinion-vs-not sentence model with C ``gate_C``); a sentence with P(opinion) >= ``gate_t`` gets no
