@@ -24,6 +24,11 @@ phrase together (:func:`joint_decisions`); ``characterise`` (adopted) makes a na
 statement proposal (:func:`recode_characterisations`); ``speech``/``speech_root``/``speech_target``,
 ``one_per_root``, ``retry``, ``time`` were measured and are off.
 
+Opinion gate (docs/events-gate.md; off unless the model has ``gate`` and ``gate_t`` <= 1): a sentence whose
+P(opinion/analysis sentence) from the model's ``gate`` (the sentence-type model, or a dedicated opinion-vs-not
+model) is >= ``gate_t`` gets no event: all its candidates (and the sentence fallback) are vetoed
+(:func:`opinion_gate`).
+
 Accepted events carry ``"hybrid": {"p_event", "root", "p_root", "origin", "rule_code"}``; one event is kept per
 (sentence, source, target, code), as the labels count them. The model file: the component's ``model_path``, else
 ``$PACTWATCH_HYBRID_MODEL``, else ``<paths.home()>/cache/events/hybrid-<VERSION>.pkl``. Without a usable model
