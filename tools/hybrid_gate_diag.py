@@ -48,8 +48,9 @@ def main() -> None:
                   f"{int((v & (typ == 'event')).sum())} event sentences ({int((v & coded & (typ == 'event')).sum())} "
                   f"coded)")
     pe = np.array(m["sentence"].event_proba(spans))
+    q = np.quantile(pe[coded & (typ == "event")], [.25, .5, .75])
     print("P(event sentence) of the coded opinion sentences:", np.round(pe[coded & (typ == "opinion")], 2),
-          "; quartiles over coded event sentences:", np.round(np.quantile(pe[coded & (typ == "event")], [.25, .5, .75]), 2))
+          "; quartiles over coded event sentences:", np.round(q, 2))
 
 
 if __name__ == "__main__":
