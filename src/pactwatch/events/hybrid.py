@@ -24,6 +24,11 @@ phrase together (:func:`joint_decisions`); ``characterise`` (adopted) makes a na
 statement proposal (:func:`recode_characterisations`); ``speech``/``speech_root``/``speech_target``,
 ``one_per_root``, ``retry``, ``time`` were measured and are off.
 
+Opinion gate (docs/events-gate.md; off unless the model has ``gate`` and ``gate_t`` <= 1): a sentence whose
+P(opinion/analysis sentence) from the model's ``gate`` (the sentence-type model, or a dedicated opinion-vs-not
+model) is >= ``gate_t`` gets no event: all its candidates (and the sentence fallback) are vetoed
+(:func:`opinion_gate`).
+
 Accepted events carry ``"hybrid": {"p_event", "root", "p_root", "origin", "rule_code"}``; one event is kept per
 (sentence, source, target, code), as the labels count them. The model file: the component's ``model_path``, else
 ``$PACTWATCH_HYBRID_MODEL``, else ``<paths.home()>/cache/events/hybrid-<VERSION>.pkl``. Without a usable model
@@ -523,6 +528,24 @@ class SentenceTypeModel:
     def event_proba(self, spans) -> list[float]:
         return self.proba_X(self.featurize(spans))
 
+    def class_proba(self, spans, label: str = "opinion") -> list[float]:
+        """P(``label``) per span (0 for every span when the classifier never saw ``label``)."""
+        cls = list(self.est.classes_)
+        if label not in cls or not spans:
+            return [0.0] * len(spans)
+        j = cls.index(label)
+        return [float(p[j]) for p in self.est.predict_proba(self.featurize(list(spans)))]
+
+
+def opinion_gate(model: dict, sents) -> list[bool]:
+    """Per spaCy sentence span: is it vetoed by the model's opinion gate (``gate``: a :class:`SentenceTypeModel`
+    whose ``opinion`` class is P(opinion/analysis sentence); ``gate_t``: the threshold, > 1 or no gate: off)? A
+    vetoed sentence gets no event, whatever its candidates' acceptance probabilities."""
+    g, t = model.get("gate"), model.get("gate_t", 1.01)
+    if g is None or t > 1.0 or not sents:
+        return [False] * len(sents)
+    return [p >= t for p in g.class_proba(list(sents), "opinion")]
+
 
 def sentence_event_proba(model: dict, sents) -> list[float]:
     """P(the sentence is an event sentence) per spaCy sentence span, from the model's sentence-type classifier."""
@@ -663,6 +686,10 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
         cands = [{k: v for k, v in c.items() if k not in drop or (k == "speech" and model.get("speech_target"))}
                  for c in cands]
     events, dropped, seen = [], [], set()
+    vetoed = set()
+    if model.get("gate") is not None and model.get("gate_t", 1.01) <= 1.0:
+        sents = list(doc.sents)
+        vetoed = {s.start for s, v in zip(sents, opinion_gate(model, sents)) if v}
     if cands:
         X = features_for(doc, cands, model)
         acc = model["accept"]
@@ -685,6 +712,12 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
             pa, roots = joint_decisions(cands, pa, roots, P if rm is not None else None,
                                         rm.classes_ if rm is not None else None)
         for c, p, (r, pr) in zip(cands, pa, roots):
+            if doc[ti[c["verb_span"][0]]].sent.start in vetoed:
+                if c["origin"] == "rules":
+                    dropped.append({"verb": c["verb"], "code": c["code"], "sentence": c["sentence"],
+                                    "verb_span": c["verb_span"],
+                                    "reason": f"hybrid: opinion or analysis sentence (P >= {model['gate_t']})"})
+                continue
             if p < at:
                 if c["origin"] == "rules":
                     dropped.append({"verb": c["verb"], "code": c["code"], "sentence": c["sentence"],
@@ -722,7 +755,7 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
     ft = model.get("fallback_t", 1.01)
     if ft <= 1.0 and model.get("sentence") is not None and model.get("sent_root") is not None:
         covered = {e["sentence_span"][0] for e in events}
-        sents = [s for s in doc.sents if s.start_char not in covered]
+        sents = [s for s in doc.sents if s.start_char not in covered and s.start not in vetoed]
         if sents:
             pe = sentence_event_proba(model, sents)
             todo = [(s, p) for s, p in zip(sents, pe) if p >= ft]

@@ -33,7 +33,14 @@ DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": 
             "fill_target": True, "fallback_t": 1.01, "nouns": False, "context": False, "split_groups": False,
             # structural round (docs/events-structural.md)
             "speech": False, "speech_target": False, "joint": True, "characterise": True,
-            "encoder": None}
+            "encoder": None,
+            # opinion gate and separate regularisation of the candidate models (docs/events-gate.md)
+            # (2026-12-07, session 4: C_root 1.0 chosen on dev, confirmed by grouped train CV; the gate stays off)
+            "C_accept": None, "C_root": 1.0, "gate": None, "gate_C": 1.0, "gate_t": 1.01}
+#: ``C_accept`` / ``C_root``: C of the acceptance / root model (None: ``C``, which also stays the C of the sentence
+#: models). ``gate``: None (off), "type" (P(opinion) of the sentence-type model) or "opinion" (a dedicated
+#: class-balanced opinion-vs-not sentence model with C ``gate_C``); a sentence with P(opinion) >= ``gate_t`` gets no
+#: event (pactwatch.events.hybrid.opinion_gate; ``gate_t`` > 1: off)
 #: ``encoder``: None (off), True or a dict of settings: also fine-tune all-MiniLM-L6-v2 as the candidates' decision
 #: model (pactwatch.events.encoder, fitted by pactwatch.events_train.encoder.fit_for_hybrid; needs the ``encoder``
 #: extra); off: it did not win clearly on dev (docs/events-finetune.md)
@@ -126,10 +133,14 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
         accept_t: float = 0.5, root_t: float = 0.7, folds: int = 5, sentence_cls=hy.SentenceTypeModel,
         sentence_est=None, broad: bool = False, nouns: bool = False, context: bool = False,
         root_balanced: bool = False, speech: bool | str = False, sentence_bow: bool = True,
-        characterise: bool = False, retry: bool = False, speech_root: bool = False, time: bool = False) -> dict:
+        characterise: bool = False, retry: bool = False, speech_root: bool = False, time: bool = False,
+        C_accept: float | None = None, C_root: float | None = None, gate: str | None = None,
+        gate_C: float = 1.0, gate_t: float = 1.01) -> dict:
     """The model dict :mod:`pactwatch.events.hybrid` loads, fitted on collected train data. ``sentence_cls`` /
     ``sentence_est``: the sentence-type model's class (its featurizer) and estimator factory (default: logistic
-    regression over :func:`pactwatch.events.hybrid.sentence_features`)."""
+    regression over :func:`pactwatch.events.hybrid.sentence_features`). ``C`` regularises the sentence models and,
+    unless ``C_accept`` / ``C_root`` are given, the acceptance / root models. ``gate`` (None, "type", "opinion")
+    and ``gate_t``: the opinion gate (see :data:`DEFAULTS`)."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
@@ -181,8 +192,22 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
                 if is_ev and root:
                     Xr.append(f)
                     yr.append(root)
-    accept = _lr(C).fit(Xa, ya)
-    root = _lr(C, multi=True, balanced=root_balanced).fit(Xr, yr) if len(set(yr)) >= 2 else None
+    C_accept = C if C_accept is None else C_accept
+    C_root = C if C_root is None else C_root
+    accept = _lr(C_accept).fit(Xa, ya)
+    root = _lr(C_root, multi=True, balanced=root_balanced).fit(Xr, yr) if len(set(yr)) >= 2 else None
+    gate_model = None
+    if gate == "type":
+        if sent_model is None:
+            raise ValueError("opinion gate 'type' needs the sentence-type model (setting sentence=True)")
+        gate_model = sent_model
+    elif gate == "opinion":
+        Xo = sentence_cls(None).featurize([u["span"] for u in news])
+        yo = ["opinion" if u["rec"]["type"] == "opinion" else "not" for u in news]
+        if len(set(yo)) == 2:
+            gate_model = sentence_cls(_lr(gate_C).fit(Xo, yo))
+    elif gate is not None:
+        raise ValueError(f"opinion gate {gate!r}: expected None, 'type' or 'opinion'")
     # sentence-level root model: event sentences of the train split, label = the root of their first gold event
     Xq, yq = [], []
     for u in news:
@@ -196,12 +221,15 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
             "nouns": nouns and broad, "split_groups": False, "context_roots": context, "speech": speech,
             "characterise": characterise, "retry": retry, "speech_root": speech_root, "time": time,
             "accept_t": accept_t, "root_t": root_t, "n_candidates": len(Xa), "n_root": len(Xr),
-            "n_sentences": len(news), "config": {"C": C, "sentence": sentence, "gold": bool(gold)}}
+            "n_sentences": len(news), "gate": gate_model, "gate_t": gate_t,
+            "config": {"C": C, "C_accept": C_accept, "C_root": C_root, "sentence": sentence, "gold": bool(gold),
+                       "gate": gate, "gate_C": gate_C, "gate_t": gate_t}}
 
 
 #: configuration keys that are arguments of :func:`fit`; :data:`DECIDE_KEYS` are stored in the model for ``decide``
 FIT_KEYS = ("C", "sentence", "accept_t", "root_t", "broad", "nouns", "context", "root_balanced", "speech",
-            "sentence_bow", "characterise", "retry", "speech_root", "time")
+            "sentence_bow", "characterise", "retry", "speech_root", "time", "C_accept", "C_root", "gate", "gate_C",
+            "gate_t")
 DECIDE_KEYS = ("fill_target", "fallback_t", "split_groups", "speech_target", "joint", "characterise", "one_per_root")
 
 
