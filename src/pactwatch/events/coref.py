@@ -133,14 +133,7 @@ def salience(sp) -> tuple[int, int]:
     while np.dep_ in ("compound", "poss", "amod", "nmod", "appos", "conj") and np.head.i != np.i:
         np = np.head
     subject = 0 if np.dep_ in ("nsubj", "nsubjpass") else 1
-    depth, t = 0, np
-    for _ in range(30):
-        if t.dep_ == "ROOT" or t.head.i == t.i:
-            break
-        if t.dep_ in CLAUSE_DEPS:
-            depth += 1
-        t = t.head
-    return depth, subject
+    return _depth(np), subject
 
 
 def _clause_subject(tok):
