@@ -681,6 +681,7 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
             pa, roots = encoder.adjust(doc, cands, pa, roots, model["encoder"])
         at, rt = model["accept_t"], model["root_t"]
         ti = tok_index(doc)
+        sib = None  # verb -> the candidates' actor pairs, for the pair model
         if model.get("joint"):
             pa, roots = joint_decisions(cands, pa, roots, P if rm is not None else None,
                                         rm.classes_ if rm is not None else None)
@@ -711,7 +712,19 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
             e["hybrid"] = {"p_event": round(float(p), 3), "root": r, "p_root": round(pr, 3), "origin": c["origin"],
                            "rule_code": c["rule_code"]}
             e["confidence"] = round(float(p), 2)
-            for x in (split_groups(e) if model.get("split_groups") else [e]):
+            xs = [e]
+            if model.get("pairs") is not None and e.get("source"):  # the learned actor pair (pactwatch.events.pairs)
+                from pactwatch.events import pairs as actor_pairs
+
+                if sib is None:
+                    sib = actor_pairs.verb_pairs(cands)
+                opt, pp, rp = actor_pairs.choose(model["pairs"], doc[ti[e["verb_span"][0]]], {**c, **e}, e["root"],
+                                                 sib.get(e["verb_span"][0]))
+                if opt is not None and pp >= model.get("pairs_t", 0.5) and opt["pair"] != rp and opt["s"]:
+                    xs = actor_pairs.apply(e, opt)
+                    for x in xs:
+                        x["hybrid"] = {**e["hybrid"], "pair": round(pp, 3), "rule_pair": list(rp)}
+            for x in [y for e_ in xs for y in (split_groups(e_) if model.get("split_groups") else [e_])]:
                 k = (tuple(x["sentence_span"]), x["source"], x["target"], x["code"])
                 if k in seen:
                     continue

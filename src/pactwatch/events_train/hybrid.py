@@ -31,7 +31,9 @@ DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": 
             "fill_target": True, "fallback_t": 1.01, "nouns": False, "context": False, "split_groups": False,
             # structural round (docs/events-structural.md)
             "speech": False, "speech_target": False, "joint": True, "characterise": True,
-            "encoder": None}
+            "encoder": None,
+            # learned actor pairs (docs/events-pairs.md): off unless it wins on dev and train CV
+            "pairs": False, "pairs_t": 0.5, "pairs_C": 1.0}
 #: ``encoder``: None (off), True or a dict of settings: also fine-tune all-MiniLM-L6-v2 as the candidates' decision
 #: model (pactwatch.events.encoder, fitted by pactwatch.events_train.encoder.fit_for_hybrid; needs the ``encoder``
 #: extra); off: it did not win clearly on dev (docs/events-finetune.md)
@@ -200,7 +202,8 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
 #: configuration keys that are arguments of :func:`fit`; :data:`DECIDE_KEYS` are stored in the model for ``decide``
 FIT_KEYS = ("C", "sentence", "accept_t", "root_t", "broad", "nouns", "context", "root_balanced", "speech",
             "sentence_bow", "characterise", "retry", "speech_root", "time")
-DECIDE_KEYS = ("fill_target", "fallback_t", "split_groups", "speech_target", "joint", "characterise", "one_per_root")
+DECIDE_KEYS = ("fill_target", "fallback_t", "split_groups", "speech_target", "joint", "characterise", "one_per_root",
+               "pairs_t")
 
 
 def fit_config(news: list[dict], config: dict | None = None, gold: list[dict] | None = None) -> dict:
@@ -210,6 +213,10 @@ def fit_config(news: list[dict], config: dict | None = None, gold: list[dict] | 
     cfg = {**DEFAULTS, **(config or {})}
     model = fit(news, gold if cfg["gold"] else None, **{k: cfg[k] for k in FIT_KEYS if k in cfg})
     model.update({k: cfg[k] for k in DECIDE_KEYS if k in cfg})
+    if cfg.get("pairs"):  # the actor-pair model (pactwatch.events.pairs), fitted on the same train units
+        from pactwatch.events_train import pairs as tp
+
+        model["pairs"] = tp.fit(news, C=cfg.get("pairs_C", 1.0), fill=bool(cfg.get("fill_target")))
     return model
 
 

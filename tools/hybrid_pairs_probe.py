@@ -1,0 +1,59 @@
+"""The learned actor-pair choice of the hybrid coder (docs/events-pairs.md) on the real-news DEV split and by grouped
+5-fold cross-validation by article within the TRAIN split (never test).
+
+    PACTWATCH_EVENTS_DIR=../shared/events OMP_NUM_THREADS=1 .venv/bin/python tools/hybrid_pairs_probe.py \\
+        [--cv] [--fit] [--pairs-t 0.3 0.5 ...] [--set KEY=VALUE ...]
+
+Fits :func:`pactwatch.events_train.hybrid.fit_config` with the DEFAULTS (``--set`` overrides, e.g. ``pairs_C=0.3``)
+once with ``pairs`` off and once on, and prints one line per threshold ``pairs_t`` (root F1 [TP, FP, FN],
+source+target+root F1, quad accuracy, opinion rate, predicted events); ``off`` is the DEFAULTS as they are. ``--fit``
+also scores the train split in-sample (the model on the very articles it was fitted on).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def main() -> None:
+    from pactwatch.events.pipeline import load_pipeline
+    from pactwatch.events_train import hybrid as th
+    from pactwatch.events_train import newseval, realnews
+    from pactwatch.events_train.newseval import brief
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cv", action="store_true", help="grouped 5-fold CV within train instead of dev")
+    ap.add_argument("--fit", action="store_true", help="also score train in-sample")
+    ap.add_argument("--pairs-t", nargs="*", type=float, default=[0.3, 0.4, 0.5, 0.6, 0.7])
+    ap.add_argument("--set", nargs="*", default=[], help="KEY=VALUE (JSON value) over the DEFAULTS")
+    a = ap.parse_args()
+    over = {k: json.loads(v) for k, v in (x.split("=", 1) for x in a.set)}
+    nlp = load_pipeline(root_model=False, coder="rules")
+    coder = nlp.get_pipe("pactwatch_events")
+    train = th.collect_news(realnews.load_records(None, split="train"), nlp)
+    cfg_off = {**th.DEFAULTS, **over, "pairs": False}
+    cfg_on = {**cfg_off, "pairs": True}
+    if a.cv:
+        folds = th.article_folds(train)
+        off = [th.fit_config([train[i] for i in tr], cfg_off) for tr, _ in folds]
+        on = [th.fit_config([train[i] for i in tr], cfg_on) for tr, _ in folds]
+        print("cv  off          " + brief(th.cv_score(train, coder, folds, off)), flush=True)
+        for t in a.pairs_t:
+            print(f"cv  pairs_t {t:<4} " + brief(th.cv_score(train, coder, folds, [{**m, "pairs_t": t} for m in on])),
+                  flush=True)
+        return
+    m_off, m_on = th.fit_config(train, cfg_off), th.fit_config(train, cfg_on)
+    evals = [("dev", realnews.load_records(None, split="dev"))]
+    if a.fit:
+        evals.append(("fit", [u["rec"] for u in train]))
+    for name, recs in evals:
+        docs = newseval.code_articles(recs, nlp)
+        sc = lambda m: newseval.score(recs, newseval.assign(recs, th.predict_split(docs, coder, m)),  # noqa: E731
+                                      coder.codes)
+        print(f"{name:3s} off          " + brief(sc(m_off)), flush=True)
+        for t in a.pairs_t:
+            print(f"{name:3s} pairs_t {t:<4} " + brief(sc({**m_on, "pairs_t": t})), flush=True)
+
+
+if __name__ == "__main__":
+    main()
