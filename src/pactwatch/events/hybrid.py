@@ -718,12 +718,17 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
 
                 if sib is None:
                     sib = actor_pairs.verb_pairs(cands)
-                opt, pp, rp = actor_pairs.choose(model["pairs"], doc[ti[e["verb_span"][0]]], {**c, **e}, e["root"],
-                                                 sib.get(e["verb_span"][0]))
-                if opt is not None and pp >= model.get("pairs_t", 0.5) and opt["pair"] != rp and opt["s"]:
-                    xs = actor_pairs.apply(e, opt)
-                    for x in xs:
-                        x["hybrid"] = {**e["hybrid"], "pair": round(pp, 3), "rule_pair": list(rp)}
+                rk, rp = actor_pairs.ranked(model["pairs"], doc[ti[e["verb_span"][0]]], {**c, **e}, e["root"],
+                                            sib.get(e["verb_span"][0]))
+                # the best pair when the model is sure enough (else the rules' pair), and with ``pairs_multi`` a
+                # second pair as a second event when the model gives it that probability
+                take = [x for x in rk[:1] if x[1] >= model.get("pairs_t", 0.5)]
+                take += [x for x in rk[1:2] if take and x[1] >= model.get("pairs_multi", 1.01)]
+                if any(o["pair"] != rp and o["s"] for o, _ in take):
+                    xs = []
+                    for opt, pp in take:
+                        for x in (actor_pairs.apply(e, opt) if opt["pair"] != rp and opt["s"] else [e]):
+                            xs.append(dict(x, hybrid={**e["hybrid"], "pair": round(pp, 3), "rule_pair": list(rp)}))
             for x in [y for e_ in xs for y in (split_groups(e_) if model.get("split_groups") else [e_])]:
                 k = (tuple(x["sentence_span"]), x["source"], x["target"], x["code"])
                 if k in seen:

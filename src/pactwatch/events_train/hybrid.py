@@ -33,7 +33,7 @@ DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": 
             "speech": False, "speech_target": False, "joint": True, "characterise": True,
             "encoder": None,
             # learned actor pairs (docs/events-pairs.md): off unless it wins on dev and train CV
-            "pairs": False, "pairs_t": 0.5, "pairs_C": 1.0}
+            "pairs": False, "pairs_t": 0.5, "pairs_C": 1.0, "pairs_multi": 1.01}
 #: ``encoder``: None (off), True or a dict of settings: also fine-tune all-MiniLM-L6-v2 as the candidates' decision
 #: model (pactwatch.events.encoder, fitted by pactwatch.events_train.encoder.fit_for_hybrid; needs the ``encoder``
 #: extra); off: it did not win clearly on dev (docs/events-finetune.md)
@@ -203,7 +203,7 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
 FIT_KEYS = ("C", "sentence", "accept_t", "root_t", "broad", "nouns", "context", "root_balanced", "speech",
             "sentence_bow", "characterise", "retry", "speech_root", "time")
 DECIDE_KEYS = ("fill_target", "fallback_t", "split_groups", "speech_target", "joint", "characterise", "one_per_root",
-               "pairs_t")
+               "pairs_t", "pairs_multi")
 
 
 def fit_config(news: list[dict], config: dict | None = None, gold: list[dict] | None = None) -> dict:
