@@ -19,7 +19,11 @@ def main() -> None:
     from pactwatch.events.pipeline import load_pipeline
     from pactwatch.events_train import hybrid as th
     from pactwatch.events_train import newseval, realnews
-    from pactwatch.events_train.newseval import brief
+    from pactwatch.events_train.newseval import brief as brief0
+
+    def brief(s):
+        x = s["source_target_root"]
+        return f"{brief0(s)} s+t+r {[x[k] for k in ('tp', 'fp', 'fn')]}"
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--cv", action="store_true", help="grouped 5-fold CV within train instead of dev")
