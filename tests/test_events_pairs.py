@@ -126,3 +126,17 @@ def test_fitted_pair_model_round_trips_through_the_model_file(nlp, tmp_path):
     a = pr.ranked(loaded["pairs"], v, c, "07")[0]
     b = pr.ranked(model["pairs"], v, c, "07")[0]
     assert [(o["pair"], p) for o, p in a] == [(o["pair"], p) for o, p in b]
+
+
+def test_a_joint_gold_event_makes_the_joint_option_right_and_a_directed_copy_wrong():
+    joint = set(tp.dyads([{"source": "RUS+PRK", "target": ""}]))
+    both = set(tp.dyads([{"source": "RUS", "target": "PRK"}, {"source": "PRK", "target": "RUS"}]))
+    assert joint == both
+    assert tp.is_right(("PRK+RUS", ""), joint)
+    assert not tp.is_right(("RUS", "PRK"), joint)  # half of the gold's dyads: the joint option is the right one
+    one = set(tp.dyads([{"source": "RUS", "target": "PRK"}]))
+    assert tp.is_right(("RUS", "PRK"), one)
+    assert not tp.is_right(("PRK+RUS", ""), one) and not tp.is_right(("PRK", "RUS"), one)
+    assert not tp.is_right(("RUS", ""), one)
+    two = set(tp.dyads([{"source": "IGO", "target": "PRK"}, {"source": "IGO", "target": "IRN"}]))
+    assert tp.is_right(("IGO", "PRK"), two) and tp.is_right(("IGO", "IRN"), two)

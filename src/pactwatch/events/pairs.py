@@ -21,7 +21,7 @@ takes it when its probability is at least ``pairs_t`` and keeps the rules' pair 
 """
 from __future__ import annotations
 
-from pactwatch.events.scorer import actor3
+from pactwatch.events.scorer import actor3, dyads
 
 #: the countries of a sentence considered (the nearest to the trigger): bounds the options (n² + n + n(n-1)/2)
 MAX_ACTORS = 5
@@ -97,6 +97,13 @@ def mention_features(p: str, m, a: dict, tok) -> dict:
     return f
 
 
+def coordinated(m1, m2) -> bool:
+    """Whether two mentions are conjuncts of one phrase ("Russia and North Korea", "Kim and Putin"; also as
+    modifiers of one noun: "North Korean and Russian leaders")."""
+    lo, hi = sorted([m1, m2], key=lambda m: m.start)
+    return hi.root.dep_ == "conj" and lo.start <= hi.root.head.i < lo.end
+
+
 def options(tok, cand: dict, rules_pair: tuple) -> list[dict]:
     """The pair options of a candidate (see the module docstring): dicts ``{"pair": (source key, target key),
     "s": [(span, actor)], "t": (span, actor) | None}``; ``rules_pair`` (source key, target key) is always one (with the
@@ -167,12 +174,12 @@ def pair_features(tok, cand: dict, opt: dict, rules_pair: tuple, root: str | Non
         (m1, a1), (m2, a2) = opt["s"]
         for m, a in opt["s"]:
             f.update({k: f.get(k, 0.0) + 0.5 for k in mention_features("j_", m, a, tok)})
-        lo, hi = sorted([m1, m2], key=lambda m: m.start)
-        if hi.root.dep_ == "conj" and lo.start <= hi.root.head.i < lo.end:
+        if coordinated(m1, m2):
             f["joint_coordinated"] = 1.0
         rels = [relation(m1, tok), relation(m2, tok)]
         f[f"joint_rels={'|'.join(sorted(rels))}"] = 1.0
         f[f"joint_root={root}"] = 1.0
+        f[f"joint_v={lem}"] = 1.0
     elif opt["s"]:
         m, a = opt["s"][0]
         f.update(mention_features("s_", m, a, tok))
@@ -190,6 +197,9 @@ def pair_features(tok, cand: dict, opt: dict, rules_pair: tuple, root: str | Non
         if rels:
             f[f"st_rels={rels[0]}|{tr}"] = 1.0
             f["s_first"] = float(opt["s"][0][0].start < m.start)
+            if coordinated(opt["s"][0][0], m):  # "Russia and North Korea signed ...": one joint source, not A->B
+                f["st_coordinated"] = 1.0
+                f[f"st_coordinated_v={lem}"] = 1.0
     elif len(opt["s"]) < 2:
         f["t_none"] = 1.0
         f[f"t_none_root={root}"] = 1.0

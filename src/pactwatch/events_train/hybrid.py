@@ -33,7 +33,8 @@ DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": 
             "speech": False, "speech_target": False, "joint": True, "characterise": True,
             "encoder": None,
             # learned actor pairs (docs/events-pairs.md): off unless it wins on dev and train CV
-            "pairs": False, "pairs_t": 0.5, "pairs_C": 1.0, "pairs_multi": 1.01}
+            "pairs": False, "pairs_t": 0.5, "pairs_C": 1.0, "pairs_multi": 1.01,
+            "pairs_by_root": False}
 #: ``encoder``: None (off), True or a dict of settings: also fine-tune all-MiniLM-L6-v2 as the candidates' decision
 #: model (pactwatch.events.encoder, fitted by pactwatch.events_train.encoder.fit_for_hybrid; needs the ``encoder``
 #: extra); off: it did not win clearly on dev (docs/events-finetune.md)
@@ -216,7 +217,8 @@ def fit_config(news: list[dict], config: dict | None = None, gold: list[dict] | 
     if cfg.get("pairs"):  # the actor-pair model (pactwatch.events.pairs), fitted on the same train units
         from pactwatch.events_train import pairs as tp
 
-        model["pairs"] = tp.fit(news, C=cfg.get("pairs_C", 1.0), fill=bool(cfg.get("fill_target")))
+        model["pairs"] = tp.fit(news, C=cfg.get("pairs_C", 1.0), fill=bool(cfg.get("fill_target")),
+                                by_root=bool(cfg.get("pairs_by_root")))
     return model
 
 
