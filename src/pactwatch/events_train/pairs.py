@@ -2,11 +2,12 @@
 
 Training unit: one option (a (source, target) pair of the sentence's actors, :func:`pactwatch.events.pairs.options`)
 of one candidate (:func:`pactwatch.events_train.hybrid.collect_news`) of the TRAIN split whose verb lies in a gold
-trigger span; label: whether the option is the (source, target) of a gold event at that trigger (actors compared as
-the scorer does, a joint source ``A+B`` with no target as one option). Gold events whose annotator left the source
-empty are not scored and give no units. The candidate's "rules' pair" is its pair after ``fill_target`` when that
-setting is on, as :func:`pactwatch.events.hybrid.decide` sees it; the candidate's root is the gold root (at coding
-time, the root the layer decided).
+trigger span (``by_root``: or, for a rule candidate, any gold event of its sentence with its root); label
+(:func:`is_right`): the option's dyads are gold dyads at that trigger and it leaves out none its actors have there,
+compared as the scorer compares triples (a joint source ``A+B`` with no target is A->B and B->A). Gold events whose
+annotator left the source empty are not scored and give no units. The candidate's "rules' pair" is its pair after
+``fill_target`` when that setting is on, as :func:`pactwatch.events.hybrid.decide` sees it; the candidate's root is
+the gold root (at coding time, the root the layer decided). Settings and results: docs/events-pairs.md.
 """
 from __future__ import annotations
 
