@@ -109,7 +109,8 @@ def test_fitted_pair_model_round_trips_through_the_model_file(nlp, tmp_path):
 
     units = _units(nlp)
     for i, u in enumerate(units[:3]):  # a few non-event sentences, so the acceptance model has two classes
-        units[i] = {**u, "rec": {**u["rec"], "type": "other", "events": []}, "labels": [(False, None)] * len(u["cands"])}
+        units[i] = {**u, "rec": {**u["rec"], "type": "other", "events": []},
+                    "labels": [(False, None)] * len(u["cands"])}
     model = th.fit_config(units, {"pairs": True, "pairs_t": 0.3, "sentence": False})
     assert model["pairs"] is not None and model["pairs_t"] == 0.3
     off = th.fit_config(units, {"sentence": False})

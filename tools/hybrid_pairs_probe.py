@@ -47,8 +47,8 @@ def main() -> None:
     ap.add_argument("--pairs-t", nargs="*", type=float, default=[0.3, 0.4, 0.5, 0.6, 0.7])
     ap.add_argument("--set", nargs="*", default=[], help="KEY=VALUE (JSON value) over the DEFAULTS")
     ap.add_argument("--oracle", action="store_true",
-                    help="also the DEFAULTS with every event's actors replaced by the gold pair(s) of its sentence with "
-                         "the same root (an upper bound of any actor-pair choice)")
+                    help="also the DEFAULTS with every event's actors replaced by the gold pair(s) of its sentence "
+                         "with the same root (an upper bound of any actor-pair choice)")
     a = ap.parse_args()
     over = {k: json.loads(v) for k, v in (x.split("=", 1) for x in a.set)}
     nlp = load_pipeline(root_model=False, coder="rules")

@@ -17,7 +17,9 @@ author's voice) fires. Learned models (scikit-learn, fitted on labelled real new
   proposed candidate without a code always takes it).
 - **which actors** (settings chosen on dev): an accepted event with no target may take the next other actor of its
   sentence (``fill_target``); a sentence with no accepted candidate but a high P(event sentence) may get one event
-  of a sentence-level root model between its first two actors (``fallback_t``).
+  of a sentence-level root model between its first two actors (``fallback_t``); with ``pairs`` (off, measured in
+  docs/events-pairs.md) a learned model (:mod:`pactwatch.events.pairs`) may re-choose an accepted event's
+  (source, target) among its sentence's actors.
 
 Structural settings (docs/events-structural.md): ``joint`` (adopted) decides the copies of one verb and source
 phrase together (:func:`joint_decisions`); ``characterise`` (adopted) makes a naming verb with a predicate a

@@ -21,7 +21,7 @@ takes it when its probability is at least ``pairs_t`` and keeps the rules' pair 
 """
 from __future__ import annotations
 
-from pactwatch.events.scorer import actor3, dyads
+from pactwatch.events.scorer import actor3
 
 #: the countries of a sentence considered (the nearest to the trigger): bounds the options (n² + n + n(n-1)/2)
 MAX_ACTORS = 5
