@@ -17,7 +17,9 @@ author's voice) fires. Learned models (scikit-learn, fitted on labelled real new
   proposed candidate without a code always takes it).
 - **which actors** (settings chosen on dev): an accepted event with no target may take the next other actor of its
   sentence (``fill_target``); a sentence with no accepted candidate but a high P(event sentence) may get one event
-  of a sentence-level root model between its first two actors (``fallback_t``).
+  of a sentence-level root model between its first two actors (``fallback_t``); with ``pairs`` (off, measured in
+  docs/events-pairs.md) a learned model (:mod:`pactwatch.events.pairs`) may re-choose an accepted event's
+  (source, target) among its sentence's actors.
 
 Structural settings (docs/events-structural.md): ``joint`` (adopted) decides the copies of one verb and source
 phrase together (:func:`joint_decisions`); ``characterise`` (adopted) makes a naming verb with a predicate a
@@ -708,6 +710,7 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
             pa, roots = encoder.adjust(doc, cands, pa, roots, model["encoder"])
         at, rt = model["accept_t"], model["root_t"]
         ti = tok_index(doc)
+        sib = None  # verb -> the candidates' actor pairs, for the pair model
         if model.get("joint"):
             pa, roots = joint_decisions(cands, pa, roots, P if rm is not None else None,
                                         rm.classes_ if rm is not None else None)
@@ -744,7 +747,24 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
             e["hybrid"] = {"p_event": round(float(p), 3), "root": r, "p_root": round(pr, 3), "origin": c["origin"],
                            "rule_code": c["rule_code"]}
             e["confidence"] = round(float(p), 2)
-            for x in (split_groups(e) if model.get("split_groups") else [e]):
+            xs = [e]
+            if model.get("pairs") is not None and e.get("source"):  # the learned actor pair (pactwatch.events.pairs)
+                from pactwatch.events import pairs as actor_pairs
+
+                if sib is None:
+                    sib = actor_pairs.verb_pairs(cands)
+                rk, rp = actor_pairs.ranked(model["pairs"], doc[ti[e["verb_span"][0]]], {**c, **e}, e["root"],
+                                            sib.get(e["verb_span"][0]))
+                # the best pair when the model is sure enough (else the rules' pair), and with ``pairs_multi`` a
+                # second pair as a second event when the model gives it that probability
+                take = [x for x in rk[:1] if x[1] >= model.get("pairs_t", 0.5)]
+                take += [x for x in rk[1:2] if take and x[1] >= model.get("pairs_multi", 1.01)]
+                if any(o["pair"] != rp and o["s"] for o, _ in take):
+                    xs = []
+                    for opt, pp in take:
+                        for x in (actor_pairs.apply(e, opt) if opt["pair"] != rp and opt["s"] else [e]):
+                            xs.append(dict(x, hybrid={**e["hybrid"], "pair": round(pp, 3), "rule_pair": list(rp)}))
+            for x in [y for e_ in xs for y in (split_groups(e_) if model.get("split_groups") else [e_])]:
                 k = (tuple(x["sentence_span"]), x["source"], x["target"], x["code"])
                 if k in seen:
                     continue

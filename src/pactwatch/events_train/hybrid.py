@@ -36,7 +36,10 @@ DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": 
             "encoder": None,
             # opinion gate and separate regularisation of the candidate models (docs/events-gate.md)
             # (2026-12-07, session 4: C_root 1.0 chosen on dev, confirmed by grouped train CV; the gate stays off)
-            "C_accept": None, "C_root": 1.0, "gate": None, "gate_C": 1.0, "gate_t": 1.01}
+            "C_accept": None, "C_root": 1.0, "gate": None, "gate_C": 1.0, "gate_t": 1.01,
+            # learned actor pairs (docs/events-pairs.md): off unless it wins on dev and train CV
+            "pairs": False, "pairs_t": 0.5, "pairs_C": 1.0, "pairs_multi": 1.01,
+            "pairs_by_root": False}
 #: ``C_accept`` / ``C_root``: C of the acceptance / root model (None: ``C``, which also stays the C of the sentence
 #: models). ``gate``: None (off), "type" (P(opinion) of the sentence-type model) or "opinion" (a dedicated
 #: class-balanced opinion-vs-not sentence model with C ``gate_C``); a sentence with P(opinion) >= ``gate_t`` gets no
@@ -230,7 +233,8 @@ def fit(news: list[dict], gold: list[dict] | None = None, C: float = 1.0, senten
 FIT_KEYS = ("C", "sentence", "accept_t", "root_t", "broad", "nouns", "context", "root_balanced", "speech",
             "sentence_bow", "characterise", "retry", "speech_root", "time", "C_accept", "C_root", "gate", "gate_C",
             "gate_t")
-DECIDE_KEYS = ("fill_target", "fallback_t", "split_groups", "speech_target", "joint", "characterise", "one_per_root")
+DECIDE_KEYS = ("fill_target", "fallback_t", "split_groups", "speech_target", "joint", "characterise", "one_per_root",
+               "pairs_t", "pairs_multi")
 
 
 def fit_config(news: list[dict], config: dict | None = None, gold: list[dict] | None = None) -> dict:
@@ -240,6 +244,11 @@ def fit_config(news: list[dict], config: dict | None = None, gold: list[dict] | 
     cfg = {**DEFAULTS, **(config or {})}
     model = fit(news, gold if cfg["gold"] else None, **{k: cfg[k] for k in FIT_KEYS if k in cfg})
     model.update({k: cfg[k] for k in DECIDE_KEYS if k in cfg})
+    if cfg.get("pairs"):  # the actor-pair model (pactwatch.events.pairs), fitted on the same train units
+        from pactwatch.events_train import pairs as tp
+
+        model["pairs"] = tp.fit(news, C=cfg.get("pairs_C", 1.0), fill=bool(cfg.get("fill_target")),
+                                by_root=bool(cfg.get("pairs_by_root")))
     return model
 
 
