@@ -94,6 +94,12 @@ def code_info(code: str, table: dict[str, Code] | None = None) -> Code | None:
     return t.get(code) or (t.get(code[:3]) if len(code) > 3 else None)
 
 
+def root_of(code, table: dict[str, Code] | None = None) -> str:
+    """The CAMEO root of a code: the table's, else its first two digits."""
+    i = code_info(str(code), table)
+    return i.root if i else str(code)[:2]
+
+
 # --------------------------------------------------------------------------- verb lexicon
 @dataclass
 class Pattern:

@@ -22,6 +22,7 @@ import pickle
 from pathlib import Path
 
 from pactwatch.events import hybrid as hy
+from pactwatch.events.lexicon import root_of
 from pactwatch.events.scorer import actor3
 from pactwatch.events_train import newseval, realnews
 
@@ -49,13 +50,6 @@ DEFAULTS = {"C": 0.3, "accept_t": 0.7, "root_t": 0.5, "sentence": True, "gold": 
 #: extra); off: it did not win clearly on dev (docs/events-finetune.md)
 
 
-def _root(code, table):
-    from pactwatch.events.lexicon import code_info
-
-    i = code_info(str(code), table)
-    return i.root if i else str(code)[:2]
-
-
 def match(cand: dict, gold: list[dict], table) -> tuple[bool, str | None]:
     """(is an event, gold root) of a candidate against its sentence's gold events (see the module docstring; a
     candidate the rules did not code matches by trigger only)."""
@@ -67,10 +61,10 @@ def match(cand: dict, gold: list[dict], table) -> tuple[bool, str | None]:
     for pool in ((trig, gold) if cand.get("origin", "rules") == "rules" else (trig,)):
         if not pool:
             continue
-        ranked = sorted(pool, key=lambda g: (_root(g["code"], table) != cand["root"], not same(g)))
+        ranked = sorted(pool, key=lambda g: (root_of(g["code"], table) != cand["root"], not same(g)))
         g = ranked[0]
-        if pool is trig or _root(g["code"], table) == cand["root"]:
-            return True, _root(g["code"], table)
+        if pool is trig or root_of(g["code"], table) == cand["root"]:
+            return True, root_of(g["code"], table)
     return False, None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pactwatch.events import hybrid as hy
 from pactwatch.events import pairs as pr
+from pactwatch.events.lexicon import root_of
 from pactwatch.events.scorer import dyads
 
 
@@ -37,9 +38,7 @@ def gold_pairs(cand: dict, gold: list[dict], by_root: bool = False, table=None) 
     trig = [g for g in gold if g.get("trigger") and g["trigger"][0] < vs[1] and vs[0] < g["trigger"][1]
             and g.get("source")]
     if not trig and by_root and cand.get("origin", "rules") == "rules":
-        from pactwatch.events_train.hybrid import _root
-
-        trig = [g for g in gold if g.get("source") and _root(g["code"], table) == cand.get("root")]
+        trig = [g for g in gold if g.get("source") and root_of(g["code"], table) == cand.get("root")]
     return set(dyads(trig)), (str(trig[0]["code"])[:2] if trig else None)
 
 
