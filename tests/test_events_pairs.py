@@ -31,7 +31,7 @@ def _unit(nlp, i, text, verb, s, t, corrupt):
     mine = [c for c in cands if c["verb_span"][0] == v.idx]
     assert mine, text
     if corrupt:  # the rules' pair made wrong (target: the speaker), so "is the rules' pair" alone cannot decide
-        sp, a = [(sp, a) for sp, a in hy._sentence_actors(v.sent) if a["code"] not in (s, t)][0]
+        sp, a, _ = [m for m in pr.sentence_actors(v.sent) if m[1]["code"] not in (s, t)][0]
         mine = [dict(c, target=a["code"], target_text=sp.text, target_span=[sp.start_char, sp.end_char])
                 for c in mine]
     gold = [{"source": s, "target": t, "code": "070", "trigger": [v.idx, v.idx + len(v.text)]}]

@@ -266,15 +266,9 @@ def train_hybrid(articles: ArticlesOpt = None, labels_dir: LabelsDirOpt = None, 
     """Fit the hybrid coder's learned layer on the real-news train split (or train and dev)."""
     from pactwatch.events_train.hybrid import train as fit_hybrid
 
-    splits = tuple(s for s in fit_on.split("+"))
-    if any(not s.strip() for s in splits):
-        raise PactwatchError(f"--fit-on {fit_on!r}: use train or train+dev")
-    if select and "dev" in {s.strip().lower() for s in splits}:
-        raise PactwatchError("--select chooses settings on the dev split: it cannot be combined with --fit-on "
-                             "train+dev (choose first, then refit with --fit-on train+dev)")
     nlp = _nlp(model, None, None, None, events_dir, False, "rules")
     res = fit_hybrid(nlp=nlp, arts=articles, ldir=labels_dir, events_dir=events_dir, out=out, select_on_dev=select,
-                     splits=splits)
+                     splits=tuple(fit_on.split("+")))
     if as_json:
         print_json(res)
         return

@@ -102,3 +102,13 @@ def _is_false_friend(sp: Span) -> bool:
     """'Washington Post', 'Chicago Tribune' and the like are not the state."""
     nxt = sp.doc[sp.end] if sp.end < len(sp.doc) else None
     return nxt is not None and nxt.text in ("Post", "Times", "Tribune", "Journal", "Institute", "University", "Review")
+
+
+def sentence_mentions(sent) -> list[tuple]:
+    """(span, actor dict, via coreference) of a sentence's actor mentions (``doc.spans["actors"]``) and resolved
+    references (``doc.spans["coref"]``, from the ``pactwatch_coref`` component), in text order; the actor dict may
+    lack a code (an unresolved mention)."""
+    doc = sent.doc
+    got = [(sp, sp._.actor, False) for sp in doc.spans.get("actors", []) if sent.start <= sp.start < sent.end]
+    got += [(sp, sp._.coref, True) for sp in doc.spans.get("coref", []) if sent.start <= sp.start < sent.end]
+    return sorted(got, key=lambda x: x[0].start)

@@ -48,6 +48,7 @@ from spacy.language import Language
 
 from pactwatch.events import docattrs  # noqa: F401  (registers the doc attributes)
 from pactwatch.events.abstention import HEDGES, MODALS, REPORT_VERBS, abstain_reason
+from pactwatch.events.actor_mentions import sentence_mentions
 from pactwatch.events.lexicon import code_info
 
 #: bump when candidates, features or the model layout change (a model of another version is not used)
@@ -583,16 +584,26 @@ def features_for(doc, cands, model) -> list[dict]:
 def _sentence_actors(sent) -> list[tuple]:
     """(span, actor dict) of the actor and coreference mentions of a sentence with a resolved code, in text order,
     one per code."""
-    doc = sent.doc
-    got = [(sp, sp._.actor) for sp in doc.spans.get("actors", []) if sent.start <= sp.start < sent.end]
-    got += [(sp, sp._.coref) for sp in doc.spans.get("coref", []) if sent.start <= sp.start < sent.end]
     out, seen = [], set()
-    for sp, a in sorted(got, key=lambda x: x[0].start):
+    for sp, a, _coref in sentence_mentions(sent):
         if not a or not a.get("code") or a["code"] in seen:
             continue
         seen.add(a["code"])
         out.append((sp, a))
     return out
+
+
+def fill_target(e: dict, sent) -> dict:
+    """Setting ``fill_target``: an event with a source and no target takes the next other actor of its sentence
+    (a new dict; ``e`` itself when that does not apply)."""
+    if e.get("target") is not None or not e.get("source"):
+        return e
+    other = [(sp, a) for sp, a in _sentence_actors(sent) if a["code"] != e["source"]]
+    if not other:
+        return e
+    sp, a = other[0]
+    return {**e, "target": a["code"], "target_sector": a.get("sector", ""), "target_text": sp.text,
+            "target_span": [sp.start_char, sp.end_char]}
 
 
 def _set_code(e, info, coder):
@@ -688,10 +699,8 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
         cands = [{k: v for k, v in c.items() if k not in drop or (k == "speech" and model.get("speech_target"))}
                  for c in cands]
     events, dropped, seen = [], [], set()
-    vetoed = set()
-    if model.get("gate") is not None and model.get("gate_t", 1.01) <= 1.0:
-        sents = list(doc.sents)
-        vetoed = {s.start for s, v in zip(sents, opinion_gate(model, sents)) if v}
+    sents = list(doc.sents)
+    vetoed = {s.start for s, v in zip(sents, opinion_gate(model, sents)) if v}  # empty when the gate is off
     if cands:
         X = features_for(doc, cands, model)
         acc = model["accept"]
@@ -737,13 +746,8 @@ def decide(doc, coder, model) -> tuple[list[dict], list[dict]]:
             st = (c.get("speech") or {}).get("target")
             if model.get("speech_target") and e.get("target") is None and e.get("source") and st:
                 e.update({"target": st[0], "target_sector": st[1], "target_text": st[2], "target_span": st[3]})
-            if model.get("fill_target") and e.get("target") is None and e.get("source"):
-                other = [(sp, a) for sp, a in _sentence_actors(doc[ti[e["verb_span"][0]]].sent)
-                         if a["code"] != e["source"]]
-                if other:
-                    sp, a = other[0]
-                    e.update({"target": a["code"], "target_sector": a.get("sector", ""), "target_text": sp.text,
-                              "target_span": [sp.start_char, sp.end_char]})
+            if model.get("fill_target"):
+                e = fill_target(e, doc[ti[e["verb_span"][0]]].sent)
             e["hybrid"] = {"p_event": round(float(p), 3), "root": r, "p_root": round(pr, 3), "origin": c["origin"],
                            "rule_code": c["rule_code"]}
             e["confidence"] = round(float(p), 2)

@@ -21,6 +21,7 @@ takes it when its probability is at least ``pairs_t`` and keeps the rules' pair 
 """
 from __future__ import annotations
 
+from pactwatch.events.actor_mentions import sentence_mentions
 from pactwatch.events.scorer import actor3
 
 #: the countries of a sentence considered (the nearest to the trigger): bounds the options (n² + n + n(n-1)/2)
@@ -36,11 +37,7 @@ def key3(code: str | None) -> str:
 
 def sentence_actors(sent) -> list[tuple]:
     """(span, actor dict, via_coref) of the sentence's mentions with a resolved single-country code, in text order."""
-    doc = sent.doc
-    got = [(sp, sp._.actor, False) for sp in doc.spans.get("actors", []) if sent.start <= sp.start < sent.end]
-    got += [(sp, sp._.coref, True) for sp in doc.spans.get("coref", []) if sent.start <= sp.start < sent.end]
-    return [(sp, a, c) for sp, a, c in sorted(got, key=lambda x: x[0].start)
-            if a and a.get("code") and len(actor3(a["code"])) == 1]
+    return [(sp, a, c) for sp, a, c in sentence_mentions(sent) if a and a.get("code") and len(actor3(a["code"])) == 1]
 
 
 def relation(m, tok) -> str:

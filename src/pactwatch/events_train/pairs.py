@@ -17,19 +17,6 @@ from pactwatch.events.lexicon import root_of
 from pactwatch.events.scorer import dyads
 
 
-def filled(doc, tok, cand: dict) -> dict:
-    """The candidate with ``fill_target`` applied (:func:`pactwatch.events.hybrid.decide`): no target -> the next
-    other actor of its sentence."""
-    if cand.get("target") is not None or not cand.get("source"):
-        return cand
-    other = [(sp, a) for sp, a in hy._sentence_actors(tok.sent) if a["code"] != cand["source"]]
-    if not other:
-        return cand
-    sp, a = other[0]
-    return {**cand, "target": a["code"], "target_sector": a.get("sector", ""), "target_text": sp.text,
-            "target_span": [sp.start_char, sp.end_char]}
-
-
 def gold_pairs(cand: dict, gold: list[dict], by_root: bool = False, table=None) -> tuple[set, str | None]:
     """(the scored (source, target) dyads of the gold events at the candidate's trigger — or, for a candidate the
     rules coded (``by_root``), of the sentence's gold events with its root when none is at its trigger — and
@@ -70,7 +57,7 @@ def rows(news: list[dict], fill: bool = True, by_root: bool = False) -> tuple[li
             if not gp or not c.get("source"):
                 continue
             tok = doc[ti[c["verb_span"][0]]]
-            c = filled(doc, tok, c) if fill else c
+            c = hy.fill_target(c, tok.sent) if fill else c
             k = (c["verb_span"][0], pr.rules_pair_of(c, sib.get(c["verb_span"][0])))
             if k in seen:
                 continue
